@@ -1,0 +1,280 @@
+package jose
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
+)
+
+// Key is a published ES256 verification key.
+type Key struct {
+	pub *ecdsa.PublicKey
+	kid string
+	// Members holds every member of the JWK as published, so that format
+	// packages can read extensions such as SMART Health Cards' "crlVersion".
+	Members map[string]json.RawMessage
+}
+
+// PublicKey returns the ECDSA public key.
+func (k *Key) PublicKey() *ecdsa.PublicKey { return k.pub }
+
+// KID returns the key ID: the published "kid", or the RFC 7638 thumbprint
+// when the JWK had none.
+func (k *Key) KID() string { return k.kid }
+
+// Thumbprint returns the base64url RFC 7638 SHA-256 thumbprint of the key.
+func (k *Key) Thumbprint() string {
+	jk, err := jwk.Import(k.pub)
+	if err != nil {
+		// Import of a valid *ecdsa.PublicKey on P-256 cannot fail.
+		panic("jose: importing a P-256 key: " + err.Error())
+	}
+	tp, err := jk.Thumbprint(crypto.SHA256)
+	if err != nil {
+		panic("jose: thumbprint of a P-256 key: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(tp)
+}
+
+// Equal reports whether two keys are the same public key.
+func (k *Key) Equal(o *Key) bool { return o != nil && k.pub.Equal(o.pub) }
+
+// JWK returns the public key as a JWK with kid, use "sig" and alg "ES256".
+func (k *Key) JWK() []byte {
+	x, y := coords(k.pub)
+	m := map[string]string{
+		"kty": "EC", "crv": "P-256", "kid": k.kid, "use": "sig", "alg": Alg,
+		"x": b64(x), "y": b64(y),
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// JWKS returns a JSON Web Key Set holding keys. Extra members (such as
+// "crlVersion") are merged into each key's object from extra, by kid.
+func JWKS(keys []*Key, extra map[string]map[string]any) []byte {
+	var out struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	out.Keys = []map[string]any{}
+	for _, k := range keys {
+		var m map[string]any
+		_ = json.Unmarshal(k.JWK(), &m)
+		for name, v := range extra[k.kid] {
+			m[name] = v
+		}
+		out.Keys = append(out.Keys, m)
+	}
+	b, _ := json.MarshalIndent(out, "", "  ")
+	return b
+}
+
+// ParseJWK parses one published public JWK. It must be an EC P-256 key
+// without a private part; if "alg" or "use" are present they must be "ES256"
+// and "sig".
+func ParseJWK(data []byte) (*Key, error) {
+	return parseJWK(data, -1, false)
+}
+
+// ParseJWKS parses a JSON Web Key Set. It fails only when the document is not
+// a JSON object with a "keys" array; keys that cannot be used are skipped and
+// returned in bad, each as a *KeyError naming its index and kid.
+func ParseJWKS(data []byte) (keys []*Key, bad []error, err error) {
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := strictObject(data, &set); err != nil {
+		return nil, nil, fmt.Errorf("jwks: %w", err)
+	}
+	if set.Keys == nil {
+		return nil, nil, fmt.Errorf("jwks: no %q array", "keys")
+	}
+	seen := map[string]bool{}
+	for i, raw := range set.Keys {
+		k, err := parseJWK(raw, i, false)
+		if err != nil {
+			bad = append(bad, err)
+			continue
+		}
+		if seen[k.kid] {
+			bad = append(bad, &KeyError{Index: i, KID: k.kid, Problem: "duplicate kid"})
+			continue
+		}
+		seen[k.kid] = true
+		keys = append(keys, k)
+	}
+	return keys, bad, nil
+}
+
+func parseJWK(data []byte, index int, private bool) (*Key, error) {
+	var members map[string]json.RawMessage
+	if err := strictObject(data, &members); err != nil {
+		return nil, &KeyError{Index: index, Problem: err.Error()}
+	}
+	str := func(name string) string {
+		var s string
+		if raw, ok := members[name]; ok {
+			if json.Unmarshal(raw, &s) != nil {
+				return "\x00"
+			}
+		}
+		return s
+	}
+	kid := str("kid")
+	fail := func(format string, args ...any) error {
+		return &KeyError{Index: index, KID: kid, Problem: fmt.Sprintf(format, args...)}
+	}
+	if kid == "\x00" {
+		kid = ""
+		return nil, fail("kid is not a string")
+	}
+	if kty := str("kty"); kty != "EC" {
+		return nil, fail("kty %q: only EC P-256 keys are accepted", kty)
+	}
+	if crv := str("crv"); crv != "P-256" {
+		return nil, fail("crv %q: only P-256 is accepted", crv)
+	}
+	if alg, ok := members["alg"]; ok && str("alg") != Alg {
+		return nil, fail("alg %s: only ES256 is accepted", alg)
+	}
+	if use, ok := members["use"]; ok && str("use") != "sig" {
+		return nil, fail("use %s: not a signing key", use)
+	}
+	_, hasD := members["d"]
+	if hasD && !private {
+		return nil, fail("published key carries the private member \"d\"")
+	}
+	if !hasD && private {
+		return nil, fail("no private member \"d\"")
+	}
+	jk, err := jwk.ParseKey(data)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	if private {
+		var priv ecdsa.PrivateKey
+		if err := jwk.Export(jk, &priv); err != nil {
+			return nil, fail("%v", err)
+		}
+		k := &Key{pub: &priv.PublicKey, kid: kid, Members: members}
+		if k.kid == "" {
+			k.kid = k.Thumbprint()
+		}
+		return k, nil
+	}
+	var pub ecdsa.PublicKey
+	if err := jwk.Export(jk, &pub); err != nil {
+		return nil, fail("%v", err)
+	}
+	if pub.Curve != elliptic.P256() {
+		return nil, fail("not a P-256 key")
+	}
+	k := &Key{pub: &pub, kid: kid, Members: members}
+	if k.kid == "" {
+		k.kid = k.Thumbprint()
+	}
+	return k, nil
+}
+
+// PrivateKey is an ES256 signing key. Its String and GoString never show the
+// private scalar, so a key that reaches a log line does not leak.
+type PrivateKey struct {
+	priv *ecdsa.PrivateKey
+	pub  *Key
+}
+
+// GenerateKey makes a new P-256 signing key whose kid is its thumbprint.
+func GenerateKey() (*PrivateKey, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return NewPrivateKey(priv, "")
+}
+
+// NewPrivateKey wraps an ECDSA P-256 key. An empty kid means the thumbprint.
+func NewPrivateKey(priv *ecdsa.PrivateKey, kid string) (*PrivateKey, error) {
+	if priv == nil || priv.Curve != elliptic.P256() {
+		return nil, &KeyError{Index: -1, KID: kid, Problem: "not a P-256 key"}
+	}
+	pk := &PrivateKey{priv: priv, pub: &Key{pub: &priv.PublicKey, kid: kid}}
+	if kid == "" {
+		pk.pub.kid = pk.pub.Thumbprint()
+	}
+	return pk, nil
+}
+
+// ParsePrivateJWK parses an EC P-256 private JWK (with "d").
+func ParsePrivateJWK(data []byte) (*PrivateKey, error) {
+	k, err := parseJWK(data, -1, true)
+	if err != nil {
+		return nil, err
+	}
+	jk, err := jwk.ParseKey(data)
+	if err != nil {
+		return nil, &KeyError{Index: -1, KID: k.kid, Problem: err.Error()}
+	}
+	var priv ecdsa.PrivateKey
+	if err := jwk.Export(jk, &priv); err != nil {
+		return nil, &KeyError{Index: -1, KID: k.kid, Problem: err.Error()}
+	}
+	return &PrivateKey{priv: &priv, pub: k}, nil
+}
+
+// Public returns the verification key.
+func (p *PrivateKey) Public() *Key { return p.pub }
+
+// ECDSA returns the underlying key, for callers that derive from it (such as
+// a holder proving possession). Handle with care.
+func (p *PrivateKey) ECDSA() *ecdsa.PrivateKey { return p.priv }
+
+// MarshalPrivateJWK returns the private JWK, "d" included. Callers must
+// encrypt it before it touches a disk.
+func (p *PrivateKey) MarshalPrivateJWK() []byte {
+	x, y := coords(&p.priv.PublicKey)
+	d, err := p.priv.Bytes()
+	if err != nil {
+		panic("jose: encoding a P-256 private key")
+	}
+	m := map[string]string{
+		"kty": "EC", "crv": "P-256", "kid": p.pub.kid, "use": "sig", "alg": Alg,
+		"x": b64(x), "y": b64(y), "d": b64(d),
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func (p *PrivateKey) String() string   { return "jose.PrivateKey{kid: " + p.pub.kid + "}" }
+func (p *PrivateKey) GoString() string { return p.String() }
+
+func coords(pub *ecdsa.PublicKey) (x, y []byte) {
+	b, err := pub.Bytes() // 0x04 ‖ X ‖ Y
+	if err != nil || len(b) != 65 {
+		panic("jose: encoding a P-256 public key")
+	}
+	return b[1:33], b[33:]
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// strictObject decodes a JSON object, refusing trailing data.
+func strictObject(data []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("not a JSON object: %v", err)
+	}
+	if d.More() {
+		return fmt.Errorf("trailing data after the JSON object")
+	}
+	if len(bytes.TrimSpace(data)) == 0 || bytes.TrimSpace(data)[0] != '{' {
+		return fmt.Errorf("not a JSON object")
+	}
+	return nil
+}
