@@ -1,0 +1,334 @@
+package shc
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/immunopass/immunopass/credential/jose"
+)
+
+// Card is a parsed, not yet verified, SMART Health Card.
+type Card struct {
+	JWS *jose.JWS
+	// Payload is the inflated JWT payload exactly as signed.
+	Payload []byte
+	Claims  Claims
+}
+
+// Claims are the JWT claims of a health card.
+type Claims struct {
+	Iss string
+	// NBF and Exp are NumericDates as published; Exp is 0 when absent.
+	// Fractional seconds are kept: the spec's own examples use them.
+	NBF, Exp    float64
+	HasExp      bool
+	Types       []string
+	FHIRVersion string
+	// Bundle is the FHIR Bundle as signed (minified JSON).
+	Bundle json.RawMessage
+	// RID is the revocation identifier, "" when the card has none.
+	RID string
+}
+
+// Parse decodes a compact JWS into a Card without verifying it.
+func Parse(compact string) (*Card, error) {
+	compact = strings.TrimSpace(compact)
+	if len(compact) > MaxJWS {
+		return nil, &TooLargeError{What: "jws", Size: len(compact), Limit: MaxJWS}
+	}
+	j, err := jose.Parse(compact)
+	if err != nil {
+		return nil, err
+	}
+	if j.Header.Zip != "DEF" {
+		return nil, &jose.HeaderError{Member: "zip", Value: j.Header.Zip, Problem: "must be \"DEF\" (raw DEFLATE)"}
+	}
+	payload, err := Inflate(j.Payload)
+	if err != nil {
+		return nil, err
+	}
+	claims, err := parseClaims(payload)
+	if err != nil {
+		return nil, err
+	}
+	return &Card{JWS: j, Payload: payload, Claims: *claims}, nil
+}
+
+// Inflate decompresses raw DEFLATE, refusing zlib streams, trailing bytes,
+// and output beyond MaxPayload (it stops reading there, so a bomb costs at
+// most MaxPayload bytes of memory).
+func Inflate(data []byte) ([]byte, error) {
+	out, err := inflateRaw(data)
+	var ce *CompressionError
+	if errors.As(err, &ce) && len(data) >= 2 && data[0]&0x0f == 8 && (uint16(data[0])<<8|uint16(data[1]))%31 == 0 {
+		return nil, &CompressionError{Problem: "zlib stream (RFC 1950); SMART Health Cards use raw DEFLATE (RFC 1951)"}
+	}
+	return out, err
+}
+
+func inflateRaw(data []byte) ([]byte, error) {
+	br := bytes.NewReader(data)
+	r := flate.NewReader(br)
+	defer r.Close()
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(r, MaxPayload+1))
+	if n > MaxPayload {
+		return nil, &TooLargeError{What: "inflated payload", Size: int(n), Limit: MaxPayload}
+	}
+	if err != nil {
+		return nil, &CompressionError{Problem: "not raw DEFLATE: " + err.Error()}
+	}
+	if br.Len() != 0 {
+		return nil, &CompressionError{Problem: fmt.Sprintf("%d bytes after the end of the DEFLATE stream", br.Len())}
+	}
+	return buf.Bytes(), nil
+}
+
+// Deflate compresses with raw DEFLATE at the best compression level.
+func Deflate(data []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.BestCompression)
+	w.Write(data)
+	w.Close()
+	return buf.Bytes()
+}
+
+func parseClaims(payload []byte) (*Claims, error) {
+	top, err := jose.ObjectMembers(payload)
+	if err != nil {
+		return nil, &PayloadError{Claim: "payload", Problem: err.Error()}
+	}
+	c := &Claims{}
+	if err := unmarshalClaim(top, "iss", &c.Iss, true); err != nil {
+		return nil, err
+	}
+	if c.NBF, _, err = numericDate(top, "nbf", true); err != nil {
+		return nil, err
+	}
+	if c.Exp, c.HasExp, err = numericDate(top, "exp", false); err != nil {
+		return nil, err
+	}
+	rawVC, ok := top["vc"]
+	if !ok {
+		return nil, &PayloadError{Claim: "vc", Problem: "missing"}
+	}
+	vc, err := jose.ObjectMembers(rawVC)
+	if err != nil {
+		return nil, &PayloadError{Claim: "vc", Problem: err.Error()}
+	}
+	if err := unmarshalClaim(vc, "type", &c.Types, true); err != nil {
+		return nil, &PayloadError{Claim: "vc.type", Problem: err.(*PayloadError).Problem}
+	}
+	if err := unmarshalClaim(vc, "rid", &c.RID, false); err != nil {
+		return nil, &PayloadError{Claim: "vc.rid", Problem: err.(*PayloadError).Problem}
+	}
+	if c.RID != "" && !isBase64URL(c.RID) {
+		return nil, &PayloadError{Claim: "vc.rid", Problem: fmt.Sprintf("%q is not base64url", c.RID)}
+	}
+	rawCS, ok := vc["credentialSubject"]
+	if !ok {
+		return nil, &PayloadError{Claim: "vc.credentialSubject", Problem: "missing"}
+	}
+	cs, err := jose.ObjectMembers(rawCS)
+	if err != nil {
+		return nil, &PayloadError{Claim: "vc.credentialSubject", Problem: err.Error()}
+	}
+	if err := unmarshalClaim(cs, "fhirVersion", &c.FHIRVersion, true); err != nil {
+		return nil, &PayloadError{Claim: "vc.credentialSubject.fhirVersion", Problem: err.(*PayloadError).Problem}
+	}
+	bundle, ok := cs["fhirBundle"]
+	if !ok {
+		return nil, &PayloadError{Claim: "vc.credentialSubject.fhirBundle", Problem: "missing"}
+	}
+	if _, err := jose.ObjectMembers(bundle); err != nil {
+		return nil, &PayloadError{Claim: "vc.credentialSubject.fhirBundle", Problem: err.Error()}
+	}
+	c.Bundle = bundle
+	return c, nil
+}
+
+func unmarshalClaim(m map[string]json.RawMessage, name string, dst any, required bool) error {
+	raw, ok := m[name]
+	if !ok {
+		if required {
+			return &PayloadError{Claim: name, Problem: "missing"}
+		}
+		return nil
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return &PayloadError{Claim: name, Problem: fmt.Sprintf("wrong type: %s", truncate(string(raw), 40))}
+	}
+	return nil
+}
+
+func numericDate(m map[string]json.RawMessage, name string, required bool) (float64, bool, error) {
+	raw, ok := m[name]
+	if !ok {
+		if required {
+			return 0, false, &PayloadError{Claim: name, Problem: "missing"}
+		}
+		return 0, false, nil
+	}
+	var n json.Number
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if err := d.Decode(&n); err != nil {
+		return 0, false, &PayloadError{Claim: name, Problem: fmt.Sprintf("not a number: %s", truncate(string(raw), 40))}
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {
+		return 0, false, &PayloadError{Claim: name, Problem: fmt.Sprintf("not a NumericDate: %s", n)}
+	}
+	return f, true, nil
+}
+
+func isBase64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return len(s) <= 64
+}
+
+// IssueOptions are the claims of a card to issue.
+type IssueOptions struct {
+	Issuer    string    // iss: https URL, no trailing slash
+	NotBefore time.Time // nbf; zero means now. Millisecond precision is kept.
+	Expires   time.Time // exp; zero means none
+	RID       string    // vc.rid; "" for none
+	Types     []string  // vc.type; default health-card + immunization
+}
+
+// Issue minifies a FHIR Bundle (see [Minify]) and signs it as a health card.
+func Issue(key *jose.PrivateKey, bundle []byte, opt IssueOptions) (string, error) {
+	if err := CheckIssuerURL(opt.Issuer); err != nil {
+		return "", err
+	}
+	if opt.RID != "" && !isBase64URL(opt.RID) {
+		return "", &PayloadError{Claim: "vc.rid", Problem: fmt.Sprintf("%q is not base64url", opt.RID)}
+	}
+	min, err := Minify(bundle)
+	if err != nil {
+		return "", err
+	}
+	payload := Payload(min, opt)
+	return key.Sign(jose.Header{Zip: "DEF"}, Deflate(payload))
+}
+
+// Payload builds the JWT payload bytes of a card in the spec's member order.
+func Payload(minBundle []byte, opt IssueOptions) []byte {
+	nbf := opt.NotBefore
+	if nbf.IsZero() {
+		nbf = time.Now()
+	}
+	types := opt.Types
+	if len(types) == 0 {
+		types = []string{TypeHealthCard, TypeImmunization}
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"iss":`)
+	writeJSON(&b, opt.Issuer)
+	b.WriteString(`,"nbf":`)
+	b.WriteString(numeric(nbf))
+	b.WriteString(`,"vc":{"type":`)
+	writeJSON(&b, types)
+	b.WriteString(`,"credentialSubject":{"fhirVersion":"` + FHIRVersion + `","fhirBundle":`)
+	b.Write(minBundle)
+	b.WriteString(`}`)
+	if opt.RID != "" {
+		b.WriteString(`,"rid":`)
+		writeJSON(&b, opt.RID)
+	}
+	b.WriteString(`}`)
+	if !opt.Expires.IsZero() {
+		b.WriteString(`,"exp":`)
+		b.WriteString(numeric(opt.Expires))
+	}
+	b.WriteString(`}`)
+	return b.Bytes()
+}
+
+func writeJSON(b *bytes.Buffer, v any) {
+	e := json.NewEncoder(b)
+	e.SetEscapeHTML(false)
+	e.Encode(v)
+	b.Truncate(b.Len() - 1) // Encode's newline
+}
+
+// numeric formats t as a NumericDate with millisecond precision, trailing
+// zeros dropped: 1687450764.656, or 1687450765.
+func numeric(t time.Time) string {
+	ms := t.UnixMilli()
+	s := strconv.FormatInt(ms/1000, 10)
+	if frac := ms % 1000; frac != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%03d", frac), "0")
+	}
+	return s
+}
+
+// CheckIssuerURL checks the spec's rules for "iss": an https URL with a host,
+// no trailing slash, no query, no fragment.
+func CheckIssuerURL(iss string) error {
+	switch {
+	case iss == "":
+		return &IssuerURLError{Iss: iss, Problem: "empty"}
+	case !strings.HasPrefix(iss, "https://") || len(iss) == len("https://"):
+		return &IssuerURLError{Iss: iss, Problem: "not an https URL"}
+	case strings.HasSuffix(iss, "/"):
+		return &IssuerURLError{Iss: iss, Problem: "trailing slash"}
+	case strings.ContainsAny(iss, "?# \t\r\n"):
+		return &IssuerURLError{Iss: iss, Problem: "query, fragment or white space"}
+	}
+	return nil
+}
+
+// ParseFile reads a ".smart-health-card" file: a JSON object whose
+// "verifiableCredential" member is a non-empty array of compact JWS strings.
+func ParseFile(data []byte) ([]string, error) {
+	if len(data) > MaxJWS*4 {
+		return nil, &TooLargeError{What: "smart-health-card file", Size: len(data), Limit: MaxJWS * 4}
+	}
+	m, err := jose.ObjectMembers(bytes.TrimSpace(data))
+	if err != nil {
+		return nil, &PayloadError{Claim: "verifiableCredential", Problem: "file is not a JSON object: " + err.Error()}
+	}
+	var vcs []string
+	if err := unmarshalClaim(m, "verifiableCredential", &vcs, true); err != nil {
+		return nil, err
+	}
+	if len(vcs) == 0 {
+		return nil, &PayloadError{Claim: "verifiableCredential", Problem: "empty"}
+	}
+	return vcs, nil
+}
+
+// FormatFile writes a ".smart-health-card" file.
+func FormatFile(jws ...string) []byte {
+	b, _ := json.Marshal(struct {
+		VC []string `json:"verifiableCredential"`
+	}{jws})
+	return b
+}
+
+// IsTooLarge reports whether err is a size-limit error.
+func IsTooLarge(err error) bool {
+	var t *TooLargeError
+	return errors.As(err, &t)
+}
+
+func fmtTime(f float64) string {
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC().Format("2006-01-02 15:04:05Z07:00")
+}
+
+func newBestWriter(w io.Writer) (*flate.Writer, error) { return flate.NewWriter(w, flate.BestCompression) }

@@ -1,0 +1,262 @@
+package shc
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Minify applies the spec's "health cards are small" rules to a FHIR Bundle
+// and returns it as compact JSON, keeping member order:
+//
+//   - Bundle.entry.fullUrl becomes "resource:N" and every Reference.reference
+//     that points at an entry (by its fullUrl or "Type/id") follows it;
+//   - Resource.id, Resource.meta and DomainResource.text are dropped;
+//   - CodeableConcept.text and Coding.display are dropped (Reference.display,
+//     such as a performer's name, is kept);
+//   - null values, empty arrays and empty objects are dropped.
+func Minify(bundle []byte) ([]byte, error) {
+	if len(bundle) > MaxPayload {
+		return nil, &TooLargeError{What: "fhir bundle", Size: len(bundle), Limit: MaxPayload}
+	}
+	root, err := parseNode(bundle)
+	if err != nil {
+		return nil, &PayloadError{Claim: "fhirBundle", Problem: err.Error()}
+	}
+	if root.kind != '{' || root.str("resourceType") != "Bundle" {
+		return nil, &PayloadError{Claim: "fhirBundle", Problem: "not a FHIR Bundle"}
+	}
+	refs := map[string]string{}
+	if entries := root.get("entry"); entries != nil && entries.kind == '[' {
+		for i, e := range entries.items {
+			if e.kind != '{' {
+				continue
+			}
+			short := "resource:" + strconv.Itoa(i)
+			if full := e.str("fullUrl"); full != "" {
+				refs[full] = short
+			}
+			if res := e.get("resource"); res != nil && res.kind == '{' {
+				if rt, id := res.str("resourceType"), res.str("id"); rt != "" && id != "" {
+					refs[rt+"/"+id] = short
+				}
+			}
+			e.set("fullUrl", &node{kind: 's', raw: mustJSON(short)})
+		}
+	}
+	root.walk(func(n *node) {
+		if n.kind != '{' {
+			return
+		}
+		if n.get("resourceType") != nil {
+			n.del("id")
+			n.del("meta")
+			n.del("text")
+		}
+		if c := n.get("coding"); c != nil && c.kind == '[' {
+			n.del("text") // CodeableConcept.text
+		}
+		if n.get("system") != nil || n.get("code") != nil {
+			n.del("display") // Coding.display
+		}
+		if r := n.get("reference"); r != nil && r.kind == 's' {
+			if short, ok := refs[r.str("")]; ok {
+				n.set("reference", &node{kind: 's', raw: mustJSON(short)})
+			}
+		}
+	})
+	root.prune()
+	var b bytes.Buffer
+	root.write(&b)
+	return b.Bytes(), nil
+}
+
+// node is a JSON value that keeps object member order.
+type node struct {
+	kind  byte // '{', '[', 's' (string), 'v' (number, bool), '0' (null)
+	keys  []string
+	vals  []*node
+	items []*node
+	raw   json.RawMessage // for scalars
+}
+
+func parseNode(data []byte) (*node, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	n, err := decodeNode(d, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, fmt.Errorf("trailing data after the JSON value")
+	}
+	return n, nil
+}
+
+func decodeNode(d *json.Decoder, depth int) (*node, error) {
+	if depth > 64 {
+		return nil, fmt.Errorf("nested deeper than 64 levels")
+	}
+	tok, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			n := &node{kind: '{'}
+			for d.More() {
+				kt, err := d.Token()
+				if err != nil {
+					return nil, err
+				}
+				k := kt.(string)
+				if n.get(k) != nil {
+					return nil, fmt.Errorf("duplicate member %q", k)
+				}
+				v, err := decodeNode(d, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				n.keys, n.vals = append(n.keys, k), append(n.vals, v)
+			}
+			_, err := d.Token()
+			return n, err
+		case '[':
+			n := &node{kind: '['}
+			for d.More() {
+				v, err := decodeNode(d, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				n.items = append(n.items, v)
+			}
+			_, err := d.Token()
+			return n, err
+		}
+		return nil, fmt.Errorf("unexpected %v", t)
+	case string:
+		return &node{kind: 's', raw: mustJSON(t)}, nil
+	case nil:
+		return &node{kind: '0', raw: json.RawMessage("null")}, nil
+	default:
+		return &node{kind: 'v', raw: mustJSON(t)}, nil
+	}
+}
+
+func mustJSON(v any) json.RawMessage {
+	var b bytes.Buffer
+	writeJSON(&b, v)
+	return b.Bytes()
+}
+
+func (n *node) get(k string) *node {
+	for i, key := range n.keys {
+		if key == k {
+			return n.vals[i]
+		}
+	}
+	return nil
+}
+
+// str returns member k's string value, or n's own when k is "".
+func (n *node) str(k string) string {
+	v := n
+	if k != "" {
+		v = n.get(k)
+	}
+	if v == nil || v.kind != 's' {
+		return ""
+	}
+	var s string
+	json.Unmarshal(v.raw, &s)
+	return s
+}
+
+func (n *node) set(k string, v *node) {
+	for i, key := range n.keys {
+		if key == k {
+			n.vals[i] = v
+			return
+		}
+	}
+	n.keys, n.vals = append(n.keys, k), append(n.vals, v)
+}
+
+func (n *node) del(k string) {
+	for i, key := range n.keys {
+		if key == k {
+			n.keys = append(n.keys[:i], n.keys[i+1:]...)
+			n.vals = append(n.vals[:i], n.vals[i+1:]...)
+			return
+		}
+	}
+}
+
+func (n *node) walk(f func(*node)) {
+	f(n)
+	for _, v := range n.vals {
+		v.walk(f)
+	}
+	for _, v := range n.items {
+		v.walk(f)
+	}
+}
+
+// prune drops nulls, empty arrays and empty objects, bottom up, and reports
+// whether n itself is empty.
+func (n *node) prune() bool {
+	switch n.kind {
+	case '{':
+		keys, vals := n.keys[:0], n.vals[:0]
+		for i, v := range n.vals {
+			if !v.prune() {
+				keys, vals = append(keys, n.keys[i]), append(vals, v)
+			}
+		}
+		n.keys, n.vals = keys, vals
+		return len(n.keys) == 0
+	case '[':
+		items := n.items[:0]
+		for _, v := range n.items {
+			if !v.prune() {
+				items = append(items, v)
+			}
+		}
+		n.items = items
+		return len(n.items) == 0
+	case '0':
+		return true
+	}
+	return false
+}
+
+func (n *node) write(b *bytes.Buffer) {
+	switch n.kind {
+	case '{':
+		b.WriteByte('{')
+		for i, k := range n.keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSON(b, k)
+			b.WriteByte(':')
+			n.vals[i].write(b)
+		}
+		b.WriteByte('}')
+	case '[':
+		b.WriteByte('[')
+		for i, v := range n.items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			v.write(b)
+		}
+		b.WriteByte(']')
+	default:
+		b.Write(n.raw)
+	}
+}
