@@ -331,4 +331,6 @@ func fmtTime(f float64) string {
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC().Format("2006-01-02 15:04:05Z07:00")
 }
 
-func newBestWriter(w io.Writer) (*flate.Writer, error) { return flate.NewWriter(w, flate.BestCompression) }
+func newBestWriter(w io.Writer) (*flate.Writer, error) {
+	return flate.NewWriter(w, flate.BestCompression)
+}

@@ -267,10 +267,10 @@ func TestQRErrors(t *testing.T) {
 		{"", &QRError{}},
 		{"http://example.com", &QRError{}},
 		{"shc:/", &QRError{}},
-		{"shc:/123", &QRError{}},        // odd digit count
-		{"shc:/5678", &QRError{}},       // 78 > 77
-		{"shc:/99", &QRError{}},         // 99 > 77
-		{"shc:/56a6", &QRError{}},       // non-digit
+		{"shc:/123", &QRError{}},         // odd digit count
+		{"shc:/5678", &QRError{}},        // 78 > 77
+		{"shc:/99", &QRError{}},          // 99 > 77
+		{"shc:/56a6", &QRError{}},        // non-digit
 		{"shc:/0/3/5656", &ChunkError{}}, // index 0
 		{"shc:/4/3/5656", &ChunkError{}}, // index > total
 		{"shc:/1/x/5656", &ChunkError{}},
@@ -361,7 +361,7 @@ func TestNegative(t *testing.T) {
 		parse func(error) bool // error expected from Parse, or nil
 		ver   func(error) bool // error expected from Verify
 	}{
-		{"alg none", enc([]byte(`{"alg":"none","zip":"DEF","kid":"` + key.Public().KID() + `"}`)) + "." + parts[1] + "." + parts[2], isType[*jose.HeaderError], nil},
+		{"alg none", enc([]byte(`{"alg":"none","zip":"DEF","kid":"`+key.Public().KID()+`"}`)) + "." + parts[1] + "." + parts[2], isType[*jose.HeaderError], nil},
 		{"HS256", enc([]byte(`{"alg":"HS256","zip":"DEF"}`)) + "." + parts[1] + "." + parts[2], isType[*jose.HeaderError], nil},
 		{"no zip", forge(t, key, jose.Header{}, plain), isType[*jose.HeaderError], nil},
 		{"payload not deflated", forge(t, key, jose.Header{Zip: "DEF"}, plain), isType[*CompressionError], nil},
