@@ -1,0 +1,66 @@
+package qr
+
+import (
+	"image"
+	"image/color"
+)
+
+// gray is an 8-bit luminance image, 0 = black.
+type gray struct {
+	w, h int
+	pix  []uint8
+}
+
+func newGray(w, h int) *gray { return &gray{w: w, h: h, pix: make([]uint8, w*h)} }
+
+func (g *gray) at(x, y int) uint8 { return g.pix[y*g.w+x] }
+
+// toGray converts img to luminance; transparent pixels count as white.
+func toGray(img image.Image) *gray {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	g := newGray(w, h)
+	switch m := img.(type) {
+	case *image.Gray:
+		for y := 0; y < h; y++ {
+			copy(g.pix[y*w:(y+1)*w], m.Pix[y*m.Stride:y*m.Stride+w])
+		}
+		return g
+	case *image.YCbCr:
+		for y := 0; y < h; y++ {
+			off := m.YOffset(b.Min.X, b.Min.Y+y)
+			copy(g.pix[y*w:(y+1)*w], m.Y[off:off+w])
+		}
+		return g
+	case *image.RGBA:
+		for y := 0; y < h; y++ {
+			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
+			for x := 0; x < w; x++ {
+				r, gg, bb, a := uint32(row[4*x]), uint32(row[4*x+1]), uint32(row[4*x+2]), uint32(row[4*x+3])
+				// premultiplied: composite on white
+				l := (299*r + 587*gg + 114*bb + 500) / 1000
+				g.pix[y*w+x] = uint8(l + (255 - a))
+			}
+		}
+		return g
+	case *image.NRGBA:
+		for y := 0; y < h; y++ {
+			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
+			for x := 0; x < w; x++ {
+				r, gg, bb, a := uint32(row[4*x]), uint32(row[4*x+1]), uint32(row[4*x+2]), uint32(row[4*x+3])
+				l := (299*r + 587*gg + 114*bb + 500) / 1000
+				g.pix[y*w+x] = uint8((l*a + 255*(255-a) + 127) / 255)
+			}
+		}
+		return g
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+			l := (299*uint32(c.R) + 587*uint32(c.G) + 114*uint32(c.B) + 500) / 1000
+			a := uint32(c.A)
+			g.pix[y*w+x] = uint8((l*a + 255*(255-a) + 127) / 255)
+		}
+	}
+	return g
+}

@@ -1,0 +1,139 @@
+package qr
+
+import (
+	"image"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
+)
+
+var (
+	hintsFast = map[gozxing.DecodeHintType]any{
+		gozxing.DecodeHintType_CHARACTER_SET: "UTF-8",
+	}
+	hintsHard = map[gozxing.DecodeHintType]any{
+		gozxing.DecodeHintType_CHARACTER_SET: "UTF-8",
+		gozxing.DecodeHintType_TRY_HARDER:    true,
+	}
+)
+
+// traceStep, when set (by tests and tuning tools), is told which ladder step
+// read the code.
+var traceStep func(step string)
+
+// zxBits decodes a sampled module grid (dark = set) with gozxing's decoder.
+func zxBits(bits *gozxing.BitMatrix) (text string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			text, err = "", &internalError{r}
+		}
+	}()
+	res, err := decoder.NewDecoder().Decode(bits, hintsFast)
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
+
+// zxDetect runs gozxing's detector and decoder on a binarized image.
+func zxDetect(bm *gozxing.BitMatrix, hard bool) (text string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			text, err = "", &internalError{r}
+		}
+	}()
+	hints := hintsFast
+	if hard {
+		hints = hintsHard
+	}
+	det, err := detector.NewDetector(bm).Detect(hints)
+	if err != nil {
+		return "", err
+	}
+	return zxBits(det.GetBits())
+}
+
+func (g *gray) source() gozxing.LuminanceSource {
+	src, err := gozxing.NewPlanarYUVLuminanceSource(g.pix, g.w, g.h, 0, 0, g.w, g.h, false)
+	if err != nil {
+		panic(err) // dimensions come from g itself
+	}
+	return src
+}
+
+func zxHybrid(g *gray) (bm *gozxing.BitMatrix) {
+	defer func() {
+		if recover() != nil {
+			bm = nil
+		}
+	}()
+	bm, _ = gozxing.NewHybridBinarizer(g.source()).GetBlackMatrix()
+	return bm
+}
+
+func zxGlobal(g *gray) (bm *gozxing.BitMatrix) {
+	defer func() {
+		if recover() != nil {
+			bm = nil
+		}
+	}()
+	bm, _ = gozxing.NewGlobalHistgramBinarizer(g.source()).GetBlackMatrix()
+	return bm
+}
+
+type step struct {
+	name string
+	run  func(*ladderState) (string, bool)
+}
+
+// ladderState carries the work shared between steps of one image.
+type ladderState struct {
+	g      *gray
+	hybrid *gozxing.BitMatrix
+}
+
+func (st *ladderState) hyb() *gozxing.BitMatrix {
+	if st.hybrid == nil {
+		st.hybrid = zxHybrid(st.g)
+	}
+	return st.hybrid
+}
+
+func detectStep(bm *gozxing.BitMatrix, hard bool) (string, bool) {
+	if bm == nil {
+		return "", false
+	}
+	t, err := zxDetect(bm, hard)
+	return t, err == nil
+}
+
+var ladder = []step{
+	{"hybrid", func(st *ladderState) (string, bool) { return detectStep(st.hyb(), false) }},
+	{"hybrid-hard", func(st *ladderState) (string, bool) { return detectStep(st.hyb(), true) }},
+	{"global", func(st *ladderState) (string, bool) { return detectStep(zxGlobal(st.g), true) }},
+}
+
+func decodeGray(g *gray) (string, error) {
+	if g.w < 21 || g.h < 21 {
+		return "", ErrNoCode
+	}
+	st := &ladderState{g: g}
+	for _, s := range ladder {
+		if t, ok := s.run(st); ok {
+			if traceStep != nil {
+				traceStep(s.name)
+			}
+			return t, nil
+		}
+	}
+	return "", ErrNoCode
+}
+
+func decodeAll(img image.Image) ([]string, error) {
+	t, err := decodeGray(toGray(img))
+	if err != nil {
+		return nil, err
+	}
+	return []string{t}, nil
+}
