@@ -44,12 +44,12 @@ func parseDatePrefix(s string) (Date, string, error) {
 	}
 	i := 4
 	if len(s) > i && s[i] == '-' {
-		if d.Month, ok = digits(s, i+1, 2); !ok {
+		if d.Month, ok = digits(s, i+1, 2); !ok || d.Month == 0 {
 			return bad()
 		}
 		i += 3
 		if len(s) > i && s[i] == '-' {
-			if d.Day, ok = digits(s, i+1, 2); !ok {
+			if d.Day, ok = digits(s, i+1, 2); !ok || d.Day == 0 {
 				return bad()
 			}
 			i += 3
