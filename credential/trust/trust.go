@@ -1,0 +1,289 @@
+// Package trust holds what an offline verifier believes: which issuers
+// exist, which keys they sign with, and which credentials they revoked.
+//
+// # Sources
+//
+// A [Store] is filled from trust files. This version reads SMART Health
+// Cards directory snapshots in the VCI format
+// ({"directory","time","issuerInfo":[{"issuer":{"iss","name"},"keys":[JWK…],
+// "crls":[CRL…]}]}); unknown members are ignored, as the real snapshot
+// carries more. Several files merge: an issuer listed twice gets the union
+// of its keys.
+//
+// # What is checked
+//
+// A file that is not a trust file at all is an error from [Store.Load]. A
+// problem that concerns one issuer, key or CRL inside a good file does not
+// stop loading: it is remembered, and only the credentials that depend on it
+// fail, with [*BadKeyError] or [*BadCRLError]. Keys are looked up by
+// (issuer, kid), never by kid alone, so a kid published by one issuer cannot
+// vouch for another's credential.
+//
+// # What is not done here
+//
+// No I/O: callers read the files and hand over bytes. Fetching fresh trust
+// when online is the verifier's job.
+package trust
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/shc"
+)
+
+// UnknownIssuerError reports an issuer that no trust file lists.
+type UnknownIssuerError struct{ Iss string }
+
+func (e *UnknownIssuerError) Error() string { return fmt.Sprintf("issuer %q is not trusted", e.Iss) }
+
+// UnknownKeyError reports a kid the issuer does not publish.
+type UnknownKeyError struct{ Iss, KID string }
+
+func (e *UnknownKeyError) Error() string {
+	return fmt.Sprintf("issuer %q has no key %q", e.Iss, e.KID)
+}
+
+// BadKeyError reports a published key that cannot be used.
+type BadKeyError struct {
+	Iss, KID string
+	Err      error
+}
+
+func (e *BadKeyError) Error() string {
+	return fmt.Sprintf("issuer %q key %q is unusable: %v", e.Iss, e.KID, e.Err)
+}
+func (e *BadKeyError) Unwrap() error { return e.Err }
+
+// BadCRLError reports a CRL that was published for a key but is unusable.
+type BadCRLError struct {
+	Iss, KID string
+	Err      error
+}
+
+func (e *BadCRLError) Error() string {
+	return fmt.Sprintf("issuer %q crl for key %q is unusable: %v", e.Iss, e.KID, e.Err)
+}
+func (e *BadCRLError) Unwrap() error { return e.Err }
+
+// FileError reports a trust file that cannot be used at all.
+type FileError struct {
+	Name    string
+	Problem string
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("trust file %q: %s", e.Name, e.Problem) }
+
+// Issuer is one trusted issuer.
+type Issuer struct {
+	ID   string // the "iss" its credentials carry
+	Name string
+	keys map[string]*shc.IssuerKey
+	// badKeys and badCRLs remember per-kid problems found while loading.
+	badKeys map[string]error
+	badCRLs map[string]error
+	// Problems lists everything found wrong with this issuer's entries.
+	Problems []error
+}
+
+// KIDs lists the issuer's usable key IDs, sorted.
+func (i *Issuer) KIDs() []string {
+	out := make([]string, 0, len(i.keys))
+	for k := range i.keys {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Store is a set of trusted issuers. The zero value is not usable; call New.
+type Store struct {
+	issuers map[string]*Issuer
+}
+
+// New returns an empty Store.
+func New() *Store { return &Store{issuers: map[string]*Issuer{}} }
+
+// Issuer returns the issuer with this id, or nil.
+func (s *Store) Issuer(iss string) *Issuer { return s.issuers[iss] }
+
+// Issuers lists the issuers, sorted by id.
+func (s *Store) Issuers() []*Issuer {
+	out := make([]*Issuer, 0, len(s.issuers))
+	for _, i := range s.issuers {
+		out = append(out, i)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
+	return out
+}
+
+// Load detects the kind of a trust file and adds what it holds. name is only
+// used in messages.
+func (s *Store) Load(name string, data []byte) error {
+	trimmed := bytes.TrimSpace(data)
+	switch {
+	case len(trimmed) == 0:
+		return &FileError{Name: name, Problem: "empty"}
+	case bytes.HasPrefix(trimmed, []byte("-----BEGIN")) || trimmed[0] == 0x30:
+		return &FileError{Name: name, Problem: "X.509 document-signer certificates (EU DCC) are not supported by this version"}
+	case trimmed[0] == '{':
+		m, err := jose.ObjectMembers(trimmed)
+		if err != nil {
+			return &FileError{Name: name, Problem: err.Error()}
+		}
+		if _, ok := m["issuerInfo"]; ok {
+			return s.loadSnapshot(name, m)
+		}
+		return &FileError{Name: name, Problem: "JSON without \"issuerInfo\": not a VCI directory snapshot"}
+	}
+	return &FileError{Name: name, Problem: "not a trust file (want a VCI directory snapshot)"}
+}
+
+type snapshotIssuer struct {
+	Issuer struct {
+		Iss  string `json:"iss"`
+		Name string `json:"name"`
+	} `json:"issuer"`
+	Keys []json.RawMessage `json:"keys"`
+	CRLs []json.RawMessage `json:"crls"`
+}
+
+func (s *Store) loadSnapshot(name string, m map[string]json.RawMessage) error {
+	var infos []json.RawMessage
+	if err := json.Unmarshal(m["issuerInfo"], &infos); err != nil {
+		return &FileError{Name: name, Problem: "\"issuerInfo\" is not an array"}
+	}
+	for n, raw := range infos {
+		var si snapshotIssuer
+		if err := json.Unmarshal(raw, &si); err != nil || si.Issuer.Iss == "" {
+			// One broken entry: its issuer stays unknown, the rest load.
+			continue
+		}
+		iss := s.issuer(si.Issuer.Iss, si.Issuer.Name)
+		if err := shc.CheckIssuerURL(si.Issuer.Iss); err != nil {
+			iss.Problems = append(iss.Problems, err)
+		}
+		keysJSON, _ := json.Marshal(map[string][]json.RawMessage{"keys": si.Keys})
+		keys, bad, _ := jose.ParseJWKS(keysJSON)
+		for _, e := range bad {
+			var ke *jose.KeyError
+			if errors.As(e, &ke) && ke.KID != "" {
+				iss.badKeys[ke.KID] = e
+			}
+			iss.Problems = append(iss.Problems, fmt.Errorf("issuerInfo[%d]: %w", n, e))
+		}
+		for _, k := range keys {
+			ik := &shc.IssuerKey{Key: k, IssuerName: iss.Name}
+			if raw, ok := k.Members["crlVersion"]; ok {
+				v, err := strconv.Atoi(string(raw))
+				if err != nil || v < 0 {
+					iss.badKeys[k.KID()] = fmt.Errorf("crlVersion %s is not a non-negative integer", raw)
+					continue
+				}
+				ik.CRLVersion = v
+			}
+			iss.keys[k.KID()] = ik
+			delete(iss.badKeys, k.KID())
+		}
+		for _, raw := range si.CRLs {
+			crl, err := shc.ParseCRL(raw)
+			if err != nil {
+				var ce *shc.CRLError
+				if errors.As(err, &ce) && ce.KID != "" {
+					iss.badCRLs[ce.KID] = err
+				}
+				iss.Problems = append(iss.Problems, fmt.Errorf("issuerInfo[%d]: %w", n, err))
+				continue
+			}
+			if ik := iss.keys[crl.KID]; ik != nil {
+				if ik.CRL == nil || crl.Ctr >= ik.CRL.Ctr {
+					ik.CRL = crl
+				}
+				delete(iss.badCRLs, crl.KID)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Store) issuer(id, name string) *Issuer {
+	i := s.issuers[id]
+	if i == nil {
+		i = &Issuer{ID: id, keys: map[string]*shc.IssuerKey{}, badKeys: map[string]error{}, badCRLs: map[string]error{}}
+		s.issuers[id] = i
+	}
+	if i.Name == "" {
+		i.Name = name
+	}
+	return i
+}
+
+// AddSHCKey trusts one key of an issuer directly, with its CRL if any.
+func (s *Store) AddSHCKey(iss, name string, ik *shc.IssuerKey) {
+	i := s.issuer(iss, name)
+	if ik.IssuerName == "" {
+		ik.IssuerName = i.Name
+	}
+	i.keys[ik.Key.KID()] = ik
+}
+
+// ResolveSHC implements shc.Resolver.
+func (s *Store) ResolveSHC(iss, kid string) (*shc.IssuerKey, error) {
+	i := s.issuers[iss]
+	if i == nil {
+		return nil, &UnknownIssuerError{Iss: iss}
+	}
+	if err := i.badKeys[kid]; err != nil {
+		return nil, &BadKeyError{Iss: iss, KID: kid, Err: err}
+	}
+	ik := i.keys[kid]
+	if ik == nil {
+		return nil, &UnknownKeyError{Iss: iss, KID: kid}
+	}
+	if err := i.badCRLs[kid]; err != nil && ik.CRLVersion > 0 {
+		return nil, &BadCRLError{Iss: iss, KID: kid, Err: err}
+	}
+	return ik, nil
+}
+
+// Snapshot writes a VCI directory snapshot of the store, for verifiers.
+func (s *Store) Snapshot(directory, time string) []byte {
+	type entry struct {
+		Issuer struct {
+			Iss  string `json:"iss"`
+			Name string `json:"name"`
+		} `json:"issuer"`
+		Keys []json.RawMessage `json:"keys"`
+		CRLs []json.RawMessage `json:"crls,omitempty"`
+	}
+	out := struct {
+		Directory  string  `json:"directory"`
+		Time       string  `json:"time"`
+		IssuerInfo []entry `json:"issuerInfo"`
+	}{Directory: directory, Time: time, IssuerInfo: []entry{}}
+	for _, i := range s.Issuers() {
+		var e entry
+		e.Issuer.Iss, e.Issuer.Name = i.ID, i.Name
+		for _, kid := range i.KIDs() {
+			ik := i.keys[kid]
+			var m map[string]any
+			json.Unmarshal(ik.Key.JWK(), &m)
+			if ik.CRLVersion > 0 {
+				m["crlVersion"] = ik.CRLVersion
+			}
+			b, _ := json.Marshal(m)
+			e.Keys = append(e.Keys, b)
+			if ik.CRL != nil {
+				e.CRLs = append(e.CRLs, ik.CRL.Format())
+			}
+		}
+		out.IssuerInfo = append(out.IssuerInfo, e)
+	}
+	b, _ := json.MarshalIndent(out, "", "  ")
+	return b
+}
