@@ -9,33 +9,13 @@ import (
 	"time"
 
 	"github.com/immunopass/immunopass/credential/shc"
+	"github.com/immunopass/immunopass/internal/spectest"
 )
 
 const spec = "../../../shared/testdata/shc/"
-const specIss = "https://spec.smarthealth.cards/examples/issuer"
+const specIss = spectest.Iss
 
-// SpecSnapshot builds a VCI snapshot from the spec's JWKS and CRL files.
-func specSnapshot(t testing.TB) []byte {
-	t.Helper()
-	jwks, err := os.ReadFile(spec + "issuer/.well-known/jwks.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	crl, err := os.ReadFile(spec + "issuer/.well-known/crl/3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var set struct{ Keys []json.RawMessage }
-	json.Unmarshal(jwks, &set)
-	b, _ := json.Marshal(map[string]any{
-		"directory": "test", "time": "2026-11-21T00:00:00Z",
-		"issuerInfo": []any{map[string]any{
-			"issuer": map[string]any{"iss": specIss, "name": "SMART Health Card example issuer", "website": "https://spec.smarthealth.cards"},
-			"keys":   set.Keys, "crls": []json.RawMessage{crl},
-		}},
-	})
-	return b
-}
+func specSnapshot(t testing.TB) []byte { return spectest.Snapshot(t) }
 
 func TestSnapshotVerifiesSpecExamples(t *testing.T) {
 	s := New()

@@ -1,0 +1,134 @@
+package verifier
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteJSON writes one JSON object per result per line.
+func WriteJSON(w io.Writer, results []Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, r := range results {
+		if r.Reasons == nil {
+			r.Reasons = []string{}
+		}
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var formatNames = map[string]string{
+	FormatSHC:     "SMART Health Card",
+	FormatSDJWTVC: "ImmunoPass credential (SD-JWT VC)",
+	FormatHCERT:   "EU Digital COVID Certificate",
+	FormatVCJWT:   "W3C verifiable credential",
+	FormatDIVOC:   "DIVOC certificate",
+	"":            "unrecognised input",
+}
+
+// what each reason means, in words for a school secretary or a border officer.
+var reasonWords = map[string]string{
+	BadQR:              "the QR code is not a health card code",
+	BadChunks:          "the parts of a multi-part QR code do not fit together",
+	QRDecodeError:      "no QR code could be read from the image",
+	TooLarge:           "the input is larger than any genuine credential",
+	BadEncoding:        "the credential text is damaged or not a credential",
+	BadHeader:          "the credential uses a format or algorithm that is not allowed",
+	BadCompression:     "the credential content is damaged",
+	BadPayload:         "the credential content is malformed",
+	BadSignature:       "the signature does not match: the credential was altered or forged",
+	BadSignatureFormat: "the signature is in the wrong format",
+	BadDisclosure:      "a disclosed item does not match what was signed",
+	UnknownIssuer:      "the issuer is not in the trusted list",
+	IssuerSuspended:    "the issuer is suspended",
+	UnknownKID:         "the issuer's signing key is not in the trusted list",
+	BadIssuerURL:       "the issuer address is malformed",
+	BadKey:             "the issuer's published key is unusable",
+	BadCRL:             "the issuer's revocation list is missing or unusable",
+	WrongType:          "this is not a health card",
+	Expired:            "the credential has expired",
+	NotYetValid:        "the credential is not valid yet",
+	Revoked:            "the issuer revoked this credential",
+	Suspended:          "the issuer suspended this credential",
+	KeyUsage:           "the key may not sign this kind of credential",
+	Schema:             "the credential does not hold a valid vaccination record",
+	HolderBinding:      "the person presenting is not the holder",
+	ChallengeMismatch:  "the answer is not for this verifier's challenge",
+	NotAnchored:        "the credential is not anchored in the registry log",
+	Policy:             "this verifier does not accept this kind of credential",
+}
+
+// WriteText writes a block per result that a school secretary can read.
+func WriteText(w io.Writer, results []Result) error {
+	var b strings.Builder
+	for i, r := range results {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		verdict := "INVALID"
+		if r.Valid {
+			verdict = "VALID"
+		}
+		fmt.Fprintf(&b, "%s  %s  (%s)\n", verdict, formatNames[r.Format], r.Input)
+		if !r.Valid {
+			for k, code := range r.Reasons {
+				line := fmt.Sprintf("  Why:     %s [%s]", reasonWords[code], code)
+				if k > 0 {
+					line = fmt.Sprintf("           %s [%s]", reasonWords[code], code)
+				}
+				b.WriteString(line + "\n")
+			}
+			for _, m := range r.Messages {
+				fmt.Fprintf(&b, "           detail: %s\n", m)
+			}
+		}
+		for _, code := range r.Warnings {
+			fmt.Fprintf(&b, "  Warning: %s\n", code)
+		}
+		if r.Issuer.ID != "" {
+			name := r.Issuer.Name
+			if name == "" {
+				name = "(not in the trusted list)"
+			}
+			fmt.Fprintf(&b, "  Issuer:  %s  %s\n", name, r.Issuer.ID)
+		}
+		if r.Subject.Name != "" || r.Subject.BirthDate != "" {
+			fmt.Fprintf(&b, "  Person:  %s", r.Subject.Name)
+			if r.Subject.BirthDate != "" {
+				fmt.Fprintf(&b, ", born %s", r.Subject.BirthDate)
+			}
+			b.WriteString("\n")
+		}
+		for k, im := range r.Immunizations {
+			label := "  Doses:   "
+			if k > 0 {
+				label = "           "
+			}
+			name := im.Vaccine.Display
+			if name == "" {
+				name = im.Vaccine.System + " " + im.Vaccine.Code
+			}
+			fmt.Fprintf(&b, "%s%-10s  %s", label, im.Date, name)
+			if im.Dose > 0 {
+				fmt.Fprintf(&b, ", dose %d", im.Dose)
+			}
+			if im.Lot != "" {
+				fmt.Fprintf(&b, ", lot %s", im.Lot)
+			}
+			if im.Performer != "" {
+				fmt.Fprintf(&b, ", %s", im.Performer)
+			}
+			if im.Country != "" {
+				fmt.Fprintf(&b, " (%s)", im.Country)
+			}
+			b.WriteString("\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

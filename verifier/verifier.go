@@ -1,0 +1,362 @@
+// Package verifier turns what a school secretary or a border officer scans
+// into a verdict with reasons, offline.
+//
+// # What goes in
+//
+// An [Input] is a named byte string: a QR image (PNG, JPEG, GIF, SVG), a
+// ".smart-health-card" file, or text holding "shc:/…" lines (one QR chunk a
+// line), "HC1:…", a compact JWS or an SD-JWT. [Verifier.Verify] detects the
+// format, decodes, checks the signature against the trust store, then the
+// credential type, revocation and the validity window, and returns one
+// [Result] per credential. Chunks of one SMART Health Card spread across
+// several inputs are put back together, in any order.
+//
+// # What is trusted
+//
+// Only the [trust.Store] handed in: keys are found by (issuer, kid). Nothing
+// is fetched: the verifier makes no network call, so it works the same in a
+// school office and at a border post without coverage.
+//
+// # What comes out
+//
+// Each Result has a primary reason code (the first of Reasons; "ok" when the
+// credential is valid) drawn from the fixed list in DESIGN.md, the messages
+// that explain them, and what the credential says about the person and
+// their doses. Errors become codes in one place: [Reason].
+//
+// # Formats
+//
+// SMART Health Cards are verified in full. EU DCC (HC1:), W3C VC-JWT and
+// SD-JWT VC are recognised and reported with the reason "policy" until their
+// verification lands.
+package verifier
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/qr"
+	"github.com/immunopass/immunopass/credential/shc"
+	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/credential/vax"
+)
+
+// Format names.
+const (
+	FormatSHC     = "shc"
+	FormatSDJWTVC = "sd-jwt-vc"
+	FormatHCERT   = "hcert"
+	FormatVCJWT   = "vc-jwt"
+	FormatDIVOC   = "divoc"
+)
+
+// MaxInput bounds one input; larger inputs are refused as too-large.
+const MaxInput = 16 << 20
+
+// Input is one thing to verify.
+type Input struct {
+	Name string // a path, "-" for stdin, or any label
+	Data []byte
+}
+
+// Result is the verdict on one credential. Its JSON form is the contract
+// of `verifier verify --json`.
+type Result struct {
+	Input         string         `json:"input"`
+	Format        string         `json:"format"`
+	Valid         bool           `json:"valid"`
+	Reasons       []string       `json:"reasons"`
+	Warnings      []string       `json:"warnings"`
+	Issuer        Issuer         `json:"issuer"`
+	Subject       Subject        `json:"subject"`
+	Immunizations []Immunization `json:"immunizations"`
+	Binding       string         `json:"binding"`
+	Disclosed     []string       `json:"disclosed"`
+	Withheld      int            `json:"withheld"`
+	// Messages explain Reasons and Warnings in words, in the same order.
+	Messages []string `json:"messages,omitempty"`
+}
+
+// Issuer identifies who signed a credential.
+type Issuer struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	KID  string `json:"kid"`
+}
+
+// Subject is the person a credential is about, as far as it discloses.
+type Subject struct {
+	Name      string `json:"name"`
+	BirthDate string `json:"birthDate"`
+}
+
+// Immunization is one dose as the credential states it.
+type Immunization struct {
+	Vaccine   Vaccine `json:"vaccine"`
+	Date      string  `json:"date"`
+	Dose      int     `json:"dose,omitempty"`
+	Lot       string  `json:"lot,omitempty"`
+	Performer string  `json:"performer,omitempty"`
+	Country   string  `json:"country,omitempty"`
+}
+
+// Vaccine is a coded vaccine with its display name.
+type Vaccine struct {
+	System  string `json:"system"`
+	Code    string `json:"code"`
+	Display string `json:"display,omitempty"`
+}
+
+// Verifier verifies credentials against a trust store at a given instant.
+type Verifier struct {
+	Trust *trust.Store
+	// At is the instant to verify as of; zero means time.Now().
+	At time.Time
+}
+
+// item is one credential text found in an input.
+type item struct {
+	input string
+	text  string
+	err   error // set when the input could not be read as a credential
+	chunk *shc.Chunk
+}
+
+// Verify verifies every credential found in the inputs and returns one
+// Result per credential, in input order. Chunks of one SMART Health Card
+// across inputs are reassembled into one Result.
+func (v *Verifier) Verify(inputs []Input) []Result {
+	if v.Trust == nil {
+		v.Trust = trust.New()
+	}
+	var items []item
+	for _, in := range inputs {
+		items = append(items, v.extract(in)...)
+	}
+	var out []Result
+	groups := map[int][]int{} // chunk total → indexes into items
+	slot := map[int]int{}     // chunk total → index of its Result in out
+	for i := range items {
+		it := &items[i]
+		if it.err == nil && isSHCQR(it.text) {
+			if c, err := shc.ParseQR(it.text); err == nil && c.Total > 1 {
+				it.chunk = c
+				if _, seen := slot[c.Total]; !seen {
+					slot[c.Total] = len(out)
+					out = append(out, Result{})
+				}
+				groups[c.Total] = append(groups[c.Total], i)
+				continue
+			}
+		}
+		out = append(out, v.verifyItem(it))
+	}
+	for n, idx := range groups {
+		var chunks []*shc.Chunk
+		input := items[idx[0]].input
+		for _, i := range idx {
+			chunks = append(chunks, items[i].chunk)
+			if items[i].chunk.Index == 1 {
+				input = items[i].input
+			}
+		}
+		if jws, err := shc.Assemble(chunks); err != nil {
+			out[slot[n]] = failed(input, FormatSHC, err)
+		} else {
+			out[slot[n]] = v.verifySHC(input, jws)
+		}
+	}
+	return out
+}
+
+// extract finds the credential texts in one input.
+func (v *Verifier) extract(in Input) []item {
+	if len(in.Data) > MaxInput {
+		return []item{{input: in.Name, err: &shc.TooLargeError{What: "input", Size: len(in.Data), Limit: MaxInput}}}
+	}
+	data := bytes.TrimSpace(bytes.TrimPrefix(in.Data, []byte("\xef\xbb\xbf")))
+	if len(data) == 0 {
+		return []item{{input: in.Name, err: &UnrecognisedError{Start: ""}}}
+	}
+	if !looksText(data) {
+		texts, err := qr.Decode(in.Data)
+		if err != nil {
+			return []item{{input: in.Name, err: err}}
+		}
+		var out []item
+		for _, t := range texts {
+			out = append(out, item{input: in.Name, text: strings.TrimSpace(t)})
+		}
+		return out
+	}
+	if data[0] == '{' {
+		jws, err := shc.ParseFile(data)
+		if err != nil {
+			return []item{{input: in.Name, err: err}}
+		}
+		var out []item
+		for _, j := range jws {
+			out = append(out, item{input: in.Name, text: j})
+		}
+		return out
+	}
+	var out []item
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, item{input: in.Name, text: line})
+		}
+	}
+	return out
+}
+
+// looksText reports whether data is a credential in text form rather than
+// an image: valid UTF-8 that starts like one of the text formats.
+func looksText(data []byte) bool {
+	if !utf8.Valid(data) || data[0] == '<' {
+		return false
+	}
+	if data[0] == '{' {
+		return true
+	}
+	for _, b := range data[:min(len(data), 256)] {
+		if b < 0x20 && b != '\n' && b != '\r' && b != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+func isSHCQR(text string) bool {
+	return len(text) >= 5 && strings.EqualFold(text[:5], "shc:/")
+}
+
+func (v *Verifier) verifyItem(it *item) Result {
+	if it.err != nil {
+		return failed(it.input, formatOfErr(it.text), it.err)
+	}
+	text := it.text
+	switch {
+	case isSHCQR(text):
+		c, err := shc.ParseQR(text)
+		if err != nil {
+			return failed(it.input, FormatSHC, err)
+		}
+		return v.verifySHC(it.input, c.JWS)
+	case strings.HasPrefix(text, "HC1:"):
+		return failed(it.input, FormatHCERT, &UnsupportedError{Format: "EU DCC (HC1:)"})
+	case strings.Contains(text, "~"):
+		return failed(it.input, FormatSDJWTVC, &UnsupportedError{Format: "SD-JWT VC"})
+	case strings.Count(text, ".") == 2:
+		j, err := jose.Parse(text)
+		if err == nil && j.Header.Zip != "DEF" {
+			return failed(it.input, FormatVCJWT, &UnsupportedError{Format: "W3C VC-JWT"})
+		}
+		return v.verifySHC(it.input, text)
+	}
+	return failed(it.input, "", &UnrecognisedError{Start: text})
+}
+
+func formatOfErr(text string) string {
+	if isSHCQR(text) {
+		return FormatSHC
+	}
+	return ""
+}
+
+func failed(input, format string, err error) Result {
+	r := Result{Input: input, Format: format, Binding: "none", Warnings: []string{}, Disclosed: []string{}, Immunizations: []Immunization{}}
+	r.Reasons, r.Messages = reasons(err)
+	return r
+}
+
+func (v *Verifier) at() time.Time {
+	if v.At.IsZero() {
+		return time.Now()
+	}
+	return v.At
+}
+
+func (v *Verifier) verifySHC(input, jws string) Result {
+	card, err := shc.Parse(jws)
+	if err != nil {
+		return failed(input, FormatSHC, err)
+	}
+	ik, err := shc.Verify(card, v.Trust, v.at())
+	var r Result
+	if err != nil {
+		r = failed(input, FormatSHC, err)
+	} else {
+		r = failed(input, FormatSHC, nil)
+	}
+	r.Issuer = Issuer{ID: card.Claims.Iss, KID: card.JWS.Header.Kid}
+	if ik != nil {
+		r.Issuer.Name = ik.IssuerName
+	}
+	// What the card says is shown only once its signature holds.
+	if ik == nil || errors.Is(err, jose.ErrBadSignature) {
+		return r
+	}
+	rec, ignored, ferr := vax.FromFHIRWithIgnored(card.Claims.Bundle)
+	switch {
+	case ferr == nil:
+		fill(&r, rec)
+	case slices.Contains(card.Claims.Types, shc.TypeImmunization):
+		// An immunization card must hold a readable immunization record.
+		codes, msgs := reasons(&SchemaError{Err: ferr})
+		r.Reasons = append(r.Reasons, codes...)
+		r.Messages = append(r.Messages, msgs...)
+	}
+	_ = ignored
+	r.Disclosed = disclosedSHC(card)
+	if len(r.Reasons) == 0 {
+		r.Reasons = []string{OK}
+		r.Valid = true
+	}
+	return r
+}
+
+func fill(r *Result, rec *vax.Record) {
+	r.Subject = Subject{Name: rec.Patient.Name(), BirthDate: rec.Patient.BirthDate.String()}
+	for _, im := range rec.Immunizations {
+		display := im.Vaccine.Display
+		if display == "" {
+			display = vax.Display(im.Vaccine.System, im.Vaccine.Code)
+		}
+		r.Immunizations = append(r.Immunizations, Immunization{
+			Vaccine:   Vaccine{System: im.Vaccine.System, Code: im.Vaccine.Code, Display: display},
+			Date:      im.Date.String(),
+			Dose:      im.DoseNumber,
+			Lot:       im.Lot,
+			Performer: im.Performer,
+			Country:   im.Country,
+		})
+	}
+}
+
+// disclosedSHC lists what a SMART Health Card reveals: everything it holds,
+// since the format has no selective disclosure.
+func disclosedSHC(c *shc.Card) []string {
+	var bundle struct {
+		Entry []struct {
+			Resource struct {
+				ResourceType string `json:"resourceType"`
+			} `json:"resource"`
+		} `json:"entry"`
+	}
+	json.Unmarshal(c.Claims.Bundle, &bundle)
+	out := []string{}
+	seen := map[string]bool{}
+	for _, e := range bundle.Entry {
+		if rt := e.Resource.ResourceType; rt != "" && !seen[rt] {
+			seen[rt] = true
+			out = append(out, rt)
+		}
+	}
+	return out
+}
