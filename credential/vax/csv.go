@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -19,7 +20,7 @@ const MaxCSVSize = 8 << 20
 // Optional: dose, series, lot, performer, country, status.
 var (
 	csvRequired = []string{"family", "given", "birth_date", "vaccine_system", "vaccine_code", "date"}
-	csvOptional = []string{"dose", "series", "lot", "performer", "country", "status"}
+	csvColumns  = append(csvRequired[:len(csvRequired):len(csvRequired)], "dose", "series", "lot", "performer", "country", "status")
 )
 
 // CSVError reports a problem in the input of [ParseCSV]. Line counts from 1
@@ -76,7 +77,6 @@ func ParseCSV(data []byte) ([]Record, error) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	cr := csv.NewReader(bytes.NewReader(data))
-	cr.ReuseRecord = false
 
 	readErr := func(err error) error {
 		var pe *csv.ParseError
@@ -99,12 +99,8 @@ func ParseCSV(data []byte) ([]Record, error) {
 		if _, dup := col[h]; dup {
 			return nil, &CSVError{Line: 1, Problem: "duplicate column", Value: h}
 		}
-		known := false
-		for _, k := range append(csvRequired, csvOptional...) {
-			known = known || k == h
-		}
-		if !known {
-			return nil, &CSVError{Line: 1, Problem: "unknown column (want " + strings.Join(append(csvRequired, csvOptional...), ",") + ")", Value: h}
+		if !slices.Contains(csvColumns, h) {
+			return nil, &CSVError{Line: 1, Problem: "unknown column (want " + strings.Join(csvColumns, ",") + ")", Value: h}
 		}
 		col[h] = i
 	}

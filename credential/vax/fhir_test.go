@@ -372,3 +372,45 @@ func TestFromFHIRReferences(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordJSON: a Record also marshals to plain JSON (for stores and the
+// verifier's --json output), with dates in FHIR form.
+func TestRecordJSON(t *testing.T) {
+	r := validRecord()
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`"birthDate":"2016-04-12"`, `"date":"2017-04-15"`, `"vaccine":{"system":"http://hl7.org/fhir/sid/cvx","code":"03"}`, `"dose":1`, `"country":"AE"`} {
+		if !bytes.Contains(b, []byte(s)) {
+			t.Errorf("JSON lacks %s: %s", s, b)
+		}
+	}
+	var back Record
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&back, r) {
+		t.Fatalf("JSON round trip:\n got %+v\nwant %+v", back, *r)
+	}
+}
+
+func BenchmarkFromFHIR(b *testing.B) {
+	in := readShared(b, "examples/example-00-a-fhirBundle.json")
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := FromFHIR(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFHIR(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := example00.FHIR(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
