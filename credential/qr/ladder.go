@@ -111,6 +111,17 @@ func detectStep(bm *gozxing.BitMatrix, hard bool) (string, bool) {
 var ladder = []step{
 	{"hybrid", func(st *ladderState) (string, bool) { return detectStep(st.hyb(), false) }},
 	{"hybrid-hard", func(st *ladderState) (string, bool) { return detectStep(st.hyb(), true) }},
+	{"grid-hybrid", func(st *ladderState) (string, bool) {
+		bm := st.hyb()
+		if bm == nil {
+			return "", false
+		}
+		f, ok := findFinders(bm)
+		if !ok {
+			return "", false
+		}
+		return decodeGrid(st.g, f)
+	}},
 	{"global", func(st *ladderState) (string, bool) { return detectStep(zxGlobal(st.g), true) }},
 }
 

@@ -85,8 +85,8 @@ func main() {
 
 	all := &cell{}
 	byDeg := map[string]*cell{}
-	byModeSize := map[string]*cell{}     // mode/size
-	byModeSizeDeg := map[string]*cell{}  // mode/size/deg
+	byModeSize := map[string]*cell{}    // mode/size
+	byModeSizeDeg := map[string]*cell{} // mode/size/deg
 	var degs, modeSizes []string
 	get := func(m map[string]*cell, k string, order *[]string) *cell {
 		c := m[k]

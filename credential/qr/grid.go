@@ -1,0 +1,585 @@
+package qr
+
+import (
+	"math"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
+)
+
+// This file holds our own grid sampler. gozxing's detector maps the symbol
+// with one perspective transform fitted to three finder patterns and at most
+// one alignment pattern, guesses the version from the distances between the
+// finders, and samples one binarized pixel per module. On large symbols under
+// perspective, rotation or blur that is not enough. Here the version comes
+// from the version information blocks when it can, every alignment pattern is
+// located on the grey image by template matching, a least-squares homography
+// is fitted to all of them, and modules are sampled on the grey image and
+// thresholded against their neighbours in module space.
+
+type pt struct{ x, y float64 }
+
+// homography maps module coordinates (u, v) to image coordinates.
+type homography [9]float64
+
+func (h *homography) apply(u, v float64) (float64, float64) {
+	w := h[6]*u + h[7]*v + h[8]
+	return (h[0]*u + h[1]*v + h[2]) / w, (h[3]*u + h[4]*v + h[5]) / w
+}
+
+// fitHomography fits h with src→dst (at least 4 pairs) by normalised least
+// squares.
+func fitHomography(src, dst []pt) (homography, bool) {
+	var h homography
+	n := len(src)
+	if n < 4 || len(dst) != n {
+		return h, false
+	}
+	norm := func(p []pt) (cx, cy, s float64) {
+		for _, q := range p {
+			cx += q.x
+			cy += q.y
+		}
+		cx /= float64(n)
+		cy /= float64(n)
+		d := 0.0
+		for _, q := range p {
+			d += math.Hypot(q.x-cx, q.y-cy)
+		}
+		d /= float64(n)
+		if d == 0 {
+			return cx, cy, 0
+		}
+		return cx, cy, math.Sqrt2 / d
+	}
+	scx, scy, ss := norm(src)
+	dcx, dcy, ds := norm(dst)
+	if ss == 0 || ds == 0 {
+		return h, false
+	}
+	var A [8][9]float64 // normal equations, augmented
+	for i := 0; i < n; i++ {
+		x, y := (src[i].x-scx)*ss, (src[i].y-scy)*ss
+		u, v := (dst[i].x-dcx)*ds, (dst[i].y-dcy)*ds
+		rows := [2][9]float64{
+			{x, y, 1, 0, 0, 0, -u * x, -u * y, u},
+			{0, 0, 0, x, y, 1, -v * x, -v * y, v},
+		}
+		for _, r := range rows {
+			for a := 0; a < 8; a++ {
+				for b := 0; b < 9; b++ {
+					A[a][b] += r[a] * r[b]
+				}
+			}
+		}
+	}
+	for c := 0; c < 8; c++ {
+		p := c
+		for r := c + 1; r < 8; r++ {
+			if math.Abs(A[r][c]) > math.Abs(A[p][c]) {
+				p = r
+			}
+		}
+		if math.Abs(A[p][c]) < 1e-12 {
+			return h, false
+		}
+		A[c], A[p] = A[p], A[c]
+		for r := 0; r < 8; r++ {
+			if r != c {
+				f := A[r][c] / A[c][c]
+				for k := c; k < 9; k++ {
+					A[r][k] -= f * A[c][k]
+				}
+			}
+		}
+	}
+	var m [9]float64 // normalised src → normalised dst
+	for i := 0; i < 8; i++ {
+		m[i] = A[i][8] / A[i][i]
+	}
+	m[8] = 1
+	// h = Tdst⁻¹ · m · Tsrc
+	// Tsrc = [ss 0 -ss*scx; 0 ss -ss*scy; 0 0 1]; Tdst⁻¹ = [1/ds 0 dcx; 0 1/ds dcy; 0 0 1]
+	t := [9]float64{ss, 0, -ss * scx, 0, ss, -ss * scy, 0, 0, 1}
+	var mt [9]float64
+	for r := 0; r < 3; r++ {
+		for c := 0; c < 3; c++ {
+			mt[r*3+c] = m[r*3]*t[c] + m[r*3+1]*t[3+c] + m[r*3+2]*t[6+c]
+		}
+	}
+	ti := [9]float64{1 / ds, 0, dcx, 0, 1 / ds, dcy, 0, 0, 1}
+	for r := 0; r < 3; r++ {
+		for c := 0; c < 3; c++ {
+			h[r*3+c] = ti[r*3]*mt[c] + ti[r*3+1]*mt[3+c] + ti[r*3+2]*mt[6+c]
+		}
+	}
+	for _, v := range h {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return h, false
+		}
+	}
+	return h, true
+}
+
+// bilinear samples g at (x, y) (pixel centres at +0.5); outside is white.
+func (g *gray) bilinear(x, y float64) float64 {
+	x -= 0.5
+	y -= 0.5
+	if !(x >= 0 && y >= 0 && x < float64(g.w-1) && y < float64(g.h-1)) {
+		if x > -1 && y > -1 && x < float64(g.w) && y < float64(g.h) {
+			xi := min(max(int(x+0.5), 0), g.w-1)
+			yi := min(max(int(y+0.5), 0), g.h-1)
+			return float64(g.pix[yi*g.w+xi])
+		}
+		return 255
+	}
+	xi, yi := int(x), int(y)
+	fx, fy := x-float64(xi), y-float64(yi)
+	i := yi*g.w + xi
+	a, b := float64(g.pix[i]), float64(g.pix[i+1])
+	c, d := float64(g.pix[i+g.w]), float64(g.pix[i+g.w+1])
+	return (a*(1-fx)+b*fx)*(1-fy) + (c*(1-fx)+d*fx)*fy
+}
+
+// finders holds three finder pattern centres and module sizes.
+type finders struct {
+	tl, tr, bl pt
+	ms         [3]float64 // tl, tr, bl
+}
+
+// findFinders locates three finder patterns in a binarized image.
+func findFinders(bm *gozxing.BitMatrix) (f finders, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	info, err := detector.NewFinderPatternFinder(bm, nil).Find(hintsHard)
+	if err != nil {
+		return f, false
+	}
+	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
+	f.tl = pt{tl.GetX(), tl.GetY()}
+	f.tr = pt{tr.GetX(), tr.GetY()}
+	f.bl = pt{bl.GetX(), bl.GetY()}
+	f.ms = [3]float64{tl.GetEstimatedModuleSize(), tr.GetEstimatedModuleSize(), bl.GetEstimatedModuleSize()}
+	return f, true
+}
+
+func dist(a, b pt) float64 { return math.Hypot(a.x-b.x, a.y-b.y) }
+
+// dimensionGuess estimates the number of modules on a side from the finder
+// distances, snapped to 17+4v.
+func (f finders) dimensionGuess() int {
+	a := dist(f.tl, f.tr) / ((f.ms[0] + f.ms[1]) / 2)
+	b := dist(f.tl, f.bl) / ((f.ms[0] + f.ms[2]) / 2)
+	d := (a+b)/2 + 7
+	v := int(math.Round((d - 17) / 4))
+	return 17 + 4*min(max(v, 1), 40)
+}
+
+var versionCodes [41]uint32 // BCH(18,6) version information, 7..40
+
+func init() {
+	for v := 7; v <= 40; v++ {
+		c := uint32(v) << 12
+		r := c
+		for i := 17; i >= 12; i-- {
+			if r&(1<<i) != 0 {
+				r ^= 0x1F25 << (i - 12)
+			}
+		}
+		versionCodes[v] = c | r
+	}
+}
+
+func decodeVersionBits(b uint32) int {
+	best, bestD := 0, 4
+	for v := 7; v <= 40; v++ {
+		d := popcount(b ^ versionCodes[v])
+		if d < bestD {
+			best, bestD = v, d
+		}
+	}
+	return best
+}
+
+func popcount(x uint32) int {
+	n := 0
+	for ; x != 0; x &= x - 1 {
+		n++
+	}
+	return n
+}
+
+// gridSampler maps one symbol candidate onto the grey image.
+type gridSampler struct {
+	g   *gray
+	dim int
+	h   homography
+	// anchors: module coordinates and their image positions.
+	src, dst []pt
+}
+
+func (s *gridSampler) sample(u, v float64) float64 {
+	x, y := s.h.apply(u, v)
+	return s.g.bilinear(x, y)
+}
+
+// readVersion reads both version information blocks; 0 if neither decodes.
+func (s *gridSampler) readVersion() int {
+	d := s.dim
+	// threshold between the finder's dark ring and its light separator
+	var dark, light float64
+	for i := 0; i < 7; i++ {
+		dark += s.sample(float64(d-7)+0.5, float64(i)+0.5) + s.sample(float64(i)+0.5, float64(d-7)+0.5)
+		light += s.sample(float64(d-8)+0.5, float64(i)+0.5) + s.sample(float64(i)+0.5, float64(d-8)+0.5)
+	}
+	t := (dark + light) / 28
+	var b1, b2 uint32
+	for k := 17; k >= 0; k-- {
+		x, y := float64(d-11+k%3)+0.5, float64(k/3)+0.5
+		b1 <<= 1
+		if s.sample(x, y) < t {
+			b1 |= 1
+		}
+		b2 <<= 1
+		if s.sample(y, x) < t {
+			b2 |= 1
+		}
+	}
+	if v := decodeVersionBits(b1); v != 0 {
+		return v
+	}
+	return decodeVersionBits(b2)
+}
+
+// alignment template: offsets (in modules) of dark and light samples.
+var alignDark, alignLight []pt
+
+func init() {
+	for j := -2; j <= 2; j++ {
+		for i := -2; i <= 2; i++ {
+			r := max(abs(i), abs(j))
+			p := pt{float64(i), float64(j)}
+			if r == 1 {
+				alignLight = append(alignLight, p)
+			} else {
+				alignDark = append(alignDark, p)
+			}
+		}
+	}
+}
+
+func abs(a int) int {
+	if a < 0 {
+		return -a
+	}
+	return a
+}
+
+// alignScore: mean light minus mean dark of the alignment template centred
+// at image point p, with module basis vectors ex, ey.
+func (s *gridSampler) alignScore(p, ex, ey pt) float64 {
+	var d, l float64
+	for _, q := range alignDark {
+		d += s.g.bilinear(p.x+q.x*ex.x+q.y*ey.x, p.y+q.x*ex.y+q.y*ey.y)
+	}
+	for _, q := range alignLight {
+		l += s.g.bilinear(p.x+q.x*ex.x+q.y*ey.x, p.y+q.x*ex.y+q.y*ey.y)
+	}
+	return l/float64(len(alignLight)) - d/float64(len(alignDark))
+}
+
+// findAlignment searches around the predicted image point p, in a local
+// frame of module vectors ex, ey, for the best-matching alignment pattern.
+func (s *gridSampler) findAlignment(p, ex, ey pt, radius, minScore float64) (pt, bool) {
+	at := func(du, dv float64) pt {
+		return pt{p.x + du*ex.x + dv*ey.x, p.y + du*ex.y + dv*ey.y}
+	}
+	best, bu, bv := -1e9, 0.0, 0.0
+	const step = 0.25
+	for dv := -radius; dv <= radius; dv += step {
+		for du := -radius; du <= radius; du += step {
+			if sc := s.alignScore(at(du, dv), ex, ey); sc > best {
+				best, bu, bv = sc, du, dv
+			}
+		}
+	}
+	cu, cv := bu, bv
+	for dv := -0.2; dv <= 0.2; dv += 0.1 {
+		for du := -0.2; du <= 0.2; du += 0.1 {
+			if sc := s.alignScore(at(cu+du, cv+dv), ex, ey); sc > best {
+				best, bu, bv = sc, cu+du, cv+dv
+			}
+		}
+	}
+	if best < minScore {
+		return pt{}, false
+	}
+	return at(bu, bv), true
+}
+
+func (s *gridSampler) refit() bool {
+	h, ok := fitHomography(s.src, s.dst)
+	if ok {
+		s.h = h
+	}
+	return ok
+}
+
+// jacobian returns the image vectors of one module step in u and v at (u, v).
+func (s *gridSampler) jacobian(u, v float64) (pt, pt) {
+	x0, y0 := s.h.apply(u, v)
+	x1, y1 := s.h.apply(u+1, v)
+	x2, y2 := s.h.apply(u, v+1)
+	return pt{x1 - x0, y1 - y0}, pt{x2 - x0, y2 - y0}
+}
+
+// locate fits the homography for dimension s.dim: first from the finders
+// alone, then from every alignment pattern found, each predicted from its
+// already-found neighbours in the alignment grid.
+func (s *gridSampler) locate(f finders, contrast float64) bool {
+	d := float64(s.dim)
+	br := pt{f.tr.x + f.bl.x - f.tl.x, f.tr.y + f.bl.y - f.tl.y}
+	s.src = []pt{{3.5, 3.5}, {d - 3.5, 3.5}, {3.5, d - 3.5}}
+	s.dst = []pt{f.tl, f.tr, f.bl}
+	h, ok := fitHomography(append(s.src, pt{d - 3.5, d - 3.5}), append(s.dst, br))
+	if !ok {
+		return false
+	}
+	s.h = h
+	if contrast <= 0 {
+		return true
+	}
+	ver, err := decoder.Version_GetProvisionalVersionForDimension(s.dim)
+	if err != nil {
+		return false
+	}
+	c := ver.GetAlignmentPatternCenters()
+	n := len(c)
+	if n == 0 {
+		return true
+	}
+	P := make([]pt, n*n)
+	K := make([]bool, n*n)
+	for _, q := range [][2]int{{0, 0}, {n - 1, 0}, {0, n - 1}} {
+		x, y := s.h.apply(float64(c[q[0]])+0.5, float64(c[q[1]])+0.5)
+		P[q[1]*n+q[0]] = pt{x, y}
+		K[q[1]*n+q[0]] = true
+	}
+	known := func(i, j int) bool { return i >= 0 && j >= 0 && i < n && j < n && K[j*n+i] }
+	get := func(i, j int) pt { return P[j*n+i] }
+	minScore := contrast * 0.25
+	for sum := 1; sum <= 2*(n-1); sum++ {
+		for j := max(0, sum-(n-1)); j <= min(sum, n-1); j++ {
+			i := sum - j
+			if K[j*n+i] {
+				continue
+			}
+			u, v := float64(c[i])+0.5, float64(c[j])+0.5
+			var p pt
+			radius := 4.0
+			switch {
+			case known(i-1, j) && known(i, j-1) && known(i-1, j-1):
+				a, b, e := get(i-1, j), get(i, j-1), get(i-1, j-1)
+				p = pt{a.x + b.x - e.x, a.y + b.y - e.y}
+				radius = 2
+			case known(i-1, j) && known(i-2, j):
+				a, b := get(i-1, j), get(i-2, j)
+				r := float64(c[i]-c[i-1]) / float64(c[i-1]-c[i-2])
+				p = pt{a.x + (a.x-b.x)*r, a.y + (a.y-b.y)*r}
+			case known(i, j-1) && known(i, j-2):
+				a, b := get(i, j-1), get(i, j-2)
+				r := float64(c[j]-c[j-1]) / float64(c[j-1]-c[j-2])
+				p = pt{a.x + (a.x-b.x)*r, a.y + (a.y-b.y)*r}
+			default:
+				x, y := s.h.apply(u, v)
+				p = pt{x, y}
+			}
+			ex, ey := s.jacobian(u, v)
+			if known(i-1, j) {
+				a := get(i-1, j)
+				k := 1 / float64(c[i]-c[i-1])
+				ex = pt{(p.x - a.x) * k, (p.y - a.y) * k}
+			}
+			if known(i, j-1) {
+				a := get(i, j-1)
+				k := 1 / float64(c[j]-c[j-1])
+				ey = pt{(p.x - a.x) * k, (p.y - a.y) * k}
+			}
+			q, ok := s.findAlignment(p, ex, ey, radius, minScore)
+			if !ok {
+				continue
+			}
+			P[j*n+i], K[j*n+i] = q, true
+			s.src = append(s.src, pt{u, v})
+			s.dst = append(s.dst, q)
+		}
+	}
+	if len(s.src) < 5 {
+		return true // keep the finder-only guess
+	}
+	s.refit()
+	// drop outliers and refit
+	for iter := 0; iter < 3; iter++ {
+		var src, dst []pt
+		for i := range s.src {
+			x, y := s.h.apply(s.src[i].x, s.src[i].y)
+			ex, _ := s.jacobian(s.src[i].x, s.src[i].y)
+			ms := math.Hypot(ex.x, ex.y)
+			if i < 3 || math.Hypot(x-s.dst[i].x, y-s.dst[i].y) < 0.5*ms {
+				src = append(src, s.src[i])
+				dst = append(dst, s.dst[i])
+			}
+		}
+		if len(src) == len(s.src) || len(src) < 5 {
+			break
+		}
+		s.src, s.dst = src, dst
+		s.refit()
+	}
+	return true
+}
+
+// grid samples the module centres.
+func (s *gridSampler) grid() []float64 {
+	n := s.dim
+	vals := make([]float64, n*n)
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			vals[y*n+x] = s.sample(float64(x)+0.5, float64(y)+0.5)
+		}
+	}
+	return vals
+}
+
+// threshold turns sampled module values into a bit matrix: each module is
+// compared with the midpoint of the dark and light levels around it (a
+// two-means split over a (2r+1)² window in module space).
+func threshold(vals []float64, n, r int) *gozxing.BitMatrix {
+	bm, _ := gozxing.NewSquareBitMatrix(n)
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			y0, y1 := max(0, y-r), min(n-1, y+r)
+			x0, x1 := max(0, x-r), min(n-1, x+r)
+			var sum float64
+			cnt := 0
+			for yy := y0; yy <= y1; yy++ {
+				for xx := x0; xx <= x1; xx++ {
+					sum += vals[yy*n+xx]
+					cnt++
+				}
+			}
+			m := sum / float64(cnt)
+			var sd, sl float64
+			var nd, nl int
+			for yy := y0; yy <= y1; yy++ {
+				for xx := x0; xx <= x1; xx++ {
+					v := vals[yy*n+xx]
+					if v < m {
+						sd += v
+						nd++
+					} else {
+						sl += v
+						nl++
+					}
+				}
+			}
+			t := m
+			if nd > 0 && nl > 0 {
+				t = (sd/float64(nd) + sl/float64(nl)) / 2
+			}
+			if vals[y*n+x] < t {
+				bm.Set(x, y)
+			}
+		}
+	}
+	return bm
+}
+
+// sharpenGrid removes some of the blur between neighbouring modules.
+func sharpenGrid(vals []float64, n int, k float64) []float64 {
+	out := make([]float64, len(vals))
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			c := vals[y*n+x]
+			var s float64
+			var cnt int
+			for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+				xx, yy := x+d[0], y+d[1]
+				if xx >= 0 && yy >= 0 && xx < n && yy < n {
+					s += vals[yy*n+xx]
+					cnt++
+				}
+			}
+			out[y*n+x] = c + k*(c-s/float64(cnt))
+		}
+	}
+	return out
+}
+
+// finderContrast estimates light minus dark on the three finders' outer
+// dark ring and inner light ring.
+func (s *gridSampler) finderContrast() float64 {
+	d := float64(s.dim)
+	var dark, light float64
+	for _, o := range []pt{{0, 0}, {d - 7, 0}, {0, d - 7}} {
+		for i := 1; i < 6; i++ {
+			f := float64(i) + 0.5
+			dark += s.sample(o.x+0.5, o.y+f) + s.sample(o.x+6.5, o.y+f)
+			light += s.sample(o.x+1.5, o.y+f) + s.sample(o.x+5.5, o.y+f)
+		}
+	}
+	return (light - dark) / 30
+}
+
+// decodeGrid tries our own sampler on the finders f found in an image.
+func decodeGrid(g *gray, f finders) (string, bool) {
+	d0 := f.dimensionGuess()
+	tried := map[int]bool{}
+	dims := []int{d0}
+	for _, off := range []int{4, -4, 8, -8} {
+		if d := d0 + off; d >= 21 && d <= 177 {
+			dims = append(dims, d)
+		}
+	}
+	for i := 0; i < len(dims); i++ {
+		d := dims[i]
+		if tried[d] {
+			continue
+		}
+		tried[d] = true
+		s := &gridSampler{g: g, dim: d}
+		if !s.locate(f, 0) {
+			continue
+		}
+		if d >= 45 {
+			if v := s.readVersion(); v != 0 && 17+4*v != d {
+				if !tried[17+4*v] {
+					// the version information is reliable: go there next
+					dims = append(dims[:i+1], append([]int{17 + 4*v}, dims[i+1:]...)...)
+				}
+				continue
+			}
+		}
+		c := s.finderContrast()
+		if c < 4 {
+			c = 4
+		}
+		s2 := &gridSampler{g: g, dim: d}
+		s2.locate(f, c)
+		vals := s2.grid()
+		for _, k := range []float64{0, 0.5, 1} {
+			v := vals
+			if k > 0 {
+				v = sharpenGrid(vals, d, k)
+			}
+			if t, err := zxBits(threshold(v, d, 5)); err == nil {
+				return t, true
+			}
+		}
+	}
+	return "", false
+}
