@@ -2,13 +2,13 @@ package verifier
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/png"
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -204,7 +204,7 @@ func TestReasons(t *testing.T) {
 		{"bad-encoding: not base64url", parts[0] + "." + parts[1] + "*." + parts[2], nil, nil, []string{BadEncoding}},
 		{"bad-encoding: junk text", "hello world", nil, nil, []string{BadEncoding}},
 		{"bad-header: alg none", b64([]byte(`{"alg":"none","zip":"DEF"}`)) + "." + parts[1] + "." + parts[2], nil, nil, []string{BadHeader}},
-		{"bad-header: HS256", b64([]byte(`{"alg":"HS256","zip":"DEF","kid":"` + spectest.KID0 + `"}`)) + "." + parts[1] + "." + parts[2], nil, nil, []string{BadHeader}},
+		{"bad-header: HS256", b64([]byte(`{"alg":"HS256","zip":"DEF","kid":"`+spectest.KID0+`"}`)) + "." + parts[1] + "." + parts[2], nil, nil, []string{BadHeader}},
 		{"bad-header: jwk in header", b64([]byte(`{"alg":"ES256","zip":"DEF","jwk":{}}`)) + "." + parts[1] + "." + parts[2], nil, nil, []string{BadHeader}},
 		{"bad-compression: not deflated", sign(t, cardOpts{raw: good}), nil, nil, []string{BadCompression}},
 		{"bad-payload: no vc", sign(t, cardOpts{payload: []byte(`{"iss":"` + spectest.Iss + `","nbf":1}`)}), nil, nil, []string{BadPayload}},

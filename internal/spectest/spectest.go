@@ -42,22 +42,34 @@ func Read(t testing.TB, elem ...string) []byte {
 // its JWKS and CRL, exactly as published.
 func Snapshot(t testing.TB) []byte {
 	t.Helper()
-	var set struct{ Keys []json.RawMessage }
-	if err := json.Unmarshal(Read(t, "issuer", ".well-known", "jwks.json"), &set); err != nil {
+	b, err := SnapshotJSON()
+	if err != nil {
 		t.Fatal(err)
 	}
-	crl := Read(t, "issuer", ".well-known", "crl", KID0+".json")
-	b, err := json.Marshal(map[string]any{
+	return b
+}
+
+// SnapshotJSON is Snapshot for callers without a testing.TB.
+func SnapshotJSON() ([]byte, error) {
+	var set struct{ Keys []json.RawMessage }
+	jwks, err := os.ReadFile(Path("issuer", ".well-known", "jwks.json"))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(jwks, &set); err != nil {
+		return nil, err
+	}
+	crl, err := os.ReadFile(Path("issuer", ".well-known", "crl", KID0+".json"))
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]any{
 		"directory": "spec-examples", "time": "2026-11-21T00:00:00Z",
 		"issuerInfo": []any{map[string]any{
 			"issuer": map[string]any{"iss": Iss, "name": "SMART Health Card example issuer", "website": "https://spec.smarthealth.cards"},
 			"keys":   set.Keys, "crls": []json.RawMessage{crl},
 		}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // PrivateKey returns the spec's published test private key number i.

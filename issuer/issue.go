@@ -1,0 +1,127 @@
+package issuer
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/immunopass/immunopass/credential/qr"
+	"github.com/immunopass/immunopass/credential/shc"
+	"github.com/immunopass/immunopass/credential/vax"
+)
+
+// Issued is one credential made from one record.
+type Issued struct {
+	Record *vax.Record
+	JWS    string
+	RID    string
+}
+
+// Request says what to issue.
+type Request struct {
+	Issuer  string        // iss
+	Expires time.Duration // 0: no exp
+	// RIDUser is the clinic's stable id of the patient (an MRN); the rid is
+	// derived from it so that revoking the patient's cards needs no lookup.
+	// When empty, each card gets a random, unlinkable rid.
+	RIDUser string
+	Now     time.Time
+}
+
+// ReadRecords reads EMR input: a FHIR R4 Bundle (JSON), or CSV rows in the
+// format vax.ParseCSV documents. For a Bundle it also returns the bundle as
+// given, so that what is signed is what the EMR said.
+func ReadRecords(input []byte) ([]*vax.Record, [][]byte, error) {
+	trimmed := bytes.TrimSpace(input)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		rec, err := vax.FromFHIR(trimmed)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []*vax.Record{rec}, [][]byte{trimmed}, nil
+	}
+	recs, err := vax.ParseCSV(input)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []*vax.Record
+	var bundles [][]byte
+	for i := range recs {
+		b, err := recs[i].FHIR()
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, &recs[i])
+		bundles = append(bundles, b)
+	}
+	return out, bundles, nil
+}
+
+// IssueSHC validates each record and signs it as a SMART Health Card that
+// fits one QR code.
+func (kf *KeyFile) IssueSHC(input []byte, req Request) ([]Issued, error) {
+	recs, bundles, err := ReadRecords(input)
+	if err != nil {
+		return nil, err
+	}
+	now := req.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	var out []Issued
+	for i, rec := range recs {
+		if err := rec.Validate(now); err != nil {
+			return nil, fmt.Errorf("record %d (%s): %w", i+1, rec.Patient.Name(), err)
+		}
+		rid := ""
+		if req.RIDUser != "" {
+			rid = shc.RID(kf.RIDSecret, kf.Key.Public().KID(), req.RIDUser)
+		} else if rid, err = randomB64(8); err != nil {
+			return nil, err
+		}
+		opt := shc.IssueOptions{Issuer: req.Issuer, NotBefore: now, RID: rid}
+		if req.Expires > 0 {
+			opt.Expires = now.Add(req.Expires)
+		}
+		jws, err := shc.Issue(kf.Key, bundles[i], opt)
+		if err != nil {
+			return nil, err
+		}
+		if len(jws) > shc.MaxSingleQRJWS {
+			return nil, fmt.Errorf("record %d (%s): the card is %d characters, over the %d that fit one QR code; issue fewer doses per card", i+1, rec.Patient.Name(), len(jws), shc.MaxSingleQRJWS)
+		}
+		out = append(out, Issued{Record: rec, JWS: jws, RID: rid})
+	}
+	return out, nil
+}
+
+// Render formats a card for the output file's extension: .smart-health-card,
+// .txt (the shc:/ text), .png or .svg (the QR code), .jws.
+func Render(jws, path string) ([]byte, error) {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".smart-health-card":
+		return shc.FormatFile(jws), nil
+	case ".jws":
+		return []byte(jws + "\n"), nil
+	case ".txt", ".png", ".svg":
+		text, err := shc.EncodeQR(jws)
+		if err != nil {
+			return nil, err
+		}
+		if ext == ".txt" {
+			return []byte(text + "\n"), nil
+		}
+		sym, err := qr.EncodeSHC(text)
+		if err != nil {
+			return nil, err
+		}
+		if ext == ".svg" {
+			return sym.SVG(), nil
+		}
+		return sym.PNGSize(600)
+	default:
+		return nil, fmt.Errorf("output %q: unknown extension %q (want .smart-health-card, .txt, .png, .svg or .jws)", path, ext)
+	}
+}
