@@ -125,4 +125,6 @@ func OpenKeyFile(data []byte, passphrase string) (*KeyFile, error) {
 	return &KeyFile{Key: k, RIDSecret: kj.RIDSecret, Created: kj.Created}, nil
 }
 
-func (kf *KeyFile) String() string { return fmt.Sprintf("issuer.KeyFile{kid: %s}", kf.Key.Public().KID()) }
+func (kf *KeyFile) String() string {
+	return fmt.Sprintf("issuer.KeyFile{kid: %s}", kf.Key.Public().KID())
+}

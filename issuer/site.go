@@ -178,4 +178,3 @@ func randomB64(n int) (string, error) {
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
-
