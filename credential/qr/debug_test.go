@@ -18,7 +18,9 @@ func TestDebugOne(t *testing.T) {
 	}
 	g := toGray(img)
 	bm := zxHybrid(g)
-	f, ok := findFinders(bm)
+	ff := finderTriples(bm, 3)
+	ok := len(ff) > 0
+	f := ff[0]
 	fmt.Printf("finders %v %+v guess %d\n", ok, f, f.dimensionGuess())
 	for _, d := range []int{f.dimensionGuess() - 4, f.dimensionGuess(), f.dimensionGuess() + 4} {
 		s := &gridSampler{g: g, dim: d}

@@ -2,6 +2,7 @@ package qr
 
 import (
 	"math"
+	"sort"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
@@ -148,23 +149,119 @@ type finders struct {
 	ms         [3]float64 // tl, tr, bl
 }
 
-// findFinders locates three finder patterns in a binarized image.
-func findFinders(bm *gozxing.BitMatrix) (f finders, ok bool) {
+// scanFinders looks for finder patterns on every other row of bm. Unlike
+// gozxing's Find it does not stop once three patterns agree: in a large
+// symbol the data holds look-alikes that can agree too.
+func scanFinders(bm *gozxing.BitMatrix) *detector.FinderPatternFinder {
+	ff := detector.NewFinderPatternFinder(bm, nil)
+	w, h := bm.GetWidth(), bm.GetHeight()
+	var runs [5]int
+	for y := 1; y < h; y += 2 {
+		// runs holds the last five run lengths, the oldest first; the
+		// pattern must start with a dark run.
+		n := 0
+		x := 0
+		for x < w {
+			dark := bm.Get(x, y)
+			x0 := x
+			for x < w && bm.Get(x, y) == dark {
+				x++
+			}
+			copy(runs[:], runs[1:])
+			runs[4] = x - x0
+			n++
+			if dark && n >= 5 {
+				sc := runs[:]
+				if detector.FinderPatternFinder_foundPatternCross(sc) {
+					c := append([]int(nil), sc...)
+					ff.HandlePossibleCenter(c, y, x)
+				}
+			}
+		}
+	}
+	return ff
+}
+
+type finderCand struct {
+	p     pt
+	ms    float64
+	count int
+}
+
+// finderTriples locates finder pattern candidates in a binarized image and
+// returns up to max plausible (top-left, top-right, bottom-left) triples,
+// best first. gozxing picks the triple with the smallest absolute
+// distortion, which favours small false triangles inside large symbols;
+// here the distortion is relative to the triangle's size.
+func finderTriples(bm *gozxing.BitMatrix, limit int) (out []finders) {
 	defer func() {
 		if recover() != nil {
-			ok = false
+			out = nil
 		}
 	}()
-	info, err := detector.NewFinderPatternFinder(bm, nil).Find(hintsHard)
-	if err != nil {
-		return f, false
+	ff := scanFinders(bm)
+	var cands []finderCand
+	for _, c := range ff.GetPossibleCenters() {
+		cands = append(cands, finderCand{pt{c.GetX(), c.GetY()}, c.GetEstimatedModuleSize(), c.GetCount()})
 	}
-	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
-	f.tl = pt{tl.GetX(), tl.GetY()}
-	f.tr = pt{tr.GetX(), tr.GetY()}
-	f.bl = pt{bl.GetX(), bl.GetY()}
-	f.ms = [3]float64{tl.GetEstimatedModuleSize(), tr.GetEstimatedModuleSize(), bl.GetEstimatedModuleSize()}
-	return f, true
+	sort.Slice(cands, func(a, b int) bool { return cands[a].count > cands[b].count })
+	if len(cands) > 24 {
+		cands = cands[:24]
+	}
+	type scored struct {
+		f     finders
+		score float64
+	}
+	var all []scored
+	for i := 0; i < len(cands); i++ {
+		for j := i + 1; j < len(cands); j++ {
+			for k := j + 1; k < len(cands); k++ {
+				t := [3]finderCand{cands[i], cands[j], cands[k]}
+				msMin := math.Min(t[0].ms, math.Min(t[1].ms, t[2].ms))
+				msMax := math.Max(t[0].ms, math.Max(t[1].ms, t[2].ms))
+				if msMax > 1.6*msMin {
+					continue
+				}
+				// the right angle is opposite the longest side
+				d01, d12, d02 := dist(t[0].p, t[1].p), dist(t[1].p, t[2].p), dist(t[0].p, t[2].p)
+				var a, b, c finderCand
+				var hyp float64
+				switch {
+				case d12 >= d01 && d12 >= d02:
+					a, b, c, hyp = t[0], t[1], t[2], d12
+				case d02 >= d01 && d02 >= d12:
+					a, b, c, hyp = t[1], t[0], t[2], d02
+				default:
+					a, b, c, hyp = t[2], t[0], t[1], d01
+				}
+				la, lb := dist(a.p, b.p), dist(a.p, c.p)
+				if hyp/msMax < 14*math.Sqrt2 || la/lb > 1.7 || lb/la > 1.7 {
+					continue
+				}
+				h2 := hyp * hyp
+				rel := (math.Abs(h2-2*la*la) + math.Abs(h2-2*lb*lb)) / h2
+				if rel > 0.9 {
+					continue
+				}
+				score := rel + 0.3*(msMax/msMin-1)
+				for _, x := range t {
+					if x.count < 2 {
+						score += 0.15
+					}
+				}
+				// orientation: top-right is clockwise from bottom-left (y down)
+				if (b.p.x-a.p.x)*(c.p.y-a.p.y)-(b.p.y-a.p.y)*(c.p.x-a.p.x) < 0 {
+					b, c = c, b
+				}
+				all = append(all, scored{finders{tl: a.p, tr: b.p, bl: c.p, ms: [3]float64{a.ms, b.ms, c.ms}}, score})
+			}
+		}
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].score < all[b].score })
+	for i := 0; i < len(all) && i < limit; i++ {
+		out = append(out, all[i].f)
+	}
+	return out
 }
 
 func dist(a, b pt) float64 { return math.Hypot(a.x-b.x, a.y-b.y) }

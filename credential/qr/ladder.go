@@ -116,11 +116,12 @@ var ladder = []step{
 		if bm == nil {
 			return "", false
 		}
-		f, ok := findFinders(bm)
-		if !ok {
-			return "", false
+		for _, f := range finderTriples(bm, 3) {
+			if t, ok := decodeGrid(st.g, f); ok {
+				return t, true
+			}
 		}
-		return decodeGrid(st.g, f)
+		return "", false
 	}},
 	{"global", func(st *ladderState) (string, bool) { return detectStep(zxGlobal(st.g), true) }},
 }
