@@ -35,6 +35,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -184,7 +185,7 @@ func (v *Verifier) extract(in Input) []item {
 	if len(data) == 0 {
 		return []item{{input: in.Name, err: &UnrecognisedError{Start: ""}}}
 	}
-	if !looksText(data) {
+	if isImageName(in.Name) || !looksText(data) {
 		texts, err := qr.Decode(in.Data)
 		if err != nil {
 			return []item{{input: in.Name, err: err}}
@@ -230,6 +231,16 @@ func looksText(data []byte) bool {
 		}
 	}
 	return true
+}
+
+// isImageName reports whether a file name says it is an image, which wins
+// over content sniffing: a damaged photo is a failed scan, not a text.
+func isImageName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".png", ".jpg", ".jpeg", ".gif", ".svg":
+		return true
+	}
+	return false
 }
 
 func isSHCQR(text string) bool {
