@@ -111,19 +111,28 @@ func detectStep(bm *gozxing.BitMatrix, hard bool) (string, bool) {
 var ladder = []step{
 	{"hybrid", func(st *ladderState) (string, bool) { return detectStep(st.hyb(), false) }},
 	{"hybrid-hard", func(st *ladderState) (string, bool) { return detectStep(st.hyb(), true) }},
-	{"grid-hybrid", func(st *ladderState) (string, bool) {
-		bm := st.hyb()
-		if bm == nil {
-			return "", false
+	{"grid-hybrid", func(st *ladderState) (string, bool) { return gridStep(st.g, st.hyb()) }},
+	{"local", func(st *ladderState) (string, bool) {
+		r := max(8, min(st.g.w, st.g.h)/40)
+		bm := localMean(st.g, r, 2)
+		if t, ok := detectStep(bm, false); ok {
+			return t, true
 		}
-		for _, f := range finderTriples(bm, 3) {
-			if t, ok := decodeGrid(st.g, f); ok {
-				return t, true
-			}
-		}
-		return "", false
+		return gridStep(st.g, bm)
 	}},
 	{"global", func(st *ladderState) (string, bool) { return detectStep(zxGlobal(st.g), true) }},
+}
+
+func gridStep(g *gray, bm *gozxing.BitMatrix) (string, bool) {
+	if bm == nil {
+		return "", false
+	}
+	for _, f := range finderTriples(bm, 3) {
+		if t, ok := decodeGrid(g, f); ok {
+			return t, true
+		}
+	}
+	return "", false
 }
 
 func decodeGray(g *gray) (string, error) {

@@ -1,0 +1,72 @@
+package qr
+
+import (
+	"github.com/makiuchi-d/gozxing"
+)
+
+// integral returns the summed-area table of g, (w+1)×(h+1).
+func (g *gray) integral() []uint32 {
+	w, h := g.w, g.h
+	s := make([]uint32, (w+1)*(h+1))
+	for y := 0; y < h; y++ {
+		var row uint32
+		for x := 0; x < w; x++ {
+			row += uint32(g.pix[y*w+x])
+			s[(y+1)*(w+1)+x+1] = s[y*(w+1)+x+1] + row
+		}
+	}
+	return s
+}
+
+// localMean binarizes g against the mean of a (2r+1)² window: a pixel is
+// dark when it is more than bias below the mean.
+func localMean(g *gray, r int, bias int) *gozxing.BitMatrix {
+	w, h := g.w, g.h
+	s := g.integral()
+	bm, _ := gozxing.NewBitMatrix(w, h)
+	for y := 0; y < h; y++ {
+		y0, y1 := max(0, y-r), min(h, y+r+1)
+		for x := 0; x < w; x++ {
+			x0, x1 := max(0, x-r), min(w, x+r+1)
+			sum := s[y1*(w+1)+x1] - s[y0*(w+1)+x1] - s[y1*(w+1)+x0] + s[y0*(w+1)+x0]
+			n := uint32((y1 - y0) * (x1 - x0))
+			if int(g.pix[y*w+x])*int(n)+bias*int(n) < int(sum) {
+				bm.Set(x, y)
+			}
+		}
+	}
+	return bm
+}
+
+// stretch maps the 1st..99th percentile of g onto 0..255.
+func stretch(g *gray) *gray {
+	var hist [256]int
+	for _, p := range g.pix {
+		hist[p]++
+	}
+	n := len(g.pix)
+	lo, hi := 0, 255
+	for c := 0; lo < 255; lo++ {
+		if c += hist[lo]; c > n/100 {
+			break
+		}
+	}
+	for c := 0; hi > 0; hi-- {
+		if c += hist[hi]; c > n/100 {
+			break
+		}
+	}
+	if hi-lo < 8 {
+		return g
+	}
+	var lut [256]uint8
+	for i := range lut {
+		v := (i - lo) * 255 / (hi - lo)
+		lut[i] = uint8(min(max(v, 0), 255))
+	}
+	out := newGray(g.w, g.h)
+	for i, p := range g.pix {
+		out.pix[i] = lut[p]
+	}
+	return out
+}
