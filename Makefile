@@ -1,0 +1,72 @@
+# ImmunoPass — every rule written once, here.
+#
+#   make run    the local demo, on embedded defaults
+#   make test   everything CI checks: deps, check, unit tests, fuzz, interop
+#
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+APT_PACKAGES := libgl1-mesa-dev xorg-dev libxkbcommon-dev
+INTEROP_DIRS := $(patsubst %/package.json,%,$(wildcard credential/*/testdata/interop/package.json))
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME ?= 4s
+QRBENCH_DIR ?= /tmp/immunopass-qrbench
+
+.PHONY: all deps build check test unit fuzz interop bench run clean
+
+all: build
+
+## deps: system packages for Fyne's cgo (only those missing) and the npm interop peers.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@if command -v node >/dev/null 2>&1; then \
+	  for d in $(INTEROP_DIRS); do \
+	    if [ ! -d $$d/node_modules ] || [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; then \
+	      echo "deps: npm ci in $$d"; (cd $$d && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	    fi; \
+	  done; \
+	else echo "deps: node not found; interop peers will be skipped"; fi
+
+## build: the server and CLI binaries, without cgo.
+build:
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/issuer ./cmd/verifier
+
+## check: formatting, vet, staticcheck, import rules.
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) test -count=1 ./internal/archtest/
+
+## test: what CI runs.
+test: deps check unit fuzz interop
+
+unit:
+	$(GO) test -count=1 ./...
+
+## fuzz: every fuzz target, briefly (FUZZTIME each).
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+## interop: our credentials in independent npm peers and theirs in ours, offline.
+interop: deps
+	$(GO) test -count=1 -run 'Interop|Peer' -v ./credential/... | grep -E '^(---|ok|FAIL|PASS)|SKIP' || true
+	@$(GO) test -count=1 -run 'Interop|Peer' ./credential/... >/dev/null
+
+## bench: benchmarks, the npm peer's timing and the QR decoder over qrbench.
+bench: deps
+	@scripts/bench.sh $(QRBENCH_DIR)
+
+## run: the end-to-end story, in a temporary folder.
+run: build
+	@scripts/demo.sh $(BIN)
+
+clean:
+	rm -rf $(BIN)
