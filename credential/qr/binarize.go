@@ -1,6 +1,8 @@
 package qr
 
 import (
+	"math"
+
 	"github.com/makiuchi-d/gozxing"
 )
 
@@ -67,6 +69,69 @@ func stretch(g *gray) *gray {
 	out := newGray(g.w, g.h)
 	for i, p := range g.pix {
 		out.pix[i] = lut[p]
+	}
+	return out
+}
+
+// gaussKernel returns a normalised 1-D Gaussian kernel in 1/4096ths.
+func gaussKernel(sigma float64) []int32 {
+	r := int(math.Ceil(2.5 * sigma))
+	k := make([]int32, 2*r+1)
+	var f []float64
+	var sum float64
+	for i := -r; i <= r; i++ {
+		v := math.Exp(-float64(i*i) / (2 * sigma * sigma))
+		f = append(f, v)
+		sum += v
+	}
+	var tot int32
+	for i := range k {
+		k[i] = int32(math.Round(f[i] / sum * 4096))
+		tot += k[i]
+	}
+	k[r] += 4096 - tot
+	return k
+}
+
+// blur returns g convolved with a Gaussian of sigma pixels (edges clamped).
+func blur(g *gray, sigma float64) *gray {
+	k := gaussKernel(sigma)
+	r := len(k) / 2
+	w, h := g.w, g.h
+	tmp := make([]uint8, w*h)
+	for y := 0; y < h; y++ {
+		row := g.pix[y*w : (y+1)*w]
+		for x := 0; x < w; x++ {
+			var a int32
+			for i, kv := range k {
+				xx := min(max(x+i-r, 0), w-1)
+				a += kv * int32(row[xx])
+			}
+			tmp[y*w+x] = uint8((a + 2048) >> 12)
+		}
+	}
+	out := newGray(w, h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var a int32
+			for i, kv := range k {
+				yy := min(max(y+i-r, 0), h-1)
+				a += kv * int32(tmp[yy*w+x])
+			}
+			out.pix[y*w+x] = uint8((a + 2048) >> 12)
+		}
+	}
+	return out
+}
+
+// unsharp returns g + amount·(g − blur(g, sigma)), clamped.
+func unsharp(g *gray, sigma, amount float64) *gray {
+	b := blur(g, sigma)
+	out := newGray(g.w, g.h)
+	a := int(amount * 256)
+	for i, p := range g.pix {
+		v := int(p) + (a*(int(p)-int(b.pix[i])))>>8
+		out.pix[i] = uint8(min(max(v, 0), 255))
 	}
 	return out
 }

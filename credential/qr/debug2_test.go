@@ -16,6 +16,9 @@ func TestDebugCands(t *testing.T) {
 	data, _ := os.ReadFile(p)
 	img, _ := decodeImageBytes(data)
 	g := toGray(img)
+	if os.Getenv("SHARP") != "" {
+		g = unsharp(g, 2, 2)
+	}
 	bm := zxHybrid(g)
 	ff := detector.NewFinderPatternFinder(bm, nil)
 	_, err := ff.Find(hintsHard)

@@ -35,7 +35,7 @@ func TestDebugOne(t *testing.T) {
 			fmt.Printf("   %v -> %.1f,%.1f fit %.1f,%.1f\n", s2.src[i], s2.dst[i].x, s2.dst[i].y, x, y)
 		}
 		vals := s2.grid()
-		_, err := zxBits(threshold(vals, d, 5))
+		_, err := zxBits(toBits(normalise(vals, d, 5), d))
 		fmt.Printf("  decode: %v\n", err)
 	}
 }

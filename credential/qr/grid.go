@@ -552,29 +552,29 @@ func (s *gridSampler) grid() []float64 {
 	return vals
 }
 
-// threshold turns sampled module values into a bit matrix: each module is
-// compared with the midpoint of the dark and light levels around it (a
-// two-means split over a (2r+1)² window in module space).
-func threshold(vals []float64, n, r int) *gozxing.BitMatrix {
-	bm, _ := gozxing.NewSquareBitMatrix(n)
+// levels returns, for every module, the local dark and light levels: the
+// means of the values below and above the mean of a (2r+1)² window in
+// module space (a two-means split).
+func levels(vals []float64, n, r int) (dark, light []float64) {
+	dark = make([]float64, n*n)
+	light = make([]float64, n*n)
 	for y := 0; y < n; y++ {
+		y0, y1 := max(0, y-r), min(n-1, y+r)
 		for x := 0; x < n; x++ {
-			y0, y1 := max(0, y-r), min(n-1, y+r)
 			x0, x1 := max(0, x-r), min(n-1, x+r)
 			var sum float64
 			cnt := 0
 			for yy := y0; yy <= y1; yy++ {
-				for xx := x0; xx <= x1; xx++ {
-					sum += vals[yy*n+xx]
-					cnt++
+				for _, v := range vals[yy*n+x0 : yy*n+x1+1] {
+					sum += v
 				}
+				cnt += x1 - x0 + 1
 			}
 			m := sum / float64(cnt)
 			var sd, sl float64
 			var nd, nl int
 			for yy := y0; yy <= y1; yy++ {
-				for xx := x0; xx <= x1; xx++ {
-					v := vals[yy*n+xx]
+				for _, v := range vals[yy*n+x0 : yy*n+x1+1] {
 					if v < m {
 						sd += v
 						nd++
@@ -584,16 +584,76 @@ func threshold(vals []float64, n, r int) *gozxing.BitMatrix {
 					}
 				}
 			}
-			t := m
+			d, l := m-1, m+1
 			if nd > 0 && nl > 0 {
-				t = (sd/float64(nd) + sl/float64(nl)) / 2
+				d, l = sd/float64(nd), sl/float64(nl)
 			}
-			if vals[y*n+x] < t {
+			if l-d < 2 {
+				d, l = m-1, m+1
+			}
+			dark[y*n+x], light[y*n+x] = d, l
+		}
+	}
+	return dark, light
+}
+
+// normalise maps sampled values to 0 (dark) .. 1 (light) with local levels.
+func normalise(vals []float64, n, r int) []float64 {
+	dark, light := levels(vals, n, r)
+	out := make([]float64, len(vals))
+	for i, v := range vals {
+		out[i] = (v - dark[i]) / (light[i] - dark[i])
+	}
+	return out
+}
+
+func toBits(norm []float64, n int) *gozxing.BitMatrix {
+	bm, _ := gozxing.NewSquareBitMatrix(n)
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			if norm[y*n+x] < 0.5 {
 				bm.Set(x, y)
 			}
 		}
 	}
 	return bm
+}
+
+// equalise undoes the blur between neighbouring modules. With a Gaussian
+// blur of sigma modules, a module's centre value mixes its own level (weight
+// w0) with its four edge neighbours (w1 each) and four corner neighbours (w2
+// each). Starting from a plain threshold, each pass subtracts the neighbours'
+// contribution, as decided by the previous pass, and decides again.
+func equalise(norm []float64, n int, sigma float64) []float64 {
+	in := math.Erf(0.5 / (sigma * math.Sqrt2))   // mass within the module, per axis
+	side := math.Erf(1.5/(sigma*math.Sqrt2)) - in // mass in one neighbour, both sides
+	side /= 2
+	w0, w1, w2 := in*in, in*side, side*side
+	tot := w0 + 4*w1 + 4*w2
+	w0, w1, w2 = w0/tot, w1/tot, w2/tot
+	cur := make([]float64, len(norm))
+	for i, v := range norm {
+		cur[i] = math.Min(1, math.Max(0, v))
+	}
+	next := make([]float64, len(norm))
+	get := func(x, y int) float64 {
+		if x < 0 || y < 0 || x >= n || y >= n {
+			return 1 // quiet zone
+		}
+		return cur[y*n+x]
+	}
+	for pass := 0; pass < 4; pass++ {
+		for y := 0; y < n; y++ {
+			for x := 0; x < n; x++ {
+				e := get(x-1, y) + get(x+1, y) + get(x, y-1) + get(x, y+1)
+				c := get(x-1, y-1) + get(x+1, y-1) + get(x-1, y+1) + get(x+1, y+1)
+				v := (norm[y*n+x] - w1*e - w2*c) / w0
+				next[y*n+x] = math.Min(1, math.Max(0, v))
+			}
+		}
+		cur, next = next, cur
+	}
+	return cur
 }
 
 // sharpenGrid removes some of the blur between neighbouring modules.
@@ -667,13 +727,12 @@ func decodeGrid(g *gray, f finders) (string, bool) {
 		}
 		s2 := &gridSampler{g: g, dim: d}
 		s2.locate(f, c)
-		vals := s2.grid()
-		for _, k := range []float64{0, 0.5, 1} {
-			v := vals
-			if k > 0 {
-				v = sharpenGrid(vals, d, k)
-			}
-			if t, err := zxBits(threshold(v, d, 5)); err == nil {
+		norm := normalise(s2.grid(), d, 5)
+		if t, err := zxBits(toBits(norm, d)); err == nil {
+			return t, true
+		}
+		for _, sigma := range []float64{0.45, 0.6, 0.35} {
+			if t, err := zxBits(toBits(equalise(norm, d, sigma), d)); err == nil {
 				return t, true
 			}
 		}

@@ -120,6 +120,10 @@ var ladder = []step{
 		}
 		return gridStep(st.g, bm)
 	}},
+	{"sharp", func(st *ladderState) (string, bool) {
+		bm := zxHybrid(unsharp(st.g, 2, 2))
+		return gridStep(st.g, bm)
+	}},
 	{"global", func(st *ladderState) (string, bool) { return detectStep(zxGlobal(st.g), true) }},
 }
 
