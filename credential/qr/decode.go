@@ -10,6 +10,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"time"
 
 	"github.com/srwiley/oksvg"
@@ -197,6 +198,19 @@ func rasteriseSVG(data []byte) (image.Image, error) {
 		return nil, &FormatError{Format: "svg", Err: fmt.Errorf("aspect ratio %g:%g cannot hold a QR code", vw, vh)}
 	}
 	icon.SetTarget(0, 0, float64(w), float64(h))
+	// oksvg strokes in device pixels and defaults to a width of 2; SVG
+	// strokes in user units and defaults to 1. QR generators that draw each
+	// row as a stroked line (as the SMART Health Cards examples do) rely on
+	// that.
+	m := icon.Transform
+	scale := math.Sqrt(math.Abs(m.A*m.D - m.B*m.C))
+	explicit := bytes.Contains(data, []byte("stroke-width"))
+	for i := range icon.SVGPaths {
+		if !explicit {
+			icon.SVGPaths[i].LineWidth = 1
+		}
+		icon.SVGPaths[i].LineWidth *= scale
+	}
 	canvas := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(canvas, canvas.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	dasher := rasterx.NewDasher(w, h, rasterx.NewScannerGV(w, h, canvas, canvas.Bounds()))

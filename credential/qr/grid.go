@@ -625,7 +625,7 @@ func toBits(norm []float64, n int) *gozxing.BitMatrix {
 // each). Starting from a plain threshold, each pass subtracts the neighbours'
 // contribution, as decided by the previous pass, and decides again.
 func equalise(norm []float64, n int, sigma float64) []float64 {
-	in := math.Erf(0.5 / (sigma * math.Sqrt2))   // mass within the module, per axis
+	in := math.Erf(0.5 / (sigma * math.Sqrt2))    // mass within the module, per axis
 	side := math.Erf(1.5/(sigma*math.Sqrt2)) - in // mass in one neighbour, both sides
 	side /= 2
 	w0, w1, w2 := in*in, in*side, side*side
