@@ -33,7 +33,6 @@ package verifier
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -313,7 +312,7 @@ func (v *Verifier) verifySHC(input, jws string) Result {
 	if ik == nil || errors.Is(err, jose.ErrBadSignature) {
 		return r
 	}
-	rec, ignored, ferr := vax.FromFHIRWithIgnored(card.Claims.Bundle)
+	rec, _, ferr := card.Record()
 	switch {
 	case ferr == nil:
 		fill(&r, rec)
@@ -323,8 +322,8 @@ func (v *Verifier) verifySHC(input, jws string) Result {
 		r.Reasons = append(r.Reasons, codes...)
 		r.Messages = append(r.Messages, msgs...)
 	}
-	_ = ignored
-	r.Disclosed = disclosedSHC(card)
+	// A SMART Health Card has no selective disclosure: it shows all it holds.
+	r.Disclosed = card.ResourceTypes()
 	if len(r.Reasons) == 0 {
 		r.Reasons = []string{OK}
 		r.Valid = true
@@ -348,26 +347,4 @@ func fill(r *Result, rec *vax.Record) {
 			Country:   im.Country,
 		})
 	}
-}
-
-// disclosedSHC lists what a SMART Health Card reveals: everything it holds,
-// since the format has no selective disclosure.
-func disclosedSHC(c *shc.Card) []string {
-	var bundle struct {
-		Entry []struct {
-			Resource struct {
-				ResourceType string `json:"resourceType"`
-			} `json:"resource"`
-		} `json:"entry"`
-	}
-	json.Unmarshal(c.Claims.Bundle, &bundle)
-	out := []string{}
-	seen := map[string]bool{}
-	for _, e := range bundle.Entry {
-		if rt := e.Resource.ResourceType; rt != "" && !seen[rt] {
-			seen[rt] = true
-			out = append(out, rt)
-		}
-	}
-	return out
 }

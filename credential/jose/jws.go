@@ -11,6 +11,8 @@ import (
 	"io"
 	"math/big"
 	"strings"
+
+	"github.com/immunopass/immunopass/internal/strictjson"
 )
 
 // Header holds the protected header members ImmunoPass formats use.
@@ -26,8 +28,8 @@ type JWS struct {
 	// Raw is the compact serialization exactly as received.
 	Raw    string
 	Header Header
-	// Members holds every protected header member as received.
-	Members map[string]json.RawMessage
+	// Members holds every protected header member as parsed.
+	Members map[string]any
 	// Payload is the decoded payload (still compressed if Header.Zip is set).
 	Payload   []byte
 	Signature []byte
@@ -60,24 +62,30 @@ func Parse(compact string) (*JWS, error) {
 	if err != nil {
 		return nil, err
 	}
-	members, err := ObjectMembers(hdrB)
+	obj, err := strictjson.ParseObject(hdrB, 4)
 	if err != nil {
 		return nil, &EncodingError{Part: "header", Problem: err.Error()}
 	}
+	members := obj.Map()
 	j := &JWS{Raw: compact, Members: members, Payload: payload, Signature: sig, signed: last}
 	for _, name := range refusedHeaders {
 		if _, ok := members[name]; ok {
 			return nil, &HeaderError{Member: name, Problem: "not allowed: keys come from trust, not from the token"}
 		}
 	}
-	for name, dst := range map[string]*string{"alg": &j.Header.Alg, "kid": &j.Header.Kid, "typ": &j.Header.Typ, "zip": &j.Header.Zip} {
-		raw, ok := members[name]
+	for _, m := range [...]struct {
+		name string
+		dst  *string
+	}{{"alg", &j.Header.Alg}, {"kid", &j.Header.Kid}, {"typ", &j.Header.Typ}, {"zip", &j.Header.Zip}} {
+		v, ok := members[m.name]
 		if !ok {
 			continue
 		}
-		if err := json.Unmarshal(raw, dst); err != nil {
-			return nil, &HeaderError{Member: name, Value: string(raw), Problem: "not a string"}
+		s, isString := v.(string)
+		if !isString {
+			return nil, &HeaderError{Member: m.name, Value: fmt.Sprint(v), Problem: "not a string"}
 		}
+		*m.dst = s
 	}
 	switch {
 	case j.Header.Alg == "":

@@ -10,9 +10,12 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/internal/strictjson"
 )
 
 // Card is a parsed, not yet verified, SMART Health Card.
@@ -21,6 +24,34 @@ type Card struct {
 	// Payload is the inflated JWT payload exactly as signed.
 	Payload []byte
 	Claims  Claims
+	bundle  strictjson.Object // the parsed FHIR Bundle, read-only
+}
+
+// Record maps the card's FHIR Bundle to a vaccination record, reusing the
+// parse done by Parse. It also lists the entries that are not a Patient or
+// an Immunization (a lab result card has only those).
+func (c *Card) Record() (*vax.Record, []string, error) {
+	return vax.FromFHIRTree(c.bundle)
+}
+
+// ResourceTypes lists the resource types in the card's bundle, in order,
+// each once.
+func (c *Card) ResourceTypes() []string {
+	out := []string{}
+	ev, _ := c.bundle.Get("entry")
+	entries, _ := ev.([]any)
+	seen := map[string]bool{}
+	for _, e := range entries {
+		em, _ := e.(strictjson.Object)
+		rv, _ := em.Get("resource")
+		res, _ := rv.(strictjson.Object)
+		rtv, _ := res.Get("resourceType")
+		if rt, _ := rtv.(string); rt != "" && !seen[rt] {
+			seen[rt] = true
+			out = append(out, rt)
+		}
+	}
+	return out
 }
 
 // Claims are the JWT claims of a health card.
@@ -55,11 +86,11 @@ func Parse(compact string) (*Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	claims, err := parseClaims(payload)
+	claims, bundle, err := parseClaims(payload)
 	if err != nil {
 		return nil, err
 	}
-	return &Card{JWS: j, Payload: payload, Claims: *claims}, nil
+	return &Card{JWS: j, Payload: payload, Claims: *claims, bundle: bundle}, nil
 }
 
 // Inflate decompresses raw DEFLATE, refusing zlib streams, trailing bytes,
@@ -74,11 +105,21 @@ func Inflate(data []byte) ([]byte, error) {
 	return out, err
 }
 
+// inflaters reuses DEFLATE decoders: each holds a 32 KiB window that would
+// otherwise be allocated per card.
+var inflaters sync.Pool
+
 func inflateRaw(data []byte) ([]byte, error) {
 	br := bytes.NewReader(data)
-	r := flate.NewReader(br)
-	defer r.Close()
+	r, _ := inflaters.Get().(io.ReadCloser)
+	if r == nil {
+		r = flate.NewReader(br)
+	} else {
+		r.(flate.Resetter).Reset(br, nil)
+	}
+	defer inflaters.Put(r)
 	var buf bytes.Buffer
+	buf.Grow(4 * len(data))
 	n, err := io.Copy(&buf, io.LimitReader(r, MaxPayload+1))
 	if n > MaxPayload {
 		return nil, &TooLargeError{What: "inflated payload", Size: int(n), Limit: MaxPayload}
@@ -101,58 +142,85 @@ func Deflate(data []byte) []byte {
 	return buf.Bytes()
 }
 
-func parseClaims(payload []byte) (*Claims, error) {
-	top, err := jose.ObjectMembers(payload)
+func parseClaims(payload []byte) (*Claims, strictjson.Object, error) {
+	top, err := strictjson.ParseObject(payload, strictjson.MaxDepth)
 	if err != nil {
-		return nil, &PayloadError{Claim: "payload", Problem: err.Error()}
+		return nil, nil, &PayloadError{Claim: "payload", Problem: err.Error()}
 	}
 	c := &Claims{}
-	if err := unmarshalClaim(top, "iss", &c.Iss, true); err != nil {
-		return nil, err
+	if c.Iss, err = claimString(top, "iss", "iss", true); err != nil {
+		return nil, nil, err
 	}
 	if c.NBF, _, err = numericDate(top, "nbf", true); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.Exp, c.HasExp, err = numericDate(top, "exp", false); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	rawVC, ok := top["vc"]
+	vcv, _ := top.Get("vc")
+	vc, ok := vcv.(strictjson.Object)
 	if !ok {
-		return nil, &PayloadError{Claim: "vc", Problem: "missing"}
+		return nil, nil, &PayloadError{Claim: "vc", Problem: missingOr(top, "vc", "not an object")}
 	}
-	vc, err := jose.ObjectMembers(rawVC)
-	if err != nil {
-		return nil, &PayloadError{Claim: "vc", Problem: err.Error()}
+	tv, _ := vc.Get("type")
+	types, ok := tv.([]any)
+	if !ok {
+		return nil, nil, &PayloadError{Claim: "vc.type", Problem: missingOr(vc, "type", "not an array")}
 	}
-	if err := unmarshalClaim(vc, "type", &c.Types, true); err != nil {
-		return nil, &PayloadError{Claim: "vc.type", Problem: err.(*PayloadError).Problem}
+	for _, t := range types {
+		s, ok := t.(string)
+		if !ok {
+			return nil, nil, &PayloadError{Claim: "vc.type", Problem: "not an array of strings"}
+		}
+		c.Types = append(c.Types, s)
 	}
-	if err := unmarshalClaim(vc, "rid", &c.RID, false); err != nil {
-		return nil, &PayloadError{Claim: "vc.rid", Problem: err.(*PayloadError).Problem}
+	if c.RID, err = claimString(vc, "rid", "vc.rid", false); err != nil {
+		return nil, nil, err
 	}
 	if c.RID != "" && !isBase64URL(c.RID) {
-		return nil, &PayloadError{Claim: "vc.rid", Problem: fmt.Sprintf("%q is not base64url", c.RID)}
+		return nil, nil, &PayloadError{Claim: "vc.rid", Problem: fmt.Sprintf("%q is not base64url", c.RID)}
 	}
-	rawCS, ok := vc["credentialSubject"]
+	csv, _ := vc.Get("credentialSubject")
+	cs, ok := csv.(strictjson.Object)
 	if !ok {
-		return nil, &PayloadError{Claim: "vc.credentialSubject", Problem: "missing"}
+		return nil, nil, &PayloadError{Claim: "vc.credentialSubject", Problem: missingOr(vc, "credentialSubject", "not an object")}
 	}
-	cs, err := jose.ObjectMembers(rawCS)
-	if err != nil {
-		return nil, &PayloadError{Claim: "vc.credentialSubject", Problem: err.Error()}
+	if c.FHIRVersion, err = claimString(cs, "fhirVersion", "vc.credentialSubject.fhirVersion", true); err != nil {
+		return nil, nil, err
 	}
-	if err := unmarshalClaim(cs, "fhirVersion", &c.FHIRVersion, true); err != nil {
-		return nil, &PayloadError{Claim: "vc.credentialSubject.fhirVersion", Problem: err.(*PayloadError).Problem}
-	}
-	bundle, ok := cs["fhirBundle"]
+	bv, _ := cs.Get("fhirBundle")
+	bundle, ok := bv.(strictjson.Object)
 	if !ok {
-		return nil, &PayloadError{Claim: "vc.credentialSubject.fhirBundle", Problem: "missing"}
+		return nil, nil, &PayloadError{Claim: "vc.credentialSubject.fhirBundle", Problem: missingOr(cs, "fhirBundle", "not an object")}
 	}
-	if _, err := jose.ObjectMembers(bundle); err != nil {
-		return nil, &PayloadError{Claim: "vc.credentialSubject.fhirBundle", Problem: err.Error()}
+	raw, ok := strictjson.Span(payload, "vc", "credentialSubject", "fhirBundle")
+	if !ok {
+		return nil, nil, &PayloadError{Claim: "vc.credentialSubject.fhirBundle", Problem: "cannot be located"}
 	}
-	c.Bundle = bundle
-	return c, nil
+	c.Bundle = raw
+	return c, bundle, nil
+}
+
+func missingOr(m strictjson.Object, name, problem string) string {
+	if _, ok := m.Get(name); !ok {
+		return "missing"
+	}
+	return problem
+}
+
+func claimString(m strictjson.Object, name, claim string, required bool) (string, error) {
+	v, ok := m.Get(name)
+	if !ok {
+		if required {
+			return "", &PayloadError{Claim: claim, Problem: "missing"}
+		}
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", &PayloadError{Claim: claim, Problem: fmt.Sprintf("not a string: %v", v)}
+	}
+	return s, nil
 }
 
 func unmarshalClaim(m map[string]json.RawMessage, name string, dst any, required bool) error {
@@ -169,19 +237,17 @@ func unmarshalClaim(m map[string]json.RawMessage, name string, dst any, required
 	return nil
 }
 
-func numericDate(m map[string]json.RawMessage, name string, required bool) (float64, bool, error) {
-	raw, ok := m[name]
+func numericDate(m strictjson.Object, name string, required bool) (float64, bool, error) {
+	v, ok := m.Get(name)
 	if !ok {
 		if required {
 			return 0, false, &PayloadError{Claim: name, Problem: "missing"}
 		}
 		return 0, false, nil
 	}
-	var n json.Number
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	if err := d.Decode(&n); err != nil {
-		return 0, false, &PayloadError{Claim: name, Problem: fmt.Sprintf("not a number: %s", truncate(string(raw), 40))}
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false, &PayloadError{Claim: name, Problem: fmt.Sprintf("not a number: %v", v)}
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {

@@ -68,6 +68,13 @@ func FromFHIRWithIgnored(bundle []byte) (rec *Record, ignored []string, err erro
 	if err != nil {
 		return nil, nil, err
 	}
+	return FromFHIRTree(tree)
+}
+
+// FromFHIRTree is [FromFHIRWithIgnored] for a Bundle already parsed into a
+// tree of strictjson.Object, []any, string, json.Number, bool and nil (as
+// internal/strictjson produces), so a credential's payload is parsed once.
+func FromFHIRTree(tree any) (rec *Record, ignored []string, err error) {
 	root, _, err := asObject(tree, "Bundle", true)
 	if err != nil {
 		return nil, nil, err

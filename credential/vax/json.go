@@ -1,102 +1,44 @@
 package vax
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
-	"unicode/utf8"
+	"strings"
+
+	"github.com/immunopass/immunopass/internal/strictjson"
 )
 
 // maxJSONDepth bounds nesting; FHIR Bundles of immunizations need about 10.
 const maxJSONDepth = 64
 
-// parseJSON decodes data into a tree of map[string]any, []any, string,
+// parseJSON decodes data into a tree of strictjson.Object, []any, string,
 // json.Number, bool and nil. Unlike json.Unmarshal it rejects invalid UTF-8,
 // duplicate object keys (which different readers resolve differently), deep
 // nesting and trailing data.
 func parseJSON(data []byte) (any, error) {
-	if !utf8.Valid(data) {
-		return nil, &FHIRError{Problem: "input is not valid UTF-8"}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := readValue(dec, "Bundle", 0)
+	v, err := strictjson.Parse(data, maxJSONDepth)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &FHIRError{Problem: "invalid JSON: data after the top-level value"}
+		var se *strictjson.Error
+		if errors.As(err, &se) && se.Duplicate != "" {
+			parent := "Bundle" + strings.TrimSuffix(se.Path, "."+se.Duplicate)
+			return nil, &FHIRError{Path: parent, Problem: "duplicate key", Value: se.Duplicate}
+		}
+		if errors.As(err, &se) && strings.HasPrefix(se.Problem, "nested deeper") {
+			return nil, &FHIRError{Path: "Bundle" + se.Path, Problem: se.Problem}
+		}
+		if errors.As(err, &se) {
+			return nil, &FHIRError{Problem: fmt.Sprintf("invalid JSON near offset %d (at Bundle%s): %s", se.Offset, se.Path, se.Problem), Err: err}
+		}
+		return nil, &FHIRError{Problem: err.Error(), Err: err}
 	}
 	return v, nil
 }
 
-func syntaxError(dec *json.Decoder, err error) error {
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return &FHIRError{Problem: fmt.Sprintf("invalid JSON near offset %d: %v", dec.InputOffset(), err), Err: err}
-}
-
-func readValue(dec *json.Decoder, path string, depth int) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, syntaxError(dec, err)
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil
-	}
-	if depth >= maxJSONDepth {
-		return nil, &FHIRError{Path: path, Problem: fmt.Sprintf("nested deeper than %d levels", maxJSONDepth)}
-	}
-	switch d {
-	case '{':
-		m := map[string]any{}
-		for dec.More() {
-			tok, err := dec.Token()
-			if err != nil {
-				return nil, syntaxError(dec, err)
-			}
-			k, ok := tok.(string)
-			if !ok {
-				return nil, syntaxError(dec, errors.New("object key is not a string"))
-			}
-			if _, dup := m[k]; dup {
-				return nil, &FHIRError{Path: path, Problem: "duplicate key", Value: k}
-			}
-			v, err := readValue(dec, path+"."+k, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			m[k] = v
-		}
-		if _, err := dec.Token(); err != nil {
-			return nil, syntaxError(dec, err)
-		}
-		return m, nil
-	case '[':
-		a := []any{}
-		for dec.More() {
-			v, err := readValue(dec, path+"["+strconv.Itoa(len(a))+"]", depth+1)
-			if err != nil {
-				return nil, err
-			}
-			a = append(a, v)
-		}
-		if _, err := dec.Token(); err != nil {
-			return nil, syntaxError(dec, err)
-		}
-		return a, nil
-	}
-	return nil, syntaxError(dec, fmt.Errorf("unexpected %v", d))
-}
-
 // object is a JSON object with its path, for error messages.
 type object struct {
-	m    map[string]any
+	m    strictjson.Object
 	path string
 }
 
@@ -114,7 +56,7 @@ func typeName(v any) string {
 		return "a boolean"
 	case []any:
 		return "an array"
-	case map[string]any:
+	case strictjson.Object:
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
@@ -126,7 +68,7 @@ func wrongType(path, want string, v any) error {
 
 // str returns the string member key; ok is false if it is absent.
 func (o object) str(key string) (s string, ok bool, err error) {
-	v, present := o.m[key]
+	v, present := o.m.Get(key)
 	if !present {
 		return "", false, nil
 	}
@@ -139,16 +81,17 @@ func (o object) str(key string) (s string, ok bool, err error) {
 
 // obj returns the object member key; ok is false if it is absent.
 func (o object) obj(key string) (object, bool, error) {
-	return asObject(o.m[key], o.at(key), hasKey(o.m, key))
+	v, present := o.m.Get(key)
+	return asObject(v, o.at(key), present)
 }
 
-func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
+func hasKey(m strictjson.Object, k string) bool { _, ok := m.Get(k); return ok }
 
 func asObject(v any, path string, present bool) (object, bool, error) {
 	if !present {
 		return object{}, false, nil
 	}
-	m, ok := v.(map[string]any)
+	m, ok := v.(strictjson.Object)
 	if !ok {
 		return object{}, false, wrongType(path, "an object", v)
 	}
@@ -157,7 +100,7 @@ func asObject(v any, path string, present bool) (object, bool, error) {
 
 // arr returns the array member key; ok is false if it is absent.
 func (o object) arr(key string) ([]any, bool, error) {
-	v, present := o.m[key]
+	v, present := o.m.Get(key)
 	if !present {
 		return nil, false, nil
 	}
@@ -187,7 +130,7 @@ func (o object) objects(key string) ([]object, error) {
 // positiveInt returns the FHIR positiveInt member key (1..2^31-1), or 0 if
 // absent.
 func (o object) positiveInt(key string) (int, error) {
-	v, present := o.m[key]
+	v, present := o.m.Get(key)
 	if !present {
 		return 0, nil
 	}
