@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# make bench: the benchmarks the README reports, with their ratios computed
+# in the same run.
+#   scripts/bench.sh [QRBENCH_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+qrdir="${1:-/tmp/immunopass-qrbench}"
+shared="$(cd .. && pwd)/shared"
+spec="$shared/testdata/shc"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+echo "== $(date -u +%Y-%m-%d) on $(nproc) cores, $(go version | cut -d' ' -f3)"
+
+echo "== SMART Health Card verification (QR text -> verdict) vs the bare ES256 check"
+go test -run '^$' -bench 'BenchmarkVerifySHC' -benchmem -benchtime=2s -count=3 ./verifier | tee "$out/verify.txt" | grep '^Benchmark'
+ours=$(awk '/qr-text-to-verdict/ {s+=$3; n++} END {printf "%.0f", s/n}' "$out/verify.txt")
+bare=$(awk '/bare-es256/ {s+=$3; n++} END {printf "%.0f", s/n}' "$out/verify.txt")
+awk -v o="$ours" -v b="$bare" 'BEGIN {printf "verify: %.1f µs per card, bare ES256 %.1f µs: %.2fx the signature check\n", o/1000, b/1000, o/b}'
+
+echo "== @pathcheck/shc-sdk 0.0.8 on the same card (Node $(node --version 2>/dev/null || echo absent))"
+if command -v node >/dev/null 2>&1; then
+  credential/shc/testdata/interop/run.sh bench --n 500 \
+    --file "$spec/examples/example-00-f-qr-code-numeric-value-0.txt" \
+    --jwks "$spec/issuer/.well-known/jwks.json" | tee "$out/sdk.json"
+  sdk=$(sed -E 's/.*"perCardMs":([0-9.]+).*/\1/' "$out/sdk.json")
+  awk -v s="$sdk" -v o="$ours" 'BEGIN {printf "shc-sdk: %.3f ms per card; ours is %.1fx faster\n", s, s*1e6/o}'
+else
+  echo "node not found: skipped"
+fi
+
+echo "== QR image decoding"
+go test -run '^$' -bench 'BenchmarkDecodeQRImage|BenchmarkEncodeSHC' -benchmem ./credential/qr | grep '^Benchmark'
+
+echo "== QR decoder over the qrbench set ($qrdir)"
+if [ ! -f "$qrdir/manifest.tsv" ]; then
+  (cd "$shared/tools/qrbench" && go run . -out "$qrdir") >/dev/null
+fi
+go run ./credential/qr/internal/qreval -dir "$qrdir"
