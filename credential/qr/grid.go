@@ -396,7 +396,7 @@ func (s *gridSampler) findAlignment(p, ex, ey pt, radius, minScore float64) (pt,
 		return pt{p.x + du*ex.x + dv*ey.x, p.y + du*ex.y + dv*ey.y}
 	}
 	best, bu, bv := -1e9, 0.0, 0.0
-	const step = 0.25
+	const step = 0.5
 	for dv := -radius; dv <= radius; dv += step {
 		for du := -radius; du <= radius; du += step {
 			if sc := s.alignScore(at(du, dv), ex, ey); sc > best {
@@ -404,11 +404,13 @@ func (s *gridSampler) findAlignment(p, ex, ey pt, radius, minScore float64) (pt,
 			}
 		}
 	}
-	cu, cv := bu, bv
-	for dv := -0.2; dv <= 0.2; dv += 0.1 {
-		for du := -0.2; du <= 0.2; du += 0.1 {
-			if sc := s.alignScore(at(cu+du, cv+dv), ex, ey); sc > best {
-				best, bu, bv = sc, cu+du, cv+dv
+	for _, fine := range []float64{0.125, 0.0625} {
+		cu, cv := bu, bv
+		for dv := -3 * fine; dv <= 3*fine; dv += fine {
+			for du := -3 * fine; du <= 3*fine; du += fine {
+				if sc := s.alignScore(at(cu+du, cv+dv), ex, ey); sc > best {
+					best, bu, bv = sc, cu+du, cv+dv
+				}
 			}
 		}
 	}
@@ -693,41 +695,55 @@ func (s *gridSampler) finderContrast() float64 {
 }
 
 // decodeGrid tries our own sampler on the finders f found in an image.
-func decodeGrid(g *gray, f finders) (string, bool) {
+func decodeGrid(st *ladderState, f finders) (string, bool) {
+	g := st.g
 	d0 := f.dimensionGuess()
-	tried := map[int]bool{}
-	dims := []int{d0}
-	for _, off := range []int{4, -4, 8, -8} {
+	var dims []int
+	for _, off := range []int{0, 4, -4, 8, -8} {
 		if d := d0 + off; d >= 21 && d <= 177 {
 			dims = append(dims, d)
 		}
 	}
-	for i := 0; i < len(dims); i++ {
-		d := dims[i]
-		if tried[d] {
+	// The version information sits next to the top-right finder, so it
+	// reads the same under any nearby size guess: when it decodes, it
+	// settles the size.
+	votes := map[int]int{}
+	best := 0
+	for _, d := range dims {
+		if d < 45 {
 			continue
 		}
-		tried[d] = true
 		s := &gridSampler{g: g, dim: d}
 		if !s.locate(f, 0) {
 			continue
 		}
-		if d >= 45 {
-			if v := s.readVersion(); v != 0 && 17+4*v != d {
-				if !tried[17+4*v] {
-					// the version information is reliable: go there next
-					dims = append(dims[:i+1], append([]int{17 + 4*v}, dims[i+1:]...)...)
-				}
-				continue
+		if v := s.readVersion(); v != 0 {
+			votes[17+4*v]++
+			if best == 0 || votes[17+4*v] > votes[best] {
+				best = 17 + 4*v
 			}
 		}
-		c := s.finderContrast()
-		if c < 4 {
-			c = 4
+	}
+	if best != 0 {
+		rest := []int{best}
+		for _, d := range dims {
+			if d != best {
+				rest = append(rest, d)
+			}
 		}
-		s2 := &gridSampler{g: g, dim: d}
-		s2.locate(f, c)
-		norm := normalise(s2.grid(), d, 5)
+		dims = rest
+	}
+	for _, d := range dims {
+		if !st.spend() {
+			return "", false
+		}
+		s := &gridSampler{g: g, dim: d}
+		if !s.locate(f, 0) {
+			continue
+		}
+		c := max(s.finderContrast(), 4)
+		s.locate(f, c)
+		norm := normalise(s.grid(), d, 5)
 		if t, err := zxBits(toBits(norm, d)); err == nil {
 			return t, true
 		}

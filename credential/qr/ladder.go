@@ -2,6 +2,7 @@ package qr
 
 import (
 	"image"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
@@ -87,10 +88,33 @@ type step struct {
 	run  func(*ladderState) (string, bool)
 }
 
+// Work caps per image: grid attempts (one symbol size tried on one finder
+// triple) and wall time. Clean images never get near them; they bound the
+// time spent on images without a code.
+const (
+	maxGridAttempts = 15
+	maxLadderTime   = 2 * time.Second
+)
+
 // ladderState carries the work shared between steps of one image.
 type ladderState struct {
-	g      *gray
-	hybrid *gozxing.BitMatrix
+	g        *gray
+	hybrid   *gozxing.BitMatrix
+	attempts int
+	deadline time.Time
+}
+
+// spend accounts for one grid attempt and reports whether it may go ahead.
+func (st *ladderState) spend() bool {
+	if st.exhausted() {
+		return false
+	}
+	st.attempts++
+	return true
+}
+
+func (st *ladderState) exhausted() bool {
+	return st.attempts >= maxGridAttempts || time.Now().After(st.deadline)
 }
 
 func (st *ladderState) hyb() *gozxing.BitMatrix {
@@ -111,28 +135,28 @@ func detectStep(bm *gozxing.BitMatrix, hard bool) (string, bool) {
 var ladder = []step{
 	{"hybrid", func(st *ladderState) (string, bool) { return detectStep(st.hyb(), false) }},
 	{"hybrid-hard", func(st *ladderState) (string, bool) { return detectStep(st.hyb(), true) }},
-	{"grid-hybrid", func(st *ladderState) (string, bool) { return gridStep(st.g, st.hyb()) }},
+	{"grid-hybrid", func(st *ladderState) (string, bool) { return gridStep(st, st.hyb()) }},
 	{"local", func(st *ladderState) (string, bool) {
 		r := max(8, min(st.g.w, st.g.h)/40)
 		bm := localMean(st.g, r, 2)
 		if t, ok := detectStep(bm, false); ok {
 			return t, true
 		}
-		return gridStep(st.g, bm)
+		return gridStep(st, bm)
 	}},
 	{"sharp", func(st *ladderState) (string, bool) {
 		bm := zxHybrid(unsharp(st.g, 2, 2))
-		return gridStep(st.g, bm)
+		return gridStep(st, bm)
 	}},
 	{"global", func(st *ladderState) (string, bool) { return detectStep(zxGlobal(st.g), true) }},
 }
 
-func gridStep(g *gray, bm *gozxing.BitMatrix) (string, bool) {
-	if bm == nil {
+func gridStep(st *ladderState, bm *gozxing.BitMatrix) (string, bool) {
+	if bm == nil || st.exhausted() {
 		return "", false
 	}
 	for _, f := range finderTriples(bm, 3) {
-		if t, ok := decodeGrid(g, f); ok {
+		if t, ok := decodeGrid(st, f); ok {
 			return t, true
 		}
 	}
@@ -143,8 +167,11 @@ func decodeGray(g *gray) (string, error) {
 	if g.w < 21 || g.h < 21 {
 		return "", ErrNoCode
 	}
-	st := &ladderState{g: g}
+	st := &ladderState{g: g, deadline: time.Now().Add(maxLadderTime)}
 	for _, s := range ladder {
+		if time.Now().After(st.deadline) {
+			break
+		}
 		if t, ok := s.run(st); ok {
 			if traceStep != nil {
 				traceStep(s.name)

@@ -56,6 +56,15 @@ func (c *cell) median() float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+func (c *cell) quantile(q float64) float64 {
+	if c == nil || len(c.ms) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), c.ms...)
+	sort.Float64s(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
 func main() {
 	dir := flag.String("dir", "/tmp/qrbench", "qrbench output folder (with manifest.tsv)")
 	filter := flag.String("only", "", "only image ids containing this substring")
@@ -144,6 +153,10 @@ func main() {
 	fmt.Print("\n| median ms | |")
 	for _, d := range degs {
 		fmt.Printf(" %.0f |", byDeg[d].median())
+	}
+	fmt.Print("\n| p90 / max ms | |")
+	for _, d := range degs {
+		fmt.Printf(" %.0f / %.0f |", byDeg[d].quantile(0.9), byDeg[d].quantile(1))
 	}
 	fmt.Println()
 
