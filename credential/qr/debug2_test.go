@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing/qrcode/detector"
+	"github.com/makiuchi-d/gozxing"
 )
 
 func TestDebugCands(t *testing.T) {
@@ -16,14 +16,15 @@ func TestDebugCands(t *testing.T) {
 	data, _ := os.ReadFile(p)
 	img, _ := decodeImageBytes(data)
 	g := toGray(img)
-	if os.Getenv("SHARP") != "" {
-		g = unsharp(g, 2, 2)
-	}
-	bm := zxHybrid(g)
-	ff := detector.NewFinderPatternFinder(bm, nil)
-	_, err := ff.Find(hintsHard)
-	fmt.Println(err)
-	for _, c := range ff.GetPossibleCenters() {
-		fmt.Printf("%.1f,%.1f ms %.2f n %d\n", c.GetX(), c.GetY(), c.GetEstimatedModuleSize(), c.GetCount())
+	for name, bm := range map[string]*gozxing.BitMatrix{
+		"hybrid": zxHybrid(g),
+		"local":  localMean(g, max(8, min(g.w, g.h)/40), 2),
+		"sharp":  zxHybrid(unsharp(g, 2, 2)),
+	} {
+		ff := scanFinders(bm)
+		fmt.Println(name)
+		for _, c := range ff.GetPossibleCenters() {
+			fmt.Printf("  %.1f,%.1f ms %.2f n %d\n", c.GetX(), c.GetY(), c.GetEstimatedModuleSize(), c.GetCount())
+		}
 	}
 }

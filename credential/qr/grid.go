@@ -269,8 +269,16 @@ func dist(a, b pt) float64 { return math.Hypot(a.x-b.x, a.y-b.y) }
 // dimensionGuess estimates the number of modules on a side from the finder
 // distances, snapped to 17+4v.
 func (f finders) dimensionGuess() int {
-	a := dist(f.tl, f.tr) / ((f.ms[0] + f.ms[1]) / 2)
-	b := dist(f.tl, f.bl) / ((f.ms[0] + f.ms[2]) / 2)
+	// Module sizes come from horizontal and vertical runs across the
+	// finders, which a rotation by θ lengthens by 1/cos θ (|θ| ≤ 45°).
+	th := math.Atan2(f.tr.y-f.tl.y, f.tr.x-f.tl.x)
+	th = math.Mod(math.Abs(th), math.Pi/2)
+	if th > math.Pi/4 {
+		th = math.Pi/2 - th
+	}
+	c := math.Cos(th)
+	a := dist(f.tl, f.tr) / ((f.ms[0] + f.ms[1]) / 2 * c)
+	b := dist(f.tl, f.bl) / ((f.ms[0] + f.ms[2]) / 2 * c)
 	d := (a+b)/2 + 7
 	v := int(math.Round((d - 17) / 4))
 	return 17 + 4*min(max(v, 1), 40)
