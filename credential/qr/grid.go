@@ -318,10 +318,76 @@ func popcount(x uint32) int {
 	return n
 }
 
+// finderHomography maps module space onto the image from the three finders
+// alone. Without perspective it is the affine map through their centres.
+// With perspective, the finders' module sizes say how much nearer the
+// camera each one is: a projective map scales lengths by 1/w², where w is
+// its denominator, so w(top-right)/w(top-left) = √(ms(tl)/ms(tr)), and the
+// same down the left edge. Those two ratios fix the denominator; the three
+// centres fix the rest.
+func finderHomography(f finders, d float64, perspective bool) (homography, bool) {
+	u := [3]pt{{3.5, 3.5}, {d - 3.5, 3.5}, {3.5, d - 3.5}}
+	img := [3]pt{f.tl, f.tr, f.bl}
+	var g, hh float64
+	if perspective {
+		qt := math.Sqrt(f.ms[0] / f.ms[1])
+		ql := math.Sqrt(f.ms[0] / f.ms[2])
+		if qt < 0.6 || qt > 1.6 || ql < 0.6 || ql > 1.6 {
+			return homography{}, false
+		}
+		// 1 + g(d-3.5) + 3.5h = qt(1 + 3.5g + 3.5h)
+		// 1 + 3.5g + h(d-3.5) = ql(1 + 3.5g + 3.5h)
+		a11, a12, b1 := (d-3.5)-3.5*qt, 3.5-3.5*qt, qt-1
+		a21, a22, b2 := 3.5-3.5*ql, (d-3.5)-3.5*ql, ql-1
+		det := a11*a22 - a12*a21
+		if math.Abs(det) < 1e-9 {
+			return homography{}, false
+		}
+		g = (b1*a22 - a12*b2) / det
+		hh = (a11*b2 - a21*b1) / det
+	}
+	// Solve A·(u, v, 1) = w·(x, y) for the 2×3 matrix A, row by row.
+	var m [3][3]float64
+	for i := range u {
+		m[i] = [3]float64{u[i].x, u[i].y, 1}
+	}
+	solve := func(r [3]float64) ([3]float64, bool) {
+		// Cramer's rule on the 3×3 system m·a = r
+		det3 := func(a [3][3]float64) float64 {
+			return a[0][0]*(a[1][1]*a[2][2]-a[1][2]*a[2][1]) - a[0][1]*(a[1][0]*a[2][2]-a[1][2]*a[2][0]) + a[0][2]*(a[1][0]*a[2][1]-a[1][1]*a[2][0])
+		}
+		D := det3(m)
+		if math.Abs(D) < 1e-9 {
+			return [3]float64{}, false
+		}
+		var out [3]float64
+		for c := 0; c < 3; c++ {
+			mc := m
+			for i := 0; i < 3; i++ {
+				mc[i][c] = r[i]
+			}
+			out[c] = det3(mc) / D
+		}
+		return out, true
+	}
+	var rx, ry [3]float64
+	for i := range u {
+		w := 1 + g*u[i].x + hh*u[i].y
+		rx[i], ry[i] = img[i].x*w, img[i].y*w
+	}
+	ax, ok1 := solve(rx)
+	ay, ok2 := solve(ry)
+	if !ok1 || !ok2 {
+		return homography{}, false
+	}
+	return homography{ax[0], ax[1], ax[2], ay[0], ay[1], ay[2], g, hh, 1}, true
+}
+
 // gridSampler maps one symbol candidate onto the grey image.
 type gridSampler struct {
-	g   *gray
-	dim int
+	g           *gray
+	dim         int
+	perspective bool // start from finderHomography with perspective
 	h   homography
 	// anchors: module coordinates and their image positions.
 	src, dst []pt
@@ -449,10 +515,9 @@ func (s *gridSampler) jacobian(u, v float64) (pt, pt) {
 // already-found neighbours in the alignment grid.
 func (s *gridSampler) locate(f finders, contrast float64) bool {
 	d := float64(s.dim)
-	br := pt{f.tr.x + f.bl.x - f.tl.x, f.tr.y + f.bl.y - f.tl.y}
 	s.src = []pt{{3.5, 3.5}, {d - 3.5, 3.5}, {3.5, d - 3.5}}
 	s.dst = []pt{f.tl, f.tr, f.bl}
-	h, ok := fitHomography(append(s.src, pt{d - 3.5, d - 3.5}), append(s.dst, br))
+	h, ok := finderHomography(f, d, s.perspective)
 	if !ok {
 		return false
 	}
@@ -721,7 +786,7 @@ func decodeGrid(st *ladderState, f finders) (string, bool) {
 		if d < 45 {
 			continue
 		}
-		s := &gridSampler{g: g, dim: d}
+		s := &gridSampler{g: g, dim: d, perspective: true}
 		if !s.locate(f, 0) {
 			continue
 		}
@@ -745,7 +810,7 @@ func decodeGrid(st *ladderState, f finders) (string, bool) {
 		if !st.spend() {
 			return "", false
 		}
-		s := &gridSampler{g: g, dim: d}
+		s := &gridSampler{g: g, dim: d, perspective: true}
 		if !s.locate(f, 0) {
 			continue
 		}
