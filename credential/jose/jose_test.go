@@ -278,3 +278,50 @@ func BenchmarkES256Verify(b *testing.B) {
 		}
 	}
 }
+
+func TestDIDKey(t *testing.T) {
+	for i := 0; i < 50; i++ {
+		k, _ := GenerateKey()
+		did := k.Public().DIDKey()
+		if !strings.HasPrefix(did, "did:key:zDn") {
+			t.Fatalf("%s does not start with did:key:zDn", did)
+		}
+		back, err := ParseDIDKey(did)
+		if err != nil || !back.Equal(k.Public()) {
+			t.Fatalf("round trip %s: %v", did, err)
+		}
+		if _, err := ParseDIDKey(did + "#" + strings.TrimPrefix(did, "did:key:")); err != nil {
+			t.Fatalf("with fragment: %v", err)
+		}
+	}
+	// did:key spec test vector for P-256 (compressed), and its x/y.
+	const vec = "did:key:zDnaerDaTF5BXEavCrfRZEk316dpbLsfPDZ3WJ5hRTPFU2169"
+	k, err := ParseDIDKey(vec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.DIDKey() != vec {
+		t.Fatal("vector does not round-trip")
+	}
+	for _, bad := range []string{"", "did:web:x", "did:key:", "did:key:abc", "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+		"did:key:zDnaerDaTF5BXEavCrfRZEk316dpbLsfPDZ3WJ5hRTPFU2169#zOther", "did:key:z" + strings.Repeat("1", 300)} {
+		if _, err := ParseDIDKey(bad); !isType[*DIDKeyError](err) {
+			t.Errorf("ParseDIDKey(%q) = %v", bad, err)
+		}
+	}
+}
+
+func FuzzParseDIDKey(f *testing.F) {
+	k, _ := GenerateKey()
+	f.Add(k.Public().DIDKey())
+	f.Add("did:key:zDnaerDaTF5BXEavCrfRZEk316dpbLsfPDZ3WJ5hRTPFU2169")
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseDIDKey(s)
+		if err != nil {
+			return
+		}
+		if k.DIDKey() != strings.SplitN(s, "#", 2)[0] {
+			t.Fatalf("accepted a non-canonical did:key %q", s)
+		}
+	})
+}
