@@ -26,15 +26,19 @@ func TestDebugErrors(t *testing.T) {
 		bm = localMean(g, max(8, min(g.w, g.h)/40), 2)
 		ff = finderTriples(bm, 3)
 	}
+	if len(ff) == 0 {
+		ff = finderTriples(zxHybrid(unsharp(g, 2, 2)), 3)
+	}
 	f := ff[0]
 	d := sym.Modules()
-	s := &gridSampler{g: g, dim: d}
+	s := &gridSampler{g: g, dim: d, perspective: true}
 	s.locate(f, 0)
 	c := s.finderContrast()
-	s2 := &gridSampler{g: g, dim: d}
+	s2 := &gridSampler{g: g, dim: d, perspective: true}
 	s2.locate(f, c)
 	fmt.Printf("dim %d anchors %d contrast %.0f\n", d, len(s2.src), c)
 	vals := s2.grid()
+	fmt.Println("version read:", s.readVersion(), "guess", f.dimensionGuess())
 	count := func(name string, norm []float64) {
 		e := 0
 		for y := 0; y < d; y++ {

@@ -64,3 +64,16 @@ func toGray(img image.Image) *gray {
 	}
 	return g
 }
+
+// pad returns g inside a white margin of m pixels: a symbol whose quiet zone
+// was cut off by the frame still gets light around its finders.
+func pad(g *gray, m int) *gray {
+	out := newGray(g.w+2*m, g.h+2*m)
+	for i := range out.pix {
+		out.pix[i] = 255
+	}
+	for y := 0; y < g.h; y++ {
+		copy(out.pix[(y+m)*out.w+m:], g.pix[y*g.w:(y+1)*g.w])
+	}
+	return out
+}

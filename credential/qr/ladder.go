@@ -167,6 +167,7 @@ func decodeGray(g *gray) (string, error) {
 	if g.w < 21 || g.h < 21 {
 		return "", ErrNoCode
 	}
+	g = pad(g, 8)
 	st := &ladderState{g: g, deadline: time.Now().Add(maxLadderTime)}
 	for _, s := range ladder {
 		if time.Now().After(st.deadline) {
