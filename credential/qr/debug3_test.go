@@ -56,6 +56,9 @@ func TestDebugErrors(t *testing.T) {
 		count(fmt.Sprintf("plain r%d", r), norm)
 		for _, sg := range []float64{0.35, 0.45, 0.6, 0.75} {
 			count(fmt.Sprintf("eq %.2f", sg), equalise(norm, d, sg))
+			for _, it := range []int{5, 10, 20, 40} {
+				count(fmt.Sprintf("cg %.2f %d", sg, it), deconvolve(norm, d, sg, it))
+			}
 		}
 	}
 }

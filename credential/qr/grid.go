@@ -820,11 +820,91 @@ func decodeGrid(st *ladderState, f finders) (string, bool) {
 		if t, err := zxBits(toBits(norm, d)); err == nil {
 			return t, true
 		}
-		for _, sigma := range []float64{0.45, 0.6, 0.35} {
-			if t, err := zxBits(toBits(equalise(norm, d, sigma), d)); err == nil {
+		for _, sigma := range []float64{0.45, 0.55, 0.65, 0.35} {
+			if t, err := zxBits(toBits(deconvolve(norm, d, sigma, 20), d)); err == nil {
 				return t, true
 			}
 		}
 	}
 	return "", false
+}
+
+// blurWeights returns the centre, edge and corner weights of a Gaussian blur
+// of sigma modules integrated over module squares.
+func blurWeights(sigma float64) (w0, w1, w2 float64) {
+	in := math.Erf(0.5 / (sigma * math.Sqrt2))
+	side := (math.Erf(1.5/(sigma*math.Sqrt2)) - in) / 2
+	w0, w1, w2 = in*in, in*side, side*side
+	tot := w0 + 4*w1 + 4*w2
+	return w0 / tot, w1 / tot, w2 / tot
+}
+
+// deconvolve solves K·b = norm in the least-squares sense by conjugate
+// gradients (CGLS), where K is the 3×3 blur of blurWeights(sigma) and the
+// modules outside the symbol are light (1). Stopping early regularises.
+func deconvolve(norm []float64, n int, sigma float64, iters int) []float64 {
+	w0, w1, w2 := blurWeights(sigma)
+	conv := func(src, dst []float64, border float64) {
+		get := func(x, y int) float64 {
+			if x < 0 || y < 0 || x >= n || y >= n {
+				return border
+			}
+			return src[y*n+x]
+		}
+		for y := 0; y < n; y++ {
+			for x := 0; x < n; x++ {
+				e := get(x-1, y) + get(x+1, y) + get(x, y-1) + get(x, y+1)
+				c := get(x-1, y-1) + get(x+1, y-1) + get(x-1, y+1) + get(x+1, y+1)
+				dst[y*n+x] = w0*src[y*n+x] + w1*e + w2*c
+			}
+		}
+	}
+	N := n * n
+	zero := make([]float64, N)
+	rhs := make([]float64, N)
+	conv(zero, rhs, 1) // the light border's contribution
+	for i := range rhs {
+		rhs[i] = norm[i] - rhs[i]
+	}
+	x := make([]float64, N)
+	for i, v := range norm {
+		x[i] = math.Min(1, math.Max(0, v))
+	}
+	r := make([]float64, N)
+	conv(x, r, 0)
+	for i := range r {
+		r[i] = rhs[i] - r[i]
+	}
+	s := make([]float64, N)
+	conv(r, s, 0)
+	p := append([]float64(nil), s...)
+	q := make([]float64, N)
+	dot := func(a, b []float64) float64 {
+		var t float64
+		for i := range a {
+			t += a[i] * b[i]
+		}
+		return t
+	}
+	gamma := dot(s, s)
+	for it := 0; it < iters && gamma > 1e-12; it++ {
+		conv(p, q, 0)
+		qq := dot(q, q)
+		if qq == 0 {
+			break
+		}
+		alpha := gamma / qq
+		for i := range x {
+			x[i] += alpha * p[i]
+			r[i] -= alpha * q[i]
+		}
+		conv(r, s, 0)
+		g2 := dot(s, s)
+		beta := g2 / gamma
+		gamma = g2
+		for i := range p {
+			p[i] = s[i] + beta*p[i]
+		}
+	}
+	return x
 }
