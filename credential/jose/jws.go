@@ -21,6 +21,9 @@ type Header struct {
 	Kid string `json:"kid,omitempty"`
 	Typ string `json:"typ,omitempty"`
 	Zip string `json:"zip,omitempty"`
+	// OmitKid leaves "kid" out when signing (a key binding JWT's key is
+	// named by the credential, not the header).
+	OmitKid bool `json:"-"`
 }
 
 // JWS is a parsed compact JWS. Parse does not verify it: call Verify.
@@ -130,7 +133,7 @@ func VerifyES256(k *Key, signingInput string, sig []byte) error {
 // is used as given (compress it first if Header.Zip is set).
 func (p *PrivateKey) Sign(h Header, payload []byte) (string, error) {
 	h.Alg = Alg
-	if h.Kid == "" {
+	if h.Kid == "" && !h.OmitKid {
 		h.Kid = p.pub.kid
 	}
 	hb, err := json.Marshal(h)

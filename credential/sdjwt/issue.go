@@ -1,0 +1,174 @@
+package sdjwt
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/immunopass/immunopass/credential/jose"
+)
+
+// Claim is one claim of a credential to issue.
+type Claim struct {
+	Name  string
+	Value any
+	// SD makes the claim a selectively disclosable object property.
+	SD bool
+	// SDElements makes each element of an array value its own disclosure
+	// (the array itself stays visible, with one placeholder per element).
+	SDElements bool
+}
+
+// StatusRef is a credential's entry in a status list.
+type StatusRef struct {
+	URI string `json:"uri"`
+	Idx int    `json:"idx"`
+}
+
+// IssueRequest says what to sign.
+type IssueRequest struct {
+	Issuer   string // iss, an https URL
+	IssuedAt time.Time
+	Expires  time.Time // zero: no exp
+	VCT      string    // default VCT
+	Holder   *jose.Key // cnf.jwk; nil issues an unbound credential
+	Status   *StatusRef
+	Claims   []Claim
+	// Decoys adds this many decoy digests to the top-level "_sd", so the
+	// number of withheld claims does not reveal how many there are.
+	Decoys int
+}
+
+// Issued is a freshly issued SD-JWT: the issuer JWT and all disclosures.
+type Issued struct {
+	Presentation
+	ByDigest map[string]*Disclosure
+}
+
+// Issue signs a credential. The result, in compact form, ends with "~" and
+// carries every disclosure; the holder drops what a context does not need.
+func Issue(key *jose.PrivateKey, req IssueRequest) (*Issued, error) {
+	if req.Issuer == "" {
+		return nil, &FormatError{Part: "iss", Problem: "empty"}
+	}
+	if req.VCT == "" {
+		req.VCT = VCT
+	}
+	if req.IssuedAt.IsZero() {
+		req.IssuedAt = time.Now()
+	}
+	out := &Issued{ByDigest: map[string]*Disclosure{}}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	field := func(name string, v any) {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		writeJSON(&b, name)
+		b.WriteByte(':')
+		writeJSON(&b, v)
+	}
+	field("iss", req.Issuer)
+	field("iat", req.IssuedAt.Unix())
+	if !req.Expires.IsZero() {
+		field("exp", req.Expires.Unix())
+	}
+	field("vct", req.VCT)
+	if req.Holder != nil {
+		field("cnf", map[string]json.RawMessage{"jwk": publicJWK(req.Holder)})
+	}
+	if req.Status != nil {
+		field("status", map[string]*StatusRef{"status_list": req.Status})
+	}
+	var sd []string
+	add := func(name string, v any) (string, error) {
+		d, err := NewDisclosure(name, v)
+		if err != nil {
+			return "", err
+		}
+		out.Disclosures = append(out.Disclosures, d.Raw)
+		out.ByDigest[d.Digest()] = d
+		return d.Digest(), nil
+	}
+	for _, c := range req.Claims {
+		switch {
+		case c.Name == "_sd" || c.Name == "_sd_alg" || c.Name == "...":
+			return nil, &FormatError{Part: "claims", Problem: fmt.Sprintf("reserved claim name %q", c.Name)}
+		case c.SD:
+			dg, err := add(c.Name, c.Value)
+			if err != nil {
+				return nil, err
+			}
+			sd = append(sd, dg)
+		case c.SDElements:
+			elems, ok := c.Value.([]any)
+			if !ok {
+				return nil, &FormatError{Part: "claims", Problem: fmt.Sprintf("%q: SDElements needs a []any value", c.Name)}
+			}
+			placeholders := make([]map[string]string, 0, len(elems))
+			for _, e := range elems {
+				dg, err := add("", e)
+				if err != nil {
+					return nil, err
+				}
+				placeholders = append(placeholders, map[string]string{"...": dg})
+			}
+			field(c.Name, placeholders)
+		default:
+			field(c.Name, c.Value)
+		}
+	}
+	for i := 0; i < req.Decoys; i++ {
+		salt := make([]byte, SaltSize)
+		if _, err := rand.Read(salt); err != nil {
+			return nil, err
+		}
+		h := sha256.Sum256(salt)
+		sd = append(sd, base64.RawURLEncoding.EncodeToString(h[:]))
+	}
+	if len(sd) > 0 {
+		slices.Sort(sd) // order reveals nothing about the claims
+		field("_sd", sd)
+	}
+	field("_sd_alg", SDAlg)
+	b.WriteByte('}')
+	jwt, err := key.Sign(jose.Header{Typ: TypVC}, b.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	out.IssuerJWT = jwt
+	return out, nil
+}
+
+// publicJWK is the holder key as a minimal JWK (kty, crv, x, y): lean, since
+// every presentation carries it.
+func publicJWK(k *jose.Key) json.RawMessage {
+	var m map[string]string
+	json.Unmarshal(k.JWK(), &m)
+	b, _ := json.Marshal(map[string]string{"kty": m["kty"], "crv": m["crv"], "x": m["x"], "y": m["y"]})
+	return b
+}
+
+func writeJSON(b *bytes.Buffer, v any) {
+	e := json.NewEncoder(b)
+	e.SetEscapeHTML(false)
+	e.Encode(v)
+	b.Truncate(b.Len() - 1)
+}
+
+func itoa(n int64) string {
+	var b bytes.Buffer
+	writeJSON(&b, n)
+	return b.String()
+}
+
+func writeStr(b interface{ WriteString(string) (int, error) }, s string) {
+	var buf bytes.Buffer
+	writeJSON(&buf, s)
+	b.WriteString(buf.String())
+}

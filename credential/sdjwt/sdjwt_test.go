@@ -1,0 +1,366 @@
+package sdjwt
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/immunopass/immunopass/assets"
+	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/vax"
+)
+
+const iss = "https://clinic.example/shc"
+
+type keys map[[2]string]*jose.Key
+
+func (k keys) ResolveKey(iss, kid string) (*jose.Key, error) {
+	if key := k[[2]string{iss, kid}]; key != nil {
+		return key, nil
+	}
+	return nil, fmt.Errorf("unknown issuer key (%q, %q)", iss, kid)
+}
+
+type statuses map[int]uint8
+
+func (s statuses) Status(uri string, idx int) (uint8, error) {
+	if uri != "https://registry.example/status/1" {
+		return 0, &StatusUnavailableError{URI: uri}
+	}
+	return s[idx], nil
+}
+
+type fixture struct {
+	issuer, holder *jose.PrivateKey
+	keys           keys
+	issued         *Issued
+	compact        string
+	now            time.Time
+}
+
+func setup(t testing.TB) *fixture {
+	t.Helper()
+	f := &fixture{now: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
+	f.issuer, _ = jose.GenerateKey()
+	f.holder, _ = jose.GenerateKey()
+	f.keys = keys{{iss, f.issuer.Public().KID()}: f.issuer.Public()}
+	rec, err := vax.FromFHIR(assets.DemoRecord())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.issued, err = Issue(f.issuer, IssueRequest{
+		Issuer: iss, IssuedAt: f.now.Add(-time.Hour), Expires: f.now.AddDate(1, 0, 0),
+		Holder: f.holder.Public(), Status: &StatusRef{URI: "https://registry.example/status/1", Idx: 4711},
+		Claims: FromRecord(rec), Decoys: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.compact = f.issued.String()
+	return f
+}
+
+func (f *fixture) opts() Options {
+	return Options{Now: f.now, Keys: f.keys, Status: statuses{}}
+}
+
+func TestIssueVerifyStatic(t *testing.T) {
+	f := setup(t)
+	v, err := Verify(f.compact, f.opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Binding != BindingStatic || v.Withheld != 2 || len(v.Disclosed) != 9 {
+		t.Fatalf("binding %s withheld %d disclosed %v", v.Binding, v.Withheld, v.Disclosed)
+	}
+	rec, err := ToRecord(v.Claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := vax.FromFHIR(assets.DemoRecord())
+	if rec.Patient.Name() != want.Patient.Name() || rec.Patient.BirthDate != want.Patient.BirthDate || len(rec.Immunizations) != len(want.Immunizations) {
+		t.Fatalf("record %+v", rec.Patient)
+	}
+	for i, im := range rec.Immunizations {
+		w := want.Immunizations[i]
+		if im.Vaccine.Code != w.Vaccine.Code || im.Date != w.Date || im.Lot != w.Lot || im.DoseNumber != w.DoseNumber || im.Country != w.Country {
+			t.Errorf("dose %d: %+v, want %+v", i, im, w)
+		}
+	}
+	if !v.Holder.Equal(f.holder.Public()) || v.Status.Idx != 4711 {
+		t.Error("cnf or status lost")
+	}
+	// Required binding refuses a static presentation.
+	o := f.opts()
+	o.RequireBinding = true
+	if _, err := Verify(f.compact, o); !isType[*HolderBindingError](err) {
+		t.Fatalf("required binding: %v", err)
+	}
+}
+
+func TestPresentModes(t *testing.T) {
+	f := setup(t)
+	held, err := Decode(f.compact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dosesOnly := held.Select(func(p string) bool { return strings.HasPrefix(p, "doses[") })
+	if len(dosesOnly.Disclosures) != 6 {
+		t.Fatalf("%d disclosures kept", len(dosesOnly.Disclosures))
+	}
+	// Live: aud AudLive, the wallet's own nonce, verified within the window.
+	live, err := Bind(dosesOnly, f.holder, AudLive, "wallet-nonce-1", f.now.Add(-20*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := Verify(live, f.opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Binding != BindingLive || len(v.Disclosed) != 6 || v.Withheld != 5 {
+		t.Fatalf("live: %s %v withheld %d", v.Binding, v.Disclosed, v.Withheld)
+	}
+	if _, ok := v.Claims.Get("given_name"); ok {
+		t.Fatal("a withheld name was disclosed")
+	}
+	// Challenge: bound to the verifier's did:key and nonce.
+	verifier, _ := jose.GenerateKey()
+	ch := &Expect{Aud: verifier.Public().DIDKey(), Nonce: "n-0S6_WzA2Mj"}
+	nameAndLast := held.Select(func(p string) bool { return p == "given_name" || p == "family_name" || p == "doses[5]" })
+	answer, _ := Bind(nameAndLast, f.holder, ch.Aud, ch.Nonce, f.now)
+	o := f.opts()
+	o.Challenge = ch
+	v, err = Verify(answer, o)
+	got := slices.Sorted(slices.Values(v.Disclosed))
+	if err != nil || v.Binding != BindingChallenge || !slices.Equal(got, []string{"doses[5]", "family_name", "given_name"}) {
+		t.Fatalf("challenge: %v %+v", err, v)
+	}
+}
+
+func TestQRForm(t *testing.T) {
+	f := setup(t)
+	held, _ := Decode(f.compact)
+	all := held.Select(func(string) bool { return true })
+	p, _ := Bind(all, f.holder, AudLive, "n1", f.now)
+	for _, in := range []string{f.compact, p} {
+		qr, err := EncodeQR(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := DecodeQR(qr)
+		if err != nil || back != in {
+			t.Fatalf("round trip: %v", err)
+		}
+		if strings.Trim(qr[len(QRPrefix):], "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:") != "" {
+			t.Fatal("not QR alphanumeric")
+		}
+	}
+	if _, err := Verify(p, f.opts()); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"", "IP1:", "IP1:a", "IP1:" + "ZZZ", "HC1:ABC", "IP1:" + strings.Repeat("0", 99)} {
+		if _, err := DecodeQR(bad); err == nil {
+			t.Errorf("DecodeQR(%q) accepted", bad)
+		}
+	}
+}
+
+// forgeJWT signs an arbitrary payload as an issuer JWT.
+func forgeJWT(t testing.TB, key *jose.PrivateKey, h jose.Header, payload string) string {
+	s, err := key.Sign(h, []byte(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func disc(t testing.TB, arr ...any) string {
+	b, _ := json.Marshal(arr)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func TestNegative(t *testing.T) {
+	f := setup(t)
+	held, _ := Decode(f.compact)
+	all := held.Select(func(string) bool { return true })
+	bind := func(p *Presentation, k *jose.PrivateKey, aud, nonce string, at time.Time) string {
+		s, err := Bind(p, k, aud, nonce, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	other, _ := jose.GenerateKey()
+	verifierDID := other.Public().DIDKey()
+	challenge := &Expect{Aud: verifierDID, Nonce: "expected-nonce"}
+	jwtParts := strings.Split(f.issued.IssuerJWT, ".")
+	enc := base64.RawURLEncoding.EncodeToString
+	tamperedDisc := func() string {
+		d, _ := base64.RawURLEncoding.DecodeString(f.issued.Disclosures[0])
+		d = []byte(strings.Replace(string(d), "Amira", "Evila", 1))
+		p := *all
+		p.Disclosures = append([]string{enc(d)}, all.Disclosures[1:]...)
+		return p.String()
+	}()
+	// A payload listing the same digest twice.
+	d1 := disc(t, "salt-salt-salt-1", "given_name", "A")
+	dg1 := Digest(d1)
+	dupPayload := `{"iss":"` + iss + `","iat":1795000000,"vct":"` + VCT + `","_sd":["` + dg1 + `","` + dg1 + `"],"_sd_alg":"sha-256"}`
+	dupJWT := forgeJWT(t, f.issuer, jose.Header{Typ: TypVC}, dupPayload)
+	plainPayload := `{"iss":"` + iss + `","iat":1795000000,"vct":"` + VCT + `","given_name":"B","_sd":["` + dg1 + `"],"_sd_alg":"sha-256"}`
+	plainJWT := forgeJWT(t, f.issuer, jose.Header{Typ: TypVC}, plainPayload)
+	sdName := disc(t, "salt-salt-salt-2", "_sd", "x")
+	sdNamePayload := `{"iss":"` + iss + `","iat":1795000000,"vct":"` + VCT + `","_sd":["` + Digest(sdName) + `"]}`
+	elemInSD := disc(t, "salt-salt-salt-3", "value")
+	elemPayload := `{"iss":"` + iss + `","iat":1795000000,"vct":"` + VCT + `","_sd":["` + Digest(elemInSD) + `"]}`
+	otherIssuer, _ := jose.GenerateKey()
+	withStatus := func(st uint8) Options {
+		o := f.opts()
+		o.Status = statuses{4711: st}
+		return o
+	}
+	expired := f.opts()
+	expired.Now = f.now.AddDate(2, 0, 0)
+	chOpts := f.opts()
+	chOpts.Challenge = challenge
+	var sdHashWrong string
+	{
+		s := bind(all, f.holder, AudLive, "n", f.now)
+		p, _ := Split(s)
+		p.Disclosures = p.Disclosures[1:] // the KB-JWT covered one more
+		sdHashWrong = p.String()
+	}
+
+	tests := []struct {
+		name string
+		in   string
+		opt  Options
+		want func(error) bool
+	}{
+		{"tampered disclosure", tamperedDisc, f.opts(), isType[*DisclosureError]},
+		{"disclosure no digest refers to", f.compact + disc(t, "salt-salt-salt-9", "extra", "x") + "~", f.opts(), isType[*DisclosureError]},
+		{"same disclosure twice", f.compact + f.issued.Disclosures[0] + "~", f.opts(), isType[*DisclosureError]},
+		{"duplicate digest in payload", dupJWT + "~" + d1 + "~", f.opts(), isType[*DisclosureError]},
+		{"disclosed name collides with a plain claim", plainJWT + "~" + d1 + "~", f.opts(), isType[*DisclosureError]},
+		{"_sd as a claim name", forgeJWT(t, f.issuer, jose.Header{Typ: TypVC}, sdNamePayload) + "~" + sdName + "~", f.opts(), isType[*DisclosureError]},
+		{"array-element disclosure in _sd", forgeJWT(t, f.issuer, jose.Header{Typ: TypVC}, elemPayload) + "~" + elemInSD + "~", f.opts(), isType[*DisclosureError]},
+		{"empty disclosure", f.issued.IssuerJWT + "~~", f.opts(), isType[*FormatError]},
+		{"kb wrong nonce", bind(all, f.holder, verifierDID, "other-nonce", f.now), chOpts, isType[*ChallengeError]},
+		{"kb wrong aud", bind(all, f.holder, "did:key:zDnaeSomeoneElse", "expected-nonce", f.now), chOpts, isType[*ChallengeError]},
+		{"kb stale iat", bind(all, f.holder, AudLive, "n", f.now.Add(-5*time.Minute)), f.opts(), isType[*ClockSkewError]},
+		{"kb from the future", bind(all, f.holder, AudLive, "n", f.now.Add(5*time.Minute)), f.opts(), isType[*HolderBindingError]},
+		{"kb wrong sd_hash", sdHashWrong, f.opts(), isType[*HolderBindingError]},
+		{"kb signed by another key", bind(all, other, AudLive, "n", f.now), f.opts(), isType[*HolderBindingError]},
+		{"challenge without kb", all.String(), chOpts, isType[*HolderBindingError]},
+		{"issuer alg none", enc([]byte(`{"alg":"none","typ":"dc+sd-jwt"}`)) + "." + jwtParts[1] + "." + jwtParts[2] + "~", f.opts(), isType[*jose.HeaderError]},
+		{"issuer HS256", enc([]byte(`{"alg":"HS256","typ":"dc+sd-jwt"}`)) + "." + jwtParts[1] + "." + jwtParts[2] + "~", f.opts(), isType[*jose.HeaderError]},
+		{"issuer typ jwt", forgeJWT(t, f.issuer, jose.Header{Typ: "JWT"}, `{"iss":"`+iss+`"}`) + "~", f.opts(), isType[*TypeError]},
+		{"issuer signature by another key", forgeJWT(t, otherIssuer, jose.Header{Typ: TypVC, Kid: f.issuer.Public().KID()}, `{"iss":"`+iss+`"}`) + "~", f.opts(), func(err error) bool { return errors.Is(err, jose.ErrBadSignature) }},
+		{"unknown issuer", forgeJWT(t, f.issuer, jose.Header{Typ: TypVC}, `{"iss":"https://evil.example"}`) + "~", f.opts(), func(err error) bool { return err != nil && strings.Contains(err.Error(), "unknown issuer") }},
+		{"revoked", f.compact, withStatus(1), func(err error) bool { return errors.Is(err, ErrRevoked) }},
+		{"suspended", f.compact, withStatus(2), func(err error) bool { return errors.Is(err, ErrSuspended) }},
+		{"status list not held", f.compact, Options{Now: f.now, Keys: f.keys, Status: statuses(nil)}, func(err error) bool { return err == nil }},
+		{"expired", f.compact, expired, func(err error) bool { return errors.Is(err, ErrExpired) }},
+		{"wrong vct", f.compact, Options{Now: f.now, Keys: f.keys, VCT: "urn:other"}, isType[*TypeError]},
+		{"not an sd-jwt", f.issued.IssuerJWT, f.opts(), isType[*FormatError]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Verify(tt.in, tt.opt)
+			if !tt.want(err) {
+				t.Fatalf("got %T %v", err, err)
+			}
+		})
+	}
+}
+
+func TestClockSkewAdvice(t *testing.T) {
+	f := setup(t)
+	held, _ := Decode(f.compact)
+	p, _ := Bind(held.Select(func(string) bool { return true }), f.holder, AudLive, "n", f.now.Add(10*time.Minute))
+	_, err := Verify(p, f.opts())
+	var cs *ClockSkewError
+	if !errors.As(err, &cs) || !strings.Contains(cs.Error(), "ahead") {
+		t.Fatalf("%v", err)
+	}
+	// A verifier whose clock is before the credential was even issued.
+	o := f.opts()
+	o.Now = f.now.Add(-3 * time.Hour)
+	p, _ = Bind(held.Select(func(string) bool { return true }), f.holder, AudLive, "n", f.now)
+	_, err = Verify(p, o)
+	if !errors.As(err, &cs) || !strings.Contains(cs.Advice, "this verifier's clock is behind") {
+		t.Fatalf("%v", err)
+	}
+}
+
+func FuzzSplit(f *testing.F) {
+	fx := setup(f)
+	f.Add(fx.compact)
+	f.Add("a.b.c~d~e.f.g")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := Split(s)
+		if err != nil {
+			return
+		}
+		if p.String() != s {
+			t.Fatalf("split/join changed %q", s)
+		}
+	})
+}
+
+func FuzzParseDisclosure(f *testing.F) {
+	fx := setup(f)
+	for _, d := range fx.issued.Disclosures {
+		f.Add(d)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDisclosure(s)
+		if err != nil {
+			return
+		}
+		if d.Salt == "" || d.Name == "_sd" || d.Name == "..." || d.Element != (d.Name == "" && d.Element) {
+			t.Fatalf("accepted %+v", d)
+		}
+	})
+}
+
+// FuzzVerify covers the KB-JWT parser and the disclosure processing: an
+// arbitrary suffix after a genuine issuer JWT never panics and never
+// verifies with a binding it does not have.
+func FuzzVerify(f *testing.F) {
+	fx := setup(f)
+	held, _ := Decode(fx.compact)
+	p, _ := Bind(held.Select(func(string) bool { return true }), fx.holder, AudLive, "n", fx.now)
+	f.Add(strings.TrimPrefix(p, fx.issued.IssuerJWT))
+	f.Add("~")
+	f.Fuzz(func(t *testing.T, suffix string) {
+		v, err := Verify(fx.issued.IssuerJWT+suffix, fx.opts())
+		if err == nil && v.Binding == BindingLive && !strings.Contains(suffix, ".") {
+			t.Fatal("live binding without a KB-JWT")
+		}
+	})
+}
+
+func FuzzDecodeQR(f *testing.F) {
+	fx := setup(f)
+	qr, _ := EncodeQR(fx.compact)
+	f.Add(qr)
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := DecodeQR(s)
+		if err != nil {
+			return
+		}
+		back, err := EncodeQR(p)
+		if err != nil {
+			t.Fatalf("decoded presentation does not re-encode: %v", err)
+		}
+		if p2, _ := DecodeQR(back); p2 != p {
+			t.Fatal("unstable round trip")
+		}
+	})
+}
