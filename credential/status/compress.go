@@ -89,8 +89,10 @@ func inflate(format string, src []byte) ([]byte, error) {
 	out := make([]byte, 0, min(64<<10, MaxListBytes+1))
 	lr := io.LimitReader(dec, MaxListBytes+1)
 	for {
-		if len(out) == cap(out) {
-			out = append(out, 0)[:len(out)] // grow; capped below by the limit reader
+		if len(out) == cap(out) { // double, up to the limit: at most 2× MaxListBytes allocated in all
+			grown := make([]byte, len(out), min(2*cap(out), MaxListBytes+1))
+			copy(grown, out)
+			out = grown
 		}
 		n, err := lr.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]
