@@ -16,6 +16,9 @@ func TestDebugCands(t *testing.T) {
 	data, _ := os.ReadFile(p)
 	img, _ := decodeImageBytes(data)
 	g := toGray(img)
+	if os.Getenv("PAD") != "" {
+		g = pad(g, 8)
+	}
 	for name, bm := range map[string]*gozxing.BitMatrix{
 		"hybrid": zxHybrid(g),
 		"local":  localMean(g, max(8, min(g.w, g.h)/40), 2),

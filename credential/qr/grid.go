@@ -388,7 +388,7 @@ type gridSampler struct {
 	g           *gray
 	dim         int
 	perspective bool // start from finderHomography with perspective
-	h   homography
+	h           homography
 	// anchors: module coordinates and their image positions.
 	src, dst []pt
 }

@@ -92,16 +92,18 @@ type step struct {
 // triple) and wall time. Clean images never get near them; they bound the
 // time spent on images without a code.
 const (
-	maxGridAttempts = 15
-	maxLadderTime   = 2 * time.Second
+	maxGridAttempts     = 24
+	maxGridStepAttempts = 6
+	maxLadderTime       = 2 * time.Second
 )
 
 // ladderState carries the work shared between steps of one image.
 type ladderState struct {
-	g        *gray
-	hybrid   *gozxing.BitMatrix
-	attempts int
-	deadline time.Time
+	g         *gray
+	hybrid    *gozxing.BitMatrix
+	attempts  int // in all steps
+	stepTries int // in the current step
+	deadline  time.Time
 }
 
 // spend accounts for one grid attempt and reports whether it may go ahead.
@@ -110,11 +112,12 @@ func (st *ladderState) spend() bool {
 		return false
 	}
 	st.attempts++
+	st.stepTries++
 	return true
 }
 
 func (st *ladderState) exhausted() bool {
-	return st.attempts >= maxGridAttempts || time.Now().After(st.deadline)
+	return st.attempts >= maxGridAttempts || st.stepTries >= maxGridStepAttempts || time.Now().After(st.deadline)
 }
 
 func (st *ladderState) hyb() *gozxing.BitMatrix {
@@ -145,7 +148,7 @@ var ladder = []step{
 		return gridStep(st, bm)
 	}},
 	{"sharp", func(st *ladderState) (string, bool) {
-		bm := zxHybrid(unsharp(st.g, 2, 2))
+		bm := zxHybrid(unsharp(st.g, 2, 8))
 		return gridStep(st, bm)
 	}},
 	{"global", func(st *ladderState) (string, bool) { return detectStep(zxGlobal(st.g), true) }},
@@ -173,6 +176,7 @@ func decodeGray(g *gray) (string, error) {
 		if time.Now().After(st.deadline) {
 			break
 		}
+		st.stepTries = 0
 		if t, ok := s.run(st); ok {
 			if traceStep != nil {
 				traceStep(s.name)
