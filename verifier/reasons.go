@@ -5,6 +5,7 @@ import (
 
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/qr"
+	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/trust"
 )
@@ -99,8 +100,40 @@ func Reason(err error) string {
 		unrecog    *UnrecognisedError
 		imgFormat  *qr.FormatError
 		qrTooLarge *qr.TooLargeError
+		sdFormat   *sdjwt.FormatError
+		sdDisc     *sdjwt.DisclosureError
+		sdType     *sdjwt.TypeError
+		sdHolder   *sdjwt.HolderBindingError
+		sdChal     *sdjwt.ChallengeError
+		sdStatus   *sdjwt.StatusUnavailableError
+		sdQR       *sdjwt.QRError
 	)
 	switch {
+	case errors.As(err, &sdQR):
+		return BadQR
+	case errors.As(err, &sdDisc):
+		return BadDisclosure
+	case errors.As(err, &sdChal):
+		return ChallengeMismatch
+	case errors.As(err, &sdHolder):
+		return HolderBinding
+	case errors.As(err, &sdType):
+		return WrongType
+	case errors.Is(err, sdjwt.ErrRevoked):
+		return Revoked
+	case errors.Is(err, sdjwt.ErrSuspended):
+		return Suspended
+	case errors.Is(err, sdjwt.ErrExpired):
+		return Expired
+	case errors.Is(err, sdjwt.ErrNotYetValid):
+		return NotYetValid
+	case errors.As(err, &sdStatus):
+		return BadCRL
+	case errors.As(err, &sdFormat):
+		if sdFormat.Part == "presentation" || sdFormat.Part == "disclosures" {
+			return BadEncoding
+		}
+		return BadPayload
 	case errors.As(err, &chunkErr):
 		return BadChunks
 	case errors.As(err, &qrErr):

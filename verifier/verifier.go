@@ -26,9 +26,10 @@
 //
 // # Formats
 //
-// SMART Health Cards are verified in full. EU DCC (HC1:), W3C VC-JWT and
-// SD-JWT VC are recognised and reported with the reason "policy" until their
-// verification lands.
+// SMART Health Cards and SD-JWT VC presentations (as "~" text or in the
+// compact "IP1:" QR form, in static, live and challenge modes) are verified
+// in full. EU DCC (HC1:) and W3C VC-JWT are recognised and reported with the
+// reason "policy" until their verification lands.
 package verifier
 
 import (
@@ -42,6 +43,7 @@ import (
 
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/qr"
+	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/credential/vax"
@@ -118,6 +120,12 @@ type Verifier struct {
 	Trust *trust.Store
 	// At is the instant to verify as of; zero means time.Now().
 	At time.Time
+	// Window is how far a key binding's iat may be from the verifier's
+	// clock; zero means ±60 s (sdjwt.DefaultWindow). Offline verifiers'
+	// clocks drift: an operator may widen it.
+	Window time.Duration
+	// Challenge, when set, requires SD-JWT presentations to answer it.
+	Challenge *sdjwt.Expect
 }
 
 // item is one credential text found in an input.
@@ -260,8 +268,14 @@ func (v *Verifier) verifyItem(it *item) Result {
 		return v.verifySHC(it.input, c.JWS)
 	case strings.HasPrefix(text, "HC1:"):
 		return failed(it.input, FormatHCERT, &UnsupportedError{Format: "EU DCC (HC1:)"})
+	case strings.HasPrefix(text, sdjwt.QRPrefix):
+		p, err := sdjwt.DecodeQR(text)
+		if err != nil {
+			return failed(it.input, FormatSDJWTVC, err)
+		}
+		return v.verifySDJWT(it.input, p)
 	case strings.Contains(text, "~"):
-		return failed(it.input, FormatSDJWTVC, &UnsupportedError{Format: "SD-JWT VC"})
+		return v.verifySDJWT(it.input, text)
 	case strings.Count(text, ".") == 2:
 		j, err := jose.Parse(text)
 		if err == nil && j.Header.Zip != "DEF" {
@@ -324,6 +338,52 @@ func (v *Verifier) verifySHC(input, jws string) Result {
 	}
 	// A SMART Health Card has no selective disclosure: it shows all it holds.
 	r.Disclosed = card.ResourceTypes()
+	if len(r.Reasons) == 0 {
+		r.Reasons = []string{OK}
+		r.Valid = true
+	}
+	return r
+}
+
+func (v *Verifier) verifySDJWT(input, text string) Result {
+	var stale *trust.IssuerStatus
+	opt := sdjwt.Options{
+		Now: v.at(), Keys: v.Trust, Window: v.Window, Challenge: v.Challenge,
+		Status: func(iss string) sdjwt.StatusSource {
+			stale = v.Trust.StatusFor(iss, v.at())
+			return stale
+		},
+	}
+	vr, err := sdjwt.Verify(text, opt)
+	r := failed(input, FormatSDJWTVC, err)
+	if vr == nil {
+		return r
+	}
+	r.Issuer = Issuer{ID: vr.Issuer, KID: vr.Header.Kid}
+	if is := v.Trust.Issuer(vr.Issuer); is != nil {
+		r.Issuer.Name = is.Name
+	}
+	r.Binding = vr.Binding
+	r.Disclosed = append([]string{}, vr.Disclosed...)
+	r.Withheld = vr.Withheld
+	if vr.Binding == sdjwt.BindingStatic {
+		r.Warnings = append(r.Warnings, NotHolderBound)
+	}
+	var skew *sdjwt.ClockSkewError
+	if errors.As(err, &skew) {
+		r.Warnings = append(r.Warnings, ClockSkew)
+	}
+	if stale != nil && len(stale.Stale) > 0 {
+		r.Warnings = append(r.Warnings, StaleTrust)
+		r.Messages = append(r.Messages, "status list "+strings.Join(stale.Stale, ", ")+" is past its expiry; refresh trust when online")
+	}
+	if rec, rerr := sdjwt.ToRecord(vr.Claims); rerr == nil {
+		fill(&r, rec)
+	} else {
+		codes, msgs := reasons(&SchemaError{Err: rerr})
+		r.Reasons = append(r.Reasons, codes...)
+		r.Messages = append(r.Messages, msgs...)
+	}
 	if len(r.Reasons) == 0 {
 		r.Reasons = []string{OK}
 		r.Valid = true

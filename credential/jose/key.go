@@ -27,7 +27,12 @@ func (k *Key) PublicKey() *ecdsa.PublicKey { return k.pub }
 
 // KID returns the key ID: the published "kid", or the RFC 7638 thumbprint
 // when the JWK had none.
-func (k *Key) KID() string { return k.kid }
+func (k *Key) KID() string {
+	if k.kid == "" {
+		return k.Thumbprint()
+	}
+	return k.kid
+}
 
 // Thumbprint returns the base64url RFC 7638 SHA-256 thumbprint of the key.
 func (k *Key) Thumbprint() string {
@@ -277,4 +282,27 @@ func strictObject(data []byte, v any) error {
 		return fmt.Errorf("not a JSON object")
 	}
 	return nil
+}
+
+// KeyFromEC builds a P-256 public key from a JWK's members, for keys
+// embedded in credentials (cnf.jwk): kty "EC", crv "P-256", base64url x and
+// y of 32 bytes, and no private "d". It avoids a JSON round trip.
+func KeyFromEC(kty, crv, x, y string, hasD bool) (*Key, error) {
+	fail := func(p string) error { return &KeyError{Index: -1, Problem: p} }
+	switch {
+	case kty != "EC" || crv != "P-256":
+		return nil, fail(fmt.Sprintf("kty %q crv %q: only EC P-256 keys are accepted", kty, crv))
+	case hasD:
+		return nil, fail("published key carries the private member \"d\"")
+	}
+	xb, err1 := base64.RawURLEncoding.Strict().DecodeString(x)
+	yb, err2 := base64.RawURLEncoding.Strict().DecodeString(y)
+	if err1 != nil || err2 != nil || len(xb) != 32 || len(yb) != 32 {
+		return nil, fail("x and y must be 32 bytes of unpadded base64url")
+	}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, xb...), yb...))
+	if err != nil {
+		return nil, fail("not a point on P-256")
+	}
+	return &Key{pub: pub}, nil // kid: the thumbprint, computed when asked
 }

@@ -35,6 +35,14 @@ func (s statuses) Status(uri string, idx int) (uint8, error) {
 	return s[idx], nil
 }
 
+func statusFor(s StatusSource) func(string) StatusSource {
+	return func(string) StatusSource { return s }
+}
+
+type otherURI struct{}
+
+func (otherURI) Status(uri string, idx int) (uint8, error) { return 0, &StatusUnavailableError{URI: uri} }
+
 type fixture struct {
 	issuer, holder *jose.PrivateKey
 	keys           keys
@@ -66,7 +74,7 @@ func setup(t testing.TB) *fixture {
 }
 
 func (f *fixture) opts() Options {
-	return Options{Now: f.now, Keys: f.keys, Status: statuses{}}
+	return Options{Now: f.now, Keys: f.keys, Status: statusFor(statuses{})}
 }
 
 func TestIssueVerifyStatic(t *testing.T) {
@@ -221,7 +229,7 @@ func TestNegative(t *testing.T) {
 	otherIssuer, _ := jose.GenerateKey()
 	withStatus := func(st uint8) Options {
 		o := f.opts()
-		o.Status = statuses{4711: st}
+		o.Status = statusFor(statuses{4711: st})
 		return o
 	}
 	expired := f.opts()
@@ -264,7 +272,8 @@ func TestNegative(t *testing.T) {
 		{"unknown issuer", forgeJWT(t, f.issuer, jose.Header{Typ: TypVC}, `{"iss":"https://evil.example"}`) + "~", f.opts(), func(err error) bool { return err != nil && strings.Contains(err.Error(), "unknown issuer") }},
 		{"revoked", f.compact, withStatus(1), func(err error) bool { return errors.Is(err, ErrRevoked) }},
 		{"suspended", f.compact, withStatus(2), func(err error) bool { return errors.Is(err, ErrSuspended) }},
-		{"status list not held", f.compact, Options{Now: f.now, Keys: f.keys, Status: statuses(nil)}, func(err error) bool { return err == nil }},
+		{"status list not held", f.compact, Options{Now: f.now, Keys: f.keys}, func(err error) bool { return err == nil }},
+		{"status list for another uri", f.compact, Options{Now: f.now, Keys: f.keys, Status: statusFor(otherURI{})}, isType[*StatusUnavailableError]},
 		{"expired", f.compact, expired, func(err error) bool { return errors.Is(err, ErrExpired) }},
 		{"wrong vct", f.compact, Options{Now: f.now, Keys: f.keys, VCT: "urn:other"}, isType[*TypeError]},
 		{"not an sd-jwt", f.issued.IssuerJWT, f.opts(), isType[*FormatError]},

@@ -2,6 +2,7 @@ package sdjwt
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -72,9 +73,8 @@ func ToRecord(claims strictjson.Object) (*vax.Record, error) {
 		if !ok {
 			return nil, &FormatError{Part: "doses[" + strconv.Itoa(i) + "]", Problem: "not an object"}
 		}
-		raw, _ := json.Marshal(plain(o))
-		var d Dose
-		if err := json.Unmarshal(raw, &d); err != nil {
+		d, err := readDose(o)
+		if err != nil {
 			return nil, &FormatError{Part: "doses[" + strconv.Itoa(i) + "]", Problem: err.Error()}
 		}
 		date, err := vax.ParseDate(d.Date)
@@ -88,6 +88,51 @@ func ToRecord(claims strictjson.Object) (*vax.Record, error) {
 		})
 	}
 	return rec, nil
+}
+
+// readDose reads a dose object without a JSON round trip.
+func readDose(o strictjson.Object) (Dose, error) {
+	var d Dose
+	get := func(obj strictjson.Object, name string) (string, error) {
+		v, ok := obj.Get(name)
+		if !ok {
+			return "", nil
+		}
+		s, isStr := v.(string)
+		if !isStr {
+			return "", fmt.Errorf("%s is not a string", name)
+		}
+		return s, nil
+	}
+	vv, _ := o.Get("vaccine")
+	vac, ok := vv.(strictjson.Object)
+	if !ok {
+		return d, fmt.Errorf("no vaccine object")
+	}
+	var err error
+	if d.Vaccine.System, err = get(vac, "system"); err != nil {
+		return d, err
+	}
+	if d.Vaccine.Code, err = get(vac, "code"); err != nil {
+		return d, err
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"date", &d.Date}, {"lot", &d.Lot}, {"clinic", &d.Clinic}, {"country", &d.Country}} {
+		if *f.dst, err = get(o, f.name); err != nil {
+			return d, err
+		}
+	}
+	if nv, ok := o.Get("dose"); ok {
+		n, isNum := nv.(json.Number)
+		i, perr := strconv.Atoi(string(n))
+		if !isNum || perr != nil || i < 0 {
+			return d, fmt.Errorf("dose is not a non-negative integer")
+		}
+		d.Dose = i
+	}
+	return d, nil
 }
 
 // plain turns a strictjson tree into maps, for encoding/json.

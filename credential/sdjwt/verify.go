@@ -35,7 +35,9 @@ type Expect struct {
 type Options struct {
 	Now    time.Time // zero: time.Now()
 	Keys   KeyResolver
-	Status StatusSource // nil: the status claim is not checked
+	// Status returns the status lists to check credentials of issuer iss
+	// against; nil means the status claim is not checked.
+	Status func(iss string) StatusSource
 	// Window is the KB-JWT freshness window; zero means DefaultWindow.
 	Window time.Duration
 	// Challenge, when set, requires a KB-JWT answering it.
@@ -134,7 +136,7 @@ func Verify(presentation string, opt Options) (*Verified, error) {
 	}
 	errs = append(errs, v.checkBinding(p, opt)...)
 	if v.Status != nil && opt.Status != nil {
-		st, err := opt.Status.Status(v.Status.URI, v.Status.Idx)
+		st, err := opt.Status(v.Issuer).Status(v.Status.URI, v.Status.Idx)
 		switch {
 		case err != nil:
 			var su *StatusUnavailableError
@@ -205,8 +207,9 @@ func (v *Verified) readPlainClaims(payload strictjson.Object) error {
 		if !ok || !isObj {
 			return &FormatError{Part: "cnf", Problem: "not {\"jwk\": {…}}"}
 		}
-		raw, _ := json.Marshal(jwk.Map())
-		if v.Holder, err = jose.ParseJWK(raw); err != nil {
+		member := func(n string) string { s, _ := str(jwk, n, false); return s }
+		_, hasD := jwk.Get("d")
+		if v.Holder, err = jose.KeyFromEC(member("kty"), member("crv"), member("x"), member("y"), hasD); err != nil {
 			return &FormatError{Part: "cnf.jwk", Problem: err.Error()}
 		}
 	}

@@ -104,10 +104,11 @@ func (i *Issuer) KIDs() []string {
 // Store is a set of trusted issuers. The zero value is not usable; call New.
 type Store struct {
 	issuers map[string]*Issuer
+	status  map[string]*statusList // by URI
 }
 
 // New returns an empty Store.
-func New() *Store { return &Store{issuers: map[string]*Issuer{}} }
+func New() *Store { return &Store{issuers: map[string]*Issuer{}, status: map[string]*statusList{}} }
 
 // Issuer returns the issuer with this id, or nil.
 func (s *Store) Issuer(iss string) *Issuer { return s.issuers[iss] }
@@ -234,17 +235,11 @@ func (s *Store) AddSHCKey(iss, name string, ik *shc.IssuerKey) {
 
 // ResolveSHC implements shc.Resolver.
 func (s *Store) ResolveSHC(iss, kid string) (*shc.IssuerKey, error) {
+	if _, err := s.ResolveKey(iss, kid); err != nil {
+		return nil, err
+	}
 	i := s.issuers[iss]
-	if i == nil {
-		return nil, &UnknownIssuerError{Iss: iss}
-	}
-	if err := i.badKeys[kid]; err != nil {
-		return nil, &BadKeyError{Iss: iss, KID: kid, Err: err}
-	}
 	ik := i.keys[kid]
-	if ik == nil {
-		return nil, &UnknownKeyError{Iss: iss, KID: kid}
-	}
 	if err := i.badCRLs[kid]; err != nil && ik.CRLVersion > 0 {
 		return nil, &BadCRLError{Iss: iss, KID: kid, Err: err}
 	}

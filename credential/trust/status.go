@@ -1,0 +1,114 @@
+package trust
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/sdjwt"
+	"github.com/immunopass/immunopass/credential/status"
+)
+
+// statusList is one status list the verifier holds, as loaded.
+type statusList struct {
+	name     string
+	verified map[string]bool // "iss kid" whose key verified the list's signature
+	token  *status.Token               // IETF Token Status List
+	bitstr *status.BitstringCredential // W3C Bitstring Status List
+}
+
+// LoadStatus adds a status list: an IETF Token Status List token
+// (statuslist+jwt) or a W3C Bitstring Status List credential (vc+jwt),
+// matched later by its URI. Its signature is checked when a credential
+// refers to it, against that credential's own issuer: a list speaks only for
+// the issuer that signed it.
+func (s *Store) LoadStatus(name string, data []byte) error {
+	text := strings.TrimSpace(string(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+	j, err := jose.Parse(text)
+	if err != nil {
+		return &FileError{Name: name, Problem: "not a signed status list: " + err.Error()}
+	}
+	l := &statusList{name: name}
+	switch j.Header.Typ {
+	case status.TokenType:
+		if l.token, err = status.ParseToken(text); err != nil {
+			return &FileError{Name: name, Problem: err.Error()}
+		}
+		s.status[l.token.URI] = l
+	default:
+		if l.bitstr, err = status.ParseBitstringCredential(text); err != nil {
+			return &FileError{Name: name, Problem: "neither a Token Status List (statuslist+jwt) nor a Bitstring Status List credential: " + err.Error()}
+		}
+		s.status[l.bitstr.ID] = l
+	}
+	return nil
+}
+
+// IssuerStatus answers status lookups for the credentials of one issuer.
+type IssuerStatus struct {
+	store *Store
+	iss   string
+	now   time.Time
+	// Stale lists the status lists used past their exp: still used (an
+	// offline verifier keeps working) but reported.
+	Stale []string
+}
+
+// StatusFor returns the status source for credentials of issuer iss.
+func (s *Store) StatusFor(iss string, now time.Time) *IssuerStatus {
+	return &IssuerStatus{store: s, iss: iss, now: now}
+}
+
+// Status implements sdjwt.StatusSource.
+func (is *IssuerStatus) Status(uri string, idx int) (uint8, error) {
+	l := is.store.status[uri]
+	if l == nil {
+		return 0, &sdjwt.StatusUnavailableError{URI: uri}
+	}
+	var kid string
+	var verify func(*jose.Key) error
+	switch {
+	case l.token != nil:
+		kid, verify = l.token.KID, l.token.Verify
+	default:
+		kid, verify = l.bitstr.KID, l.bitstr.Verify
+	}
+	key, err := is.store.ResolveKey(is.iss, kid)
+	if err != nil {
+		return 0, &sdjwt.StatusUnavailableError{URI: uri, Err: fmt.Errorf("not signed by a key of the credential's issuer: %w", err)}
+	}
+	if id := is.iss + " " + kid; !l.verified[id] {
+		if err := verify(key); err != nil {
+			return 0, &sdjwt.StatusUnavailableError{URI: uri, Err: err}
+		}
+		if l.verified == nil {
+			l.verified = map[string]bool{}
+		}
+		l.verified[id] = true
+	}
+	if l.token != nil {
+		if l.token.Expired(is.now) {
+			is.Stale = append(is.Stale, uri)
+		}
+		return l.token.Status(idx)
+	}
+	return l.bitstr.Status(idx)
+}
+
+// ResolveKey implements sdjwt.KeyResolver: an issuer's key by (iss, kid).
+func (s *Store) ResolveKey(iss, kid string) (*jose.Key, error) {
+	i := s.issuers[iss]
+	if i == nil {
+		return nil, &UnknownIssuerError{Iss: iss}
+	}
+	if err := i.badKeys[kid]; err != nil {
+		return nil, &BadKeyError{Iss: iss, KID: kid, Err: err}
+	}
+	ik := i.keys[kid]
+	if ik == nil {
+		return nil, &UnknownKeyError{Iss: iss, KID: kid}
+	}
+	return ik.Key, nil
+}
