@@ -166,9 +166,13 @@ func (l *List) Token(key *jose.PrivateKey, uri string, iat, exp time.Time, ttl t
 	}
 	p := tokenPayload{Sub: uri, Iat: iat.Unix()}
 	if !exp.IsZero() {
-		p.Exp = exp.Unix()
+		e := exp.Unix()
+		p.Exp = &e
 	}
-	p.TTL = int64(ttl / time.Second)
+	if ttl > 0 {
+		s := int64(ttl / time.Second)
+		p.TTL = &s
+	}
 	p.StatusList.Bits = l.bits
 	p.StatusList.Lst = l.Encode()
 	body, err := json.Marshal(p)
@@ -181,8 +185,8 @@ func (l *List) Token(key *jose.PrivateKey, uri string, iat, exp time.Time, ttl t
 type tokenPayload struct {
 	Sub        string `json:"sub"`
 	Iat        int64  `json:"iat"`
-	Exp        int64  `json:"exp,omitempty"`
-	TTL        int64  `json:"ttl,omitempty"`
+	Exp        *int64 `json:"exp,omitempty"`
+	TTL        *int64 `json:"ttl,omitempty"`
 	StatusList struct {
 		Bits int    `json:"bits"`
 		Lst  string `json:"lst"`
