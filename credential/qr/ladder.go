@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
+	multidetector "github.com/makiuchi-d/gozxing/multi/qrcode/detector"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
@@ -167,11 +168,29 @@ func gridStep(st *ladderState, bm *gozxing.BitMatrix) (string, bool) {
 }
 
 func decodeGray(g *gray) (string, error) {
+	texts, err := decodeLadder(g, false)
+	if err != nil {
+		return "", err
+	}
+	return texts[0], nil
+}
+
+// decodeLadder runs the ladder on g. With multi, its first step looks for
+// every code gozxing's multi-symbol detector can find.
+func decodeLadder(g *gray, multi bool) ([]string, error) {
 	if g.w < 21 || g.h < 21 {
-		return "", ErrNoCode
+		return nil, ErrNoCode
 	}
 	g = pad(g, 8)
 	st := &ladderState{g: g, deadline: time.Now().Add(maxLadderTime)}
+	if multi {
+		if texts := detectMulti(st.hyb()); len(texts) > 0 {
+			if traceStep != nil {
+				traceStep("multi")
+			}
+			return texts, nil
+		}
+	}
 	for _, s := range ladder {
 		if time.Now().After(st.deadline) {
 			break
@@ -181,16 +200,37 @@ func decodeGray(g *gray) (string, error) {
 			if traceStep != nil {
 				traceStep(s.name)
 			}
-			return t, nil
+			return []string{t}, nil
 		}
 	}
-	return "", ErrNoCode
+	return nil, ErrNoCode
+}
+
+// detectMulti decodes every symbol gozxing's multi detector finds in bm, in
+// the order found, without duplicates.
+func detectMulti(bm *gozxing.BitMatrix) (texts []string) {
+	if bm == nil {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			texts = nil
+		}
+	}()
+	results, err := multidetector.NewMultiDetector(bm).DetectMulti(hintsFast)
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, r := range results {
+		if t, err := zxBits(r.GetBits()); err == nil && !seen[t] {
+			seen[t] = true
+			texts = append(texts, t)
+		}
+	}
+	return texts
 }
 
 func decodeAll(img image.Image) ([]string, error) {
-	t, err := decodeGray(toGray(img))
-	if err != nil {
-		return nil, err
-	}
-	return []string{t}, nil
+	return decodeLadder(toGray(img), true)
 }

@@ -41,7 +41,9 @@ func statusFor(s StatusSource) func(string) StatusSource {
 
 type otherURI struct{}
 
-func (otherURI) Status(uri string, idx int) (uint8, error) { return 0, &StatusUnavailableError{URI: uri} }
+func (otherURI) Status(uri string, idx int) (uint8, error) {
+	return 0, &StatusUnavailableError{URI: uri}
+}
 
 type fixture struct {
 	issuer, holder *jose.PrivateKey

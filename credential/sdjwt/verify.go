@@ -33,8 +33,8 @@ type Expect struct {
 
 // Options configure Verify.
 type Options struct {
-	Now    time.Time // zero: time.Now()
-	Keys   KeyResolver
+	Now  time.Time // zero: time.Now()
+	Keys KeyResolver
 	// Status returns the status lists to check credentials of issuer iss
 	// against; nil means the status claim is not checked.
 	Status func(iss string) StatusSource

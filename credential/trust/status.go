@@ -14,9 +14,9 @@ import (
 // statusList is one status list the verifier holds, as loaded.
 type statusList struct {
 	name     string
-	verified map[string]bool // "iss kid" whose key verified the list's signature
-	token  *status.Token               // IETF Token Status List
-	bitstr *status.BitstringCredential // W3C Bitstring Status List
+	verified map[string]bool             // "iss kid" whose key verified the list's signature
+	token    *status.Token               // IETF Token Status List
+	bitstr   *status.BitstringCredential // W3C Bitstring Status List
 }
 
 // LoadStatus adds a status list: an IETF Token Status List token
