@@ -1,130 +1,17 @@
 // Package issuer is the clinic's side of ImmunoPass: its signing key, kept
-// encrypted at rest; issuing credentials from EMR records; and, for a clinic
-// that hosts its own SMART Health Cards issuer, the static .well-known files
-// (JWKS and CRLs) that verifiers read.
-//
-// # Keys at rest
-//
-// A key file is an age-encrypted file (passphrase, scrypt) holding the
-// private JWK and the secret from which revocation ids are derived; the
-// stock `age -d` tool opens it, so a clinic is never locked out by this
-// software. Files are written 0600, atomically. Nothing here ever prints or
-// logs the private key.
+// encrypted at rest (credential/keyfile); issuing credentials from EMR
+// records as SMART Health Cards and SD-JWT VCs; the local status list; and,
+// for a clinic that hosts its own SMART Health Cards issuer, the static
+// .well-known files (JWKS and CRLs) that verifiers read.
 package issuer
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"strings"
-	"time"
+import "github.com/immunopass/immunopass/credential/keyfile"
 
-	"filippo.io/age"
+// KeyFile is the clinic's key file: its signing key and rid secret.
+type KeyFile struct{ *keyfile.KeyFile }
 
-	"github.com/immunopass/immunopass/credential/jose"
-)
+// WorkFactor is the scrypt work factor of new key files.
+const WorkFactor = keyfile.WorkFactor
 
-// ErrWrongPassphrase reports a key file that the passphrase does not open.
-var ErrWrongPassphrase = errors.New("wrong passphrase for the key file")
-
-// KeyFileError reports a key file that is not one: not age-encrypted, or
-// not holding an ImmunoPass issuer key.
-type KeyFileError struct{ Problem string }
-
-func (e *KeyFileError) Error() string { return "key file: " + e.Problem }
-
-// KeyFile is what an issuer key file holds.
-type KeyFile struct {
-	Key *jose.PrivateKey
-	// RIDSecret derives SMART Health Cards revocation ids (shc.RID).
-	RIDSecret string
-	Created   time.Time
-}
-
-type keyFileJSON struct {
-	Version   int             `json:"version"`
-	JWK       json.RawMessage `json:"jwk"`
-	RIDSecret string          `json:"ridSecret"`
-	Created   time.Time       `json:"created"`
-}
-
-// WorkFactor is the scrypt work factor (log2 N) of new key files: about a
-// second on a laptop, the age tool's own default.
-const WorkFactor = 18
-
-// NewKeyFile makes a fresh P-256 key and rid secret.
-func NewKeyFile(now time.Time) (*KeyFile, error) {
-	k, err := jose.GenerateKey()
-	if err != nil {
-		return nil, err
-	}
-	secret, err := randomB64(32)
-	if err != nil {
-		return nil, err
-	}
-	return &KeyFile{Key: k, RIDSecret: secret, Created: now.UTC().Truncate(time.Second)}, nil
-}
-
-// Seal encrypts the key file with a passphrase.
-func (kf *KeyFile) Seal(passphrase string, workFactor int) ([]byte, error) {
-	if strings.TrimSpace(passphrase) == "" {
-		return nil, &KeyFileError{Problem: "empty passphrase"}
-	}
-	r, err := age.NewScryptRecipient(passphrase)
-	if err != nil {
-		return nil, err
-	}
-	r.SetWorkFactor(workFactor)
-	plain, _ := json.Marshal(keyFileJSON{Version: 1, JWK: kf.Key.MarshalPrivateJWK(), RIDSecret: kf.RIDSecret, Created: kf.Created})
-	var buf bytes.Buffer
-	w, err := age.Encrypt(&buf, r)
-	if err != nil {
-		return nil, err
-	}
-	w.Write(plain)
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// OpenKeyFile decrypts a key file.
-func OpenKeyFile(data []byte, passphrase string) (*KeyFile, error) {
-	if !bytes.HasPrefix(data, []byte("age-encryption.org/v1\n")) {
-		return nil, &KeyFileError{Problem: "not an age-encrypted file"}
-	}
-	id, err := age.NewScryptIdentity(passphrase)
-	if err != nil {
-		return nil, err
-	}
-	r, err := age.Decrypt(bytes.NewReader(data), id)
-	if err != nil {
-		var nm *age.NoIdentityMatchError
-		if errors.As(err, &nm) {
-			return nil, ErrWrongPassphrase
-		}
-		return nil, &KeyFileError{Problem: err.Error()}
-	}
-	plain, err := io.ReadAll(io.LimitReader(r, 64<<10))
-	if err != nil {
-		return nil, &KeyFileError{Problem: "corrupt: " + err.Error()}
-	}
-	var kj keyFileJSON
-	if err := json.Unmarshal(plain, &kj); err != nil || kj.Version != 1 {
-		return nil, &KeyFileError{Problem: "not an ImmunoPass issuer key (version 1)"}
-	}
-	k, err := jose.ParsePrivateJWK(kj.JWK)
-	if err != nil {
-		return nil, &KeyFileError{Problem: err.Error()}
-	}
-	if kj.RIDSecret == "" {
-		return nil, &KeyFileError{Problem: "no rid secret"}
-	}
-	return &KeyFile{Key: k, RIDSecret: kj.RIDSecret, Created: kj.Created}, nil
-}
-
-func (kf *KeyFile) String() string {
-	return fmt.Sprintf("issuer.KeyFile{kid: %s}", kf.Key.Public().KID())
-}
+// ErrWrongPassphrase reports a key file the passphrase does not open.
+var ErrWrongPassphrase = keyfile.ErrWrongPassphrase

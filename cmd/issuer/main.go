@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/immunopass/immunopass/credential/keyfile"
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/issuer"
 )
@@ -155,11 +156,11 @@ func (c *cli) openKey(path string) (*issuer.KeyFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	kf, err := issuer.OpenKeyFile(data, pass)
+	kf, err := keyfile.Open(data, pass)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return kf, nil
+	return &issuer.KeyFile{KeyFile: kf}, nil
 }
 
 func (c *cli) keygen(args []string) error {
@@ -179,7 +180,7 @@ func (c *cli) keygen(args []string) error {
 	if err != nil {
 		return err
 	}
-	kf, err := issuer.NewKeyFile(time.Now())
+	kf, err := keyfile.New(time.Now())
 	if err != nil {
 		return err
 	}
