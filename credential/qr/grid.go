@@ -820,6 +820,12 @@ func decodeGrid(st *ladderState, f finders) (string, bool) {
 		if t, err := zxBits(toBits(norm, d)); err == nil {
 			return t, true
 		}
+		// Deconvolution is the costly part: only try it when the timing
+		// patterns show this is a symbol's grid (read symbols score 0.16 and
+		// up on the qrbench set, wrong guesses about 0 ± 0.1).
+		if timingScore(norm, d) < 0.1 {
+			continue
+		}
 		for _, sigma := range []float64{0.45, 0.55, 0.65, 0.35} {
 			if t, err := zxBits(toBits(deconvolve(norm, d, sigma, 20), d)); err == nil {
 				return t, true
@@ -907,4 +913,25 @@ func deconvolve(norm []float64, n int, sigma float64, iters int) []float64 {
 		}
 	}
 	return x
+}
+
+// timingScore correlates row 6 and column 6 between the finders with the
+// timing pattern (dark on even modules): about 1 for a sharp symbol, still
+// clearly positive for a blurred one, near 0 for a wrong guess.
+func timingScore(norm []float64, n int) float64 {
+	var sum float64
+	cnt := 0
+	for k := 8; k < n-8; k++ {
+		sign := 1.0
+		if k%2 == 1 {
+			sign = -1
+		}
+		sum += sign * (1 - 2*norm[6*n+k])
+		sum += sign * (1 - 2*norm[k*n+6])
+		cnt += 2
+	}
+	if cnt == 0 {
+		return 0
+	}
+	return sum / float64(cnt)
 }
