@@ -44,9 +44,15 @@ type Options struct {
 	Challenge *Expect
 	// RequireBinding refuses presentations without a KB-JWT.
 	RequireBinding bool
-	// VCT is the credential type required; "" means VCT.
+	// VCT is the credential type required; "" means VCT, AnyVCT skips
+	// the check (plain RFC 9901 SD-JWTs have none).
 	VCT string
+	// Typ is the issuer JWT's required typ; "" means TypVC.
+	Typ string
 }
+
+// AnyVCT in Options.VCT accepts any credential type.
+const AnyVCT = "*"
 
 // Binding modes, as reported in Verified.Binding.
 const (
@@ -86,6 +92,9 @@ func Verify(presentation string, opt Options) (*Verified, error) {
 	if opt.VCT == "" {
 		opt.VCT = VCT
 	}
+	if opt.Typ == "" {
+		opt.Typ = TypVC
+	}
 	p, err := Split(presentation)
 	if err != nil {
 		return nil, err
@@ -94,15 +103,16 @@ func Verify(presentation string, opt Options) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
-	if j.Header.Typ != TypVC {
-		return nil, &TypeError{What: "issuer jwt typ", Got: j.Header.Typ, Want: TypVC}
+	if j.Header.Typ != opt.Typ {
+		return nil, &TypeError{What: "issuer jwt typ", Got: j.Header.Typ, Want: opt.Typ}
 	}
 	payload, err := strictjson.ParseObject(j.Payload, strictjson.MaxDepth)
 	if err != nil {
 		return nil, &FormatError{Part: "issuer jwt payload", Problem: err.Error()}
 	}
 	v := &Verified{Header: j.Header}
-	if v.Issuer, err = str(payload, "iss", true); err != nil {
+	// SD-JWT VC requires iss; a plain RFC 9901 SD-JWT may lack it.
+	if v.Issuer, err = str(payload, "iss", opt.VCT != AnyVCT); err != nil {
 		return nil, err
 	}
 	if opt.Keys == nil {
@@ -131,7 +141,7 @@ func Verify(presentation string, opt Options) (*Verified, error) {
 	}
 
 	var errs []error
-	if vct, _ := str(claims, "vct", false); vct != opt.VCT {
+	if vct, _ := str(claims, "vct", false); opt.VCT != AnyVCT && vct != opt.VCT {
 		errs = append(errs, &TypeError{What: "vct", Got: vct, Want: opt.VCT})
 	}
 	errs = append(errs, v.checkBinding(p, opt)...)
