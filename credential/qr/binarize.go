@@ -40,39 +40,6 @@ func localMean(g *gray, r int, bias int) *gozxing.BitMatrix {
 	return bm
 }
 
-// stretch maps the 1st..99th percentile of g onto 0..255.
-func stretch(g *gray) *gray {
-	var hist [256]int
-	for _, p := range g.pix {
-		hist[p]++
-	}
-	n := len(g.pix)
-	lo, hi := 0, 255
-	for c := 0; lo < 255; lo++ {
-		if c += hist[lo]; c > n/100 {
-			break
-		}
-	}
-	for c := 0; hi > 0; hi-- {
-		if c += hist[hi]; c > n/100 {
-			break
-		}
-	}
-	if hi-lo < 8 {
-		return g
-	}
-	var lut [256]uint8
-	for i := range lut {
-		v := (i - lo) * 255 / (hi - lo)
-		lut[i] = uint8(min(max(v, 0), 255))
-	}
-	out := newGray(g.w, g.h)
-	for i, p := range g.pix {
-		out.pix[i] = lut[p]
-	}
-	return out
-}
-
 // gaussKernel returns a normalised 1-D Gaussian kernel in 1/4096ths.
 func gaussKernel(sigma float64) []int32 {
 	r := int(math.Ceil(2.5 * sigma))

@@ -313,3 +313,50 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestLargeImage: a symbol in a 24-megapixel frame is read on a smaller copy.
+func TestLargeImage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large allocation")
+	}
+	s, _ := EncodeSHC(shcText(rand.New(rand.NewSource(9)), 600))
+	sym := toGray(s.ImageScaled(24))
+	img := image.NewGray(image.Rect(0, 0, 6000, 4000))
+	for i := range img.Pix {
+		img.Pix[i] = 180
+	}
+	for y := 0; y < sym.h; y++ {
+		copy(img.Pix[(y+700)*img.Stride+1500:], sym.pix[y*sym.w:(y+1)*sym.w])
+	}
+	got, err := DecodeImage(img)
+	if err != nil || got != s.Text() {
+		t.Errorf("got %q, %v", short(got), err)
+	}
+}
+
+// TestTwoCodes: Decode returns every code in the image.
+func TestTwoCodes(t *testing.T) {
+	a, _ := Encode("first code", M)
+	b, _ := Encode("second code, a little longer", M)
+	ga, gb := toGray(a.ImageScaled(6)), toGray(b.ImageScaled(6))
+	img := image.NewGray(image.Rect(0, 0, ga.w+gb.w+40, max(ga.h, gb.h)+40))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for y := 0; y < ga.h; y++ {
+		copy(img.Pix[(y+20)*img.Stride+10:], ga.pix[y*ga.w:(y+1)*ga.w])
+	}
+	for y := 0; y < gb.h; y++ {
+		copy(img.Pix[(y+20)*img.Stride+30+ga.w:], gb.pix[y*gb.w:(y+1)*gb.w])
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	texts, err := Decode(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(texts, "|")
+	if len(texts) != 2 || !strings.Contains(got, "first code") || !strings.Contains(got, "second code") {
+		t.Errorf("got %q", texts)
+	}
+}

@@ -77,3 +77,17 @@ func pad(g *gray, m int) *gray {
 	}
 	return out
 }
+
+// half returns g downscaled by two with a 2×2 box filter.
+func half(g *gray) *gray {
+	out := newGray(g.w/2, g.h/2)
+	for y := 0; y < out.h; y++ {
+		r0 := g.pix[2*y*g.w:]
+		r1 := g.pix[(2*y+1)*g.w:]
+		for x := 0; x < out.w; x++ {
+			s := int(r0[2*x]) + int(r0[2*x+1]) + int(r1[2*x]) + int(r1[2*x+1])
+			out.pix[y*out.w+x] = uint8((s + 2) / 4)
+		}
+	}
+	return out
+}

@@ -694,64 +694,6 @@ func toBits(norm []float64, n int) *gozxing.BitMatrix {
 	return bm
 }
 
-// equalise undoes the blur between neighbouring modules. With a Gaussian
-// blur of sigma modules, a module's centre value mixes its own level (weight
-// w0) with its four edge neighbours (w1 each) and four corner neighbours (w2
-// each). Starting from a plain threshold, each pass subtracts the neighbours'
-// contribution, as decided by the previous pass, and decides again.
-func equalise(norm []float64, n int, sigma float64) []float64 {
-	in := math.Erf(0.5 / (sigma * math.Sqrt2))    // mass within the module, per axis
-	side := math.Erf(1.5/(sigma*math.Sqrt2)) - in // mass in one neighbour, both sides
-	side /= 2
-	w0, w1, w2 := in*in, in*side, side*side
-	tot := w0 + 4*w1 + 4*w2
-	w0, w1, w2 = w0/tot, w1/tot, w2/tot
-	cur := make([]float64, len(norm))
-	for i, v := range norm {
-		cur[i] = math.Min(1, math.Max(0, v))
-	}
-	next := make([]float64, len(norm))
-	get := func(x, y int) float64 {
-		if x < 0 || y < 0 || x >= n || y >= n {
-			return 1 // quiet zone
-		}
-		return cur[y*n+x]
-	}
-	for pass := 0; pass < 4; pass++ {
-		for y := 0; y < n; y++ {
-			for x := 0; x < n; x++ {
-				e := get(x-1, y) + get(x+1, y) + get(x, y-1) + get(x, y+1)
-				c := get(x-1, y-1) + get(x+1, y-1) + get(x-1, y+1) + get(x+1, y+1)
-				v := (norm[y*n+x] - w1*e - w2*c) / w0
-				next[y*n+x] = math.Min(1, math.Max(0, v))
-			}
-		}
-		cur, next = next, cur
-	}
-	return cur
-}
-
-// sharpenGrid removes some of the blur between neighbouring modules.
-func sharpenGrid(vals []float64, n int, k float64) []float64 {
-	out := make([]float64, len(vals))
-	for y := 0; y < n; y++ {
-		for x := 0; x < n; x++ {
-			c := vals[y*n+x]
-			var s float64
-			var cnt int
-			for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
-				xx, yy := x+d[0], y+d[1]
-				if xx >= 0 && yy >= 0 && xx < n && yy < n {
-					s += vals[yy*n+xx]
-					cnt++
-				}
-			}
-			out[y*n+x] = c + k*(c-s/float64(cnt))
-		}
-	}
-	return out
-}
-
 // finderContrast estimates light minus dark on the three finders' outer
 // dark ring and inner light ring.
 func (s *gridSampler) finderContrast() float64 {

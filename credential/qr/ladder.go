@@ -96,6 +96,7 @@ const (
 	maxGridAttempts     = 24
 	maxGridStepAttempts = 6
 	maxLadderTime       = 2 * time.Second
+	maxWorkPixels       = 16 << 20 // keeps 32-bit integral images exact
 )
 
 // ladderState carries the work shared between steps of one image.
@@ -181,8 +182,19 @@ func decodeLadder(g *gray, multi bool) ([]string, error) {
 	if g.w < 21 || g.h < 21 {
 		return nil, ErrNoCode
 	}
+	deadline := time.Now().Add(maxLadderTime)
+	if g.w*g.h > maxWorkPixels {
+		// Try the cheap full-resolution read, then work on a smaller copy:
+		// the ladder's integral images and filters stay bounded.
+		if t, err := zxDetect(zxHybrid(g), false); err == nil {
+			return []string{t}, nil
+		}
+		for g.w*g.h > maxWorkPixels {
+			g = half(g)
+		}
+	}
 	g = pad(g, 8)
-	st := &ladderState{g: g, deadline: time.Now().Add(maxLadderTime)}
+	st := &ladderState{g: g, deadline: deadline}
 	if multi {
 		if texts := detectMulti(st.hyb()); len(texts) > 0 {
 			if traceStep != nil {
