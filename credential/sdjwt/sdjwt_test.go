@@ -375,3 +375,60 @@ func FuzzDecodeQR(f *testing.F) {
 		}
 	})
 }
+
+func TestChallenge(t *testing.T) {
+	v, _ := jose.GenerateKey()
+	claims, err := ParseClaimPaths("given_name, family_name,doses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	c, err := NewChallenge(v.Public(), claims, 5*time.Minute, "School entry", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := c.Format()
+	if len(text) > 468 { // 468 alphanumeric characters fill version 11 at EC L
+		t.Errorf("challenge QR text is %d characters: keep it small", len(text))
+	}
+	back, err := ParseChallenge(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Aud != c.Aud || back.Nonce != c.Nonce || !back.Expires.Equal(c.Expires) || back.Purpose != "School entry" || len(back.Claims) != 3 {
+		t.Fatalf("%+v", back)
+	}
+	for path, want := range map[string]bool{"given_name": true, "doses[0]": true, "doses[12]": true, "birthdate": false, "dosesx": false} {
+		if back.Wants(path) != want {
+			t.Errorf("Wants(%q) = %v", path, !want)
+		}
+	}
+	if back.Expired(now) || !back.Expired(now.Add(6*time.Minute)) {
+		t.Error("expiry")
+	}
+	for _, bad := range []string{"", "IPC1:", "IPC1:%%%", "HC1:ABC", "IPC1:" + strings.Repeat("A", 5000)} {
+		if _, err := ParseChallenge(bad); !isType[*ChallengeFormatError](err) {
+			t.Errorf("ParseChallenge(%.20q) = %v", bad, err)
+		}
+	}
+	if _, err := ParseClaimPaths(" , "); err == nil {
+		t.Error("empty claims accepted")
+	}
+}
+
+func FuzzParseChallenge(f *testing.F) {
+	v, _ := jose.GenerateKey()
+	claims, _ := ParseClaimPaths("given_name,doses[1]")
+	c, _ := NewChallenge(v.Public(), claims, time.Minute, "x", time.Now())
+	f.Add(c.Format())
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseChallenge(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseChallenge(c.Format())
+		if err != nil || back.Nonce != c.Nonce || back.Aud != c.Aud || len(back.Claims) != len(c.Claims) {
+			t.Fatalf("format of a parsed challenge does not parse back: %v", err)
+		}
+	})
+}
