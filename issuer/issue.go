@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/qr"
+	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/vax"
 )
@@ -123,5 +125,84 @@ func Render(jws, path string) ([]byte, error) {
 		return sym.PNGSize(600)
 	default:
 		return nil, fmt.Errorf("output %q: unknown extension %q (want .smart-health-card, .txt, .png, .svg or .jws)", path, ext)
+	}
+}
+
+// IssuedSD is one SD-JWT VC made from a record, bound to one holder key.
+type IssuedSD struct {
+	Record *vax.Record
+	SDJWT  string // issuer JWT and every disclosure, "~"-terminated
+	Index  int    // its status list index
+}
+
+// IssueSDJWT signs one record as a batch of SD-JWT VCs, one per holder key:
+// each has its own salts, holder key and random status index, so two
+// presentations of the batch cannot be linked by a repeated signature, key
+// or index. Revoking the record (st.Record) revokes them all.
+func (kf *KeyFile) IssueSDJWT(input []byte, req Request, holders []*jose.Key, st *LocalStatus, record string) ([]IssuedSD, error) {
+	recs, _, err := ReadRecords(input)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) != 1 {
+		return nil, fmt.Errorf("SD-JWT credentials are bound to one person's keys: the input holds %d records, want 1", len(recs))
+	}
+	if len(holders) == 0 {
+		return nil, fmt.Errorf("an SD-JWT VC is bound to its holder: give the wallet's did:key")
+	}
+	now := req.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	rec := recs[0]
+	if err := rec.Validate(now); err != nil {
+		return nil, fmt.Errorf("record (%s): %w", rec.Patient.Name(), err)
+	}
+	var out []IssuedSD
+	for _, h := range holders {
+		idx, err := st.Allocate(record)
+		if err != nil {
+			return nil, err
+		}
+		ir := sdjwt.IssueRequest{
+			Issuer: req.Issuer, IssuedAt: now, Holder: h,
+			Status: &sdjwt.StatusRef{URI: st.URI, Idx: idx}, Claims: sdjwt.FromRecord(rec),
+		}
+		if req.Expires > 0 {
+			ir.Expires = now.Add(req.Expires)
+		}
+		is, err := sdjwt.Issue(kf.Key, ir)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, IssuedSD{Record: rec, SDJWT: is.String(), Index: idx})
+	}
+	return out, nil
+}
+
+// RenderSD formats an SD-JWT for the output file's extension: .sdjwt (the
+// text), .txt (the IP1: QR text), .png or .svg (its QR code).
+func RenderSD(sd, path string) ([]byte, error) {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".sdjwt":
+		return []byte(sd + "\n"), nil
+	case ".txt", ".png", ".svg":
+		text, err := sdjwt.EncodeQR(sd)
+		if err != nil {
+			return nil, err
+		}
+		if ext == ".txt" {
+			return []byte(text + "\n"), nil
+		}
+		sym, err := qr.Encode(text, qr.L)
+		if err != nil {
+			return nil, err
+		}
+		if ext == ".svg" {
+			return sym.SVG(), nil
+		}
+		return sym.PNGSize(800)
+	default:
+		return nil, fmt.Errorf("output %q: unknown extension %q for an SD-JWT (want .sdjwt, .txt, .png or .svg)", path, ext)
 	}
 }

@@ -2,7 +2,9 @@
 //
 //	issuer keygen --out FILE
 //	issuer jwks --key FILE [--site DIR]
-//	issuer issue --key FILE --iss URL --format shc [--exp DURATION] [--rid-user ID] [--out FILE] INPUT
+//	issuer issue --key FILE --iss URL --format shc|sd-jwt|both [--holder DID]... [--exp DURATION] [--rid-user ID] [--out FILE] INPUT
+//	issuer status revoke|suspend|reinstate [--file FILE] (IDX... | --record ID)
+//	issuer status publish --key FILE [--file FILE] --out FILE [--valid DURATION]
 //	issuer crl --key FILE [--site DIR] (--revoke RID[@RFC3339] | --revoke-user ID)...
 //	issuer snapshot --key FILE --iss URL --name NAME [--site DIR] --out FILE
 //
@@ -22,8 +24,10 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/keyfile"
 	"github.com/immunopass/immunopass/credential/shc"
+	"github.com/immunopass/immunopass/credential/status"
 	"github.com/immunopass/immunopass/issuer"
 )
 
@@ -34,14 +38,22 @@ func main() {
 const usage = `usage:
   issuer keygen --out FILE
   issuer jwks --key FILE [--site DIR]
-  issuer issue --key FILE --iss URL --format shc [--exp DURATION] [--rid-user ID] [--out FILE] INPUT
+  issuer issue --key FILE --iss URL --format shc|sd-jwt|both [--holder DID | --holders FILE]... [--exp DURATION]
+               [--rid-user ID] [--status-file FILE] [--status-uri URI] [--out FILE] INPUT
+  issuer status revoke|suspend|reinstate [--file FILE] (IDX... | --record ID)
+  issuer status publish --key FILE [--file FILE] --out FILE [--valid DURATION]
   issuer crl --key FILE [--site DIR] (--revoke RID[@RFC3339] | --revoke-user ID)...
   issuer snapshot --key FILE --iss URL --name NAME [--site DIR] --out FILE
 
 INPUT is a FHIR R4 Bundle (JSON) or CSV rows (header: family,given,birth_date,
 vaccine_system,vaccine_code,date,dose,series,lot,performer,country[,status]).
-The output format follows --out's extension: .smart-health-card, .txt (shc:/),
-.png or .svg (QR code), .jws; without --out the shc:/ text goes to stdout.
+The output format follows --out's extension: for a SMART Health Card
+.smart-health-card, .txt (shc:/), .png or .svg (QR code), .jws; for an SD-JWT VC
+.sdjwt, .txt (IP1: QR text), .png or .svg. Without --out the text goes to stdout.
+An SD-JWT VC is bound to the wallet's key: give one --holder did:key per
+credential (a batch of N keys makes N unlinkable credentials for one record).
+Its status index comes from the local status list (--status-file, default
+status.json; --status-uri names the list when the file is created).
 The key passphrase is read from IMMUNOPASS_PASSPHRASE, or asked for.
 `
 
@@ -57,7 +69,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmds := map[string]func([]string) error{
-		"keygen": c.keygen, "jwks": c.jwks, "issue": c.issue, "crl": c.crl, "snapshot": c.snapshot,
+		"keygen": c.keygen, "jwks": c.jwks, "issue": c.issue, "crl": c.crl, "snapshot": c.snapshot, "status": c.status,
 	}
 	cmd, ok := cmds[args[0]]
 	switch {
@@ -239,9 +251,14 @@ func (c *cli) issue(args []string) error {
 	fs := c.flags("issue")
 	key := fs.String("key", "", "issuer key `FILE`")
 	iss := fs.String("iss", "", "issuer `URL` (https, no trailing slash)")
-	format := fs.String("format", "shc", "credential `FORMAT`: shc")
+	format := fs.String("format", "shc", "credential `FORMAT`: shc, sd-jwt or both")
+	var holders multi
+	fs.Var(&holders, "holder", "the wallet's `DID` (did:key:zDn…) to bind an SD-JWT VC to; one per credential")
+	holdersFile := fs.String("holders", "", "a `FILE` of holder did:keys, one a line (a wallet's batch)")
 	exp := fs.String("exp", "", "validity `DURATION` (720h, 90d, 1y); default none")
-	ridUser := fs.String("rid-user", "", "the patient's stable clinic `ID`, to derive the revocation id from")
+	ridUser := fs.String("rid-user", "", "the patient's stable clinic `ID`: derives the SHC rid and names the record in the status file")
+	statusFile := fs.String("status-file", "status.json", "the local status list `FILE`")
+	statusURI := fs.String("status-uri", "", "the `URI` the status list is published at (when the file is new)")
 	out := fs.String("out", "", "output `FILE`; the extension picks the form")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -250,8 +267,10 @@ func (c *cli) issue(args []string) error {
 	if err := required("iss", *iss); err != nil {
 		return err
 	}
-	if *format != "shc" {
-		return fmt.Errorf("--format %q: this version issues \"shc\"", *format)
+	wantSHC := *format == "shc" || *format == "both"
+	wantSD := *format == "sd-jwt" || *format == "both"
+	if !wantSHC && !wantSD {
+		return fmt.Errorf("--format %q: want shc, sd-jwt or both", *format)
 	}
 	if len(pos) != 1 {
 		return fmt.Errorf("want exactly one INPUT (a FHIR Bundle or a CSV file), got %d", len(pos))
@@ -259,14 +278,41 @@ func (c *cli) issue(args []string) error {
 	if err := shc.CheckIssuerURL(*iss); err != nil {
 		return fmt.Errorf("--iss: %w", err)
 	}
+	if *holdersFile != "" {
+		data, err := os.ReadFile(*holdersFile)
+		if err != nil {
+			return err
+		}
+		holders = append(holders, strings.Fields(string(data))...)
+	}
+	var holderKeys []*jose.Key
+	for _, h := range holders {
+		k, err := jose.ParseDIDKey(h)
+		if err != nil {
+			return fmt.Errorf("--holder: %w", err)
+		}
+		holderKeys = append(holderKeys, k)
+	}
+	if wantSD && len(holderKeys) == 0 {
+		return errors.New("--format sd-jwt needs --holder: the did:key the wallet shows for this person")
+	}
 	req := issuer.Request{Issuer: *iss, RIDUser: *ridUser}
 	if *exp != "" {
 		if req.Expires, err = parseDuration(*exp); err != nil {
 			return err
 		}
 	}
-	if *out != "" {
-		if _, err := issuer.Render("a.b.c", *out); err != nil && strings.Contains(err.Error(), "extension") {
+	shcOut, sdOut := *out, *out
+	if *format == "both" && *out != "" {
+		sdOut = strings.TrimSuffix(*out, filepath.Ext(*out)) + ".sdjwt"
+	}
+	if shcOut != "" && wantSHC {
+		if _, err := issuer.Render("a.b.c", shcOut); err != nil && strings.Contains(err.Error(), "extension") {
+			return err
+		}
+	}
+	if sdOut != "" && wantSD {
+		if _, err := issuer.RenderSD("a.b.c~", sdOut); err != nil && strings.Contains(err.Error(), "extension") {
 			return err
 		}
 	}
@@ -278,35 +324,169 @@ func (c *cli) issue(args []string) error {
 	if err != nil {
 		return err
 	}
+	if wantSHC {
+		if err := c.issueSHC(kf, input, req, shcOut); err != nil {
+			return err
+		}
+	}
+	if wantSD {
+		st, err := issuer.OpenLocalStatus(*statusFile, *statusURI)
+		if err != nil {
+			return err
+		}
+		record := *ridUser
+		if record == "" {
+			record = "record-" + time.Now().UTC().Format("20060102T150405.000000000")
+		}
+		creds, err := kf.IssueSDJWT(input, req, holderKeys, st, record)
+		if err != nil {
+			return err
+		}
+		for i, cred := range creds {
+			if err := c.emit(sdOut, i, len(creds), cred.SDJWT, issuer.RenderSD); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stderr, "issued an SD-JWT VC for %s (%d doses), status index %d%s\n",
+				cred.Record.Patient.Name(), len(cred.Record.Immunizations), cred.Index, where(numbered(sdOut, i, len(creds))))
+		}
+		// Saved only once every credential of the batch is signed.
+		if err := st.Save(); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stderr, "record %q: status indexes %v in %s\n", record, st.Record(record), *statusFile)
+	}
+	return nil
+}
+
+func (c *cli) issueSHC(kf *issuer.KeyFile, input []byte, req issuer.Request, out string) error {
 	cards, err := kf.IssueSHC(input, req)
 	if err != nil {
 		return err
 	}
 	for i, card := range cards {
-		name := *out
-		if name != "" && len(cards) > 1 {
-			ext := filepath.Ext(name)
-			name = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(name, ext), i+1, ext)
-		}
-		if name == "" {
+		if out == "" {
 			text, err := shc.EncodeQR(card.JWS)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(c.stdout, text)
-		} else {
-			b, err := issuer.Render(card.JWS, name)
-			if err != nil {
-				return err
+		} else if err := c.emit(out, i, len(cards), card.JWS, issuer.Render); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stderr, "issued a SMART Health Card for %s (%d doses, %d characters), rid %s%s\n",
+			card.Record.Patient.Name(), len(card.Record.Immunizations), len(card.JWS), card.RID, where(numbered(out, i, len(cards))))
+	}
+	return nil
+}
+
+// emit writes credential i of n in the form out's extension asks for, or
+// prints it when out is empty.
+func (c *cli) emit(out string, i, n int, cred string, render func(string, string) ([]byte, error)) error {
+	if out == "" {
+		fmt.Fprintln(c.stdout, cred)
+		return nil
+	}
+	name := numbered(out, i, n)
+	b, err := render(cred, name)
+	if err != nil {
+		return err
+	}
+	return issuer.WriteFileAtomic(name, b, 0o644)
+}
+
+// numbered names output i of n: card.png, or card-1.png, card-2.png….
+func numbered(out string, i, n int) string {
+	if out == "" || n == 1 {
+		return out
+	}
+	ext := filepath.Ext(out)
+	return fmt.Sprintf("%s-%d%s", strings.TrimSuffix(out, ext), i+1, ext)
+}
+
+func (c *cli) status(args []string) error {
+	if len(args) == 0 {
+		return errors.New("want revoke, suspend, reinstate or publish")
+	}
+	fs := c.flags("status " + args[0])
+	file := fs.String("file", "status.json", "the local status list `FILE`")
+	switch args[0] {
+	case "revoke", "suspend", "reinstate":
+		record := fs.String("record", "", "every credential issued for record `ID` (--rid-user at issuance)")
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		st, err := issuer.OpenLocalStatus(*file, "")
+		if err != nil {
+			return err
+		}
+		var idxs []int
+		if *record != "" {
+			if idxs = st.Record(*record); len(idxs) == 0 {
+				return fmt.Errorf("no credentials were issued for record %q", *record)
 			}
-			if err := issuer.WriteFileAtomic(name, b, 0o644); err != nil {
+		}
+		for _, p := range pos {
+			i, err := strconv.Atoi(p)
+			if err != nil {
+				return fmt.Errorf("%q is not a status index", p)
+			}
+			idxs = append(idxs, i)
+		}
+		if len(idxs) == 0 {
+			return errors.New("give status indexes or --record ID")
+		}
+		v := map[string]uint8{"revoke": status.Invalid, "suspend": status.Suspended, "reinstate": status.Valid}[args[0]]
+		if args[0] == "reinstate" {
+			for _, i := range idxs {
+				if cur, _ := st.Get(i); cur == status.Invalid {
+					return fmt.Errorf("index %d is revoked, and revocation is final (only a suspension can be lifted)", i)
+				}
+			}
+		}
+		for _, i := range idxs {
+			if err := st.Set(i, v); err != nil {
 				return err
 			}
 		}
-		fmt.Fprintf(c.stderr, "issued a SMART Health Card for %s (%d doses, %d characters), rid %s%s\n",
-			card.Record.Patient.Name(), len(card.Record.Immunizations), len(card.JWS), card.RID, where(name))
+		if err := st.Save(); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s: indexes %v in %s; run 'issuer status publish' to tell verifiers\n", map[string]string{"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}[args[0]], idxs, *file)
+		return nil
+	case "publish":
+		key := fs.String("key", "", "issuer key `FILE`")
+		out := fs.String("out", "", "write the signed status list token to `FILE`")
+		valid := fs.String("valid", "24h", "how long verifiers may rely on it (`DURATION`)")
+		if _, err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if err := required("out", *out); err != nil {
+			return err
+		}
+		d, err := parseDuration(*valid)
+		if err != nil {
+			return err
+		}
+		st, err := issuer.OpenLocalStatus(*file, "")
+		if err != nil {
+			return err
+		}
+		kf, err := c.openKey(*key)
+		if err != nil {
+			return err
+		}
+		tok, err := st.Token(kf.Key, time.Now(), d)
+		if err != nil {
+			return err
+		}
+		if err := issuer.WriteFileAtomic(*out, []byte(tok+"\n"), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "status list %s (%d bytes) written to %s\n", st.URI, len(tok), *out)
+		return nil
 	}
-	return nil
+	return fmt.Errorf("status %q: want revoke, suspend, reinstate or publish", args[0])
 }
 
 func where(name string) string {

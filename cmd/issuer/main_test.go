@@ -1,7 +1,12 @@
 package main
 
 import (
+	"errors"
+	"flag"
+	"fmt"
 	"os"
+	"strings"
+	"time"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -9,11 +14,14 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/immunopass/immunopass/assets"
+	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/sdjwt"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"issuer": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"holder": func() { os.Exit(holder(os.Args[1:])) },
 	})
 }
 
@@ -37,4 +45,106 @@ func TestScripts(t *testing.T) {
 			return os.WriteFile(filepath.Join(env.WorkDir, "record.csv"), assets.DemoRecordCSV(), 0o644)
 		},
 	})
+}
+
+// holder stands in for the wallet in scripts (test only):
+//
+//	holder keygen --out KEY.jwk [--dids FILE]      (appends the did:key to FILE)
+//	holder present --cred FILE --key KEY.jwk (--live | --challenge FILE) [--keep a,b] --out FILE
+//
+// present writes the IP1: QR text when --out ends in .txt, else the SD-JWT.
+func holder(args []string) int {
+	fail := func(err error) int { fmt.Fprintln(os.Stderr, "holder:", err); return 2 }
+	if len(args) == 0 {
+		return fail(errors.New("keygen or present"))
+	}
+	fs := flag.NewFlagSet("holder", flag.ContinueOnError)
+	out := fs.String("out", "", "")
+	dids := fs.String("dids", "", "")
+	cred := fs.String("cred", "", "")
+	keyFile := fs.String("key", "", "")
+	live := fs.Bool("live", false, "")
+	chFile := fs.String("challenge", "", "")
+	keep := fs.String("keep", "", "")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	switch args[0] {
+	case "keygen":
+		k, err := jose.GenerateKey()
+		if err != nil {
+			return fail(err)
+		}
+		if err := os.WriteFile(*out, k.MarshalPrivateJWK(), 0o600); err != nil {
+			return fail(err)
+		}
+		did := k.Public().DIDKey()
+		if *dids != "" {
+			f, err := os.OpenFile(*dids, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			if err != nil {
+				return fail(err)
+			}
+			fmt.Fprintln(f, did)
+			f.Close()
+		}
+		fmt.Println(did)
+		return 0
+	case "present":
+		kb, err := os.ReadFile(*keyFile)
+		if err != nil {
+			return fail(err)
+		}
+		k, err := jose.ParsePrivateJWK(kb)
+		if err != nil {
+			return fail(err)
+		}
+		cb, err := os.ReadFile(*cred)
+		if err != nil {
+			return fail(err)
+		}
+		held, err := sdjwt.Decode(strings.TrimSpace(string(cb)))
+		if err != nil {
+			return fail(err)
+		}
+		want := func(string) bool { return true }
+		aud, nonce := sdjwt.AudLive, "wallet-nonce-0001"
+		if *chFile != "" {
+			chb, err := os.ReadFile(*chFile)
+			if err != nil {
+				return fail(err)
+			}
+			ch, err := sdjwt.ParseChallenge(string(chb))
+			if err != nil {
+				return fail(err)
+			}
+			want, aud, nonce = ch.Wants, ch.Aud, ch.Nonce
+		} else if !*live {
+			return fail(errors.New("--live or --challenge"))
+		}
+		if *keep != "" {
+			names := strings.Split(*keep, ",")
+			want = func(p string) bool {
+				for _, n := range names {
+					if p == n || strings.HasPrefix(p, n+"[") {
+						return true
+					}
+				}
+				return false
+			}
+		}
+		p, err := sdjwt.Bind(held.Select(want), k, aud, nonce, time.Now())
+		if err != nil {
+			return fail(err)
+		}
+		if strings.HasSuffix(*out, ".txt") {
+			if p, err = sdjwt.EncodeQR(p); err != nil {
+				return fail(err)
+			}
+		}
+		if err := os.WriteFile(*out, []byte(p+"\n"), 0o644); err != nil {
+			return fail(err)
+		}
+		return 0
+	}
+	return fail(fmt.Errorf("unknown %q", args[0]))
 }

@@ -1,7 +1,9 @@
 // Command verifier checks vaccination credentials offline.
 //
-//	verifier verify [--trust FILE]... [--status FILE]... [--policy FILE] [--at RFC3339] [--json] INPUT...
+//	verifier verify [--trust FILE]... [--status FILE]... [--policy FILE] [--challenge FILE] [--window DURATION] [--at RFC3339] [--json] INPUT...
 //	verifier decode [--json] INPUT...
+//	verifier keygen --out FILE
+//	verifier challenge --key FILE --claims LIST --out FILE [--ttl DURATION] [--purpose TEXT]
 //
 // INPUT is a path or "-" for standard input. Exit status: 2 if a file could
 // not be opened or the flags are wrong, else 1 if any credential is invalid
@@ -14,10 +16,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/immunopass/immunopass/credential/keyfile"
 	"github.com/immunopass/immunopass/credential/qr"
+	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/verifier"
 )
@@ -27,11 +32,17 @@ func main() {
 }
 
 const usage = `usage:
-  verifier verify [--trust FILE]... [--status FILE]... [--policy FILE] [--at RFC3339] [--json] INPUT...
+  verifier verify [--trust FILE]... [--status FILE]... [--policy FILE] [--challenge FILE]
+                  [--window DURATION] [--at RFC3339] [--json] INPUT...
   verifier decode [--json] INPUT...
+  verifier keygen --out FILE
+  verifier challenge --key FILE --claims LIST --out FILE [--ttl DURATION] [--purpose TEXT]
 
 INPUT is a QR image (PNG, JPEG, GIF, SVG), a .smart-health-card file, or text
-with shc:/ lines, HC1:, a JWS or an SD-JWT; "-" reads standard input.
+with shc:/ lines, IP1: or SD-JWT presentations, HC1: or a JWS; "-" reads
+standard input. A challenge (IPC1:, written with its QR image) asks a wallet
+for a presentation bound to this verifier and a fresh nonce; verify
+--challenge FILE then accepts only answers to it.
 `
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -44,6 +55,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return verify(args[1:], stdin, stdout, stderr)
 	case "decode":
 		return decode(args[1:], stdin, stdout, stderr)
+	case "keygen":
+		return keygen(args[1:], stdout, stderr)
+	case "challenge":
+		return challenge(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -81,9 +96,11 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var trustFiles, statusFiles multi
 	fs.Var(&trustFiles, "trust", "trust `FILE`: a VCI directory snapshot (repeatable)")
-	fs.Var(&statusFiles, "status", "status list `FILE` (repeatable)")
+	fs.Var(&statusFiles, "status", "status list `FILE`: a Token Status List or Bitstring Status List credential (repeatable)")
 	policy := fs.String("policy", "", "trust policy `FILE` that checks registry bundles")
 	at := fs.String("at", "", "verify as of this `RFC3339` instant (default now)")
+	challengeFile := fs.String("challenge", "", "accept only answers to the challenge in `FILE`")
+	window := fs.Duration("window", 0, "how far a key binding's time may be from this clock (`DURATION`, default 60s)")
 	asJSON := fs.Bool("json", false, "print one JSON object per credential per line")
 	inputs, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -102,9 +119,44 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		v.At = t
 	}
-	if len(statusFiles) > 0 || *policy != "" {
-		fmt.Fprintln(stderr, "verifier verify: --status and --policy need registry bundles and status lists, which this version does not read yet")
+	if *policy != "" {
+		fmt.Fprintln(stderr, "verifier verify: --policy checks registry bundles, which this version does not read yet")
 		return 2
+	}
+	if *window < 0 {
+		fmt.Fprintln(stderr, "verifier verify: --window must be positive")
+		return 2
+	}
+	v.Window = *window
+	for _, name := range statusFiles {
+		data, err := os.ReadFile(name)
+		if err == nil {
+			err = v.Trust.LoadStatus(name, data)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "verifier verify: --status: %v\n", err)
+			return 2
+		}
+	}
+	if *challengeFile != "" {
+		data, err := os.ReadFile(*challengeFile)
+		var ch *sdjwt.Challenge
+		if err == nil {
+			ch, err = sdjwt.ParseChallenge(string(data))
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "verifier verify: --challenge: %v\n", err)
+			return 2
+		}
+		now := v.At
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if ch.Expired(now) {
+			fmt.Fprintf(stderr, "verifier verify: --challenge: it expired at %s; show a new one\n", ch.Expires.UTC().Format(time.RFC3339))
+			return 2
+		}
+		v.Challenge = ch.Expect()
 	}
 	for _, name := range trustFiles {
 		data, err := os.ReadFile(name)
@@ -170,6 +222,13 @@ func readFile(name string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, verifier.MaxInput+1))
 }
 
+// decoded is one line of `verifier decode --json`.
+type decoded struct {
+	Input string `json:"input"`
+	Text  string `json:"text,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
 func decode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verifier decode", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -191,7 +250,7 @@ func decode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			failed = true
 			if *asJSON {
-				enc.Encode(map[string]string{"input": in.Name, "error": err.Error()})
+				enc.Encode(decoded{Input: in.Name, Error: err.Error()})
 			} else {
 				fmt.Fprintf(stdout, "%s: %v\n", in.Name, err)
 			}
@@ -199,7 +258,7 @@ func decode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		for _, t := range texts {
 			if *asJSON {
-				enc.Encode(map[string]string{"input": in.Name, "text": t})
+				enc.Encode(decoded{Input: in.Name, Text: t})
 			} else {
 				fmt.Fprintln(stdout, t)
 			}
@@ -212,4 +271,122 @@ func decode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// passphrase reads IMMUNOPASS_PASSPHRASE; the verifier runs unattended.
+func passphrase() (string, error) {
+	p := os.Getenv("IMMUNOPASS_PASSPHRASE")
+	if p == "" {
+		return "", fmt.Errorf("set IMMUNOPASS_PASSPHRASE: it encrypts this verifier's key")
+	}
+	return p, nil
+}
+
+func keygen(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("verifier keygen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "write the encrypted key to `FILE` (0600)")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return 2
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "verifier keygen: --out is required")
+		return 2
+	}
+	if _, err := os.Stat(*out); err == nil {
+		fmt.Fprintf(stderr, "verifier keygen: %s exists; refusing to overwrite a key\n", *out)
+		return 2
+	}
+	pass, err := passphrase()
+	if err == nil {
+		var kf *keyfile.KeyFile
+		if kf, err = keyfile.New(time.Now()); err == nil {
+			var sealed []byte
+			if sealed, err = kf.Seal(pass, keyfile.WorkFactor); err == nil {
+				err = writeFile(*out, sealed, 0o600)
+			}
+			if err == nil {
+				fmt.Fprintf(stdout, "verifier key %s written to %s\n", kf.Key.Public().DIDKey(), *out)
+				return 0
+			}
+		}
+	}
+	fmt.Fprintf(stderr, "verifier keygen: %v\n", err)
+	return 2
+}
+
+func challenge(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("verifier challenge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	key := fs.String("key", "", "this verifier's key `FILE` (verifier keygen)")
+	claims := fs.String("claims", "", "what to ask for: a comma-separated `LIST` such as given_name,family_name,doses")
+	out := fs.String("out", "", "write the challenge text to `FILE` and its QR code beside it (.png)")
+	ttl := fs.Duration("ttl", 5*time.Minute, "how long the challenge may be answered (`DURATION`)")
+	purpose := fs.String("purpose", "", "why, shown to the holder (`TEXT`)")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return 2
+	}
+	fail := func(err error) int { fmt.Fprintf(stderr, "verifier challenge: %v\n", err); return 2 }
+	if *key == "" || *claims == "" || *out == "" {
+		return fail(fmt.Errorf("--key, --claims and --out are required"))
+	}
+	paths, err := sdjwt.ParseClaimPaths(*claims)
+	if err != nil {
+		return fail(err)
+	}
+	data, err := os.ReadFile(*key)
+	if err != nil {
+		return fail(err)
+	}
+	pass, err := passphrase()
+	if err != nil {
+		return fail(err)
+	}
+	kf, err := keyfile.Open(data, pass)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", *key, err))
+	}
+	ch, err := sdjwt.NewChallenge(kf.Key.Public(), paths, *ttl, *purpose, time.Now())
+	if err != nil {
+		return fail(err)
+	}
+	text := ch.Format()
+	sym, err := qr.Encode(text, qr.M)
+	if err != nil {
+		return fail(err)
+	}
+	png, err := sym.PNGSize(600)
+	if err != nil {
+		return fail(err)
+	}
+	pngName := strings.TrimSuffix(*out, filepath.Ext(*out)) + ".png"
+	if err := writeFile(*out, []byte(text+"\n"), 0o600); err != nil {
+		return fail(err)
+	}
+	if err := writeFile(pngName, png, 0o644); err != nil {
+		return fail(err)
+	}
+	fmt.Fprintf(stdout, "challenge for %s written to %s and %s; valid until %s\n", *claims, *out, pngName, ch.Expires.UTC().Format(time.RFC3339))
+	return 0
+}
+
+// writeFile replaces name atomically.
+func writeFile(name string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(perm); err == nil {
+		if _, err = f.Write(data); err == nil {
+			err = f.Sync()
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), name)
 }
