@@ -63,6 +63,18 @@ var reasonWords = map[string]string{
 	Policy:             "this verifier does not accept this kind of credential",
 }
 
+var warningWords = map[string]string{
+	StaleTrust:     "the trust data is past its refresh date",
+	NotHolderBound: "a printed or copied code: it does not prove the bearer is the holder",
+	ClockSkew:      "clocks disagree: see the detail for which one looks wrong",
+}
+
+var bindingWords = map[string]string{
+	"static":    "none (printed or copied code)",
+	"live":      "live code from the holder's phone, fresh",
+	"challenge": "answer to this verifier's challenge",
+}
+
 // WriteText writes a block per result that a school secretary can read.
 func WriteText(w io.Writer, results []Result) error {
 	var b strings.Builder
@@ -88,7 +100,13 @@ func WriteText(w io.Writer, results []Result) error {
 			}
 		}
 		for _, code := range r.Warnings {
-			fmt.Fprintf(&b, "  Warning: %s\n", code)
+			fmt.Fprintf(&b, "  Warning: %s [%s]\n", warningWords[code], code)
+		}
+		if r.Format == FormatSDJWTVC && r.Binding != "" {
+			fmt.Fprintf(&b, "  Binding: %s\n", bindingWords[r.Binding])
+			if r.Withheld > 0 {
+				fmt.Fprintf(&b, "  Shown:   %s (%d item(s) withheld)\n", strings.Join(r.Disclosed, ", "), r.Withheld)
+			}
 		}
 		if r.Issuer.ID != "" {
 			name := r.Issuer.Name

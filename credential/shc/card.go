@@ -133,12 +133,22 @@ func inflateRaw(data []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// deflaters reuses level-9 compressors: each holds about a megabyte of
+// state that would otherwise be allocated per card.
+var deflaters sync.Pool
+
 // Deflate compresses with raw DEFLATE at the best compression level.
 func Deflate(data []byte) []byte {
 	var buf bytes.Buffer
-	w, _ := flate.NewWriter(&buf, flate.BestCompression)
+	w, _ := deflaters.Get().(*flate.Writer)
+	if w == nil {
+		w, _ = flate.NewWriter(&buf, flate.BestCompression)
+	} else {
+		w.Reset(&buf)
+	}
 	w.Write(data)
 	w.Close()
+	deflaters.Put(w)
 	return buf.Bytes()
 }
 
