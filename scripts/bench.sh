@@ -29,6 +29,21 @@ else
   echo "node not found: skipped"
 fi
 
+echo "== SD-JWT VC presentation (issuer JWT + KB-JWT + status) vs two bare ES256 checks"
+go test -run '^$' -bench 'BenchmarkVerifyPresentation' -benchmem -benchtime=2s -count=3 ./verifier | tee "$out/pres.txt" | grep '^Benchmark'
+p=$(awk '/presentation-to-verdict/ {s+=$3; n++} END {printf "%.0f", s/n}' "$out/pres.txt")
+b2=$(awk '/two-bare-es256/ {s+=$3; n++} END {printf "%.0f", s/n}' "$out/pres.txt")
+awk -v o="$p" -v b="$b2" 'BEGIN {printf "presentation: %.1f µs, two bare ES256 %.1f µs: %.2fx\n", o/1000, b/1000, o/b}'
+
+echo "== Issuance (one core)"
+go test -run '^$' -bench 'BenchmarkIssue' -benchtime=2s ./issuer | grep '^Benchmark'
+
+echo "== QR size of a 3-dose record's presentations (EC L)"
+IMMUNOPASS_SIZE_TABLE=1 go test -count=1 -run 'TestQRSize' ./credential/sdjwt | grep '^|'
+
+echo "== Status list, 1,000,000 entries, 1% revoked"
+go test -count=1 -run 'TestTokenSize' -v ./credential/status | grep -iE 'bytes|size' | head -8
+
 echo "== QR image decoding"
 go test -run '^$' -bench 'BenchmarkDecodeQRImage|BenchmarkEncodeSHC' -benchmem ./credential/qr | grep '^Benchmark'
 
