@@ -178,7 +178,12 @@ func decodeGray(g *gray) (string, error) {
 
 // decodeLadder runs the ladder on g. With multi, its first step looks for
 // every code gozxing's multi-symbol detector can find.
-func decodeLadder(g *gray, multi bool) ([]string, error) {
+func decodeLadder(g *gray, multi bool) (texts []string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			texts, err = nil, &internalError{r}
+		}
+	}()
 	if g.w < 21 || g.h < 21 {
 		return nil, ErrNoCode
 	}

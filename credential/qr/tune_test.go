@@ -105,10 +105,10 @@ func TestTuneModuleErrors(t *testing.T) {
 		_, err := zxBits(toBits(norm, d))
 		fmt.Printf("%-12s errors %4d of %d (%.2f%%) decode %v\n", name, e, d*d, 100*float64(e)/float64(d*d), err == nil)
 	}
-	for _, r := range []int{3, 5, 8} {
+	for _, r := range []int{5} {
 		norm := normalise(vals, d, r)
 		count(fmt.Sprintf("plain r%d", r), norm)
-		for _, sg := range []float64{0.35, 0.45, 0.6, 0.75} {
+		for _, sg := range []float64{0.45, 0.6, 0.75, 0.85, 0.95} {
 			for _, it := range []int{5, 10, 20, 40} {
 				count(fmt.Sprintf("cg %.2f %d", sg, it), deconvolve(norm, d, sg, it))
 			}
