@@ -265,6 +265,27 @@ func TestHostileInputs(t *testing.T) {
 			t.Errorf("svg without size: got %v", err)
 		}
 	})
+	t.Run("svg bombs", func(t *testing.T) {
+		const head = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">`
+		for _, doc := range []string{
+			head + `<circle r="1e9" cx="5" cy="5"/></svg>`,
+			head + `<path d="M0 0 A1e9 1e9 0 0 0 1e9 1e9z"/></svg>`,
+			head + `<path stroke="#000" stroke-width="1e6" d="M0 0L10 10"/></svg>`,
+			head + `<path stroke="#000" stroke-dasharray="0.00001" d="M0 0L10 10L0 10L10 0"/></svg>`,
+			head + `<path stroke="#000" stroke-dasharray="1e-9 1e-9" d="M0 0C1e5 1e5 -1e5 1e5 10 10"/></svg>`,
+			head + `<path d="M0 0L1e300 1e300L0 1e300z"/></svg>`,
+			`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1e-30 1e-30"><path d="M0 0L10 10L0 10"/></svg>`,
+			`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 100000"><path d="M0 0L1 1"/></svg>`,
+		} {
+			start := time.Now()
+			if _, err := Decode([]byte(doc)); err == nil {
+				t.Errorf("%s: accepted", doc)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("%s: took %v", doc, d)
+			}
+		}
+	})
 	t.Run("white image", func(t *testing.T) {
 		img := image.NewGray(image.Rect(0, 0, 400, 300))
 		for i := range img.Pix {
