@@ -3,7 +3,6 @@ package sdjwt_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/immunopass/immunopass/credential/status"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/internal/npmpeer"
 	"github.com/immunopass/immunopass/internal/strictjson"
 )
 
@@ -116,30 +116,10 @@ func isRevoked(err error) bool {
 
 func peer(t *testing.T, args ...string) map[string]any {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not installed: interop peers skipped")
-	}
-	cmd := exec.Command("bash", append([]string{filepath.Join(interop, "run.sh")}, args...)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("run.sh %s: %v\n%s", args[0], err, stderr.String())
-	}
-	var m map[string]any
-	if err := json.Unmarshal(out, &m); err != nil {
-		t.Fatalf("run.sh %s printed %q\n%s", args[0], out, stderr.String())
-	}
-	return m
+	return npmpeer.Run(t, interop, args...)
 }
 
-func write(t *testing.T, name string, data []byte) string {
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+func write(t *testing.T, name string, data []byte) string { return npmpeer.Write(t, name, data) }
 
 // TestInteropOursInPeer: our credential, our KB presentation and our status
 // list are read by @sd-jwt/sd-jwt-vc; a flipped status bit and a wrong nonce

@@ -134,22 +134,3 @@ func readDose(o strictjson.Object) (Dose, error) {
 	}
 	return d, nil
 }
-
-// plain turns a strictjson tree into maps, for encoding/json.
-func plain(v any) any {
-	switch t := v.(type) {
-	case strictjson.Object:
-		m := make(map[string]any, len(t))
-		for _, mb := range t {
-			m[mb.Name] = plain(mb.Value)
-		}
-		return m
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = plain(x)
-		}
-		return out
-	}
-	return v
-}

@@ -360,11 +360,39 @@ func (pr *processor) mark(dg string) error {
 	return nil
 }
 
-func (pr *processor) use(dg string) {
+// lookup records a digest met in the payload and returns its disclosure,
+// nil if it was withheld (or is a decoy). element says which kind of
+// disclosure the place admits: an array element or an object property.
+func (pr *processor) lookup(dg string, element bool) (*Disclosure, error) {
+	if err := pr.mark(dg); err != nil {
+		return nil, err
+	}
+	d := pr.byDigest[dg]
+	switch {
+	case d == nil:
+		pr.withheld++
+		return nil, nil
+	case d.Element && !element:
+		return nil, &DisclosureError{Disclosure: d.Raw, Problem: "an array-element disclosure referenced from _sd"}
+	case !d.Element && element:
+		return nil, &DisclosureError{Disclosure: d.Raw, Problem: "an object-property disclosure referenced from an array"}
+	}
+	return d, nil
+}
+
+// expand puts a disclosure in place at path, processing what it holds.
+func (pr *processor) expand(dg string, d *Disclosure, path string, depth int) (any, error) {
 	if pr.used == nil {
 		pr.used = map[string]bool{}
 	}
 	pr.used[dg] = true
+	pr.paths[d.Raw] = path
+	v, err := pr.value(d.Value, path, depth+1)
+	if err != nil {
+		return nil, err
+	}
+	pr.disclosed = append(pr.disclosed, path)
+	return v, nil
 }
 
 func (pr *processor) object(o strictjson.Object, path string, depth int) (strictjson.Object, error) {
@@ -398,28 +426,20 @@ func (pr *processor) object(o strictjson.Object, path string, depth int) (strict
 		if !ok {
 			return nil, &DisclosureError{Problem: fmt.Sprintf("%s_sd holds a non-string", prefix(path))}
 		}
-		if err := pr.mark(dg); err != nil {
-			return nil, err
-		}
-		d := pr.byDigest[dg]
-		if d == nil {
-			pr.withheld++
+		d, err := pr.lookup(dg, false)
+		if err != nil || d == nil {
+			if err != nil {
+				return nil, err
+			}
 			continue
-		}
-		if d.Element {
-			return nil, &DisclosureError{Disclosure: d.Raw, Problem: "an array-element disclosure referenced from _sd"}
 		}
 		if _, clash := out.Get(d.Name); clash {
 			return nil, &DisclosureError{Disclosure: d.Raw, Problem: fmt.Sprintf("claim %q is already present", d.Name)}
 		}
-		pr.use(dg)
-		p := join(path, d.Name)
-		pr.paths[d.Raw] = p
-		v, err := pr.value(d.Value, p, depth+1)
+		v, err := pr.expand(dg, d, join(path, d.Name), depth)
 		if err != nil {
 			return nil, err
 		}
-		pr.disclosed = append(pr.disclosed, p)
 		out = append(out, strictjson.Member{Name: d.Name, Value: v})
 	}
 	return out, nil
@@ -439,25 +459,17 @@ func (pr *processor) value(v any, path string, depth int) (any, error) {
 					if !ok || len(o) != 1 {
 						return nil, &DisclosureError{Problem: fmt.Sprintf("%s: an array placeholder must be exactly {\"...\": digest}", p)}
 					}
-					if err := pr.mark(dg); err != nil {
-						return nil, err
-					}
-					d := pr.byDigest[dg]
-					if d == nil {
-						pr.withheld++
-						continue
-					}
-					if !d.Element {
-						return nil, &DisclosureError{Disclosure: d.Raw, Problem: "an object-property disclosure referenced from an array"}
-					}
-					pr.use(dg)
-					pr.paths[d.Raw] = p
-					val, err := pr.value(d.Value, p, depth+1)
+					d, err := pr.lookup(dg, true)
 					if err != nil {
 						return nil, err
 					}
-					pr.disclosed = append(pr.disclosed, p)
-					out = append(out, val)
+					if d != nil {
+						val, err := pr.expand(dg, d, p, depth)
+						if err != nil {
+							return nil, err
+						}
+						out = append(out, val)
+					}
 					continue
 				}
 			}

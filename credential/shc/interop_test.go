@@ -1,9 +1,7 @@
 package shc_test
 
 import (
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/internal/npmpeer"
 	"github.com/immunopass/immunopass/internal/spectest"
 )
 
@@ -59,34 +58,12 @@ func TestPeerVector(t *testing.T) {
 	}
 }
 
-// peer runs one of the npm peers and decodes its JSON line. It skips only
-// when node is not installed; any other failure of the harness fails.
 func peer(t *testing.T, args ...string) map[string]any {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not installed: interop peers skipped")
-	}
-	cmd := exec.Command("bash", append([]string{filepath.Join(interopDir, "run.sh")}, args...)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("run.sh %s: %v\n%s", args[0], err, stderr.String())
-	}
-	var m map[string]any
-	if err := json.Unmarshal(out, &m); err != nil {
-		t.Fatalf("run.sh %s printed %q: %v\n%s", args[0], out, err, stderr.String())
-	}
-	return m
+	return npmpeer.Run(t, interopDir, args...)
 }
 
-func write(t *testing.T, name string, data []byte) string {
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+func write(t *testing.T, name string, data []byte) string { return npmpeer.Write(t, name, data) }
 
 // TestInteropOursVerifiesInPeers issues cards with our issuer — under the
 // spec's test key and under a fresh clinic key — and has both npm peers

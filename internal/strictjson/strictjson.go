@@ -66,6 +66,26 @@ func (o Object) Map() map[string]any {
 	return m
 }
 
+// Plain turns a tree into maps ([Object] → map[string]any), for code that
+// hands it to encoding/json or compares it with what encoding/json read.
+func Plain(v any) any {
+	switch t := v.(type) {
+	case Object:
+		m := make(map[string]any, len(t))
+		for _, mb := range t {
+			m[mb.Name] = Plain(mb.Value)
+		}
+		return m
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = Plain(x)
+		}
+		return out
+	}
+	return v
+}
+
 type parser struct {
 	data     []byte
 	pos      int

@@ -60,24 +60,7 @@ var invalid = []struct{ in, want string }{
 	{`NaN`, "unexpected character"},
 }
 
-// plain turns Objects into maps, for comparison with encoding/json.
-func plain(v any) any {
-	switch v := v.(type) {
-	case Object:
-		m := map[string]any{}
-		for _, mb := range v {
-			m[mb.Name] = plain(mb.Value)
-		}
-		return m
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = plain(x)
-		}
-		return out
-	}
-	return v
-}
+func plain(v any) any { return Plain(v) }
 
 func TestAgreesWithEncodingJSON(t *testing.T) {
 	for _, in := range valid {
