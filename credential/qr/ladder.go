@@ -101,6 +101,7 @@ const (
 
 // ladderState carries the work shared between steps of one image.
 type ladderState struct {
+	orig      *gray // before padding
 	g         *gray
 	hybrid    *gozxing.BitMatrix
 	attempts  int // in all steps
@@ -154,6 +155,19 @@ var ladder = []step{
 		return gridStep(st, bm)
 	}},
 	{"global", func(st *ladderState) (string, bool) { return detectStep(zxGlobal(st.g), true) }},
+	{"inverted", func(st *ladderState) (string, bool) {
+		// light modules on a dark background, as screens in dark mode show them
+		inv := newGray(st.orig.w, st.orig.h)
+		for i, p := range st.orig.pix {
+			inv.pix[i] = 255 - p
+		}
+		g := pad(inv, 8)
+		bm := zxHybrid(g)
+		if t, ok := detectStep(bm, true); ok {
+			return t, true
+		}
+		return gridStep(&ladderState{g: g, deadline: st.deadline, attempts: st.attempts}, bm)
+	}},
 }
 
 func gridStep(st *ladderState, bm *gozxing.BitMatrix) (string, bool) {
@@ -198,8 +212,7 @@ func decodeLadder(g *gray, multi bool) (texts []string, err error) {
 			g = half(g)
 		}
 	}
-	g = pad(g, 8)
-	st := &ladderState{g: g, deadline: deadline}
+	st := &ladderState{orig: g, g: pad(g, 8), deadline: deadline}
 	if multi {
 		if texts := detectMulti(st.hyb()); len(texts) > 0 {
 			if traceStep != nil {
