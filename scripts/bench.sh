@@ -39,7 +39,7 @@ echo "== Issuance (one core)"
 go test -run '^$' -bench 'BenchmarkIssue' -benchtime=2s ./issuer | grep '^Benchmark'
 
 echo "== QR size of a 3-dose record's presentations (EC L)"
-IMMUNOPASS_SIZE_TABLE=1 go test -count=1 -run 'TestQRSize' ./credential/sdjwt | grep '^|'
+IMMUNOPASS_SIZE_TABLE=1 go test -count=1 -v -run 'TestQRSize' ./credential/sdjwt | grep '^|'
 
 echo "== Status list, 1,000,000 entries, 1% revoked"
 go test -count=1 -run 'TestTokenSize' -v ./credential/status | grep -iE 'bytes|size' | head -8
