@@ -105,6 +105,20 @@ func TestDecodeFormats(t *testing.T) {
 	if err := png.Encode(&tp, nr); err != nil {
 		t.Fatal(err)
 	}
+	// a sub-image whose bounds do not start at the origin
+	big := image.NewGray(image.Rect(0, 0, b.Dx()+100, b.Dy()+60))
+	for i := range big.Pix {
+		big.Pix[i] = 90
+	}
+	sub := big.SubImage(image.Rect(50, 30, 50+b.Dx(), 30+b.Dy())).(*image.Gray)
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			sub.SetGray(50+x, 30+y, color.GrayModel.Convert(img.At(x, y)).(color.Gray))
+		}
+	}
+	if got, err := DecodeImage(sub); err != nil || got != s.Text() {
+		t.Errorf("sub-image: %q, %v", got, err)
+	}
 	for name, data := range map[string][]byte{"jpeg": jp.Bytes(), "gif": gf.Bytes(), "transparent png": tp.Bytes()} {
 		if got := mustDecode(t, name, data); got != s.Text() {
 			t.Errorf("%s: got %q", name, got)

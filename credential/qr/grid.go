@@ -627,41 +627,58 @@ func (s *gridSampler) grid() []float64 {
 	return vals
 }
 
-// levels returns, for every module, the local dark and light levels: the
-// means of the values below and above the mean of a (2r+1)² window in
-// module space (a two-means split).
+// levels returns, for every module, the local dark and light levels over a
+// (2r+1)² window in module space: each module is first classed dark or light
+// against the mean of its own window, then the window means of each class
+// are taken (summed-area tables keep it linear in the number of modules).
 func levels(vals []float64, n, r int) (dark, light []float64) {
+	w := n + 1
+	box := func(sum []float64, x, y int) float64 {
+		x0, y0 := max(0, x-r), max(0, y-r)
+		x1, y1 := min(n, x+r+1), min(n, y+r+1)
+		return sum[y1*w+x1] - sum[y0*w+x1] - sum[y1*w+x0] + sum[y0*w+x0]
+	}
+	table := func(f func(i int) float64) []float64 {
+		t := make([]float64, w*w)
+		for y := 0; y < n; y++ {
+			var row float64
+			for x := 0; x < n; x++ {
+				row += f(y*n + x)
+				t[(y+1)*w+x+1] = t[y*w+x+1] + row
+			}
+		}
+		return t
+	}
+	ones := table(func(int) float64 { return 1 })
+	sum := table(func(i int) float64 { return vals[i] })
+	isDark := make([]bool, n*n)
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			isDark[y*n+x] = vals[y*n+x] < box(sum, x, y)/box(ones, x, y)
+		}
+	}
+	dn := table(func(i int) float64 {
+		if isDark[i] {
+			return 1
+		}
+		return 0
+	})
+	ds := table(func(i int) float64 {
+		if isDark[i] {
+			return vals[i]
+		}
+		return 0
+	})
 	dark = make([]float64, n*n)
 	light = make([]float64, n*n)
 	for y := 0; y < n; y++ {
-		y0, y1 := max(0, y-r), min(n-1, y+r)
 		for x := 0; x < n; x++ {
-			x0, x1 := max(0, x-r), min(n-1, x+r)
-			var sum float64
-			cnt := 0
-			for yy := y0; yy <= y1; yy++ {
-				for _, v := range vals[yy*n+x0 : yy*n+x1+1] {
-					sum += v
-				}
-				cnt += x1 - x0 + 1
-			}
-			m := sum / float64(cnt)
-			var sd, sl float64
-			var nd, nl int
-			for yy := y0; yy <= y1; yy++ {
-				for _, v := range vals[yy*n+x0 : yy*n+x1+1] {
-					if v < m {
-						sd += v
-						nd++
-					} else {
-						sl += v
-						nl++
-					}
-				}
-			}
+			cnt, tot := box(ones, x, y), box(sum, x, y)
+			nd, sd := box(dn, x, y), box(ds, x, y)
+			m := tot / cnt
 			d, l := m-1, m+1
-			if nd > 0 && nl > 0 {
-				d, l = sd/float64(nd), sl/float64(nl)
+			if nd > 0 && nd < cnt {
+				d, l = sd/nd, (tot-sd)/(cnt-nd)
 			}
 			if l-d < 2 {
 				d, l = m-1, m+1
