@@ -377,7 +377,7 @@ func writeFile(name string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	defer os.Remove(f.Name())
-	if err := f.Chmod(perm); err == nil {
+	if err = f.Chmod(perm); err == nil {
 		if _, err = f.Write(data); err == nil {
 			err = f.Sync()
 		}
