@@ -388,14 +388,107 @@ type gridSampler struct {
 	g           *gray
 	dim         int
 	perspective bool // start from finderHomography with perspective
+	correct     bool // fit a distortion correction after the homography
+	terms       int  // of the distortion correction cx, cy; 0 = none
+	cx, cy      [10]float64
 	h           homography
 	// anchors: module coordinates and their image positions.
 	src, dst []pt
 }
 
 func (s *gridSampler) sample(u, v float64) float64 {
-	x, y := s.h.apply(u, v)
+	x, y := s.mapPt(u, v)
 	return s.g.bilinear(x, y)
+}
+
+// mapPt maps module coordinates to the image: the homography plus the
+// smooth correction for lens distortion, if fitted.
+func (s *gridSampler) mapPt(u, v float64) (float64, float64) {
+	x, y := s.h.apply(u, v)
+	if s.terms > 0 {
+		var b [10]float64
+		polyBasis(u/float64(s.dim)*2-1, v/float64(s.dim)*2-1, &b)
+		for k := 0; k < s.terms; k++ {
+			x += s.cx[k] * b[k]
+			y += s.cy[k] * b[k]
+		}
+	}
+	return x, y
+}
+
+func polyBasis(u, v float64, b *[10]float64) {
+	*b = [10]float64{1, u, v, u * u, u * v, v * v, u * u * u, u * u * v, u * v * v, v * v * v}
+}
+
+// fitCorrection fits a quadratic (9 anchors or more) or cubic (16 or more)
+// polynomial to what the homography leaves of the anchors' positions: lens
+// distortion and a bent page are smooth, a homography cannot follow them.
+func (s *gridSampler) fitCorrection() {
+	s.terms = 0
+	n := len(s.src)
+	terms := 0
+	switch {
+	case n >= 16:
+		terms = 10
+	case n >= 9:
+		terms = 6
+	default:
+		return
+	}
+	// Only when the homography leaves a clear misfit: on a flat symbol the
+	// correction would only fit the anchors' noise.
+	var ss float64
+	for i := 0; i < n; i++ {
+		x, y := s.h.apply(s.src[i].x, s.src[i].y)
+		ex, _ := s.jacobian(s.src[i].x, s.src[i].y)
+		r := math.Hypot(s.dst[i].x-x, s.dst[i].y-y) / math.Max(math.Hypot(ex.x, ex.y), 0.5)
+		ss += r * r
+	}
+	if math.Sqrt(ss/float64(n)) < 0.25 {
+		return
+	}
+	var A [10][12]float64 // normal equations for x and y together
+	for i := 0; i < n; i++ {
+		var b [10]float64
+		polyBasis(s.src[i].x/float64(s.dim)*2-1, s.src[i].y/float64(s.dim)*2-1, &b)
+		x, y := s.h.apply(s.src[i].x, s.src[i].y)
+		rx, ry := s.dst[i].x-x, s.dst[i].y-y
+		for p := 0; p < terms; p++ {
+			for q := 0; q < terms; q++ {
+				A[p][q] += b[p] * b[q]
+			}
+			A[p][10] += b[p] * rx
+			A[p][11] += b[p] * ry
+		}
+	}
+	for p := 0; p < terms; p++ {
+		A[p][p] += 1e-6 // keep it solvable
+	}
+	for c := 0; c < terms; c++ {
+		piv := c
+		for r := c + 1; r < terms; r++ {
+			if math.Abs(A[r][c]) > math.Abs(A[piv][c]) {
+				piv = r
+			}
+		}
+		if math.Abs(A[piv][c]) < 1e-12 {
+			return
+		}
+		A[c], A[piv] = A[piv], A[c]
+		for r := 0; r < terms; r++ {
+			if r != c {
+				f := A[r][c] / A[c][c]
+				for k := c; k < 12; k++ {
+					A[r][k] -= f * A[c][k]
+				}
+			}
+		}
+	}
+	for p := 0; p < terms; p++ {
+		s.cx[p] = A[p][10] / A[p][p]
+		s.cy[p] = A[p][11] / A[p][p]
+	}
+	s.terms = terms
 }
 
 // readVersion reads both version information blocks; 0 if neither decodes.
@@ -594,11 +687,14 @@ func (s *gridSampler) locate(f finders, contrast float64) bool {
 		return true // keep the finder-only guess
 	}
 	s.refit()
+	if s.correct {
+		s.fitCorrection()
+	}
 	// drop outliers and refit
 	for iter := 0; iter < 3; iter++ {
 		var src, dst []pt
 		for i := range s.src {
-			x, y := s.h.apply(s.src[i].x, s.src[i].y)
+			x, y := s.mapPt(s.src[i].x, s.src[i].y)
 			ex, _ := s.jacobian(s.src[i].x, s.src[i].y)
 			ms := math.Hypot(ex.x, ex.y)
 			if i < 3 || math.Hypot(x-s.dst[i].x, y-s.dst[i].y) < 0.5*ms {
@@ -611,6 +707,9 @@ func (s *gridSampler) locate(f finders, contrast float64) bool {
 		}
 		s.src, s.dst = src, dst
 		s.refit()
+		if s.correct {
+			s.fitCorrection()
+		}
 	}
 	return true
 }
@@ -773,6 +872,7 @@ func decodeGrid(st *ladderState, f finders) (string, bool) {
 		if !s.locate(f, 0) {
 			continue
 		}
+		s.correct = correctDistortion
 		c := max(s.finderContrast(), 4)
 		s.locate(f, c)
 		norm := normalise(s.grid(), d, 5)
@@ -894,3 +994,5 @@ func timingScore(norm []float64, n int) float64 {
 	}
 	return sum / float64(cnt)
 }
+
+var correctDistortion = true
