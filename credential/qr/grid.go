@@ -686,32 +686,44 @@ func (s *gridSampler) locate(f finders, contrast float64) bool {
 	if len(s.src) < 5 {
 		return true // keep the finder-only guess
 	}
+	// Drop outliers one at a time, worst first, refitting each time: a few
+	// false matches can drag a least-squares fit far enough that a blanket
+	// threshold would throw the good anchors out with them. First against
+	// the homography alone with a loose bound (a lens bends the grid), then
+	// against the homography plus the distortion correction.
 	s.refit()
+	s.dropWorst(1.0)
 	if s.correct {
 		s.fitCorrection()
+		s.dropWorst(0.5)
 	}
-	// drop outliers and refit
-	for iter := 0; iter < 3; iter++ {
-		var src, dst []pt
-		for i := range s.src {
+	return true
+}
+
+// dropWorst removes the alignment anchor farthest from the fitted mapping
+// and refits, until every anchor is within limit modules of it or five
+// anchors are left. The finders stay.
+func (s *gridSampler) dropWorst(limit float64) {
+	for len(s.src) > 5 {
+		worst, wr := -1, limit
+		for i := 3; i < len(s.src); i++ {
 			x, y := s.mapPt(s.src[i].x, s.src[i].y)
 			ex, _ := s.jacobian(s.src[i].x, s.src[i].y)
-			ms := math.Hypot(ex.x, ex.y)
-			if i < 3 || math.Hypot(x-s.dst[i].x, y-s.dst[i].y) < 0.5*ms {
-				src = append(src, s.src[i])
-				dst = append(dst, s.dst[i])
+			r := math.Hypot(x-s.dst[i].x, y-s.dst[i].y) / math.Max(math.Hypot(ex.x, ex.y), 0.5)
+			if r > wr {
+				worst, wr = i, r
 			}
 		}
-		if len(src) == len(s.src) || len(src) < 5 {
-			break
+		if worst < 0 {
+			return
 		}
-		s.src, s.dst = src, dst
+		s.src = append(s.src[:worst], s.src[worst+1:]...)
+		s.dst = append(s.dst[:worst], s.dst[worst+1:]...)
 		s.refit()
-		if s.correct {
+		if s.terms > 0 {
 			s.fitCorrection()
 		}
 	}
-	return true
 }
 
 // grid samples the module centres.
