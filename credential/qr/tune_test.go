@@ -85,10 +85,11 @@ func TestTuneModuleErrors(t *testing.T) {
 	}
 	f := ff[0]
 	d := sym.Modules()
-	s := &gridSampler{g: g, dim: d, perspective: true}
+	persp := os.Getenv("QRDEBUG_AFFINE") == ""
+	s := &gridSampler{g: g, dim: d, perspective: persp}
 	s.locate(f, 0)
 	c := s.finderContrast()
-	s2 := &gridSampler{g: g, dim: d, perspective: true}
+	s2 := &gridSampler{g: g, dim: d, perspective: persp, correct: true}
 	s2.locate(f, c)
 	fmt.Printf("dim %d anchors %d contrast %.0f finders %+v\n", d, len(s2.src), c, f)
 	if os.Getenv("QRDEBUG_V") != "" {
