@@ -2,6 +2,7 @@ package sdjwt_test
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,9 +111,7 @@ func TestPeerVectors(t *testing.T) {
 	}
 }
 
-func isRevoked(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "revoked")
-}
+func isRevoked(err error) bool { return errors.Is(err, sdjwt.ErrRevoked) }
 
 func peer(t *testing.T, args ...string) map[string]any {
 	t.Helper()
