@@ -182,6 +182,29 @@ func scanFinders(bm *gozxing.BitMatrix) *detector.FinderPatternFinder {
 	return ff
 }
 
+// scanned is a binarized image and the finder pattern candidates in it.
+type scanned struct {
+	bm    *gozxing.BitMatrix
+	cands []finderCand
+}
+
+// scan looks for finder pattern candidates in bm.
+func scan(bm *gozxing.BitMatrix) (sc *scanned) {
+	if bm == nil {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			sc = nil
+		}
+	}()
+	sc = &scanned{bm: bm}
+	for _, c := range scanFinders(bm).GetPossibleCenters() {
+		sc.cands = append(sc.cands, finderCand{pt{c.GetX(), c.GetY()}, c.GetEstimatedModuleSize(), c.GetCount()})
+	}
+	return sc
+}
+
 type finderCand struct {
 	p     pt
 	ms    float64
@@ -193,17 +216,11 @@ type finderCand struct {
 // best first. gozxing picks the triple with the smallest absolute
 // distortion, which favours small false triangles inside large symbols;
 // here the distortion is relative to the triangle's size.
-func finderTriples(bm *gozxing.BitMatrix, limit int) (out []finders) {
-	defer func() {
-		if recover() != nil {
-			out = nil
-		}
-	}()
-	ff := scanFinders(bm)
-	var cands []finderCand
-	for _, c := range ff.GetPossibleCenters() {
-		cands = append(cands, finderCand{pt{c.GetX(), c.GetY()}, c.GetEstimatedModuleSize(), c.GetCount()})
+func finderTriples(sc *scanned, limit int) (out []finders) {
+	if sc == nil {
+		return nil
 	}
+	cands := append([]finderCand(nil), sc.cands...)
 	sort.Slice(cands, func(a, b int) bool { return cands[a].count > cands[b].count })
 	if len(cands) > 24 {
 		cands = cands[:24]

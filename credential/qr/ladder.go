@@ -103,7 +103,7 @@ const (
 type ladderState struct {
 	orig      *gray // before padding
 	g         *gray
-	hybrid    *gozxing.BitMatrix
+	hybrid    *scanned
 	attempts  int // in all steps
 	stepTries int // in the current step
 	deadline  time.Time
@@ -123,18 +123,23 @@ func (st *ladderState) exhausted() bool {
 	return st.attempts >= maxGridAttempts || st.stepTries >= maxGridStepAttempts || time.Now().After(st.deadline)
 }
 
-func (st *ladderState) hyb() *gozxing.BitMatrix {
+func (st *ladderState) hyb() *scanned {
 	if st.hybrid == nil {
-		st.hybrid = zxHybrid(st.g)
+		st.hybrid = scan(zxHybrid(st.g))
 	}
 	return st.hybrid
 }
 
-func detectStep(bm *gozxing.BitMatrix, hard bool) (string, bool) {
-	if bm == nil {
+// maxZXCandidates bounds the finder candidates an image may have for
+// gozxing's detectors to run on it: they choose among them in cubic time,
+// which an image full of finder-like patterns turns into seconds.
+const maxZXCandidates = 40
+
+func detectStep(sc *scanned, hard bool) (string, bool) {
+	if sc == nil || len(sc.cands) < 3 || len(sc.cands) > maxZXCandidates {
 		return "", false
 	}
-	t, err := zxDetect(bm, hard)
+	t, err := zxDetect(sc.bm, hard)
 	return t, err == nil
 }
 
@@ -144,17 +149,16 @@ var ladder = []step{
 	{"grid-hybrid", func(st *ladderState) (string, bool) { return gridStep(st, st.hyb()) }},
 	{"local", func(st *ladderState) (string, bool) {
 		r := max(8, min(st.g.w, st.g.h)/40)
-		bm := localMean(st.g, r, 2)
-		if t, ok := detectStep(bm, false); ok {
+		sc := scan(localMean(st.g, r, 2))
+		if t, ok := detectStep(sc, false); ok {
 			return t, true
 		}
-		return gridStep(st, bm)
+		return gridStep(st, sc)
 	}},
 	{"sharp", func(st *ladderState) (string, bool) {
-		bm := zxHybrid(unsharp(st.g, 2, 8))
-		return gridStep(st, bm)
+		return gridStep(st, scan(zxHybrid(unsharp(st.g, 2, 8))))
 	}},
-	{"global", func(st *ladderState) (string, bool) { return detectStep(zxGlobal(st.g), true) }},
+	{"global", func(st *ladderState) (string, bool) { return detectStep(scan(zxGlobal(st.g)), true) }},
 	{"inverted", func(st *ladderState) (string, bool) {
 		// light modules on a dark background, as screens in dark mode show them
 		inv := newGray(st.orig.w, st.orig.h)
@@ -162,19 +166,19 @@ var ladder = []step{
 			inv.pix[i] = 255 - p
 		}
 		g := pad(inv, 8)
-		bm := zxHybrid(g)
-		if t, ok := detectStep(bm, true); ok {
+		sc := scan(zxHybrid(g))
+		if t, ok := detectStep(sc, true); ok {
 			return t, true
 		}
-		return gridStep(&ladderState{g: g, deadline: st.deadline, attempts: st.attempts}, bm)
+		return gridStep(&ladderState{g: g, deadline: st.deadline, attempts: st.attempts}, sc)
 	}},
 }
 
-func gridStep(st *ladderState, bm *gozxing.BitMatrix) (string, bool) {
-	if bm == nil || st.exhausted() {
+func gridStep(st *ladderState, sc *scanned) (string, bool) {
+	if sc == nil || st.exhausted() {
 		return "", false
 	}
-	for _, f := range finderTriples(bm, 3) {
+	for _, f := range finderTriples(sc, 3) {
 		if t, ok := decodeGrid(st, f); ok {
 			return t, true
 		}
@@ -205,7 +209,7 @@ func decodeLadder(g *gray, multi bool) (texts []string, err error) {
 	if g.w*g.h > maxWorkPixels {
 		// Try the cheap full-resolution read, then work on a smaller copy:
 		// the ladder's integral images and filters stay bounded.
-		if t, err := zxDetect(zxHybrid(g), false); err == nil {
+		if t, ok := detectStep(scan(zxHybrid(g)), false); ok {
 			return []string{t}, nil
 		}
 		for g.w*g.h > maxWorkPixels {
@@ -238,8 +242,8 @@ func decodeLadder(g *gray, multi bool) (texts []string, err error) {
 
 // detectMulti decodes every symbol gozxing's multi detector finds in bm, in
 // the order found, without duplicates.
-func detectMulti(bm *gozxing.BitMatrix) (texts []string) {
-	if bm == nil {
+func detectMulti(sc *scanned) (texts []string) {
+	if sc == nil || len(sc.cands) < 3 || len(sc.cands) > maxZXCandidates {
 		return nil
 	}
 	defer func() {
@@ -247,7 +251,7 @@ func detectMulti(bm *gozxing.BitMatrix) (texts []string) {
 			texts = nil
 		}
 	}()
-	results, err := multidetector.NewMultiDetector(bm).DetectMulti(hintsFast)
+	results, err := multidetector.NewMultiDetector(sc.bm).DetectMulti(hintsFast)
 	if err != nil {
 		return nil
 	}

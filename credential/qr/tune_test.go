@@ -71,14 +71,12 @@ func TestTuneModuleErrors(t *testing.T) {
 	}
 	img, _ := decodeImageBytes(data)
 	g := toGray(img)
-	bm := zxHybrid(g)
-	ff := finderTriples(bm, 3)
+	ff := finderTriples(scan(zxHybrid(g)), 3)
 	if len(ff) == 0 {
-		bm = localMean(g, max(8, min(g.w, g.h)/40), 2)
-		ff = finderTriples(bm, 3)
+		ff = finderTriples(scan(localMean(g, max(8, min(g.w, g.h)/40), 2)), 3)
 	}
 	if len(ff) == 0 {
-		ff = finderTriples(zxHybrid(unsharp(g, 2, 8)), 3)
+		ff = finderTriples(scan(zxHybrid(unsharp(g, 2, 8))), 3)
 	}
 	if len(ff) == 0 {
 		t.Fatal("no finder triple")
