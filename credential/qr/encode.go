@@ -71,11 +71,11 @@ type TooLargeError struct {
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("qr: text of %d bytes does not fit in a version %d symbol at level %v", e.Len, MaxVersion, e.Level)
+	return fmt.Sprintf("text of %d bytes does not fit in a version %d QR code at level %v", e.Len, MaxVersion, e.Level)
 }
 
 // ErrEmpty is returned when asked to encode an empty text.
-var ErrEmpty = errors.New("qr: empty text")
+var ErrEmpty = errors.New("empty text")
 
 // SHCError reports a text that is not a SMART Health Card QR text.
 type SHCError struct {
@@ -84,7 +84,7 @@ type SHCError struct {
 }
 
 func (e *SHCError) Error() string {
-	return fmt.Sprintf("qr: not a smart health card text %q: %s", e.Text, e.Reason)
+	return fmt.Sprintf("not a smart health card QR text %q: %s", e.Text, e.Reason)
 }
 
 // Symbol is an encoded QR code.
@@ -104,7 +104,7 @@ func Encode(text string, level Level) (*Symbol, error) {
 	}
 	rl, ok := level.recovery()
 	if !ok {
-		return nil, fmt.Errorf("qr: unknown error-correction level %d", int(level))
+		return nil, fmt.Errorf("unknown QR error-correction level %d", int(level))
 	}
 	// go-qrcode's capacity search also fails for too-long texts; refuse
 	// obviously oversized input before it builds any bitset.
@@ -116,11 +116,11 @@ func Encode(text string, level Level) (*Symbol, error) {
 		if strings.Contains(err.Error(), "too long") {
 			return nil, &TooLargeError{Len: len(text), Level: level}
 		}
-		return nil, fmt.Errorf("qr: encoding: %v", err)
+		return nil, fmt.Errorf("qr encoding: %v", err)
 	}
 	bm := q.Bitmap()
 	if want := 17 + 4*q.VersionNumber + 2*QuietZone; len(bm) != want {
-		return nil, fmt.Errorf("qr: encoder returned a %d-module bitmap for version %d", len(bm), q.VersionNumber)
+		return nil, fmt.Errorf("qr encoder returned a %d-module bitmap for version %d", len(bm), q.VersionNumber)
 	}
 	return &Symbol{text: text, version: q.VersionNumber, level: level, bits: bm}, nil
 }
@@ -237,12 +237,12 @@ const MaxPixelsPerModule = 64
 // MaxPixelsPerModule), with the quiet zone, black on white.
 func (s *Symbol) PNG(pixelsPerModule int) ([]byte, error) {
 	if pixelsPerModule < 1 || pixelsPerModule > MaxPixelsPerModule {
-		return nil, fmt.Errorf("qr: pixels per module %d out of range 1..%d", pixelsPerModule, MaxPixelsPerModule)
+		return nil, fmt.Errorf("pixels per module %d out of range 1..%d", pixelsPerModule, MaxPixelsPerModule)
 	}
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.BestCompression}
 	if err := enc.Encode(&buf, s.paletted(pixelsPerModule)); err != nil {
-		return nil, fmt.Errorf("qr: png: %v", err)
+		return nil, fmt.Errorf("png encoding: %v", err)
 	}
 	return buf.Bytes(), nil
 }
