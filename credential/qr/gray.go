@@ -2,6 +2,7 @@ package qr
 
 import (
 	"image"
+	"math"
 	"image/color"
 )
 
@@ -87,6 +88,27 @@ func half(g *gray) *gray {
 		for x := 0; x < out.w; x++ {
 			s := int(r0[2*x]) + int(r0[2*x+1]) + int(r1[2*x]) + int(r1[2*x+1])
 			out.pix[y*out.w+x] = uint8((s + 2) / 4)
+		}
+	}
+	return out
+}
+
+// double returns g upscaled by two with bilinear interpolation.
+func double(g *gray) *gray {
+	out := newGray(2*g.w, 2*g.h)
+	for y := 0; y < out.h; y++ {
+		fy := (float64(y)+0.5)/2 - 0.5
+		y0 := min(max(int(math.Floor(fy)), 0), g.h-1)
+		y1 := min(y0+1, g.h-1)
+		wy := min(max(fy-float64(y0), 0), 1)
+		for x := 0; x < out.w; x++ {
+			fx := (float64(x)+0.5)/2 - 0.5
+			x0 := min(max(int(math.Floor(fx)), 0), g.w-1)
+			x1 := min(x0+1, g.w-1)
+			wx := min(max(fx-float64(x0), 0), 1)
+			a := float64(g.pix[y0*g.w+x0])*(1-wx) + float64(g.pix[y0*g.w+x1])*wx
+			b := float64(g.pix[y1*g.w+x0])*(1-wx) + float64(g.pix[y1*g.w+x1])*wx
+			out.pix[y*out.w+x] = uint8(a*(1-wy) + b*wy + 0.5)
 		}
 	}
 	return out

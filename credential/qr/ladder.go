@@ -159,6 +159,19 @@ var ladder = []step{
 		return gridStep(st, scan(zxHybrid(unsharp(st.g, 2, 8))))
 	}},
 	{"global", func(st *ladderState) (string, bool) { return detectStep(scan(zxGlobal(st.g)), true) }},
+	{"double", func(st *ladderState) (string, bool) {
+		// very small modules: find the finders at twice the resolution
+		if max(st.orig.w, st.orig.h) > 640 {
+			return "", false
+		}
+		g := pad(double(st.orig), 16)
+		sub := &ladderState{g: g, deadline: st.deadline, attempts: st.attempts}
+		if t, ok := gridStep(sub, scan(zxHybrid(g))); ok {
+			return t, true
+		}
+		sub.stepTries = 0
+		return gridStep(sub, scan(zxHybrid(unsharp(g, 2, 4))))
+	}},
 	{"inverted", func(st *ladderState) (string, bool) {
 		// light modules on a dark background, as screens in dark mode show them
 		inv := newGray(st.orig.w, st.orig.h)
