@@ -2,8 +2,8 @@ package qr
 
 import (
 	"image"
-	"math"
 	"image/color"
+	"math"
 )
 
 // gray is an 8-bit luminance image, 0 = black.
