@@ -30,7 +30,9 @@
 //     a hybrid binarization: this reads clean images in a few milliseconds;
 //  2. our own grid sampler on finder patterns found by a full-image scan of
 //     the same binarization, then of a local-mean binarization, then of an
-//     unsharp-masked copy (for blur), then of a global-histogram one.
+//     unsharp-masked copy (for blur), then gozxing on a global-histogram one;
+//  3. for small images, the same at twice the resolution (modules of about
+//     one pixel), and last the inverted image (light modules on dark).
 //
 // The grid sampler picks finder triples by their shape relative to their
 // size, starts from a homography that accounts for perspective (the finders'
@@ -41,15 +43,19 @@
 // the grey image. Modules are thresholded against the dark and light levels
 // around them in module space; when that fails and the timing patterns show a
 // real grid, the blur between modules is undone by least-squares
-// deconvolution for a few blur widths. Each image gets at most a fixed number
-// of grid attempts and two seconds.
+// deconvolution for a few blur widths. When the alignment patterns show that
+// no homography fits (a lens, a bent page), a smooth polynomial correction is
+// fitted to them too. Each image gets at most a fixed number of grid attempts
+// and about two seconds; images over 16 megapixels get one full-resolution
+// try and are then halved.
 //
 // # Limits
 //
 // Decoding is meant for untrusted input. Image dimensions are read from the
 // header before any pixel is decoded: images over [MaxPixels] pixels or
 // [MaxSide] pixels on a side are refused with [*ImageTooLargeError]. SVG input
-// is limited to [MaxSVGBytes] bytes and [MaxSVGPaths] paths. Bytes that are not
+// is limited to [MaxSVGBytes] bytes, [MaxSVGPaths] elements and about two
+// seconds of drawing. Bytes that are not
 // an image of a supported format, or are corrupt, give a [*FormatError]; an
 // image without a readable code gives [ErrNoCode]. Panics inside the decoding
 // libraries are recovered and reported as errors.
