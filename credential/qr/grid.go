@@ -668,15 +668,14 @@ func (s *gridSampler) locate(f finders, contrast float64) bool {
 				a, b, e := get(i-1, j), get(i, j-1), get(i-1, j-1)
 				p = pt{a.x + b.x - e.x, a.y + b.y - e.y}
 				radius = 2
-			case known(i-1, j) && known(i-2, j):
-				a, b := get(i-1, j), get(i-2, j)
-				r := float64(c[i]-c[i-1]) / float64(c[i-1]-c[i-2])
-				p = pt{a.x + (a.x-b.x)*r, a.y + (a.y-b.y)*r}
-			case known(i, j-1) && known(i, j-2):
-				a, b := get(i, j-1), get(i, j-2)
-				r := float64(c[j]-c[j-1]) / float64(c[j-1]-c[j-2])
-				p = pt{a.x + (a.x-b.x)*r, a.y + (a.y-b.y)*r}
 			default:
+				// On the first row and column: from the homography of
+				// everything found so far, which the finders at both ends
+				// keep true under perspective (a straight extrapolation
+				// would not: spacing grows towards the camera).
+				if len(s.src) >= 5 {
+					s.refit()
+				}
 				x, y := s.h.apply(u, v)
 				p = pt{x, y}
 			}
