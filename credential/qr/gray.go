@@ -113,3 +113,23 @@ func double(g *gray) *gray {
 	}
 	return out
 }
+
+// bilinear samples g at (x, y) (pixel centres at +0.5); outside is white.
+func (g *gray) bilinear(x, y float64) float64 {
+	x -= 0.5
+	y -= 0.5
+	if !(x >= 0 && y >= 0 && x < float64(g.w-1) && y < float64(g.h-1)) {
+		if x > -1 && y > -1 && x < float64(g.w) && y < float64(g.h) {
+			xi := min(max(int(x+0.5), 0), g.w-1)
+			yi := min(max(int(y+0.5), 0), g.h-1)
+			return float64(g.pix[yi*g.w+xi])
+		}
+		return 255
+	}
+	xi, yi := int(x), int(y)
+	fx, fy := x-float64(xi), y-float64(yi)
+	i := yi*g.w + xi
+	a, b := float64(g.pix[i]), float64(g.pix[i+1])
+	c, d := float64(g.pix[i+g.w]), float64(g.pix[i+g.w+1])
+	return (a*(1-fx)+b*fx)*(1-fy) + (c*(1-fx)+d*fx)*fy
+}
