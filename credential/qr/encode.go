@@ -159,6 +159,9 @@ func shcDigits(text string) (string, error) {
 		if len(parts) != 2 || !isPosInt(parts[0]) || !isPosInt(parts[1]) {
 			return "", &SHCError{Text: short(text), Reason: "bad chunk numbers"}
 		}
+		if c, _ := strconv.Atoi(parts[0]); c > must(strconv.Atoi(parts[1])) {
+			return "", &SHCError{Text: short(text), Reason: "chunk index above the chunk count"}
+		}
 		rest = rest[i+1:]
 	}
 	for i := 0; i < len(rest); i++ {
@@ -168,6 +171,8 @@ func shcDigits(text string) (string, error) {
 	}
 	return rest, nil
 }
+
+func must(n int, _ error) int { return n }
 
 func isPosInt(s string) bool {
 	n, err := strconv.Atoi(s)

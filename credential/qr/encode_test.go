@@ -186,7 +186,7 @@ func TestEncodeSHCVersionLimit(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Errorf("2500 digits: got %v, want *SHCError", err)
 	}
-	for _, bad := range []string{"", "shc:", "SHC:/1234", "shc:/12a4", "shc:/123", "shc:/0/3/1234", "shc:/1//1234", "https://x"} {
+	for _, bad := range []string{"", "shc:", "SHC:/1234", "shc:/12a4", "shc:/123", "shc:/0/3/1234", "shc:/4/3/1234", "shc:/1//1234", "https://x"} {
 		if _, err := EncodeSHC(bad); !errors.As(err, &se) {
 			t.Errorf("EncodeSHC(%q) = %v, want *SHCError", bad, err)
 		}
