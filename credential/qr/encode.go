@@ -159,7 +159,8 @@ func shcDigits(text string) (string, error) {
 		if len(parts) != 2 || !isPosInt(parts[0]) || !isPosInt(parts[1]) {
 			return "", &SHCError{Text: short(text), Reason: "bad chunk numbers"}
 		}
-		if c, _ := strconv.Atoi(parts[0]); c > must(strconv.Atoi(parts[1])) {
+		c, _ := strconv.Atoi(parts[0])
+		if n, _ := strconv.Atoi(parts[1]); c > n {
 			return "", &SHCError{Text: short(text), Reason: "chunk index above the chunk count"}
 		}
 		rest = rest[i+1:]
@@ -171,8 +172,6 @@ func shcDigits(text string) (string, error) {
 	}
 	return rest, nil
 }
-
-func must(n int, _ error) int { return n }
 
 func isPosInt(s string) bool {
 	n, err := strconv.Atoi(s)
