@@ -267,3 +267,169 @@ func finderHomography(f finders, d float64, perspective bool) (homography, bool)
 	}
 	return homography{ax[0], ax[1], ax[2], ay[0], ay[1], ay[2], g, hh, 1}, true
 }
+
+// finderScore is the mean of the light rings minus the mean of the dark
+// ones of a finder pattern centred at p, with module vectors ex, ey.
+func finderScore(g *gray, p, ex, ey pt) float64 {
+	var d, l float64
+	var nd, nl int
+	for j := -4; j <= 4; j++ {
+		for i := -4; i <= 4; i++ {
+			v := g.bilinear(p.x+float64(i)*ex.x+float64(j)*ey.x, p.y+float64(i)*ex.y+float64(j)*ey.y)
+			switch max(abs(i), abs(j)) {
+			case 0, 1, 3:
+				d += v
+				nd++
+			default:
+				l += v
+				nl++
+			}
+		}
+	}
+	return l/float64(nl) - d/float64(nd)
+}
+
+// pairTriples completes pairs of finder candidates with the third finder
+// the scan missed, typically one the frame cuts through: for a pair on a
+// diagonal it lies on either side of its midpoint, for a pair on a side at
+// a right angle from either end. Each guess is refined by matching a finder
+// template on the grey image (where any of it is visible), must match about
+// as well as the pair's own finders, and is ranked by how well the timing
+// patterns it implies alternate.
+func pairTriples(g *gray, sc *scanned, limit int) (out []finders) {
+	if sc == nil || len(sc.cands) < 2 {
+		return nil
+	}
+	cands := append([]finderCand(nil), sc.cands...)
+	sort.Slice(cands, func(a, b int) bool { return cands[a].count > cands[b].count })
+	if len(cands) > 4 {
+		cands = cands[:4]
+	}
+	type guess struct {
+		f     finders
+		score float64 // finder template score relative to the pair's
+	}
+	var guesses []guess
+	rot := func(v pt) pt { return pt{-v.y, v.x} }
+	for i := 0; i < len(cands); i++ {
+		for j := i + 1; j < len(cands); j++ {
+			a, b := cands[i], cands[j]
+			ms := (a.ms + b.ms) / 2
+			if math.Max(a.ms, b.ms) > 1.35*math.Min(a.ms, b.ms) || dist(a.p, b.p) < 14*ms {
+				continue
+			}
+			ab := pt{b.p.x - a.p.x, b.p.y - a.p.y}
+			m := pt{(a.p.x + b.p.x) / 2, (a.p.y + b.p.y) / 2}
+			r := rot(ab)
+			// The pair's own finder contrast, whether ab runs along the
+			// module axes (a side) or at 45° to them (a diagonal).
+			ref := 0.0
+			for _, ang := range []float64{0, math.Pi / 4} {
+				c, sn := math.Cos(ang), math.Sin(ang)
+				l := math.Hypot(ab.x, ab.y)
+				ex := pt{(ab.x*c - ab.y*sn) / l * ms, (ab.x*sn + ab.y*c) / l * ms}
+				ey := rot(ex)
+				ref = math.Max(ref, (finderScore(g, a.p, ex, ey)+finderScore(g, b.p, ex, ey))/2)
+			}
+			if ref <= 0 {
+				continue
+			}
+			type hyp struct{ corner, o1, o2, c pt }
+			var hyps []hyp
+			for _, s := range []float64{1, -1} {
+				c := pt{m.x + s*r.x/2, m.y + s*r.y/2}
+				hyps = append(hyps, hyp{c, a.p, b.p, c})
+				c = pt{a.p.x + s*r.x, a.p.y + s*r.y}
+				hyps = append(hyps, hyp{a.p, b.p, c, c})
+				c = pt{b.p.x + s*r.x, b.p.y + s*r.y}
+				hyps = append(hyps, hyp{b.p, a.p, c, c})
+			}
+			for _, h := range hyps {
+				in := math.Min(math.Min(h.c.x, float64(g.w)-h.c.x), math.Min(h.c.y, float64(g.h)-h.c.y)) / ms
+				if in < -2 {
+					continue // wholly outside: a corner of the symbol is missing
+				}
+				tl, tr, bl := h.corner, h.o1, h.o2
+				if (tr.x-tl.x)*(bl.y-tl.y)-(tr.y-tl.y)*(bl.x-tl.x) < 0 {
+					tr, bl = bl, tr
+				}
+				ex := pt{tr.x - tl.x, tr.y - tl.y}
+				ey := pt{bl.x - tl.x, bl.y - tl.y}
+				ex = pt{ex.x / math.Hypot(ex.x, ex.y) * ms, ex.y / math.Hypot(ex.x, ex.y) * ms}
+				ey = pt{ey.x / math.Hypot(ey.x, ey.y) * ms, ey.y / math.Hypot(ey.x, ey.y) * ms}
+				best, bp := -1e9, h.c
+				for dv := -1.5; dv <= 1.5; dv += 0.25 {
+					for du := -1.5; du <= 1.5; du += 0.25 {
+						p := pt{h.c.x + du*ex.x + dv*ey.x, h.c.y + du*ex.y + dv*ey.y}
+						if sc := finderScore(g, p, ex, ey); sc > best {
+							best, bp = sc, p
+						}
+					}
+				}
+				if best < 0.3*ref {
+					continue
+				}
+				f := finders{tl: tl, tr: tr, bl: bl, ms: [3]float64{ms, ms, ms}}
+				switch h.c {
+				case f.tl:
+					f.tl = bp
+				case f.tr:
+					f.tr = bp
+				default:
+					f.bl = bp
+				}
+				tim := timingAgreement(g, f)
+				if tim < 0.7 {
+					continue
+				}
+				guesses = append(guesses, guess{f, tim})
+			}
+		}
+	}
+	sort.SliceStable(guesses, func(a, b int) bool { return guesses[a].score > guesses[b].score })
+	for i := 0; i < len(guesses) && i < limit; i++ {
+		out = append(out, guesses[i].f)
+	}
+	return out
+}
+
+// timingAgreement checks the timing patterns a finder triple implies: the
+// fraction of modules on row and column 6 between the finders that
+// alternate dark and light as they must, for the best of three size guesses
+// (about 1 for a real symbol, 0.5 for a guess landing in the data).
+func timingAgreement(g *gray, f finders) float64 {
+	best := 0.0
+	d0 := f.dimensionGuess()
+	for _, d := range []int{d0 - 4, d0, d0 + 4} {
+		if d < 21 {
+			continue
+		}
+		h, ok := finderHomography(f, float64(d), true)
+		if !ok {
+			continue
+		}
+		var vals []float64
+		var sum float64
+		for k := 8; k < d-8; k++ {
+			for _, uv := range [2]pt{{float64(k) + 0.5, 6.5}, {6.5, float64(k) + 0.5}} {
+				x, y := h.apply(uv.x, uv.y)
+				v := g.bilinear(x, y)
+				vals = append(vals, v)
+				sum += v
+			}
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		m := sum / float64(len(vals))
+		agree := 0
+		for i, v := range vals {
+			k := 8 + i/2
+			if (v < m) == (k%2 == 0) {
+				agree++
+			}
+		}
+		best = math.Max(best, float64(agree)/float64(len(vals)))
+	}
+	return best
+}

@@ -196,6 +196,11 @@ func gridStep(st *ladderState, sc *scanned) (string, bool) {
 			return t, true
 		}
 	}
+	for _, f := range pairTriples(st.g, sc, 2) {
+		if t, ok := decodeGrid(st, f); ok {
+			return t, true
+		}
+	}
 	return "", false
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTuneLadder reports, for the qrbench images named by QRBENCH_DIR (and
@@ -120,3 +121,43 @@ func TestTuneModuleErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTuneFinders lists the finder candidates and triples each binarization
+// gives for the image QRDEBUG, and what the pair completion guesses. It is a
+// tuning aid and skips unless QRDEBUG is set.
+func TestTuneFinders(t *testing.T) {
+	p := os.Getenv("QRDEBUG")
+	if p == "" {
+		t.Skip()
+	}
+	data, _ := os.ReadFile(p)
+	img, _ := decodeImageBytes(data)
+	g := pad(toGray(img), 8)
+	for _, name := range []string{"hybrid", "local", "sharp"} {
+		var sc *scanned
+		switch name {
+		case "hybrid":
+			sc = scan(zxHybrid(g))
+		case "local":
+			sc = scan(localMean(g, max(8, min(g.w, g.h)/40), 2))
+		case "sharp":
+			sc = scan(zxHybrid(unsharp(g, 2, 8)))
+		}
+		fmt.Println(name)
+		for _, c := range sc.cands {
+			fmt.Printf("  %.1f,%.1f ms %.2f n %d\n", c.p.x, c.p.y, c.ms, c.count)
+		}
+		for _, f := range finderTriples(sc, 3) {
+			fmt.Printf("  triple %+v guess %d\n", f, f.dimensionGuess())
+		}
+	}
+	sc := scan(zxHybrid(g))
+	fmt.Println("pair completions")
+	for _, f := range pairTriples(g, sc, 6) {
+		st := &ladderState{g: g, deadline: timeFar()}
+		_, ok := decodeGrid(st, f)
+		fmt.Printf("guess %+v guess-dim %d ok=%v\n", f, f.dimensionGuess(), ok)
+	}
+}
+
+func timeFar() time.Time { return time.Now().Add(time.Hour) }
