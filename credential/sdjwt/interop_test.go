@@ -164,6 +164,11 @@ func TestInteropOursInPeer(t *testing.T) {
 	if got := peer(t, "verify", "--sdjwt", pPath, "--issuer-jwk", issuerJWK, "--nonce", "wrong-nonce", "--aud", verifier.Public().DIDKey()); got["valid"] != false {
 		t.Fatalf("peer accepted a wrong nonce: %v", got)
 	}
+	// Live mode: aud is the live marker, the nonce the wallet's own.
+	live, _ := sdjwt.Bind(held.Select(func(string) bool { return true }), holder, sdjwt.AudLive, "wallet-nonce-77", time.Now())
+	if got := peer(t, "verify", "--sdjwt", write(t, "live.sdjwt", []byte(live)), "--issuer-jwk", issuerJWK, "--nonce", "wallet-nonce-77", "--aud", sdjwt.AudLive); got["valid"] != true || got["kb"] != true {
+		t.Fatalf("peer on our live presentation: %v", got)
+	}
 	got = peer(t, "did", "--did", holder.Public().DIDKey())
 	resolved, _ := json.Marshal(got["jwk"])
 	k, err := jose.ParseJWK(resolved)
