@@ -88,6 +88,9 @@ func ParseQR(text string) (*Chunk, error) {
 		if tot < 1 || idx < 1 || idx > tot {
 			return nil, &ChunkError{Problem: fmt.Sprintf("chunk %d of %d is out of range", idx, tot)}
 		}
+		if tot == 1 {
+			return nil, &ChunkError{Problem: "chunk header 1/1: a card in one QR code carries no chunk header"}
+		}
 		if tot > MaxChunks {
 			return nil, &ChunkError{Problem: fmt.Sprintf("%d chunks, over the limit of %d", tot, MaxChunks)}
 		}

@@ -275,6 +275,8 @@ func TestQRErrors(t *testing.T) {
 		{"shc:/4/3/5656", &ChunkError{}}, // index > total
 		{"shc:/1/x/5656", &ChunkError{}},
 		{"shc:/1/99/5656", &ChunkError{}}, // too many chunks
+		// Cases found by fuzzing:
+		{"shC:/1/1/00", &ChunkError{}}, // a chunk header on a one-QR card
 		{"shc:/1/2", &ChunkError{}},
 		{long, &TooLargeError{}},
 		{"shc:/1/2/" + strings.Repeat("00", MaxChunkJWS+1), &ChunkError{}},
