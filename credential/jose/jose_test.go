@@ -168,6 +168,9 @@ func TestParseRefuses(t *testing.T) {
 		{"padded", parts[0] + "=." + parts[1] + "." + sig64, isType[*EncodingError]},
 		{"std base64", parts[0] + "." + parts[1] + "+/." + sig64, isType[*EncodingError]},
 		{"empty payload", parts[0] + ".." + sig64, isType[*EncodingError]},
+		// encoding/base64's Strict mode skips line breaks; found by FuzzParse in CI.
+		{"line break in payload", parts[0] + "." + parts[1][:2] + "\n" + parts[1][2:] + "." + sig64, isType[*EncodingError]},
+		{"CR in signature", parts[0] + "." + parts[1] + "." + sig64[:10] + "\r" + sig64[10:], isType[*EncodingError]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/immunopass/immunopass/internal/b64"
+
 	"github.com/immunopass/immunopass/internal/strictjson"
 )
 
@@ -172,7 +174,7 @@ func decodePart(part, s string) ([]byte, error) {
 	if s == "" {
 		return nil, &EncodingError{Part: part, Problem: "empty"}
 	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	b, err := b64.Decode(s)
 	if err != nil {
 		return nil, &EncodingError{Part: part, Problem: "not unpadded base64url: " + err.Error()}
 	}

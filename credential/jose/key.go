@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/immunopass/immunopass/internal/b64"
+
 	"github.com/lestrrat-go/jwx/v3/jwk"
 )
 
@@ -56,7 +58,7 @@ func (k *Key) JWK() []byte {
 	x, y := coords(k.pub)
 	m := map[string]string{
 		"kty": "EC", "crv": "P-256", "kid": k.kid, "use": "sig", "alg": Alg,
-		"x": b64(x), "y": b64(y),
+		"x": b64.Encode(x), "y": b64.Encode(y),
 	}
 	b, _ := json.Marshal(m)
 	return b
@@ -250,7 +252,7 @@ func (p *PrivateKey) MarshalPrivateJWK() []byte {
 	}
 	m := map[string]string{
 		"kty": "EC", "crv": "P-256", "kid": p.pub.kid, "use": "sig", "alg": Alg,
-		"x": b64(x), "y": b64(y), "d": b64(d),
+		"x": b64.Encode(x), "y": b64.Encode(y), "d": b64.Encode(d),
 	}
 	b, _ := json.Marshal(m)
 	return b
@@ -266,8 +268,6 @@ func coords(pub *ecdsa.PublicKey) (x, y []byte) {
 	}
 	return b[1:33], b[33:]
 }
-
-func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // strictObject decodes a JSON object, refusing trailing data.
 func strictObject(data []byte, v any) error {
@@ -295,8 +295,8 @@ func KeyFromEC(kty, crv, x, y string, hasD bool) (*Key, error) {
 	case hasD:
 		return nil, fail("published key carries the private member \"d\"")
 	}
-	xb, err1 := base64.RawURLEncoding.Strict().DecodeString(x)
-	yb, err2 := base64.RawURLEncoding.Strict().DecodeString(y)
+	xb, err1 := b64.Decode(x)
+	yb, err2 := b64.Decode(y)
 	if err1 != nil || err2 != nil || len(xb) != 32 || len(yb) != 32 {
 		return nil, fail("x and y must be 32 bytes of unpadded base64url")
 	}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/immunopass/immunopass/internal/b64"
+
 	"github.com/immunopass/immunopass/internal/strictjson"
 )
 
@@ -40,7 +42,7 @@ func ParseDisclosure(raw string) (*Disclosure, error) {
 	if raw == "" {
 		return nil, fail("empty")
 	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(raw)
+	b, err := b64.Decode(raw)
 	if err != nil {
 		return nil, fail("not unpadded base64url")
 	}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/immunopass/immunopass/internal/b64"
+
 	"github.com/immunopass/immunopass/credential/base45"
 )
 
@@ -60,7 +62,7 @@ func EncodeQR(presentation string) (string, error) {
 	}
 	c.Write(binary.AppendUvarint(nil, kb))
 	for _, s := range ordered {
-		b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+		b, err := b64.Decode(s)
 		if err != nil {
 			return "", &FormatError{Part: "presentation", Problem: "a part is not unpadded base64url"}
 		}

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/immunopass/immunopass/internal/b64"
 )
 
 // ErrTooLarge is wrapped by a [CompressionError] for a list that would
@@ -56,7 +58,7 @@ func decodeB64(field, s string) ([]byte, error) {
 	if i := strings.IndexAny(s, "\r\n="); i >= 0 {
 		return nil, &EncodingError{Field: field, Problem: fmt.Sprintf("not unpadded base64url: %q at offset %d", s[i], i)}
 	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	b, err := b64.Decode(s)
 	if err != nil {
 		return nil, &EncodingError{Field: field, Problem: "not unpadded base64url: " + err.Error()}
 	}
