@@ -1,0 +1,121 @@
+// Package wallet is the holder's side of ImmunoPass without any user
+// interface: a family's vaccination credentials, kept encrypted on the
+// device, verified on import, shown per person and per disease, presented
+// with only what a context needs, logged, backed up and printed. The Fyne
+// screens in wallet/ui call it; nothing here imports Fyne.
+//
+// # What is stored
+//
+// Everything lives in one encrypted store (package wallet/store): profiles
+// (one per family member, each with its own P-256 holder key), the
+// credentials exactly as received, the presentation history, the trust
+// files the wallet verifies against, and settings. Nothing is kept in
+// plaintext outside it.
+//
+// # What is trusted
+//
+// Imports are verified with package verifier against a trust.Store: the one
+// Options.Trust returns, or else the trust files the wallet holds
+// (AddTrust). The wallet keeps whatever the user chooses to keep, marked with
+// the verdict: verified issuer, unknown issuer, revoked, expired, invalid, or
+// not yet verifiable (EU DCC "HC1:" until the verifier reads it).
+//
+// # What is informational
+//
+// The "due" view comes from vaccination schedules embedded in assets: the
+// WHO recommended routine schedule and the UAE and French national
+// schedules, written from their public tables. It is a reminder, not
+// medical advice; each schedule names its source and date.
+//
+// # Concurrency
+//
+// A Wallet is safe for use by several goroutines; the store serialises
+// writes.
+package wallet
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/immunopass/immunopass/credential/trust"
+)
+
+// Errors callers branch on.
+var (
+	// ErrWrongPassphrase: the passphrase does not open the wallet; nothing
+	// was touched.
+	ErrWrongPassphrase = errors.New("wrong passphrase")
+	// ErrLocked: the wallet was locked; open it again.
+	ErrLocked = errors.New("wallet is locked")
+	// ErrNotImplemented marks API that is declared but not built yet.
+	ErrNotImplemented = errors.New("not implemented yet")
+)
+
+// NotFoundError reports a profile, credential or history entry that does not
+// exist.
+type NotFoundError struct {
+	Kind string // "profile", "credential", "history"
+	ID   string
+}
+
+func (e *NotFoundError) Error() string { return fmt.Sprintf("no %s %q", e.Kind, e.ID) }
+
+// Options configure a wallet.
+type Options struct {
+	// Trust returns the trust store imports are verified against. Nil means
+	// the trust files the wallet holds (see AddTrust); a function lets the
+	// app swap in a freshly synced bundle without reopening.
+	Trust func() *trust.Store
+	// Now is the clock; nil means time.Now. Tests fix it.
+	Now func() time.Time
+}
+
+// Wallet is an open, unlocked wallet.
+type Wallet struct {
+	mu  sync.Mutex
+	opt Options
+	db  db
+}
+
+// Create makes a new wallet file at path, encrypted under passphrase. It
+// refuses a path that exists.
+func Create(path string, passphrase []byte, opt Options) (*Wallet, error) {
+	return nil, ErrNotImplemented
+}
+
+// Open unlocks the wallet at path. A wrong passphrase gives
+// ErrWrongPassphrase and changes nothing.
+func Open(path string, passphrase []byte, opt Options) (*Wallet, error) {
+	return nil, ErrNotImplemented
+}
+
+// Lock closes the store and forgets the keys; every later call returns
+// ErrLocked.
+func (w *Wallet) Lock() error { return ErrNotImplemented }
+
+// ChangePassphrase re-encrypts the wallet's key under a new passphrase,
+// atomically.
+func (w *Wallet) ChangePassphrase(old, new []byte) error { return ErrNotImplemented }
+
+func (w *Wallet) now() time.Time {
+	if w.opt.Now != nil {
+		return w.opt.Now()
+	}
+	return time.Now()
+}
+
+// db is what the wallet needs of a store; store.Store provides it.
+type db interface {
+	View(fn func(tx) error) error
+	Update(fn func(tx) error) error
+}
+
+// tx is what the wallet needs of a transaction; store.Tx provides it.
+type tx interface {
+	Get(kind, id string) ([]byte, error)
+	Put(kind, id string, value []byte) error
+	Delete(kind, id string) error
+	ForEach(kind string, fn func(id string, value []byte) error) error
+}
