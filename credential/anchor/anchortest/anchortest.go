@@ -120,7 +120,6 @@ func (l *Log) Consistency(size1, size2 uint64) ([][]byte, error) {
 	return l.tree.ConsistencyProof(size1, size2)
 }
 
-
 // cosigner makes cosignature/v1 signatures with a chosen timestamp.
 type cosigner struct {
 	name string
