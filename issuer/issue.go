@@ -133,6 +133,8 @@ type IssuedSD struct {
 	Record *vax.Record
 	SDJWT  string // issuer JWT and every disclosure, "~"-terminated
 	Index  int    // its status list index
+	// StatusURI is the status list the index is in.
+	StatusURI string
 }
 
 // IssueSDJWT signs one record as a batch of SD-JWT VCs, one per holder key:
@@ -140,6 +142,27 @@ type IssuedSD struct {
 // presentations of the batch cannot be linked by a repeated signature, key
 // or index. Revoking the record (st.Record) revokes them all.
 func (kf *KeyFile) IssueSDJWT(input []byte, req Request, holders []*jose.Key, st *LocalStatus, record string) ([]IssuedSD, error) {
+	return kf.issueSDJWT(input, req, holders, func() (sdjwt.StatusRef, error) {
+		idx, err := st.Allocate(record)
+		return sdjwt.StatusRef{URI: st.URI, Idx: idx}, err
+	})
+}
+
+// IssueSDJWTWithStatus is IssueSDJWT with status entries allocated
+// elsewhere (by the registry): one entry per holder, in order.
+func (kf *KeyFile) IssueSDJWTWithStatus(input []byte, req Request, holders []*jose.Key, entries []StatusEntry) ([]IssuedSD, error) {
+	if len(entries) != len(holders) {
+		return nil, fmt.Errorf("%d status entries for %d holders", len(entries), len(holders))
+	}
+	next := 0
+	return kf.issueSDJWT(input, req, holders, func() (sdjwt.StatusRef, error) {
+		e := entries[next]
+		next++
+		return sdjwt.StatusRef{URI: e.URI, Idx: e.Idx}, nil
+	})
+}
+
+func (kf *KeyFile) issueSDJWT(input []byte, req Request, holders []*jose.Key, allocate func() (sdjwt.StatusRef, error)) ([]IssuedSD, error) {
 	recs, _, err := ReadRecords(input)
 	if err != nil {
 		return nil, err
@@ -160,13 +183,13 @@ func (kf *KeyFile) IssueSDJWT(input []byte, req Request, holders []*jose.Key, st
 	}
 	var out []IssuedSD
 	for _, h := range holders {
-		idx, err := st.Allocate(record)
+		ref, err := allocate()
 		if err != nil {
 			return nil, err
 		}
 		ir := sdjwt.IssueRequest{
 			Issuer: req.Issuer, IssuedAt: now, Holder: h,
-			Status: &sdjwt.StatusRef{URI: st.URI, Idx: idx}, Claims: sdjwt.FromRecord(rec),
+			Status: &ref, Claims: sdjwt.FromRecord(rec),
 		}
 		if req.Expires > 0 {
 			ir.Expires = now.Add(req.Expires)
@@ -175,7 +198,7 @@ func (kf *KeyFile) IssueSDJWT(input []byte, req Request, holders []*jose.Key, st
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, IssuedSD{Record: rec, SDJWT: is.String(), Index: idx})
+		out = append(out, IssuedSD{Record: rec, SDJWT: is.String(), Index: ref.Idx, StatusURI: ref.URI})
 	}
 	return out, nil
 }

@@ -1,0 +1,274 @@
+// Package fakeregistry is a small stand-in for the registry's HTTP API, for
+// the issuer's tests: signed writes (ES256 JWS with iat, nonce, htm, htu;
+// replay and unknown keys refused), idempotent anchors, proofs that become
+// available after a configurable number of polls, status allocation and
+// updates, CRL revocations and statistics. It runs on a real loopback
+// listener and can be stopped and restarted on the same port, keeping its
+// state, to play an outage.
+package fakeregistry
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/immunopass/immunopass/credential/jose"
+)
+
+// Registry is the fake's state.
+type Registry struct {
+	mu       sync.Mutex
+	keys     map[string]*jose.Key // thumbprint → key
+	iss      map[string]string    // thumbprint → iss
+	nonces   map[string]bool
+	log      []string          // digests in order
+	index    map[string]uint64 // digest → index
+	polls    map[string]int    // proof polls per digest
+	Delay    int               // proof polls answered 202 before 200
+	owned    map[string]string // "uri#idx" → iss
+	Status   map[string]string // "uri#idx" → status
+	CRL      map[string][]string
+	Stats    []map[string]any
+	Requests int // signed writes accepted
+	Fail     int // answer the next Fail requests with 503
+
+	addr string
+	srv  *http.Server
+	ln   net.Listener
+}
+
+// New returns a stopped fake.
+func New() *Registry {
+	return &Registry{
+		keys: map[string]*jose.Key{}, iss: map[string]string{}, nonces: map[string]bool{},
+		index: map[string]uint64{}, polls: map[string]int{}, owned: map[string]string{},
+		Status: map[string]string{}, CRL: map[string][]string{},
+	}
+}
+
+// AddIssuer accredits a key for iss.
+func (r *Registry) AddIssuer(iss string, key *jose.Key) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.keys[key.Thumbprint()] = key
+	r.iss[key.Thumbprint()] = iss
+}
+
+// Start listens on addr ("127.0.0.1:0" the first time; the same address
+// after Stop to come back on the same port) and returns the base URL.
+func (r *Registry) Start(addr string) (string, error) {
+	if addr == "" {
+		addr = r.addr
+	}
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	r.ln, r.addr = ln, ln.Addr().String()
+	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 5 * time.Second}
+	go r.srv.Serve(ln)
+	return "http://" + r.addr, nil
+}
+
+// URL is the base URL.
+func (r *Registry) URL() string { return "http://" + r.addr }
+
+// Stop closes the listener and every connection.
+func (r *Registry) Stop() error {
+	if r.srv == nil {
+		return nil
+	}
+	err := r.srv.Shutdown(context.Background())
+	r.srv = nil
+	return err
+}
+
+// Len is the number of log entries.
+func (r *Registry) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.log)
+}
+
+// Index returns a digest's index.
+func (r *Registry) Index(digest string) (uint64, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i, ok := r.index[digest]
+	return i, ok
+}
+
+func fail(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": code, "message": msg})
+}
+
+func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.Fail > 0 {
+		r.Fail--
+		fail(w, http.StatusServiceUnavailable, "unavailable", "try later")
+		return
+	}
+	switch {
+	case req.Method == http.MethodGet && req.URL.Path == "/healthz":
+		io.WriteString(w, "ok\n")
+		return
+	case req.Method == http.MethodGet && strings.HasPrefix(req.URL.Path, "/v1/proof/"):
+		r.proof(w, strings.TrimPrefix(req.URL.Path, "/v1/proof/"))
+		return
+	case req.Method != http.MethodPost:
+		fail(w, http.StatusNotFound, "not-found", req.URL.Path)
+		return
+	}
+	iss, body, err := r.authenticate(req)
+	if err != nil {
+		fail(w, http.StatusUnauthorized, err.Error(), "signed request refused")
+		return
+	}
+	r.Requests++
+	var out any
+	switch req.URL.Path {
+	case "/v1/anchors":
+		var b struct{ Digests []string }
+		if json.Unmarshal(body, &b) != nil || len(b.Digests) == 0 {
+			fail(w, http.StatusBadRequest, "bad-request", "digests")
+			return
+		}
+		var as []map[string]any
+		for _, d := range b.Digests {
+			if raw, err := hex.DecodeString(d); err != nil || len(raw) != 32 {
+				fail(w, http.StatusBadRequest, "bad-digest", d)
+				return
+			}
+		}
+		for _, d := range b.Digests {
+			i, ok := r.index[d]
+			if !ok {
+				i = uint64(len(r.log))
+				r.index[d] = i
+				r.log = append(r.log, d)
+			}
+			as = append(as, map[string]any{"digest": d, "index": i})
+		}
+		out = map[string]any{"anchors": as}
+	case "/v1/status/allocate":
+		var b struct{ Count int }
+		if json.Unmarshal(body, &b) != nil || b.Count < 1 || b.Count > 1000 {
+			fail(w, http.StatusBadRequest, "bad-request", "count")
+			return
+		}
+		uri := "https://registry.example/v1/status/clinic/1"
+		var es []map[string]any
+		for len(es) < b.Count {
+			idx := rand.IntN(1 << 16)
+			k := fmt.Sprintf("%s#%d", uri, idx)
+			if _, taken := r.owned[k]; taken {
+				continue
+			}
+			r.owned[k] = iss
+			es = append(es, map[string]any{"uri": uri, "idx": idx})
+		}
+		out = map[string]any{"entries": es}
+	case "/v1/status/update":
+		var b struct {
+			URI    string
+			Idx    int
+			Status string
+		}
+		if json.Unmarshal(body, &b) != nil {
+			fail(w, http.StatusBadRequest, "bad-request", "body")
+			return
+		}
+		k := fmt.Sprintf("%s#%d", b.URI, b.Idx)
+		if r.owned[k] != iss {
+			fail(w, http.StatusForbidden, "not-owner", k)
+			return
+		}
+		r.Status[k] = b.Status
+		out = map[string]any{}
+	case "/v1/crl/revoke":
+		var b struct {
+			KID  string
+			RIDs []string
+		}
+		if json.Unmarshal(body, &b) != nil || len(b.RIDs) == 0 {
+			fail(w, http.StatusBadRequest, "bad-request", "body")
+			return
+		}
+		r.CRL[b.KID] = append(r.CRL[b.KID], b.RIDs...)
+		out = map[string]any{"ctr": len(r.CRL[b.KID])}
+	case "/v1/stats":
+		var b map[string]any
+		json.Unmarshal(body, &b)
+		r.Stats = append(r.Stats, b)
+		out = map[string]any{}
+	default:
+		fail(w, http.StatusNotFound, "not-found", req.URL.Path)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
+}
+
+func (r *Registry) proof(w http.ResponseWriter, d string) {
+	i, ok := r.index[d]
+	if !ok {
+		fail(w, http.StatusNotFound, "unknown-digest", d)
+		return
+	}
+	r.polls[d]++
+	if r.polls[d] <= r.Delay {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "c2sp.org/tlog-proof@v1\nindex %d\n\nfake.example/log\n%d\nAAAA\n\n— fake.example/log sig\n", i, len(r.log))
+}
+
+// authenticate checks a signed write as the contract says and returns the
+// issuer and the request body.
+func (r *Registry) authenticate(req *http.Request) (string, []byte, error) {
+	if req.Header.Get("Content-Type") != "application/jose" {
+		return "", nil, errors.New("unsigned")
+	}
+	data, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
+	j, err := jose.Parse(strings.TrimSpace(string(data)))
+	if err != nil {
+		return "", nil, errors.New("bad-jws")
+	}
+	key := r.keys[j.Header.Kid]
+	if key == nil || j.Verify(key) != nil {
+		return "", nil, errors.New("unknown-key")
+	}
+	var p struct {
+		Iss   string          `json:"iss"`
+		Iat   int64           `json:"iat"`
+		Nonce string          `json:"nonce"`
+		Htm   string          `json:"htm"`
+		Htu   string          `json:"htu"`
+		Body  json.RawMessage `json:"body"`
+	}
+	if json.Unmarshal(j.Payload, &p) != nil || p.Iss != r.iss[j.Header.Kid] || p.Htm != http.MethodPost || p.Htu != req.URL.Path || len(p.Nonce) < 22 {
+		return "", nil, errors.New("bad-request-signature")
+	}
+	if d := time.Since(time.Unix(p.Iat, 0)); d > 300*time.Second || d < -300*time.Second || r.nonces[p.Nonce] {
+		return "", nil, errors.New("replay")
+	}
+	r.nonces[p.Nonce] = true
+	return p.Iss, p.Body, nil
+}
