@@ -1,8 +1,17 @@
 package wallet
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
 	"time"
 
+	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/sdjwt"
+	"github.com/immunopass/immunopass/credential/shc"
+	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/internal/strictjson"
 	"github.com/immunopass/immunopass/verifier"
 )
 
@@ -17,6 +26,9 @@ const (
 	StatusExpired       Status = "expired"            // past its exp (or not yet valid)
 	StatusNotVerifiable Status = "not-yet-verifiable" // a format the verifier cannot check yet (HC1:, VC-JWT)
 	StatusInvalid       Status = "invalid"            // bad signature, malformed, wrong type
+	// StatusUnchecked: the signature holds but revocation could not be
+	// checked offline (the wallet has no status list for it).
+	StatusUnchecked Status = "revocation-unknown"
 )
 
 // Credential formats, as the verifier names them.
@@ -82,33 +94,233 @@ type Credential struct {
 // Import finds every credential in one input — a QR image (PNG, JPEG, GIF,
 // SVG), a PDF, a .smart-health-card file, an SD-JWT file, or pasted text
 // ("shc:/" lines including chunks, "IP1:", SD-JWT, "HC1:") — verifies each
-// and suggests a profile. It keeps nothing: call Keep.
+// and suggests a profile. It keeps nothing: call Keep. It returns an
+// *ImportError when the input holds no credential at all; a credential that
+// is found but broken is a Candidate with StatusInvalid.
 func (w *Wallet) Import(name string, data []byte) ([]Candidate, error) {
-	return nil, ErrNotImplemented
+	fs, err := extract(name, data)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		profs []*profileRecord
+		held  = map[string]string{} // credential ID → profile
+	)
+	err = w.view(func(t tx) error {
+		var err error
+		if profs, err = profiles(t); err != nil {
+			return err
+		}
+		return forEachJSON(t, kindCred, func(id string, c *Credential) error {
+			held[id] = c.ProfileID
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	ts := w.trust()
+	var out []Candidate
+	seen := map[string]bool{}
+	for _, f := range fs {
+		c := w.check(ts, f)
+		if c.ID != "" {
+			if seen[c.ID] {
+				continue
+			}
+			seen[c.ID] = true
+		}
+		c.Duplicate = held[c.ID]
+		c.Suggested, c.Match = suggest(profs, f.text, c.Subject)
+		out = append(out, c)
+	}
+	return out, nil
 }
 
-// Keep stores a candidate under a profile, marked with its verdict. Keeping
-// a credential the wallet already holds returns the one it holds.
-func (w *Wallet) Keep(c Candidate, profileID string) (Credential, error) {
-	return Credential{}, ErrNotImplemented
+// check verifies one found text.
+func (w *Wallet) check(ts *trust.Store, f found) Candidate {
+	c := Candidate{Source: f.source, Format: f.format, Text: f.text}
+	if f.err != nil {
+		c.Status = StatusInvalid
+		c.Reasons = []string{verifier.Reason(f.err)}
+		c.Messages = []string{f.err.Error()}
+		c.ID = credentialID(f.text)
+		return c
+	}
+	v := verifier.Verifier{Trust: ts, At: w.now()}
+	rs := v.Verify([]verifier.Input{{Name: f.source, Data: []byte(f.text)}})
+	if len(rs) == 0 {
+		c.Status = StatusInvalid
+		return c
+	}
+	r := rs[0]
+	if r.Format != "" {
+		c.Format = r.Format
+	}
+	c.Status = statusOf(r)
+	c.Reasons, c.Messages = r.Reasons, r.Messages
+	c.Issuer, c.Subject, c.Doses = r.Issuer, r.Subject, r.Immunizations
+	c.ID = credentialID(f.text)
+	c.IssuedAt, c.Expires = validity(f.text)
+	// What an unverified credential says is still shown (marked), so the
+	// user can decide: read it without the signature check.
+	if c.Subject == (verifier.Subject{}) {
+		if rec := unverifiedRecord(f.text); rec != nil {
+			c.Subject = verifier.Subject{Name: rec.Patient.Name(), BirthDate: rec.Patient.BirthDate.String()}
+			if len(c.Doses) == 0 {
+				c.Doses = doses(rec)
+			}
+		}
+	}
+	return c
 }
 
-// Credentials lists a profile's credentials, newest first; "" lists all.
-func (w *Wallet) Credentials(profileID string) ([]Credential, error) {
-	return nil, ErrNotImplemented
+// statusOf maps a verifier result to the wallet's verdict.
+func statusOf(r verifier.Result) Status {
+	if r.Valid {
+		return StatusVerified
+	}
+	switch r.Reasons[0] {
+	case verifier.UnknownIssuer, verifier.UnknownKID, verifier.BadKey, verifier.BadIssuerURL:
+		return StatusUnknownIssuer
+	case verifier.Revoked, verifier.Suspended, verifier.IssuerSuspended, verifier.KeyUsage:
+		return StatusRevoked
+	case verifier.Expired, verifier.NotYetValid:
+		return StatusExpired
+	case verifier.Policy:
+		return StatusNotVerifiable
+	case verifier.BadCRL:
+		return StatusUnchecked
+	}
+	return StatusInvalid
 }
 
-// RemoveCredential deletes a credential.
-func (w *Wallet) RemoveCredential(id string) error { return ErrNotImplemented }
+// credentialID is the hex SHA-256 of the issuer-signed JWS as received: for
+// an SD-JWT the text before the first "~", as the registry anchors it.
+func credentialID(text string) string {
+	if i := strings.IndexByte(text, '~'); i >= 0 {
+		text = text[:i]
+	}
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:])
+}
 
-// MoveCredential files a credential under another profile.
-func (w *Wallet) MoveCredential(id, profileID string) error { return ErrNotImplemented }
+// validity reads iat/nbf and exp without verifying.
+func validity(text string) (iat, exp time.Time) {
+	if strings.Contains(text, "~") {
+		if h, err := sdjwt.Decode(text); err == nil {
+			v, _ := h.Claims.Get("iat")
+			iat = numericDate(v)
+			v, _ = h.Claims.Get("exp")
+			exp = numericDate(v)
+		}
+		return
+	}
+	if card, err := shc.Parse(text); err == nil {
+		iat = time.Unix(int64(card.Claims.NBF), 0).UTC()
+		if card.Claims.HasExp {
+			exp = time.Unix(int64(card.Claims.Exp), 0).UTC()
+		}
+	}
+	return
+}
 
-// Recheck verifies every kept credential again against the current trust
-// (after a trust bundle sync) and stores the new verdicts.
-func (w *Wallet) Recheck() error { return ErrNotImplemented }
+func numericDate(v any) time.Time {
+	type number interface{ Int64() (int64, error) }
+	if n, ok := v.(number); ok {
+		if i, err := n.Int64(); err == nil {
+			return time.Unix(i, 0).UTC()
+		}
+	}
+	return time.Time{}
+}
 
-// AddTrust stores a trust file (a VCI directory snapshot, a status list
-// token, or a registry bundle with its policy) that imports are verified
-// against when Options.Trust is nil.
-func (w *Wallet) AddTrust(name string, data []byte) error { return ErrNotImplemented }
+// unverifiedRecord reads the record a credential carries without checking
+// its signature; nil when it has none.
+func unverifiedRecord(text string) *vax.Record {
+	if strings.Contains(text, "~") {
+		h, err := sdjwt.Decode(text)
+		if err != nil {
+			return nil
+		}
+		rec, err := sdjwt.ToRecord(h.Claims)
+		if err != nil {
+			return nil
+		}
+		return rec
+	}
+	card, err := shc.Parse(text)
+	if err != nil {
+		return nil
+	}
+	rec, _, err := card.Record()
+	if err != nil {
+		return nil
+	}
+	return rec
+}
+
+func doses(rec *vax.Record) []verifier.Immunization {
+	var out []verifier.Immunization
+	for _, im := range rec.Immunizations {
+		d := im.Vaccine.Display
+		if d == "" {
+			d = vax.Display(im.Vaccine.System, im.Vaccine.Code)
+		}
+		out = append(out, verifier.Immunization{
+			Vaccine: verifier.Vaccine{System: im.Vaccine.System, Code: im.Vaccine.Code, Display: d},
+			Date:    im.Date.String(), Dose: im.DoseNumber, Lot: im.Lot, Performer: im.Performer, Country: im.Country,
+		})
+	}
+	return out
+}
+
+// holderDID returns the did:key of the holder key an SD-JWT is bound to
+// (cnf.jwk), or "".
+func holderDID(text string) string {
+	if !strings.Contains(text, "~") {
+		return ""
+	}
+	h, err := sdjwt.Decode(text)
+	if err != nil {
+		return ""
+	}
+	cnf, _ := h.Claims.Get("cnf")
+	co, _ := cnf.(strictjson.Object)
+	jwk, _ := co.Get("jwk")
+	jo, _ := jwk.(strictjson.Object)
+	str := func(n string) string { v, _ := jo.Get(n); s, _ := v.(string); return s }
+	k, err := jose.KeyFromEC(str("kty"), str("crv"), str("x"), str("y"), false)
+	if err != nil {
+		return ""
+	}
+	return k.DIDKey()
+}
+
+// suggest picks the profile a credential belongs to: the profile whose
+// holder key it is bound to, else the best name and birth date match, else
+// none. Two profiles matching equally well suggest none.
+func suggest(profs []*profileRecord, text string, subj verifier.Subject) (string, Match) {
+	if did := holderDID(text); did != "" {
+		for _, p := range profs {
+			if p.HolderDID == did {
+				return p.ID, MatchHolderKey
+			}
+		}
+	}
+	birth, _ := vax.ParseDate(subj.BirthDate)
+	best, level, ties := "", MatchNone, 0
+	for _, p := range profs {
+		m := MatchProfile(p.Profile, subj.Name, birth)
+		switch {
+		case m > level:
+			best, level, ties = p.ID, m, 1
+		case m == level && m > MatchNone:
+			ties++
+		}
+	}
+	if ties > 1 {
+		return "", level
+	}
+	return best, level
+}

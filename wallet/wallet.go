@@ -40,13 +40,14 @@ import (
 	"time"
 
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/wallet/store"
 )
 
 // Errors callers branch on.
 var (
 	// ErrWrongPassphrase: the passphrase does not open the wallet; nothing
 	// was touched.
-	ErrWrongPassphrase = errors.New("wrong passphrase")
+	ErrWrongPassphrase = store.ErrWrongPassphrase
 	// ErrLocked: the wallet was locked; open it again.
 	ErrLocked = errors.New("wallet is locked")
 	// ErrNotImplemented marks API that is declared but not built yet.
@@ -70,34 +71,100 @@ type Options struct {
 	Trust func() *trust.Store
 	// Now is the clock; nil means time.Now. Tests fix it.
 	Now func() time.Time
+	// Store, when set, is used instead of the file at path (tests use
+	// store.NewMem). Create and Open then ignore path and passphrase.
+	Store store.Store
+	// Params are the argon2id parameters for Create; zero means
+	// store.DefaultParams.
+	Params store.Params
 }
 
 // Wallet is an open, unlocked wallet.
 type Wallet struct {
 	mu  sync.Mutex
 	opt Options
+	st  store.Store
 	db  db
+
+	trustCache *trust.Store
 }
 
 // Create makes a new wallet file at path, encrypted under passphrase. It
 // refuses a path that exists.
 func Create(path string, passphrase []byte, opt Options) (*Wallet, error) {
-	return nil, ErrNotImplemented
+	if opt.Store != nil {
+		return newWallet(opt.Store, opt), nil
+	}
+	if len(passphrase) == 0 {
+		return nil, errors.New("a passphrase is needed")
+	}
+	p := opt.Params
+	if p == (store.Params{}) {
+		p = store.DefaultParams
+	}
+	b, err := store.CreateBolt(path, passphrase, p)
+	if err != nil {
+		return nil, err
+	}
+	return newWallet(b, opt), nil
 }
 
 // Open unlocks the wallet at path. A wrong passphrase gives
 // ErrWrongPassphrase and changes nothing.
 func Open(path string, passphrase []byte, opt Options) (*Wallet, error) {
-	return nil, ErrNotImplemented
+	if opt.Store != nil {
+		return newWallet(opt.Store, opt), nil
+	}
+	b, err := store.OpenBolt(path, passphrase)
+	if err != nil {
+		return nil, err
+	}
+	return newWallet(b, opt), nil
+}
+
+func newWallet(s store.Store, opt Options) *Wallet {
+	return &Wallet{opt: opt, st: s, db: adapter{s}}
 }
 
 // Lock closes the store and forgets the keys; every later call returns
-// ErrLocked.
-func (w *Wallet) Lock() error { return ErrNotImplemented }
+// ErrLocked. Open the wallet again to use it.
+func (w *Wallet) Lock() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.st == nil {
+		return nil
+	}
+	w.st.Lock()
+	err := w.st.Close()
+	w.st, w.db, w.trustCache = nil, nil, nil
+	return err
+}
 
 // ChangePassphrase re-encrypts the wallet's key under a new passphrase,
-// atomically.
-func (w *Wallet) ChangePassphrase(old, new []byte) error { return ErrNotImplemented }
+// atomically: ErrWrongPassphrase when old is wrong.
+func (w *Wallet) ChangePassphrase(old, new []byte) error {
+	w.mu.Lock()
+	s := w.st
+	w.mu.Unlock()
+	if s == nil {
+		return ErrLocked
+	}
+	if len(new) == 0 {
+		return errors.New("a passphrase is needed")
+	}
+	return s.ChangePassphrase(old, new)
+}
+
+// adapter lets store.Store serve as db.
+type adapter struct{ s store.Store }
+
+func (a adapter) View(fn func(tx) error) error {
+	return a.s.View(func(t store.Tx) error { return fn(t) })
+}
+
+func (a adapter) Update(fn func(tx) error) error {
+	return a.s.Update(func(t store.Tx) error { return fn(t) })
+}
 
 func (w *Wallet) now() time.Time {
 	if w.opt.Now != nil {
@@ -118,4 +185,24 @@ type tx interface {
 	Put(kind, id string, value []byte) error
 	Delete(kind, id string) error
 	ForEach(kind string, fn func(id string, value []byte) error) error
+}
+
+func (w *Wallet) view(fn func(tx) error) error {
+	w.mu.Lock()
+	d := w.db
+	w.mu.Unlock()
+	if d == nil {
+		return ErrLocked
+	}
+	return d.View(fn)
+}
+
+func (w *Wallet) update(fn func(tx) error) error {
+	w.mu.Lock()
+	d := w.db
+	w.mu.Unlock()
+	if d == nil {
+		return ErrLocked
+	}
+	return d.Update(fn)
 }

@@ -1,0 +1,189 @@
+package wallet
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/immunopass/immunopass/credential/trust"
+)
+
+// Keep stores a candidate under a profile, marked with its verdict, which is
+// computed again here (a Candidate is only what the screen showed). Keeping
+// a credential the wallet already holds returns the one it holds.
+func (w *Wallet) Keep(c Candidate, profileID string) (Credential, error) {
+	if c.Text == "" {
+		return Credential{}, &ImportError{Name: c.Source, Problem: "empty credential"}
+	}
+	f := found{source: c.Source, format: c.Format, text: c.Text}
+	v := w.check(w.trust(), f)
+	cred := Credential{
+		ID: v.ID, ProfileID: profileID, Format: v.Format, Text: v.Text, Source: v.Source,
+		Added: w.now().UTC(), Status: v.Status, Reasons: v.Reasons, Checked: w.now().UTC(),
+		Issuer: v.Issuer, Subject: v.Subject, Doses: v.Doses, IssuedAt: v.IssuedAt, Expires: v.Expires,
+	}
+	err := w.update(func(t tx) error {
+		p, err := getProfile(t, profileID)
+		if err != nil {
+			return err
+		}
+		var old Credential
+		switch err := getJSON(t, kindCred, cred.ID, &old); {
+		case err == nil:
+			cred = old
+			return nil
+		case !isNotFound(err):
+			return err
+		}
+		cred.Bound = holderDID(cred.Text) == p.HolderDID && p.HolderDID != ""
+		return putJSON(t, kindCred, cred.ID, &cred)
+	})
+	return cred, err
+}
+
+// Credential returns one kept credential.
+func (w *Wallet) Credential(id string) (Credential, error) {
+	var c Credential
+	err := w.view(func(t tx) error { return getCred(t, id, &c) })
+	return c, err
+}
+
+func getCred(t tx, id string, c *Credential) error {
+	if err := getJSON(t, kindCred, id, c); err != nil {
+		if isNotFound(err) {
+			return &NotFoundError{Kind: "credential", ID: id}
+		}
+		return err
+	}
+	return nil
+}
+
+// Credentials lists a profile's credentials, newest first; "" lists all.
+func (w *Wallet) Credentials(profileID string) ([]Credential, error) {
+	var out []Credential
+	err := w.view(func(t tx) error {
+		if profileID != "" {
+			if _, err := getProfile(t, profileID); err != nil {
+				return err
+			}
+		}
+		return forEachJSON(t, kindCred, func(id string, c *Credential) error {
+			if profileID == "" || c.ProfileID == profileID {
+				out = append(out, *c)
+			}
+			return nil
+		})
+	})
+	slices.SortStableFunc(out, func(a, b Credential) int {
+		if c := b.IssuedAt.Compare(a.IssuedAt); c != 0 {
+			return c
+		}
+		return b.Added.Compare(a.Added)
+	})
+	return out, err
+}
+
+// RemoveCredential deletes a credential.
+func (w *Wallet) RemoveCredential(id string) error {
+	return w.update(func(t tx) error {
+		var c Credential
+		if err := getCred(t, id, &c); err != nil {
+			return err
+		}
+		return t.Delete(kindCred, id)
+	})
+}
+
+// MoveCredential files a credential under another profile.
+func (w *Wallet) MoveCredential(id, profileID string) error {
+	return w.update(func(t tx) error {
+		var c Credential
+		if err := getCred(t, id, &c); err != nil {
+			return err
+		}
+		p, err := getProfile(t, profileID)
+		if err != nil {
+			return err
+		}
+		c.ProfileID = profileID
+		c.Bound = holderDID(c.Text) == p.HolderDID
+		return putJSON(t, kindCred, id, &c)
+	})
+}
+
+// Recheck verifies every kept credential again against the current trust
+// (after a trust bundle sync) and stores the new verdicts.
+func (w *Wallet) Recheck() error {
+	ts := w.trust()
+	return w.update(func(t tx) error {
+		return forEachJSON(t, kindCred, func(id string, c *Credential) error {
+			v := w.check(ts, found{source: c.Source, format: c.Format, text: c.Text})
+			c.Status, c.Reasons, c.Checked = v.Status, v.Reasons, w.now().UTC()
+			if v.Issuer.Name != "" {
+				c.Issuer = v.Issuer
+			}
+			return putJSON(t, kindCred, id, c)
+		})
+	})
+}
+
+// AddTrust stores a trust file that imports are verified against when
+// Options.Trust is nil: a VCI directory snapshot or a status list token
+// (statuslist+jwt or W3C Bitstring). It is checked before it is stored.
+func (w *Wallet) AddTrust(name string, data []byte) error {
+	if err := loadTrust(trust.New(), name, data); err != nil {
+		return err
+	}
+	err := w.update(func(t tx) error { return t.Put(kindTrust, name, data) })
+	if err == nil {
+		w.mu.Lock()
+		w.trustCache = nil
+		w.mu.Unlock()
+	}
+	return err
+}
+
+// RemoveTrust forgets a trust file.
+func (w *Wallet) RemoveTrust(name string) error {
+	err := w.update(func(t tx) error { return t.Delete(kindTrust, name) })
+	w.mu.Lock()
+	w.trustCache = nil
+	w.mu.Unlock()
+	return err
+}
+
+func loadTrust(s *trust.Store, name string, data []byte) error {
+	err := s.Load(name, data)
+	if err == nil {
+		return nil
+	}
+	if serr := s.LoadStatus(name, data); serr == nil {
+		return nil
+	}
+	return fmt.Errorf("trust file %q: %w", name, err)
+}
+
+// trust returns the store imports are verified against.
+func (w *Wallet) trust() *trust.Store {
+	if w.opt.Trust != nil {
+		if s := w.opt.Trust(); s != nil {
+			return s
+		}
+	}
+	w.mu.Lock()
+	if s := w.trustCache; s != nil {
+		w.mu.Unlock()
+		return s
+	}
+	w.mu.Unlock()
+	s := trust.New()
+	_ = w.view(func(t tx) error {
+		return t.ForEach(kindTrust, func(name string, data []byte) error {
+			_ = loadTrust(s, name, data) // checked when added
+			return nil
+		})
+	})
+	w.mu.Lock()
+	w.trustCache = s
+	w.mu.Unlock()
+	return s
+}

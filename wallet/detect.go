@@ -1,0 +1,226 @@
+package wallet
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/immunopass/immunopass/credential/qr"
+	"github.com/immunopass/immunopass/credential/sdjwt"
+	"github.com/immunopass/immunopass/credential/shc"
+)
+
+// MaxImport bounds one imported file.
+const MaxImport = 16 << 20
+
+// Input kinds found by detection.
+const (
+	kindImage = "image"
+	kindPDF   = "pdf"
+	kindSHCF  = "smart-health-card"
+	kindText  = "text"
+)
+
+// ImportError reports an input in which no credential could be found.
+type ImportError struct {
+	Name    string
+	Problem string
+	Err     error
+}
+
+func (e *ImportError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Name, e.Problem, e.Err)
+	}
+	return e.Name + ": " + e.Problem
+}
+
+func (e *ImportError) Unwrap() error { return e.Err }
+
+// found is one credential text found in an input, normalised: an SHC as its
+// compact JWS, an SD-JWT as "~" text, anything else as found.
+type found struct {
+	source string
+	format string // a guess; the verifier decides
+	text   string
+	err    error // the text was recognised but could not be decoded
+}
+
+// detectKind says what an input is, by name and content.
+func detectKind(name string, data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte("%PDF-")):
+		return kindPDF
+	case bytes.HasPrefix(data, []byte("\x89PNG")), bytes.HasPrefix(data, []byte("\xff\xd8")),
+		bytes.HasPrefix(data, []byte("GIF8")):
+		return kindImage
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".png", ".jpg", ".jpeg", ".gif", ".svg":
+		return kindImage
+	case ".pdf":
+		return kindPDF
+	}
+	t := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	switch {
+	case bytes.HasPrefix(t, []byte("<")):
+		return kindImage // SVG
+	case bytes.HasPrefix(t, []byte("{")):
+		return kindSHCF
+	case !utf8.Valid(t):
+		return kindImage
+	}
+	return kindText
+}
+
+// extract finds the credential texts in one input. It returns an
+// *ImportError when it finds none.
+func extract(name string, data []byte) ([]found, error) {
+	if len(data) > MaxImport {
+		return nil, &ImportError{Name: name, Problem: fmt.Sprintf("file too large (%d bytes, limit %d)", len(data), MaxImport)}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &ImportError{Name: name, Problem: "empty"}
+	}
+	var texts []found
+	switch detectKind(name, data) {
+	case kindPDF:
+		imgs, err := pdfImages(data)
+		if err != nil {
+			return nil, &ImportError{Name: name, Problem: "cannot read the PDF", Err: err}
+		}
+		for _, im := range imgs {
+			ts, err := qr.Decode(im.data)
+			if err != nil {
+				continue // a logo, a photo: not every image is a QR code
+			}
+			for _, t := range ts {
+				texts = append(texts, found{source: fmt.Sprintf("%s page %d", name, im.page), text: t})
+			}
+		}
+		if len(texts) == 0 {
+			return nil, &ImportError{Name: name, Problem: fmt.Sprintf("no QR code found in the PDF's %d images", len(imgs))}
+		}
+	case kindImage:
+		ts, err := qr.Decode(data)
+		if err != nil {
+			return nil, &ImportError{Name: name, Problem: "no readable QR code", Err: err}
+		}
+		for _, t := range ts {
+			texts = append(texts, found{source: name, text: t})
+		}
+	case kindSHCF:
+		jws, err := shc.ParseFile(bytes.TrimSpace(data))
+		if err != nil {
+			return nil, &ImportError{Name: name, Problem: "not a .smart-health-card file", Err: err}
+		}
+		for i, j := range jws {
+			src := name
+			if len(jws) > 1 {
+				src = fmt.Sprintf("%s #%d", name, i+1)
+			}
+			texts = append(texts, found{source: src, format: FormatSHC, text: j})
+		}
+		return texts, nil
+	default:
+		texts = scanText(name, string(data))
+		if len(texts) == 0 {
+			return nil, &ImportError{Name: name, Problem: fmt.Sprintf("no credential in the text %s", quoteShort(string(data)))}
+		}
+	}
+	return normalise(texts), nil
+}
+
+// credPattern finds credential texts inside pasted prose: the QR forms by
+// prefix, and JWS / SD-JWT by shape.
+var credPattern = regexp.MustCompile(`(?i:shc:/(?:[0-9]+/[0-9]+/)?[0-9]+)|HC1:[0-9A-Z $%*+\-./:]+|IP1:[0-9A-Z $%*+\-./:]+|IPC1:[0-9A-Z $%*+\-./:]+|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:~[A-Za-z0-9_.-]*)*`)
+
+// scanText finds credential texts in pasted text: one per line, or embedded
+// in prose. Base45 allows spaces, so an HC1:/IP1: match runs to the end of
+// its line and is trimmed.
+func scanText(name string, s string) []found {
+	var out []found
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		for _, m := range credPattern.FindAllString(line, -1) {
+			m = strings.TrimRight(m, " .")
+			if m == "" {
+				continue
+			}
+			out = append(out, found{source: name, text: m})
+		}
+	}
+	return out
+}
+
+// normalise turns QR texts into the texts the wallet keeps: shc:/ into the
+// JWS (chunks reassembled), IP1: into the SD-JWT.
+func normalise(in []found) []found {
+	var out []found
+	chunks := map[int][]*shc.Chunk{}
+	chunkSrc := map[int]string{}
+	var totals []int
+	for _, f := range in {
+		t := strings.TrimSpace(f.text)
+		switch {
+		case len(t) >= 5 && strings.EqualFold(t[:5], "shc:/"):
+			c, err := shc.ParseQR(t)
+			if err != nil {
+				out = append(out, found{source: f.source, format: FormatSHC, text: t, err: err})
+				continue
+			}
+			if c.Total > 1 {
+				if _, ok := chunks[c.Total]; !ok {
+					totals = append(totals, c.Total)
+				}
+				chunks[c.Total] = append(chunks[c.Total], c)
+				if c.Index == 1 || chunkSrc[c.Total] == "" {
+					chunkSrc[c.Total] = f.source
+				}
+				continue
+			}
+			out = append(out, found{source: f.source, format: FormatSHC, text: c.JWS})
+		case strings.HasPrefix(t, sdjwt.QRPrefix):
+			p, err := sdjwt.DecodeQR(t)
+			if err != nil {
+				out = append(out, found{source: f.source, format: FormatSDJWTVC, text: t, err: err})
+				continue
+			}
+			out = append(out, found{source: f.source, format: FormatSDJWTVC, text: p})
+		case strings.HasPrefix(t, sdjwt.ChallengePrefix):
+			out = append(out, found{source: f.source, text: t, err: errors.New("this is a verifier's challenge, not a credential: answer it from the present screen")})
+		case strings.HasPrefix(t, "HC1:"):
+			out = append(out, found{source: f.source, format: FormatHCERT, text: t})
+		case strings.Contains(t, "~"):
+			out = append(out, found{source: f.source, format: FormatSDJWTVC, text: t})
+		default:
+			out = append(out, found{source: f.source, text: t})
+		}
+	}
+	sort.Ints(totals)
+	for _, n := range totals {
+		jws, err := shc.Assemble(chunks[n])
+		if err != nil {
+			out = append(out, found{source: chunkSrc[n], format: FormatSHC, err: err})
+			continue
+		}
+		out = append(out, found{source: chunkSrc[n], format: FormatSHC, text: jws})
+	}
+	return out
+}
+
+func quoteShort(s string) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) > 32 {
+		return fmt.Sprintf("%q…", string(r[:32]))
+	}
+	return fmt.Sprintf("%q", string(r))
+}
