@@ -2,7 +2,6 @@ package issuer
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/immunopass/immunopass/credential/anchor"
 )
 
 // Outbox is the on-disk queue that makes anchoring survive registry outages.
@@ -193,7 +194,7 @@ type FlushOptions struct {
 	Wait []string
 	// Backoff between failed attempts (default DefaultBackoff).
 	Backoff Backoff
-	// CheckProof checks a proof before it is written; nil: CheckProofIndex.
+	// CheckProof checks a proof before it is written; nil: CheckProof.
 	CheckProof func(proof []byte, digest [32]byte, index uint64) error
 	// ProofDir receives proofs of items without a Proof path.
 	ProofDir string
@@ -219,7 +220,7 @@ func (o *Outbox) Flush(ctx context.Context, r *Registry, opt FlushOptions) (*Flu
 	}
 	check := opt.CheckProof
 	if check == nil {
-		check = CheckProofIndex
+		check = CheckProof
 	}
 	logf := opt.Log
 	if logf == nil {
@@ -437,18 +438,40 @@ func (o *Outbox) noteFailure(items []*Item, err error) {
 	}
 }
 
-// CheckProofIndex checks that proof is C2SP tlog-proof text for index. It
-// does not check the checkpoint's signatures: verifiers do, against their
-// trust policy.
-func CheckProofIndex(proof []byte, _ [32]byte, index uint64) error {
-	lines := strings.SplitN(string(proof), "\n", 3)
-	if len(lines) < 3 || lines[0] != "c2sp.org/tlog-proof@v1" {
-		return fmt.Errorf("not a c2sp.org/tlog-proof@v1 proof: starts %q", truncate(string(proof), 40))
+// CheckProof checks that proof is a C2SP tlog-proof of digest at index:
+// that it parses, names that index, and that its hashes lead from the digest
+// to the root its checkpoint states. It does not check the checkpoint's
+// signatures (see VerifyProof): the issuer may not hold the trust policy;
+// verifiers check them against theirs.
+func CheckProof(proof []byte, digest [32]byte, index uint64) error {
+	p, err := anchor.ParseProof(proof)
+	if err != nil {
+		return err
 	}
-	if want := "index " + strconv.FormatUint(index, 10); lines[1] != want {
-		return fmt.Errorf("proof says %q, want %q", lines[1], want)
+	if p.Index != index {
+		return fmt.Errorf("the proof is for index %d, the registry acknowledged %d", p.Index, index)
 	}
-	return nil
+	c, err := anchor.ParseCheckpoint(p.Checkpoint)
+	if err != nil {
+		return err
+	}
+	return p.Includes(digest, c)
+}
+
+// VerifyProof returns a CheckProof that also verifies the checkpoint's log
+// signature and witness quorum against v (from the trust policy).
+func VerifyProof(v *anchor.CheckpointVerifier) func([]byte, [32]byte, uint64) error {
+	return func(proof []byte, digest [32]byte, index uint64) error {
+		p, err := anchor.ParseProof(proof)
+		if err != nil {
+			return err
+		}
+		if p.Index != index {
+			return fmt.Errorf("the proof is for index %d, the registry acknowledged %d", p.Index, index)
+		}
+		_, err = p.Verify(digest, v)
+		return err
+	}
 }
 
 // syncDir fsyncs a directory so that renames and removals in it are durable.
@@ -464,16 +487,9 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// Digest is the log entry of a signed credential, as the registry contract
-// defines it: the SHA-256 of the issuer-signed JWS as issued (for an SD-JWT,
-// of the issuer JWT: the text before the first "~").
-func Digest(signed string) [32]byte {
-	jwt, _, _ := strings.Cut(signed, "~")
-	return sha256.Sum256([]byte(jwt))
-}
-
-// DigestHex is Digest in lowercase hex.
+// DigestHex is the log entry of a signed credential (anchor.Digest: for an
+// SD-JWT, of the issuer JWT only) in lowercase hex.
 func DigestHex(signed string) string {
-	d := Digest(signed)
+	d := anchor.Digest(signed)
 	return hex.EncodeToString(d[:])
 }

@@ -59,7 +59,7 @@ func TestFlushAnchorsAndWritesProof(t *testing.T) {
 	}
 	proofPath := filepath.Join(t.TempDir(), "card.proof")
 	it := queueCard(t, kf, st, r, proofPath)
-	res, err := st.Outbox.Flush(context.Background(), r, FlushOptions{Wait: []string{it.Name()}, Backoff: fastBackoff})
+	res, err := st.Outbox.Flush(context.Background(), r, FlushOptions{Wait: []string{it.Name()}, Backoff: fastBackoff, CheckProof: VerifyProof(fake.Verifier())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +71,15 @@ func TestFlushAnchorsAndWritesProof(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckProofIndex(proof, [32]byte{}, want); err != nil {
+	d, _ := ParseDigest(it.Digest)
+	if err := VerifyProof(fake.Verifier())(proof, d, want); err != nil {
 		t.Fatal(err)
+	}
+	if err := CheckProof(proof, d, want+1); err == nil {
+		t.Fatal("a proof for another index accepted")
+	}
+	if err := CheckProof(proof, [32]byte{1}, want); err == nil {
+		t.Fatal("a proof for another digest accepted")
 	}
 	if items, _ := st.Outbox.List(); len(items) != 0 {
 		t.Fatalf("%d items left after the proof was written", len(items))
@@ -277,14 +284,16 @@ func TestDigestIsIssuerJWT(t *testing.T) {
 	}
 }
 
-func FuzzCheckProofIndex(f *testing.F) {
-	f.Add([]byte("c2sp.org/tlog-proof@v1\nindex 3\n\nnote\n"), uint64(3))
-	f.Add([]byte("c2sp.org/tlog-proof@v1\nindex 03\n"), uint64(3))
-	f.Fuzz(func(t *testing.T, proof []byte, idx uint64) {
-		if CheckProofIndex(proof, [32]byte{}, idx) == nil && !strings.HasPrefix(string(proof), "c2sp.org/tlog-proof@v1\nindex ") {
-			t.Fatal("accepted a proof without the header")
+func FuzzRegistryAnswers(f *testing.F) {
+	f.Add([]byte(`{"error":"replay","message":"nonce seen"}`))
+	f.Add([]byte("c2sp.org/tlog-proof@v1\nindex 3\n\nnote\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if CheckProof(data, [32]byte{}, 3) == nil {
+			t.Fatal("accepted a proof for an all-zero digest")
 		}
-		ParseDigest(string(proof))
-		answerError("x", "u", 500, proof).Error()
+		ParseDigest(string(data))
+		if answerError("x", "u", 500, data).Error() == "" {
+			t.Fatal("empty error")
+		}
 	})
 }

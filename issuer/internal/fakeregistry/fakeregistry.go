@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/immunopass/immunopass/credential/anchor"
+	"github.com/immunopass/immunopass/credential/anchor/anchortest"
 	"github.com/immunopass/immunopass/credential/jose"
 )
 
@@ -30,7 +32,7 @@ type Registry struct {
 	keys     map[string]*jose.Key // thumbprint → key
 	iss      map[string]string    // thumbprint → iss
 	nonces   map[string]bool
-	log      []string          // digests in order
+	tlog     *anchortest.Log
 	index    map[string]uint64 // digest → index
 	polls    map[string]int    // proof polls per digest
 	Delay    int               // proof polls answered 202 before 200
@@ -46,9 +48,13 @@ type Registry struct {
 	ln   net.Listener
 }
 
-// New returns a stopped fake.
+// New returns a stopped fake whose log has two witnesses.
 func New() *Registry {
-	return &Registry{
+	l, err := anchortest.New("fake.example/log", 2)
+	if err != nil {
+		panic(err)
+	}
+	return &Registry{tlog: l,
 		keys: map[string]*jose.Key{}, iss: map[string]string{}, nonces: map[string]bool{},
 		index: map[string]uint64{}, polls: map[string]int{}, owned: map[string]string{},
 		Status: map[string]string{}, CRL: map[string][]string{},
@@ -99,8 +105,11 @@ func (r *Registry) Stop() error {
 func (r *Registry) Len() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.log)
+	return int(r.tlog.Size())
 }
+
+// Verifier checks the fake log's checkpoints (both witnesses required).
+func (r *Registry) Verifier() *anchor.CheckpointVerifier { return r.tlog.Verifier(2) }
 
 // Index returns a digest's index.
 func (r *Registry) Index(digest string) (uint64, bool) {
@@ -159,9 +168,10 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		for _, d := range b.Digests {
 			i, ok := r.index[d]
 			if !ok {
-				i = uint64(len(r.log))
+				var raw [32]byte
+				hex.Decode(raw[:], []byte(d))
+				i = r.tlog.Add(raw)
 				r.index[d] = i
-				r.log = append(r.log, d)
 			}
 			as = append(as, map[string]any{"digest": d, "index": i})
 		}
@@ -236,8 +246,15 @@ func (r *Registry) proof(w http.ResponseWriter, d string) {
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
+	var raw [32]byte
+	hex.Decode(raw[:], []byte(d))
+	p := r.tlog.Proof(raw, 2, time.Now())
+	if p.Index != i {
+		fail(w, http.StatusInternalServerError, "internal", "index mismatch")
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "c2sp.org/tlog-proof@v1\nindex %d\n\nfake.example/log\n%d\nAAAA\n\n— fake.example/log sig\n", i, len(r.log))
+	w.Write(p.Format())
 }
 
 // authenticate checks a signed write as the contract says and returns the
