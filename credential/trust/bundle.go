@@ -106,15 +106,20 @@ func (w Warning) String() string { return w.Message }
 // by the policy's registry key, or with a checkpoint the policy does not
 // accept (Err is then an anchor error such as *anchor.QuorumError).
 type BundleError struct {
+	Name    string // the file, when known
 	Problem string
 	Err     error
 }
 
 func (e *BundleError) Error() string {
-	if e.Err != nil {
-		return "trust bundle: " + e.Problem + ": " + e.Err.Error()
+	s := "trust bundle: "
+	if e.Name != "" {
+		s = fmt.Sprintf("trust bundle %q: ", e.Name)
 	}
-	return "trust bundle: " + e.Problem
+	if e.Err != nil {
+		return s + e.Problem + ": " + e.Err.Error()
+	}
+	return s + e.Problem
 }
 
 func (e *BundleError) Unwrap() error { return e.Err }

@@ -17,6 +17,11 @@ type statusList struct {
 	verified map[string]bool             // "iss kid" whose key verified the list's signature
 	token    *status.Token               // IETF Token Status List
 	bitstr   *status.BitstringCredential // W3C Bitstring Status List
+	// A list carried in a registry bundle: covered by the bundle
+	// signature, it speaks only for the issuer iss.
+	list *status.List
+	iss  string
+	exp  time.Time
 }
 
 // LoadStatus adds a status list: an IETF Token Status List token
@@ -67,6 +72,15 @@ func (is *IssuerStatus) Status(uri string, idx int) (uint8, error) {
 	if l == nil {
 		return 0, &sdjwt.StatusUnavailableError{URI: uri}
 	}
+	if l.list != nil {
+		if l.iss != is.iss {
+			return 0, &sdjwt.StatusUnavailableError{URI: uri, Err: fmt.Errorf("the bundle lists it for issuer %q, not %q", l.iss, is.iss)}
+		}
+		if !l.exp.IsZero() && is.now.After(l.exp) {
+			is.Stale = append(is.Stale, uri)
+		}
+		return l.list.Get(idx)
+	}
 	var kid string
 	var verify func(*jose.Key) error
 	switch {
@@ -77,7 +91,13 @@ func (is *IssuerStatus) Status(uri string, idx int) (uint8, error) {
 	}
 	key, err := is.store.ResolveKey(is.iss, kid)
 	if err != nil {
-		return 0, &sdjwt.StatusUnavailableError{URI: uri, Err: fmt.Errorf("not signed by a key of the credential's issuer: %w", err)}
+		// A registry that hosts the issuer also signs its lists.
+		if rk := is.store.registryKey(is.iss, uri, kid); rk != nil {
+			key, err = rk, nil
+		}
+	}
+	if err != nil {
+		return 0, &sdjwt.StatusUnavailableError{URI: uri, Err: fmt.Errorf("not signed by a key of the credential's issuer nor of a registry hosting it: %w", err)}
 	}
 	if id := is.iss + " " + kid; !l.verified[id] {
 		if err := verify(key); err != nil {
@@ -111,4 +131,22 @@ func (s *Store) ResolveKey(iss, kid string) (*jose.Key, error) {
 		return nil, &UnknownKeyError{Iss: iss, KID: kid}
 	}
 	return ik.Key, nil
+}
+
+// registryKey returns the signing key of a registry whose verified bundle
+// lists issuer iss, when kid names it and the list's URI is under that
+// registry's URL; otherwise nil.
+func (s *Store) registryKey(iss, uri, kid string) *jose.Key {
+	for _, b := range s.bundles {
+		k := b.policy.RegistryKey
+		if k.KID() != kid || b.bundle.Registry == "" || !strings.HasPrefix(uri, strings.TrimSuffix(b.bundle.Registry, "/")+"/") {
+			continue
+		}
+		for _, bi := range b.bundle.Issuers {
+			if bi.ID == iss {
+				return k
+			}
+		}
+	}
+	return nil
 }

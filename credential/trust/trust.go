@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/shc"
@@ -89,7 +90,29 @@ type Issuer struct {
 	badCRLs map[string]error
 	// Problems lists everything found wrong with this issuer's entries.
 	Problems []error
+
+	// What a registry bundle adds (zero for snapshot issuers).
+	Country     string
+	Scope       []string
+	ValidFrom   time.Time // accreditation window; zero = open
+	ValidUntil  time.Time
+	Suspended   bool
+	SuspendedAt time.Time
+	// Registry is the URL of the registry whose bundle lists the issuer.
+	Registry string
+	// keyInfo holds bundle key metadata by kid.
+	keyInfo map[string]*KeyInfo
 }
+
+// KeyInfo is what a bundle says about one issuer key.
+type KeyInfo struct {
+	ValidFrom, ValidUntil time.Time // zero = open
+	CompromisedAt         time.Time // zero = not compromised
+	CompromisedLogSize    uint64
+}
+
+// Key returns the bundle's metadata for kid, or nil.
+func (i *Issuer) Key(kid string) *KeyInfo { return i.keyInfo[kid] }
 
 // KIDs lists the issuer's usable key IDs, sorted.
 func (i *Issuer) KIDs() []string {
@@ -105,6 +128,7 @@ func (i *Issuer) KIDs() []string {
 type Store struct {
 	issuers map[string]*Issuer
 	status  map[string]*statusList // by URI
+	bundles []*loadedBundle
 }
 
 // New returns an empty Store.
@@ -132,6 +156,8 @@ func (s *Store) Load(name string, data []byte) error {
 		return &FileError{Name: name, Problem: "empty"}
 	case bytes.HasPrefix(trimmed, []byte("-----BEGIN")) || trimmed[0] == 0x30:
 		return &FileError{Name: name, Problem: "X.509 document-signer certificates (EU DCC) are not supported by this version"}
+	case IsBundle(trimmed):
+		return &FileError{Name: name, Problem: ErrNeedPolicy.Error()}
 	case trimmed[0] == '{':
 		m, err := jose.ObjectMembers(trimmed)
 		if err != nil {
@@ -169,53 +195,59 @@ func (s *Store) loadSnapshot(name string, m map[string]json.RawMessage) error {
 		if err := shc.CheckIssuerURL(si.Issuer.Iss); err != nil {
 			iss.Problems = append(iss.Problems, err)
 		}
-		keysJSON, _ := json.Marshal(map[string][]json.RawMessage{"keys": si.Keys})
-		keys, bad, _ := jose.ParseJWKS(keysJSON)
-		for _, e := range bad {
-			var ke *jose.KeyError
-			if errors.As(e, &ke) && ke.KID != "" {
-				iss.badKeys[ke.KID] = e
-			}
-			iss.Problems = append(iss.Problems, fmt.Errorf("issuerInfo[%d]: %w", n, e))
-		}
-		for _, k := range keys {
-			ik := &shc.IssuerKey{Key: k, IssuerName: iss.Name}
-			if raw, ok := k.Members["crlVersion"]; ok {
-				v, err := strconv.Atoi(string(raw))
-				if err != nil || v < 0 {
-					iss.badKeys[k.KID()] = fmt.Errorf("crlVersion %s is not a non-negative integer", raw)
-					continue
-				}
-				ik.CRLVersion = v
-			}
-			iss.keys[k.KID()] = ik
-			delete(iss.badKeys, k.KID())
-		}
-		for _, raw := range si.CRLs {
-			crl, err := shc.ParseCRL(raw)
-			if err != nil {
-				var ce *shc.CRLError
-				if errors.As(err, &ce) && ce.KID != "" {
-					iss.badCRLs[ce.KID] = err
-				}
-				iss.Problems = append(iss.Problems, fmt.Errorf("issuerInfo[%d]: %w", n, err))
-				continue
-			}
-			if ik := iss.keys[crl.KID]; ik != nil {
-				if ik.CRL == nil || crl.Ctr >= ik.CRL.Ctr {
-					ik.CRL = crl
-				}
-				delete(iss.badCRLs, crl.KID)
-			}
-		}
+		iss.addKeys(fmt.Sprintf("issuerInfo[%d]", n), si.Keys, si.CRLs)
 	}
 	return nil
+}
+
+// addKeys adds published JWKs and SHC CRLs; a bad one is remembered for
+// its kid and does not stop the others.
+func (iss *Issuer) addKeys(where string, rawKeys, rawCRLs []json.RawMessage) {
+	keysJSON, _ := json.Marshal(map[string][]json.RawMessage{"keys": rawKeys})
+	keys, bad, _ := jose.ParseJWKS(keysJSON)
+	for _, e := range bad {
+		var ke *jose.KeyError
+		if errors.As(e, &ke) && ke.KID != "" {
+			iss.badKeys[ke.KID] = e
+		}
+		iss.Problems = append(iss.Problems, fmt.Errorf("%s: %w", where, e))
+	}
+	for _, k := range keys {
+		ik := &shc.IssuerKey{Key: k, IssuerName: iss.Name}
+		if raw, ok := k.Members["crlVersion"]; ok {
+			v, err := strconv.Atoi(string(raw))
+			if err != nil || v < 0 {
+				iss.badKeys[k.KID()] = fmt.Errorf("crlVersion %s is not a non-negative integer", raw)
+				continue
+			}
+			ik.CRLVersion = v
+		}
+		iss.keys[k.KID()] = ik
+		delete(iss.badKeys, k.KID())
+	}
+	for _, raw := range rawCRLs {
+		crl, err := shc.ParseCRL(raw)
+		if err != nil {
+			var ce *shc.CRLError
+			if errors.As(err, &ce) && ce.KID != "" {
+				iss.badCRLs[ce.KID] = err
+			}
+			iss.Problems = append(iss.Problems, fmt.Errorf("%s: %w", where, err))
+			continue
+		}
+		if ik := iss.keys[crl.KID]; ik != nil {
+			if ik.CRL == nil || crl.Ctr >= ik.CRL.Ctr {
+				ik.CRL = crl
+			}
+			delete(iss.badCRLs, crl.KID)
+		}
+	}
 }
 
 func (s *Store) issuer(id, name string) *Issuer {
 	i := s.issuers[id]
 	if i == nil {
-		i = &Issuer{ID: id, keys: map[string]*shc.IssuerKey{}, badKeys: map[string]error{}, badCRLs: map[string]error{}}
+		i = &Issuer{ID: id, keys: map[string]*shc.IssuerKey{}, badKeys: map[string]error{}, badCRLs: map[string]error{}, keyInfo: map[string]*KeyInfo{}}
 		s.issuers[id] = i
 	}
 	if i.Name == "" {
