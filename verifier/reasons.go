@@ -3,6 +3,7 @@ package verifier
 import (
 	"errors"
 
+	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
@@ -107,8 +108,21 @@ func Reason(err error) string {
 		sdChal     *sdjwt.ChallengeError
 		sdStatus   *sdjwt.StatusUnavailableError
 		sdQR       *sdjwt.QRError
+		suspended  *trust.SuspendedError
+		keyUsage   *trust.KeyUsageError
+		notAnch    *NotAnchoredError
+		proofErr   *anchor.ProofError
+		cpErr      *anchor.CheckpointError
 	)
 	switch {
+	case errors.As(err, &notAnch):
+		return NotAnchored
+	case errors.As(err, &suspended):
+		return IssuerSuspended
+	case errors.As(err, &keyUsage):
+		return KeyUsage
+	case errors.As(err, &proofErr), errors.As(err, &cpErr):
+		return BadEncoding
 	case errors.As(err, &sdQR):
 		return BadQR
 	case errors.As(err, &sdDisc):

@@ -55,7 +55,7 @@ var reasonWords = map[string]string{
 	NotYetValid:        "the credential is not valid yet",
 	Revoked:            "the issuer revoked this credential",
 	Suspended:          "the issuer suspended this credential",
-	KeyUsage:           "the key may not sign this kind of credential",
+	KeyUsage:           "the issuer's key was not valid for this credential: outside its validity or scope, or compromised",
 	Schema:             "the credential does not hold a valid vaccination record",
 	HolderBinding:      "the person presenting is not the holder",
 	ChallengeMismatch:  "the answer is not for this verifier's challenge",
@@ -100,7 +100,14 @@ func WriteText(w io.Writer, results []Result) error {
 			}
 		}
 		for _, code := range r.Warnings {
+			if code == StaleTrust && r.TrustAge != "" {
+				fmt.Fprintf(&b, "  Warning: %s [%s]: the trust bundle is %s old\n", warningWords[code], code, r.TrustAge)
+				continue
+			}
 			fmt.Fprintf(&b, "  Warning: %s [%s]\n", warningWords[code], code)
+		}
+		if r.Anchored != nil {
+			fmt.Fprintf(&b, "  Anchored: log entry %d of %d, cosigned by %d witness(es)\n", r.Anchored.Index, r.Anchored.LogSize, r.Anchored.Cosigned)
 		}
 		if r.Format == FormatSDJWTVC && r.Binding != "" {
 			fmt.Fprintf(&b, "  Binding: %s\n", bindingWords[r.Binding])

@@ -41,6 +41,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
@@ -83,6 +84,12 @@ type Result struct {
 	Withheld      int            `json:"withheld"`
 	// Messages explain Reasons and Warnings in words, in the same order.
 	Messages []string `json:"messages,omitempty"`
+	// Anchored is set when a presented proof anchors the credential.
+	Anchored *Anchor `json:"anchored,omitempty"`
+	// TrustAge is the age of a stale trust bundle ("8d3h"), with the
+	// stale-trust warning.
+	TrustAge string        `json:"trustAge,omitempty"`
+	trustAge time.Duration `json:"-"`
 }
 
 // Issuer identifies who signed a credential.
@@ -126,6 +133,12 @@ type Verifier struct {
 	Window time.Duration
 	// Challenge, when set, requires SD-JWT presentations to answer it.
 	Challenge *sdjwt.Expect
+	// Proofs are anchoring proofs (tlog-proofs) presented beside the
+	// inputs; proofs found in the inputs themselves are added per call.
+	// Each is matched to its credential by the log entry it proves.
+	Proofs []*anchor.Proof
+	// RequireAnchor fails credentials without a valid proof (not-anchored).
+	RequireAnchor bool
 }
 
 // item is one credential text found in an input.
@@ -134,6 +147,7 @@ type item struct {
 	text  string
 	err   error // set when the input could not be read as a credential
 	chunk *shc.Chunk
+	proof *anchor.Proof // set when the item is an anchoring proof
 }
 
 // Verify verifies every credential found in the inputs and returns one
@@ -147,11 +161,31 @@ func (v *Verifier) Verify(inputs []Input) []Result {
 	for _, in := range inputs {
 		items = append(items, v.extract(in)...)
 	}
+	// Proofs among the inputs serve every credential of this call.
+	call := *v
+	call.Proofs = slices.Clone(v.Proofs)
+	for _, it := range items {
+		if it.proof != nil {
+			call.Proofs = append(call.Proofs, it.proof)
+		}
+	}
+	out := call.verifyItems(items)
+	ws := v.Trust.Warnings()
+	for i := range out {
+		addTrustWarnings(&out[i], ws)
+	}
+	return out
+}
+
+func (v *Verifier) verifyItems(items []item) []Result {
 	var out []Result
 	groups := map[int][]int{} // chunk total → indexes into items
 	slot := map[int]int{}     // chunk total → index of its Result in out
 	for i := range items {
 		it := &items[i]
+		if it.proof != nil {
+			continue
+		}
 		if it.err == nil && isSHCQR(it.text) {
 			if c, err := shc.ParseQR(it.text); err == nil && c.Total > 1 {
 				it.chunk = c
@@ -199,6 +233,10 @@ func (v *Verifier) extract(in Input) []item {
 		}
 		var out []item
 		for _, t := range texts {
+			if strings.HasPrefix(t, anchor.ProofHeader) {
+				out = append(out, proofItem(in.Name, normalizeProof([]byte(t))))
+				continue
+			}
 			out = append(out, item{input: in.Name, text: strings.TrimSpace(t)})
 		}
 		return out
@@ -214,7 +252,11 @@ func (v *Verifier) extract(in Input) []item {
 		}
 		return out
 	}
+	data, proofs := splitProofs(data)
 	var out []item
+	for _, p := range proofs {
+		out = append(out, proofItem(in.Name, p))
+	}
 	for _, line := range strings.Split(string(data), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			out = append(out, item{input: in.Name, text: line})
@@ -338,6 +380,11 @@ func (v *Verifier) verifySHC(input, jws string) Result {
 	}
 	// A SMART Health Card has no selective disclosure: it shows all it holds.
 	r.Disclosed = card.ResourceTypes()
+	var issued time.Time
+	if card.Claims.NBF > 0 {
+		issued = time.Unix(int64(card.Claims.NBF), 0)
+	}
+	addErrors(&r, v.registryChecks(&r, jws, card.Claims.Iss, card.JWS.Header.Kid, issued))
 	if len(r.Reasons) == 0 {
 		r.Reasons = []string{OK}
 		r.Valid = true
@@ -377,6 +424,7 @@ func (v *Verifier) verifySDJWT(input, text string) Result {
 		r.Warnings = append(r.Warnings, StaleTrust)
 		r.Messages = append(r.Messages, "status list "+strings.Join(stale.Stale, ", ")+" is past its expiry; refresh trust when online")
 	}
+	addErrors(&r, v.registryChecks(&r, text, vr.Issuer, vr.Header.Kid, vr.IssuedAt))
 	if rec, rerr := sdjwt.ToRecord(vr.Claims); rerr == nil {
 		fill(&r, rec)
 	} else {
@@ -407,4 +455,14 @@ func fill(r *Result, rec *vax.Record) {
 			Country:   im.Country,
 		})
 	}
+}
+
+// proofItem parses one anchoring proof found in an input; a proof that does
+// not parse becomes a failed result of its own.
+func proofItem(input string, text []byte) item {
+	p, err := anchor.ParseProof(text)
+	if err != nil {
+		return item{input: input, text: anchor.ProofHeader, err: err}
+	}
+	return item{input: input, proof: p}
 }

@@ -1,6 +1,6 @@
 // Command verifier checks vaccination credentials offline.
 //
-//	verifier verify [--trust FILE]... [--status FILE]... [--policy FILE] [--challenge FILE] [--window DURATION] [--at RFC3339] [--json] INPUT...
+//	verifier verify [--trust FILE]... [--status FILE]... [--policy FILE] [--proof FILE]... [--require-anchor] [--challenge FILE] [--window DURATION] [--at RFC3339] [--json] INPUT...
 //	verifier decode [--json] INPUT...
 //	verifier keygen --out FILE
 //	verifier challenge --key FILE --claims LIST --out FILE [--ttl DURATION] [--purpose TEXT]
@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/keyfile"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
@@ -32,8 +33,9 @@ func main() {
 }
 
 const usage = `usage:
-  verifier verify [--trust FILE]... [--status FILE]... [--policy FILE] [--challenge FILE]
-                  [--window DURATION] [--at RFC3339] [--json] INPUT...
+  verifier verify [--trust FILE]... [--status FILE]... [--policy FILE] [--proof FILE]...
+                  [--require-anchor] [--challenge FILE] [--window DURATION] [--at RFC3339]
+                  [--json] INPUT...
   verifier decode [--json] INPUT...
   verifier keygen --out FILE
   verifier challenge --key FILE --claims LIST --out FILE [--ttl DURATION] [--purpose TEXT]
@@ -43,6 +45,12 @@ with shc:/ lines, IP1: or SD-JWT presentations, HC1: or a JWS; "-" reads
 standard input. A challenge (IPC1:, written with its QR image) asks a wallet
 for a presentation bound to this verifier and a fresh nonce; verify
 --challenge FILE then accepts only answers to it.
+
+--trust also reads a registry trust bundle, which needs --policy FILE (the
+trust policy from "registry init"). An anchoring proof (c2sp.org/tlog-proof)
+comes with --proof FILE, or as an INPUT of its own (a file or a QR code whose
+text is the proof), and is matched to its credential by the log entry it
+proves; --require-anchor fails credentials without one (not-anchored).
 `
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -97,7 +105,10 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var trustFiles, statusFiles multi
 	fs.Var(&trustFiles, "trust", "trust `FILE`: a VCI directory snapshot (repeatable)")
 	fs.Var(&statusFiles, "status", "status list `FILE`: a Token Status List or Bitstring Status List credential (repeatable)")
-	policy := fs.String("policy", "", "trust policy `FILE` that checks registry bundles")
+	policy := fs.String("policy", "", "trust policy `FILE` that checks registry bundles and anchoring proofs")
+	var proofFiles multi
+	fs.Var(&proofFiles, "proof", "anchoring proof `FILE` (c2sp.org/tlog-proof; repeatable)")
+	requireAnchor := fs.Bool("require-anchor", false, "fail credentials without a valid anchoring proof (not-anchored)")
 	at := fs.String("at", "", "verify as of this `RFC3339` instant (default now)")
 	challengeFile := fs.String("challenge", "", "accept only answers to the challenge in `FILE`")
 	window := fs.Duration("window", 0, "how far a key binding's time may be from this clock (`DURATION`, default 60s)")
@@ -119,9 +130,30 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		v.At = t
 	}
+	var pol *trust.Policy
 	if *policy != "" {
-		fmt.Fprintln(stderr, "verifier verify: --policy checks registry bundles, which this version does not read yet")
-		return 2
+		data, err := readFile(*policy)
+		if err == nil {
+			pol, err = trust.ParsePolicy(data)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "verifier verify: --policy: %v\n", err)
+			return 2
+		}
+		v.Trust.UsePolicy(pol)
+	}
+	v.RequireAnchor = *requireAnchor
+	for _, name := range proofFiles {
+		data, err := readFile(name)
+		var p *anchor.Proof
+		if err == nil {
+			p, err = anchor.ParseProof(data)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "verifier verify: --proof %s: %v\n", name, err)
+			return 2
+		}
+		v.Proofs = append(v.Proofs, p)
 	}
 	if *window < 0 {
 		fmt.Fprintln(stderr, "verifier verify: --window must be positive")
@@ -163,6 +195,21 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			fmt.Fprintf(stderr, "verifier verify: --trust: %v\n", err)
 			return 2
+		}
+		if trust.IsBundle(data) {
+			if pol == nil {
+				fmt.Fprintf(stderr, "verifier verify: --trust %s is a registry trust bundle: give --policy FILE (the trust policy from \"registry init\") to check it\n", name)
+				return 2
+			}
+			now := v.At
+			if now.IsZero() {
+				now = time.Now()
+			}
+			if _, err := v.Trust.LoadBundle(name, data, pol, now); err != nil {
+				fmt.Fprintf(stderr, "verifier verify: --trust: %v; the bundle is refused\n", err)
+				return 2
+			}
+			continue
 		}
 		if err := v.Trust.Load(name, data); err != nil {
 			fmt.Fprintf(stderr, "verifier verify: --trust: %v\n", err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -69,6 +70,7 @@ func (s *Store) LoadBundle(name string, data []byte, p *Policy, now time.Time) (
 		return nil, err
 	}
 	cp, _ := anchor.VerifyCheckpoint([]byte(b.Checkpoint), p.checkpoints)
+	s.UsePolicy(p)
 	s.bundles = append(s.bundles, &loadedBundle{name: name, bundle: b, policy: p, checkpoint: cp, warnings: warns})
 	for n, bi := range b.Issuers {
 		iss := s.issuer(bi.ID, bi.Name)
@@ -160,6 +162,14 @@ func (s *Store) Checkpoint() *anchor.Checkpoint {
 	return c
 }
 
+// UsePolicy adds a policy to check anchoring proofs with, also when no
+// bundle is loaded. LoadBundle adds the policy that accepted the bundle.
+func (s *Store) UsePolicy(p *Policy) {
+	if !slices.Contains(s.policies, p) {
+		s.policies = append(s.policies, p)
+	}
+}
+
 // ErrNoPolicy is returned by VerifyProof when no bundle, and so no policy,
 // is loaded: there is nothing to check a proof's checkpoint against.
 var ErrNoPolicy = errors.New("no trust policy is loaded to check anchoring proofs against")
@@ -169,13 +179,8 @@ var ErrNoPolicy = errors.New("no trust policy is loaded to check anchoring proof
 // policy's verdict that accepts, else the first error.
 func (s *Store) VerifyProof(p *anchor.Proof, digest [32]byte) (*anchor.Checkpoint, error) {
 	var first error
-	seen := map[*Policy]bool{}
-	for _, b := range s.bundles {
-		if seen[b.policy] {
-			continue
-		}
-		seen[b.policy] = true
-		c, err := p.Verify(digest, b.policy.checkpoints)
+	for _, pol := range s.policies {
+		c, err := p.Verify(digest, pol.checkpoints)
 		if err == nil {
 			return c, nil
 		}
@@ -242,11 +247,4 @@ func (s *Store) CheckUse(iss, kid string, issued time.Time, anchored *uint64) er
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+func contains(list []string, s string) bool { return slices.Contains(list, s) }

@@ -126,9 +126,10 @@ func (i *Issuer) KIDs() []string {
 
 // Store is a set of trusted issuers. The zero value is not usable; call New.
 type Store struct {
-	issuers map[string]*Issuer
-	status  map[string]*statusList // by URI
-	bundles []*loadedBundle
+	issuers  map[string]*Issuer
+	status   map[string]*statusList // by URI
+	bundles  []*loadedBundle
+	policies []*Policy
 }
 
 // New returns an empty Store.
