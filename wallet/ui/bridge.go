@@ -1,0 +1,17 @@
+package ui
+
+import "fyne.io/fyne/v2"
+
+// async is the one bridge between background work and the UI thread: work
+// runs on its own goroutine (it may take seconds: argon2id, QR decoding,
+// backups), then done runs on Fyne's thread through fyne.Do with work's
+// result. Nothing else in this package calls fyne.Do.
+func async[T any](work func() (T, error), done func(T, error)) {
+	go func() {
+		v, err := work()
+		fyne.Do(func() { done(v, err) })
+	}()
+}
+
+// onUI runs fn on Fyne's thread from a timer or another goroutine.
+func onUI(fn func()) { fyne.Do(fn) }

@@ -1,0 +1,366 @@
+package ui
+
+import (
+	"bytes"
+	"image"
+	_ "image/png" // HolderQR
+	"path/filepath"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/immunopass/immunopass/wallet"
+)
+
+// showPerson shows one person's records: immunizations by disease, what is
+// due, the credentials themselves and the advisories for their region.
+func (u *UI) showPerson(id string, tab int) {
+	p, err := u.w.Profile(id)
+	if err != nil {
+		u.showError(err)
+		u.showSection(SectionPeople)
+		return
+	}
+	u.showSection(SectionPeople)
+	u.profile, u.personShown, u.personTab = id, true, tab
+	u.app.Preferences().SetString(prefLastUsed, id)
+
+	back := widget.NewButtonWithIcon(lang.L("People"), theme.NavigateBackIcon(), func() { u.showSection(SectionPeople) })
+	present := widget.NewButtonWithIcon(lang.L("Present"), theme.VisibilityIcon(), func() { u.showSection(SectionPresent) })
+	present.Importance = widget.HighImportance
+	holder := widget.NewButtonWithIcon(lang.L("Holder key"), theme.AccountIcon(), func() { u.showHolder(id) })
+	print := widget.NewButtonWithIcon(lang.L("Print to PDF"), theme.DocumentPrintIcon(), func() { u.printPDF(p) })
+	edit := widget.NewButtonWithIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { u.editPersonDialog(p) })
+	sub := []string{}
+	if !p.BirthDate.IsZero() {
+		sub = append(sub, lang.L("born {{.Date}}", map[string]any{"Date": formatVaxDate(p.BirthDate)}))
+	}
+	sub = append(sub, countryName(p.Country))
+	info := widget.NewLabel(joinDot(sub))
+	info.Importance = widget.LowImportance
+	top := container.NewVBox(
+		container.NewHBox(back, layout.NewSpacer(), edit, print, holder, present),
+		heading(p.Name()), info)
+
+	tabs := container.NewAppTabs(
+		container.NewTabItemWithIcon(lang.L("Immunizations"), theme.ListIcon(), u.immunizationsView(id)),
+		container.NewTabItemWithIcon(lang.L("Due"), theme.CalendarIcon(), u.dueView(id)),
+		container.NewTabItemWithIcon(lang.L("Records"), theme.DocumentIcon(), u.credentialsView(id)),
+		container.NewTabItemWithIcon(lang.L("Advisories"), theme.WarningIcon(), u.advisoriesView(id)),
+	)
+	tabs.SelectIndex(tab)
+	tabs.OnSelected = func(*container.TabItem) { u.touch(); u.personTab = tabs.SelectedIndex() }
+	u.setBody(container.NewBorder(top, nil, nil, nil, tabs))
+}
+
+// sourceNames names each credential of a profile briefly ("SMART Health
+// Card · Al Noor Family Clinic"), for the Source column.
+func (u *UI) sourceNames(profileID string) map[string]string {
+	out := map[string]string{}
+	creds, _ := u.w.Credentials(profileID)
+	for _, c := range creds {
+		n := formatName(c.Format)
+		if c.Issuer.Name != "" {
+			n += " · " + c.Issuer.Name
+		}
+		out[c.ID] = n
+	}
+	return out
+}
+
+func (u *UI) immunizationsView(id string) fyne.CanvasObject {
+	groups, err := u.w.Immunizations(id)
+	if err != nil {
+		return para(explain(err))
+	}
+	if len(groups) == 0 {
+		return para(lang.L("No immunizations yet. Import a record (QR image, PDF or file) from the Import section."))
+	}
+	sources := u.sourceNames(id)
+	box := container.NewVBox()
+	for _, g := range groups {
+		box.Add(subheading(diseaseName(g.Disease)))
+		grid := container.NewGridWithColumns(6,
+			colHead(lang.L("Date")), colHead(lang.L("Vaccine")), colHead(lang.L("Dose")),
+			colHead(lang.L("Lot")), colHead(lang.L("Clinic")), colHead(lang.L("Source")))
+		for _, d := range g.Doses {
+			vaccine := d.Vaccine.Display
+			if vaccine == "" {
+				vaccine = d.Vaccine.Code
+			}
+			dose := "—"
+			if d.Dose > 0 {
+				dose = digits(strconv.Itoa(d.Dose))
+			}
+			var src []string
+			for _, s := range d.Sources {
+				if n, ok := sources[s]; ok {
+					src = append(src, n)
+				}
+			}
+			grid.Add(cell(formatVaxDate(d.Date)))
+			grid.Add(cell(vaccine))
+			grid.Add(cell(dose))
+			grid.Add(cell(orDash(d.Lot)))
+			grid.Add(cell(orDash(d.Clinic)))
+			grid.Add(cell(orDash(joinDot(src))))
+		}
+		box.Add(grid)
+	}
+	return container.NewVScroll(box)
+}
+
+func colHead(s string) fyne.CanvasObject {
+	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}
+
+func cell(s string) fyne.CanvasObject {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func dueStateText(s wallet.DueState) string {
+	switch s {
+	case wallet.Done:
+		return lang.L("Done")
+	case wallet.Due:
+		return lang.L("Due now")
+	case wallet.Overdue:
+		return lang.L("Overdue")
+	case wallet.Upcoming:
+		return lang.L("Coming up")
+	case wallet.Later:
+		return lang.L("Later")
+	}
+	return string(s)
+}
+
+func dueImportance(s wallet.DueState) widget.Importance {
+	switch s {
+	case wallet.Done:
+		return widget.SuccessImportance
+	case wallet.Due, wallet.Upcoming:
+		return widget.WarningImportance
+	case wallet.Overdue:
+		return widget.DangerImportance
+	}
+	return widget.LowImportance
+}
+
+func (u *UI) dueView(id string) fyne.CanvasObject {
+	items, err := u.w.Due(id)
+	if err != nil {
+		return para(explain(err))
+	}
+	if len(items) == 0 {
+		return para(lang.L("Nothing to show: add the person's birth date to see what is due."))
+	}
+	grid := container.NewGridWithColumns(4,
+		colHead(lang.L("Vaccine")), colHead(lang.L("Dose")), colHead(lang.L("When")), colHead(lang.L("Status")))
+	for _, it := range items {
+		grid.Add(cell(diseaseName(it.Disease) + " · " + it.Vaccine))
+		grid.Add(cell(lang.L("{{.N}} of {{.Of}}", map[string]any{"N": digits(strconv.Itoa(it.Dose)), "Of": digits(strconv.Itoa(it.Of))})))
+		when := lang.L("from {{.Date}}", map[string]any{"Date": formatVaxDate(it.From)})
+		if !it.By.IsZero() {
+			when = lang.L("{{.From}} to {{.By}}", map[string]any{"From": formatVaxDate(it.From), "By": formatVaxDate(it.By)})
+		}
+		grid.Add(cell(when))
+		st := widget.NewLabelWithStyle(dueStateText(it.State), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		st.Importance = dueImportance(it.State)
+		grid.Add(st)
+	}
+	s := items[0].Schedule
+	note := para(lang.L("Schedule: {{.Name}} ({{.Published}}). Informational only: ask your doctor or clinic.",
+		map[string]any{"Name": s.Name, "Published": s.Published}))
+	note.Importance = widget.LowImportance
+	return container.NewBorder(nil, note, nil, nil, container.NewVScroll(grid))
+}
+
+func (u *UI) credentialsView(id string) fyne.CanvasObject {
+	creds, err := u.w.Credentials(id)
+	if err != nil {
+		return para(explain(err))
+	}
+	if len(creds) == 0 {
+		return para(lang.L("No records yet."))
+	}
+	box := container.NewVBox()
+	for _, c := range creds {
+		c := c
+		title := formatName(c.Format)
+		if c.Issuer.Name != "" {
+			title += " · " + c.Issuer.Name
+		}
+		st := widget.NewLabelWithStyle(statusText(c.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		st.Importance = statusImportance(c.Status)
+		var lines []string
+		if !c.IssuedAt.IsZero() {
+			lines = append(lines, lang.L("issued {{.Date}}", map[string]any{"Date": formatDate(c.IssuedAt)}))
+		}
+		if !c.Expires.IsZero() {
+			lines = append(lines, lang.L("expires {{.Date}}", map[string]any{"Date": formatDate(c.Expires)}))
+		}
+		lines = append(lines, lang.N("{{.Count}} dose", len(c.Doses), map[string]any{"Count": formatInt(len(c.Doses))}))
+		if c.Bound {
+			lines = append(lines, lang.L("bound to this person's key"))
+		}
+		info := widget.NewLabel(joinDot(lines))
+		info.Wrapping = fyne.TextWrapWord
+		info.Importance = widget.LowImportance
+		remove := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
+			d := dialog.NewConfirm(lang.L("Remove this record?"), lang.L("It will be deleted from this device. A backup made before keeps it."), func(ok bool) {
+				if ok {
+					u.do(u.w.RemoveCredential(c.ID), u.refresh)
+				}
+			}, u.win)
+			d.SetConfirmText(lang.L("Remove"))
+			d.SetDismissText(lang.L("Cancel"))
+			d.Show()
+		})
+		move := widget.NewButtonWithIcon(lang.L("Move to…"), theme.MailForwardIcon(), func() { u.moveCredential(c) })
+		box.Add(container.NewVBox(subheading(title), st, info, container.NewHBox(move, remove)))
+		box.Add(widget.NewSeparator())
+	}
+	return container.NewVScroll(box)
+}
+
+func (u *UI) moveCredential(c wallet.Credential) {
+	ps, err := u.w.Profiles()
+	if err != nil {
+		u.showError(err)
+		return
+	}
+	var names []string
+	var ids []string
+	for _, p := range ps {
+		if p.ID != c.ProfileID {
+			names = append(names, p.Name())
+			ids = append(ids, p.ID)
+		}
+	}
+	if len(ids) == 0 {
+		dialog.ShowInformation(lang.L("Move to…"), lang.L("Add another person first."), u.win)
+		return
+	}
+	sel := widget.NewSelect(names, nil)
+	sel.SetSelectedIndex(0)
+	d := dialog.NewCustomConfirm(lang.L("Move to…"), lang.L("Move"), lang.L("Cancel"), sel, func(ok bool) {
+		if ok && sel.SelectedIndex() >= 0 {
+			u.do(u.w.MoveCredential(c.ID, ids[sel.SelectedIndex()]), u.refresh)
+		}
+	}, u.win)
+	d.Show()
+}
+
+func (u *UI) advisoriesView(id string) fyne.CanvasObject {
+	adv, err := u.w.Advisories(id)
+	if err != nil {
+		return para(explain(err))
+	}
+	if len(adv) == 0 {
+		return para(lang.L("No health advisories for this person's region."))
+	}
+	box := container.NewVBox()
+	for _, a := range adv {
+		t := subheading(a.Title)
+		meta := widget.NewLabel(joinDot([]string{a.Region, formatDate(a.Issued)}))
+		meta.Importance = widget.LowImportance
+		box.Add(container.NewVBox(t, meta, para(a.Body)))
+		box.Add(widget.NewSeparator())
+	}
+	return container.NewVScroll(box)
+}
+
+// showHolder shows the person's did:key as text and QR code, for a clinic
+// to bind SD-JWT VCs to.
+func (u *UI) showHolder(id string) {
+	p, err := u.w.Profile(id)
+	if err != nil {
+		u.showError(err)
+		return
+	}
+	did, err := u.w.HolderDID(id)
+	if err != nil {
+		u.showError(err)
+		return
+	}
+	png, err := u.w.HolderQR(id, 512)
+	if err != nil {
+		u.showError(err)
+		return
+	}
+	img, _, err := image.Decode(bytes.NewReader(png))
+	if err != nil {
+		u.showError(err)
+		return
+	}
+	text := widget.NewLabel(did)
+	text.Wrapping = fyne.TextWrapBreak
+	text.Selectable = true
+	copyBtn := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
+		u.app.Clipboard().SetContent(did)
+	})
+	back := widget.NewButtonWithIcon(lang.L("Back"), theme.NavigateBackIcon(), func() { u.showPerson(id, u.personTab) })
+	expl := para(lang.L("Show this code to the clinic when they issue a record, so that it is bound to {{.Name}}'s key on this device. It identifies no one by itself.", map[string]any{"Name": p.Name()}))
+	top := container.NewVBox(container.NewHBox(back), heading(lang.L("Holder key of {{.Name}}", map[string]any{"Name": p.Name()})), expl)
+	bottom := container.NewBorder(nil, nil, nil, copyBtn, text)
+	u.setBody(container.NewBorder(top, bottom, nil, nil, newQRImage(img, 200)))
+}
+
+// printPDF saves the person's records as a PDF (A4 page + wallet card).
+func (u *UI) printPDF(p wallet.Profile) {
+	u.touch()
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		var buf bytes.Buffer
+		if err := u.w.PrintPDF(p.ID, &buf); err != nil {
+			w.Close()
+			u.showError(err)
+			return
+		}
+		_, err = w.Write(buf.Bytes())
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		u.do(err, func() {
+			dialog.ShowInformation(lang.L("Print to PDF"), lang.L("Saved {{.File}}.", map[string]any{"File": w.URI().Name()}), u.win)
+		})
+	}, u.win)
+	d.SetFileName(safeFileName(p.Name()) + ".pdf")
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf"}))
+	d.Show()
+}
+
+func safeFileName(s string) string {
+	out := []rune{}
+	for _, r := range s {
+		switch r {
+		case '/', '\\', ':', '*', '?', '"', '<', '>', '|':
+			r = '_'
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return "immunopass"
+	}
+	return filepath.Base(string(out))
+}
