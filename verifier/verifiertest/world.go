@@ -1,0 +1,144 @@
+// Package verifiertest builds a small registry world for verifier tests: a
+// log with witnesses, a trust policy, signed bundles (fresh, stale, below
+// quorum), SD-JWT credentials from hosted issuers in every state the
+// registry can put them in, and their anchoring proofs. Everything is made
+// fresh in memory; nothing is read from disk.
+package verifiertest
+
+import (
+	"time"
+
+	"github.com/immunopass/immunopass/assets"
+	"github.com/immunopass/immunopass/credential/anchor"
+	"github.com/immunopass/immunopass/credential/anchor/anchortest"
+	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/sdjwt"
+	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/credential/vax"
+)
+
+// Now is the instant the world is built for (use it as --at).
+var Now = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+
+// Issuer ids.
+const (
+	Registry  = "https://registry.example"
+	Clinic    = Registry + "/issuers/clinic"
+	Suspended = Registry + "/issuers/gone"
+)
+
+// World is what the files of a verifier test hold.
+type World struct {
+	Policy      *trust.Policy
+	PolicyJSON  []byte
+	Bundle      []byte // issued at Now
+	Stale       []byte // issued 200h before Now (maxAge 168h)
+	BelowQuorum []byte // checkpoint cosigned by 1 of the 2 required witnesses
+	// Credentials (static SD-JWT presentations) by name: "ok" (current
+	// key), "rotated" (issued after its key's window), "early" and "late"
+	// (under a key compromised at Now-10h, anchored before and after),
+	// "suspended" (issuer suspended).
+	Creds map[string]string
+	// Proofs by credential name (all but "suspended" and "rotated"), and
+	// "ok-below-quorum": a proof for "ok" cosigned by one witness only.
+	Proofs map[string][]byte
+}
+
+// New builds a world.
+func New() (*World, error) {
+	reg, err := jose.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	log, err := anchortest.New("registry.example/immunopass/log", 3)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := trust.NewPolicy(reg.Public(), log.Origin, log.LogKey, log.WitnessKeys, 2, 168*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	w := &World{Policy: pol, Creds: map[string]string{}, Proofs: map[string][]byte{}}
+	if w.PolicyJSON, err = pol.Marshal(); err != nil {
+		return nil, err
+	}
+	keys := map[string]*jose.PrivateKey{}
+	for _, n := range []string{"cur", "old", "bad", "gone"} {
+		if keys[n], err = jose.GenerateKey(); err != nil {
+			return nil, err
+		}
+	}
+	holder, err := jose.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	rec, err := vax.FromFHIR(assets.DemoRecord())
+	if err != nil {
+		return nil, err
+	}
+	issue := func(name, iss string, key *jose.PrivateKey, at time.Time) error {
+		is, err := sdjwt.Issue(key, sdjwt.IssueRequest{Issuer: iss, IssuedAt: at, Holder: holder.Public(), Claims: sdjwt.FromRecord(rec)})
+		if err != nil {
+			return err
+		}
+		held, err := sdjwt.Decode(is.String())
+		if err != nil {
+			return err
+		}
+		w.Creds[name] = held.Select(func(string) bool { return true }).String()
+		return nil
+	}
+	h := time.Hour
+	for _, c := range []struct {
+		name, iss, key string
+		at             time.Time
+	}{
+		{"ok", Clinic, "cur", Now.Add(-h)},
+		{"rotated", Clinic, "old", Now.Add(-h)},
+		{"early", Clinic, "bad", Now.Add(-100 * h)},
+		{"late", Clinic, "bad", Now.Add(-5 * h)},
+		{"suspended", Suspended, "gone", Now.Add(-h)},
+	} {
+		if err := issue(c.name, c.iss, keys[c.key], c.at); err != nil {
+			return nil, err
+		}
+	}
+	log.Add(anchor.Digest(w.Creds["early"]))
+	compromisedSize := log.Size()
+	for _, n := range []string{"ok", "late", "rotated"} {
+		log.Add(anchor.Digest(w.Creds[n]))
+	}
+	for _, n := range []string{"ok", "early", "late"} {
+		w.Proofs[n] = log.Proof(anchor.Digest(w.Creds[n]), 2, Now.Add(-h)).Format()
+	}
+	w.Proofs["ok-below-quorum"] = log.Proof(anchor.Digest(w.Creds["ok"]), 1, Now.Add(-h)).Format()
+
+	bundle := func(issued time.Time, cosigners int) ([]byte, error) {
+		b := &trust.Bundle{Version: 3, Issued: issued, Registry: Registry,
+			Checkpoint: string(log.Checkpoint(cosigners, Now.Add(-h))),
+			Issuers: []trust.BundleIssuer{{
+				ID: Clinic, Name: "Hosted Clinic", Country: "NZ", Scope: []string{trust.Scope},
+				Keys: []trust.BundleKey{
+					{JWK: keys["cur"].Public().JWK(), ValidFrom: Now.Add(-1000 * h)},
+					{JWK: keys["old"].Public().JWK(), ValidUntil: Now.Add(-500 * h)},
+					{JWK: keys["bad"].Public().JWK(), CompromisedAt: Now.Add(-10 * h), CompromisedLogSize: compromisedSize},
+				},
+			}, {
+				ID: Suspended, Name: "Gone Clinic", Suspended: true, SuspendedAt: Now.Add(-24 * h),
+				Keys: []trust.BundleKey{{JWK: keys["gone"].Public().JWK()}},
+			}},
+			Advisories: []trust.Advisory{{ID: "adv-1", Title: "Measles", Body: "Check MMR doses", Region: "NZ", Severity: "high", Issued: Now.Add(-h)}},
+		}
+		return b.Sign(reg)
+	}
+	if w.Bundle, err = bundle(Now, 2); err != nil {
+		return nil, err
+	}
+	if w.Stale, err = bundle(Now.Add(-200*h), 2); err != nil {
+		return nil, err
+	}
+	if w.BelowQuorum, err = bundle(Now, 1); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
