@@ -12,7 +12,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 4s
 QRBENCH_DIR ?= /tmp/immunopass-qrbench
 
-.PHONY: all deps build check test unit fuzz interop bench run clean
+.PHONY: all deps build check test unit fuzz interop bench run clean test-mysql
 
 all: build
 
@@ -63,6 +63,11 @@ interop: deps
 ## bench: benchmarks, the npm peer's timing and the QR decoder over qrbench.
 bench: deps
 	@scripts/bench.sh $(QRBENCH_DIR)
+
+## test-mysql: the anchor log's conformance test on Tessera's MySQL driver, against a private MariaDB
+## (installed from Debian packages when missing, started on a temporary socket, stopped afterwards).
+test-mysql:
+	@scripts/mysql-test.sh
 
 ## run: the end-to-end story, in a temporary folder.
 run: build
