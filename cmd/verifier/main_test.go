@@ -8,12 +8,39 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/immunopass/immunopass/internal/spectest"
+	"github.com/immunopass/immunopass/verifier/verifiertest"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"verifier": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
+}
+
+// writeRegistry writes a registry world (verifiertest) as files: policy.json,
+// bundle, stale.bundle, below-quorum.bundle, <name>.txt credentials and
+// <name>.proof proofs. Scripts verify with --at 2026-11-21T09:00:00Z.
+func writeRegistry(dir string) error {
+	w, err := verifiertest.New()
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{"policy.json": w.PolicyJSON, "bundle": w.Bundle, "stale.bundle": w.Stale, "below-quorum.bundle": w.BelowQuorum}
+	for n, c := range w.Creds {
+		files[n+".txt"] = []byte(c + "\n")
+	}
+	for n, p := range w.Proofs {
+		files[n+".proof"] = p
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for n, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TestScripts runs testdata/script/*.txtar with the official SMART Health
@@ -31,7 +58,10 @@ func TestScripts(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return os.WriteFile(filepath.Join(env.WorkDir, "spec-trust.json"), snap, 0o644)
+			if err := os.WriteFile(filepath.Join(env.WorkDir, "spec-trust.json"), snap, 0o644); err != nil {
+				return err
+			}
+			return writeRegistry(filepath.Join(env.WorkDir, "reg"))
 		},
 	})
 }
