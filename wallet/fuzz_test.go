@@ -1,0 +1,67 @@
+package wallet
+
+import (
+	"strings"
+	"testing"
+)
+
+// The import parsers must never panic and never return a candidate text
+// that is not in the input's decoding; these targets feed them anything.
+
+func FuzzExtract(f *testing.F) {
+	c := newClinic(f)
+	jws := c.shc(f, demoRecord(f))
+	f.Add("card.smart-health-card", []byte(`{"verifiableCredential":["`+jws+`"]}`))
+	f.Add("paste", []byte("shc:/56762909524320603460292437404460"))
+	f.Add("paste", []byte("shc:/2/2/5676\nshc:/1/2/0909"))
+	f.Add("paste", []byte("IP1:NCFOXN%TS3DH"))
+	f.Add("paste", []byte("HC1:6BFOXN%TS3DH0YOJ58S"))
+	f.Add("x.sd-jwt", []byte("eyJhbGciOiJFUzI1NiJ9.e30.sig~WyJzYWx0IiwibiIsInYiXQ~"))
+	f.Add("card.png", shcQRPNG(f, jws))
+	f.Add("x.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
+	f.Add("x.pdf", []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"))
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		fs, err := extract(name, data)
+		if err == nil && len(fs) == 0 {
+			t.Fatal("no error and nothing found")
+		}
+	})
+}
+
+func FuzzScanText(f *testing.F) {
+	for _, s := range []string{
+		"shc:/5676290952432060346029243740446031222959532654603460292540772804336028702864716745222809286133314564376531415906402203064504590856435503414245413640370636654171372412363803043756220467374075323239254334433260573601064529047007\n",
+		"Here: shc:/1/2/0123 and shc:/2/2/456.",
+		"HC1:NCF 1 2 3\nIP1:ABC DEF",
+		"a.b.c~d~e.f.g",
+		"IPC1:XYZ",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, fd := range scanText("paste", s) {
+			if !strings.Contains(s, fd.text) {
+				t.Fatalf("found %q which is not in the input", fd.text)
+			}
+		}
+		_ = normalise(scanText("paste", s))
+	})
+}
+
+func FuzzPDFImages(f *testing.F) {
+	f.Add(printout(f, shcQRPNG(f, newClinic(f).shc(f, demoRecord(f)))))
+	f.Add([]byte("%PDF-1.4\n%%EOF"))
+	f.Add([]byte("%PDF-1.7\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<18 {
+			return
+		}
+		imgs, err := pdfImages(data)
+		if err == nil && len(imgs) > MaxPDFImages {
+			t.Fatalf("%d images", len(imgs))
+		}
+	})
+}
