@@ -3,9 +3,11 @@ package store_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -235,7 +237,7 @@ func TestBoltChangePassphraseIsRewrapOnly(t *testing.T) {
 	s, path := newBolt(t)
 	put(t, s, "credential", "c", "sealed once")
 	s.Close()
-	before, _ := os.ReadFile(path)
+	before := rawRecords(t, path)
 	s, err := store.OpenBolt(path, pass)
 	if err != nil {
 		t.Fatal(err)
@@ -244,6 +246,9 @@ func TestBoltChangePassphraseIsRewrapOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+	if after := rawRecords(t, path); after != before {
+		t.Fatal("ChangePassphrase re-sealed records; it should only rewrap the data key")
+	}
 	if _, err := store.OpenBolt(path, pass); !errors.Is(err, store.ErrWrongPassphrase) {
 		t.Fatalf("old passphrase: %v", err)
 	}
@@ -255,5 +260,86 @@ func TestBoltChangePassphraseIsRewrapOnly(t *testing.T) {
 	if v, err := get(t, s, "credential", "c"); err != nil || v != "sealed once" {
 		t.Fatalf("after change: %q, %v", v, err)
 	}
-	_ = before
+}
+
+// rawRecords returns the sealed records bucket as text, read with bbolt.
+func rawRecords(t *testing.T, path string) string {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var b bytes.Buffer
+	db.View(func(tx *bolt.Tx) error {
+		recs := tx.Bucket([]byte("records"))
+		return recs.ForEachBucket(func(k []byte) error {
+			return recs.Bucket(k).ForEach(func(k2, v []byte) error {
+				fmt.Fprintf(&b, "%x/%x=%x\n", k, k2, v)
+				return nil
+			})
+		})
+	})
+	return b.String()
+}
+
+// TestBoltBadHeader: a header record altered in the file is refused with a
+// *HeaderError (or, when still well-formed, reads as a wrong passphrase).
+func TestBoltBadHeader(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		header []byte
+	}{
+		{"junk", []byte("junk")},
+		{"future version", append([]byte("IPWALLET\x02"), make([]byte, store.HeaderSize-9)...)},
+		{"huge memory", append([]byte("IPWALLET\x01\x00\x00\x00\x01\xff\xff\xff\xff\x01"), make([]byte, store.HeaderSize-18)...)},
+	} {
+		s, path := newBolt(t)
+		s.Close()
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("header"), c.header) })
+		db.Close()
+		var he *store.HeaderError
+		if _, err := store.OpenBolt(path, pass); !errors.As(err, &he) {
+			t.Errorf("%s: %v, want *HeaderError", c.name, err)
+		}
+	}
+}
+
+// TestConcurrentUse: transactions, Lock and Unlock from many goroutines (run
+// with -race).
+func TestConcurrentUse(t *testing.T) {
+	for _, impl := range impls {
+		t.Run(impl.name, func(t *testing.T) {
+			s := impl.new(t)
+			var wg sync.WaitGroup
+			for g := range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 50 {
+						err := s.Update(func(tx store.Tx) error { return tx.Put("k", fmt.Sprintf("%d-%d", g, i), []byte("v")) })
+						if err != nil && !errors.Is(err, store.ErrLocked) {
+							t.Error(err)
+						}
+						s.View(func(tx store.Tx) error { _, err := tx.Get("k", "0-0"); return err })
+						if g == 0 && i%10 == 0 {
+							s.Lock()
+							s.Unlock(pass)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			s.Unlock(pass)
+			n := 0
+			s.View(func(tx store.Tx) error { return tx.ForEach("k", func(string, []byte) error { n++; return nil }) })
+			if n == 0 || n > 200 {
+				t.Fatalf("%d records", n)
+			}
+		})
+	}
 }
