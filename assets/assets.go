@@ -12,11 +12,14 @@
 //     Haddad, small enough for a one-QR SMART Health Card.
 //   - demo/record.csv: the same record in the clinic CSV format of
 //     vax.ParseCSV.
+//   - schedules/*.json: vaccination schedules (WHO, UAE, France) that the
+//     wallet's "due" view reads; informational, each names its source.
 package assets
 
 import (
 	"bytes"
-	_ "embed"
+	"embed"
+	"io/fs"
 )
 
 var (
@@ -26,7 +29,21 @@ var (
 	demoRecord []byte
 	//go:embed demo/record.csv
 	demoRecordCSV []byte
+	//go:embed schedules/*.json
+	schedules embed.FS
 )
+
+// Schedules returns the vaccination schedule files (schedules/*.json), by
+// file name ("who.json", "ae.json", "fr.json").
+func Schedules() map[string][]byte {
+	out := map[string][]byte{}
+	names, _ := fs.Glob(schedules, "schedules/*.json")
+	for _, n := range names {
+		b, _ := schedules.ReadFile(n)
+		out[n[len("schedules/"):]] = b
+	}
+	return out
+}
 
 // VaccineCodes returns the vaccine code table (vaccines.csv): lines starting
 // with "#" are comments, then a header row "system,code,display,diseases",
