@@ -38,7 +38,9 @@
 // # Files
 //
 // WriteFile writes a backup next to its final name, fsyncs it and renames it,
-// so a crash never leaves half a backup under the final name.
+// so a crash never leaves half a backup under the final name. A temporary
+// file that a crash did leave is removed by a later WriteFile once it is
+// older than StaleAfter.
 package backup
 
 import (
@@ -238,7 +240,21 @@ func WriteFile(path string, passphrase []byte, s store.Store, o Options) (err er
 		d.Sync()
 		d.Close()
 	}
+	removeStale(dir, filepath.Base(path))
 	return nil
+}
+
+// StaleAfter is the age past which WriteFile removes temporary files that
+// an interrupted backup (a crash, a kill) left next to the final name.
+const StaleAfter = 10 * time.Minute
+
+func removeStale(dir, base string) {
+	old, _ := filepath.Glob(filepath.Join(dir, "."+base+".tmp-*"))
+	for _, f := range old {
+		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() && time.Since(st.ModTime()) > StaleAfter {
+			os.Remove(f)
+		}
+	}
 }
 
 type recordJSON struct {

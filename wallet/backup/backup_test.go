@@ -116,6 +116,24 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatalf("second restore: %v", err)
 		}
 	}
+	// A temporary file left by an interrupted backup goes once it is stale;
+	// a recent one (perhaps still being written) stays.
+	stale := filepath.Join(filepath.Dir(path), ".wallet.age.tmp-123")
+	recent := filepath.Join(filepath.Dir(path), ".wallet.age.tmp-456")
+	os.WriteFile(stale, []byte("age-encryption.org/v1\n"), 0o600)
+	os.WriteFile(recent, []byte("age-encryption.org/v1\n"), 0o600)
+	long := time.Now().Add(-2 * StaleAfter)
+	os.Chtimes(stale, long, long)
+	if err := WriteFile(path, pass, src, fast); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("stale temporary backup file kept")
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Error("recent temporary backup file removed")
+	}
+	os.Remove(recent)
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) != 1 {
 		t.Errorf("backup folder holds %d files, want 1 (no temporary left)", len(entries))
