@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/immunopass/immunopass/credential/anchor"
+	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/verifier"
 	"github.com/immunopass/immunopass/verifier/verifiertest"
@@ -98,5 +99,32 @@ func TestRegistryReasons(t *testing.T) {
 				t.Fatalf("trust age %q", r.TrustAge)
 			}
 		})
+	}
+}
+
+// TestProofAsSecondQR shows the proof travelling as its own QR code: the
+// code's text is the tlog-proof itself.
+func TestProofAsSecondQR(t *testing.T) {
+	w, err := verifiertest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sym, err := qr.Encode(string(w.Proofs["ok"]), qr.L)
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, err := sym.PNG(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("proof %d bytes: QR version with %d modules", len(w.Proofs["ok"]), sym.Modules())
+	s := trust.New()
+	if _, err := s.LoadBundle("bundle", w.Bundle, w.Policy, verifiertest.Now); err != nil {
+		t.Fatal(err)
+	}
+	v := &verifier.Verifier{Trust: s, At: verifiertest.Now, RequireAnchor: true}
+	rs := v.Verify([]verifier.Input{{Name: "cred.txt", Data: []byte(w.Creds["ok"])}, {Name: "proof.png", Data: png}})
+	if len(rs) != 1 || !rs[0].Valid || rs[0].Anchored == nil {
+		t.Fatalf("%+v", rs)
 	}
 }

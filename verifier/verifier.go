@@ -17,6 +17,23 @@
 // is fetched: the verifier makes no network call, so it works the same in a
 // school office and at a border post without coverage.
 //
+// # Registry trust and anchoring
+//
+// A store filled from a registry bundle ([trust.Store.LoadBundle], checked
+// by the operator's trust policy) adds, once a credential's signature holds:
+// issuer-suspended for a suspended issuer; key-usage for a credential issued
+// outside its key's or issuer's validity window, or under a compromised key
+// without a proof that it was anchored before the compromise (log index <
+// compromisedLogSize); and the stale-trust warning, with the bundle's age,
+// on every result when the bundle is older than the policy allows.
+// Anchoring proofs (c2sp.org/tlog-proof) come in [Verifier.Proofs] or among
+// the inputs: a text input's proofs start at a "c2sp.org/tlog-proof@v1"
+// line after any credential lines, and a QR code whose text is a tlog-proof
+// is one. Each proof is matched to its credential by the log entry
+// ([anchor.Digest]) its inclusion proof places in the tree, then checked
+// against the policy (log signature, witness quorum). A matching proof that
+// does not hold, or none with [Verifier.RequireAnchor], is not-anchored.
+//
 // # What comes out
 //
 // Each Result has a primary reason code (the first of Reasons; "ok" when the

@@ -10,6 +10,15 @@
 // carries more. Several files merge: an issuer listed twice gets the union
 // of its keys.
 //
+// Registry trust bundles ([Bundle]: one JSON line + a detached-payload
+// ES256 JWS by the registry key) are read by [Store.LoadBundle] only after
+// [VerifyBundle] has checked them against a [Policy] (registry key, log key,
+// witness keys and quorum, maximum age). They add accreditation windows,
+// key validity and compromise ([Store.CheckUse]), suspension, status lists
+// covered by the bundle signature, advisories and the cosigned checkpoint;
+// registry-signed statuslist+jwt tokens are then also accepted for the
+// issuers the bundle hosts.
+//
 // # What is checked
 //
 // A file that is not a trust file at all is an error from [Store.Load]. A
