@@ -12,7 +12,7 @@ import (
 
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/vax"
-	"github.com/immunopass/immunopass/issuer/internal/fakeregistry"
+	"github.com/immunopass/immunopass/issuer/fakeregistry"
 )
 
 const testIss = "https://registry.example/issuers/clinic"
@@ -52,7 +52,7 @@ func queueCard(t *testing.T, kf *KeyFile, st *State, r *Registry, out string) *I
 
 func TestFlushAnchorsAndWritesProof(t *testing.T) {
 	kf, fake, r := hosted(t)
-	fake.Delay = 2 // two 202s before the proof
+	fake.Set(func(f *fakeregistry.Registry) { f.Delay = 2 }) // two 202s before the proof
 	st, err := OpenState(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -139,12 +139,16 @@ func TestOutage(t *testing.T) {
 // TestFlushRetriesServerErrors: 503s are retried within one flush.
 func TestFlushRetriesServerErrors(t *testing.T) {
 	kf, fake, r := hosted(t)
-	fake.Fail = 3
+	fake.Set(func(f *fakeregistry.Registry) { f.Fail, f.Drop = 2, 1 })
 	st, _ := OpenState(t.TempDir())
 	it := queueCard(t, kf, st, r, "")
 	res, err := st.Outbox.Flush(context.Background(), r, FlushOptions{Backoff: fastBackoff, ProofDir: st.ProofDir()})
 	if err != nil || res.Proved != 1 {
 		t.Fatalf("%+v %v", res, err)
+	}
+	// The dropped answer was retried: one entry, not two.
+	if fake.Len() != 1 {
+		t.Fatalf("log has %d entries after a dropped answer, want 1", fake.Len())
 	}
 	if _, err := os.Stat(filepath.Join(st.ProofDir(), it.Digest+".proof")); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@
 //	issuer status publish --key FILE [--file FILE] --out FILE [--valid DURATION]
 //	issuer crl --key FILE [--site DIR] (--revoke RID[@RFC3339] | --revoke-user ID)...
 //	issuer snapshot --key FILE --iss URL --name NAME [--site DIR] --out FILE
+//	issuer revoke --registry URL --key FILE --iss URL (--record ID | --rid RID | --entry URI#IDX)...
+//	issuer outbox status|flush [--state DIR]
 //
 // The key file's passphrase comes from IMMUNOPASS_PASSPHRASE or a prompt.
 package main
@@ -44,6 +46,12 @@ const usage = `usage:
   issuer status publish --key FILE [--file FILE] --out FILE [--valid DURATION]
   issuer crl --key FILE [--site DIR] (--revoke RID[@RFC3339] | --revoke-user ID)...
   issuer snapshot --key FILE --iss URL --name NAME [--site DIR] --out FILE
+with a registry (the clinic is accredited in it; --iss is its issuer URL there):
+  issuer issue --registry URL [--state DIR] [--anchor-timeout DURATION] [--region CODE] … (as above)
+  issuer revoke --registry URL --key FILE --iss URL [--state DIR] [--status revoked|suspended|valid]
+                (--record ID | --rid RID[@RFC3339] | --entry URI#IDX)...
+  issuer outbox status [--state DIR]
+  issuer outbox flush --key FILE [--state DIR] [--registry URL] [--iss URL] [--timeout DURATION]
 
 INPUT is a FHIR R4 Bundle (JSON) or CSV rows (header: family,given,birth_date,
 vaccine_system,vaccine_code,date,dose,series,lot,performer,country[,status]).
@@ -54,6 +62,14 @@ An SD-JWT VC is bound to the wallet's key: give one --holder did:key per
 credential (a batch of N keys makes N unlinkable credentials for one record).
 Its status index comes from the local status list (--status-file, default
 status.json; --status-uri names the list when the file is created).
+With --registry, every credential's digest is first queued durably in the
+outbox (--state DIR, default issuer-state), then the credential is written,
+then anchored in the registry's log; its inclusion proof is written next to it
+(card.proof for a card, card.sdjwt.proof for an SD-JWT VC). SD-JWT status
+indexes come from the registry, and dose counts per vaccine, region and week
+are reported to it. If the registry cannot be reached within
+--anchor-timeout, issue exits 1 and the item stays queued: 'issuer outbox
+flush' finishes the job, 'issuer outbox status' shows what is pending.
 The key passphrase is read from IMMUNOPASS_PASSPHRASE, or asked for.
 `
 
@@ -70,6 +86,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func([]string) error{
 		"keygen": c.keygen, "jwks": c.jwks, "issue": c.issue, "crl": c.crl, "snapshot": c.snapshot, "status": c.status,
+		"revoke": c.revoke, "outbox": c.outbox,
 	}
 	cmd, ok := cmds[args[0]]
 	switch {
@@ -83,6 +100,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := cmd(args[1:]); err != nil {
 		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errFlags) {
 			fmt.Fprintf(stderr, "issuer %s: %v\n", args[0], err)
+		}
+		var ex *exitError
+		if errors.As(err, &ex) {
+			return ex.code
 		}
 		return 2
 	}
@@ -260,6 +281,8 @@ func (c *cli) issue(args []string) error {
 	statusFile := fs.String("status-file", "status.json", "the local status list `FILE`")
 	statusURI := fs.String("status-uri", "", "the `URI` the status list is published at (when the file is new)")
 	out := fs.String("out", "", "output `FILE`; the extension picks the form")
+	var h hostedFlags
+	h.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -323,6 +346,9 @@ func (c *cli) issue(args []string) error {
 	kf, err := c.openKey(*key)
 	if err != nil {
 		return err
+	}
+	if h.registry != "" {
+		return c.issueHosted(kf, &h, input, req, wantSHC, wantSD, holderKeys, shcOut, sdOut)
 	}
 	if wantSHC {
 		if err := c.issueSHC(kf, input, req, shcOut); err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/sdjwt"
+	"github.com/immunopass/immunopass/issuer/fakeregistry"
 )
 
 func TestMain(m *testing.M) {
@@ -37,7 +39,11 @@ func TestScripts(t *testing.T) {
 	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakereg": fakereg},
 		Setup: func(env *testscript.Env) error {
+			fake := fakeregistry.New()
+			env.Values[fakeKey{}] = fake
+			env.Defer(func() { fake.Stop() })
 			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
 			if err := os.WriteFile(filepath.Join(env.WorkDir, "record.json"), assets.DemoRecord(), 0o644); err != nil {
 				return err
@@ -45,6 +51,64 @@ func TestScripts(t *testing.T) {
 			return os.WriteFile(filepath.Join(env.WorkDir, "record.csv"), assets.DemoRecordCSV(), 0o644)
 		},
 	})
+}
+
+type fakeKey struct{}
+
+// fakereg drives a fake registry on loopback (in the test process) until
+// H2's registry is used instead:
+//
+//	fakereg start                  (sets $REGISTRY; restarts on the same port)
+//	fakereg stop
+//	fakereg accredit JWKS-FILE ISS
+//	fakereg drop N | fail N | delay N   (dropped anchor answers, 503s, 202 polls)
+//	fakereg show                   (log size, statuses, CRLs, stats to stdout)
+func fakereg(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("fakereg does not fail")
+	}
+	fake := ts.Value(fakeKey{}).(*fakeregistry.Registry)
+	if len(args) == 0 {
+		ts.Fatalf("usage: fakereg start|stop|accredit|drop|fail|delay|show")
+	}
+	n := func() int {
+		if len(args) != 2 {
+			ts.Fatalf("fakereg %s N", args[0])
+		}
+		v, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		return v
+	}
+	switch args[0] {
+	case "start":
+		u, err := fake.Start("")
+		ts.Check(err)
+		ts.Setenv("REGISTRY", u)
+	case "stop":
+		ts.Check(fake.Stop())
+	case "accredit":
+		if len(args) != 3 {
+			ts.Fatalf("fakereg accredit JWKS-FILE ISS")
+		}
+		keys, _, err := jose.ParseJWKS([]byte(ts.ReadFile(args[1])))
+		ts.Check(err)
+		for _, k := range keys {
+			fake.AddIssuer(args[2], k)
+		}
+	case "drop":
+		v := n()
+		fake.Set(func(f *fakeregistry.Registry) { f.Drop = v })
+	case "fail":
+		v := n()
+		fake.Set(func(f *fakeregistry.Registry) { f.Fail = v })
+	case "delay":
+		v := n()
+		fake.Set(func(f *fakeregistry.Registry) { f.Delay = v })
+	case "show":
+		fmt.Fprint(ts.Stdout(), fake.Summary())
+	default:
+		ts.Fatalf("fakereg: unknown %q", args[0])
+	}
 }
 
 // holder stands in for the wallet in scripts (test only):

@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,10 @@ type Registry struct {
 	Stats    []map[string]any
 	Requests int // signed writes accepted
 	Fail     int // answer the next Fail requests with 503
+	// Drop anchors the next Drop batches but answers 503, as a registry
+	// that crashed after sequencing would: the retry must get the same
+	// indexes.
+	Drop int
 
 	addr string
 	srv  *http.Server
@@ -99,6 +104,40 @@ func (r *Registry) Stop() error {
 	err := r.srv.Shutdown(context.Background())
 	r.srv = nil
 	return err
+}
+
+// Set changes the fake's behaviour under its lock: Set(func(r) { r.Fail = 2 }).
+func (r *Registry) Set(f func(*Registry)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f(r)
+}
+
+// Summary describes the state for scripts: log size, status changes, CRLs,
+// statistics reports and accepted writes.
+func (r *Registry) Summary() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var b strings.Builder
+	fmt.Fprintf(&b, "log %d\n", r.tlog.Size())
+	keys := make([]string, 0, len(r.Status))
+	for k := range r.Status {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "status %s %s\n", k, r.Status[k])
+	}
+	for kid, rids := range r.CRL {
+		fmt.Fprintf(&b, "crl %s %d\n", kid, len(rids))
+	}
+	fmt.Fprintf(&b, "stats %d\n", len(r.Stats))
+	for _, st := range r.Stats {
+		j, _ := json.Marshal(st)
+		fmt.Fprintf(&b, "stats-report %s\n", j)
+	}
+	fmt.Fprintf(&b, "writes %d\n", r.Requests)
+	return b.String()
 }
 
 // Len is the number of log entries.
@@ -174,6 +213,11 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 				r.index[d] = i
 			}
 			as = append(as, map[string]any{"digest": d, "index": i})
+		}
+		if r.Drop > 0 {
+			r.Drop--
+			fail(w, http.StatusServiceUnavailable, "unavailable", "crashed after sequencing")
+			return
 		}
 		out = map[string]any{"anchors": as}
 	case "/v1/status/allocate":
