@@ -200,8 +200,12 @@ func (c *cli) keygen(args []string) error {
 	fs := c.flags("keygen")
 	out := fs.String("out", "", "write the encrypted key to `FILE` (0600)")
 	force := fs.Bool("force", false, "overwrite an existing key file")
+	wf := fs.Int("work-factor", issuer.WorkFactor, "scrypt work factor `N` of the key file's passphrase (lower it only for tests)")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	if *wf < 10 || *wf > 22 {
+		return fmt.Errorf("--work-factor %d: want 10 to 22", *wf)
 	}
 	if err := required("out", *out); err != nil {
 		return err
@@ -217,7 +221,7 @@ func (c *cli) keygen(args []string) error {
 	if err != nil {
 		return err
 	}
-	sealed, err := kf.Seal(pass, issuer.WorkFactor)
+	sealed, err := kf.Seal(pass, *wf)
 	if err != nil {
 		return err
 	}
