@@ -38,7 +38,7 @@ func TestScripts(t *testing.T) {
 		t.Fatalf("building the verifier: %v\n%s", err, out)
 	}
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir:  "testdata/script",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakereg": fakereg},
 		Setup: func(env *testscript.Env) error {
 			fake := fakeregistry.New()
