@@ -87,6 +87,8 @@ type UI struct {
 	stopLock chan struct{}
 	// importResults lists what the import screen found.
 	importResults *fyne.Container
+	saveFile      fileSaver
+	openFile      fileOpener
 	// closeQR, when set, leaves the full-window QR screen.
 	closeQR func()
 }
@@ -95,7 +97,7 @@ type UI struct {
 // flow when cfg.Path does not exist, else the unlock screen. Call
 // SetupLanguage before New.
 func New(a fyne.App, cfg Config) *UI {
-	u := &UI{app: a, cfg: cfg, nav: map[string]*widget.Button{}}
+	u := &UI{app: a, cfg: cfg, nav: map[string]*widget.Button{}, saveFile: dialogSave, openFile: dialogOpen}
 	u.th = &appTheme{
 		variant: a.Preferences().StringWithFallback(prefTheme, themeSystem),
 		scale:   float32(a.Preferences().FloatWithFallback(prefTextSize, 1)),

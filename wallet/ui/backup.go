@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -64,7 +63,7 @@ func (u *UI) backupDialog() {
 			u.showError(err)
 			return
 		}
-		fd := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		u.saveFile(u.win, "immunopass-backup.age", []string{".age"}, func(wc fyne.URIWriteCloser, err error) {
 			if err != nil || wc == nil {
 				return
 			}
@@ -86,9 +85,7 @@ func (u *UI) backupDialog() {
 					u.showSection(SectionBackup)
 				})
 			})
-		}, u.win)
-		fd.SetFileName("immunopass-backup.age")
-		fd.Show()
+		})
 	}, u.win)
 	d.Resize(fyne.NewSize(480, 0))
 	d.Show()
@@ -96,7 +93,7 @@ func (u *UI) backupDialog() {
 
 func (u *UI) restoreFile() {
 	u.touch()
-	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+	u.openFile(u.win, []string{".age"}, func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
 			return
 		}
@@ -110,9 +107,7 @@ func (u *UI) restoreFile() {
 			}
 			u.restoreAsk(data)
 		})
-	}, u.win)
-	fd.SetFilter(storage.NewExtensionFileFilter([]string{".age"}))
-	fd.Show()
+	})
 }
 
 // restoreAsk asks for the backup's passphrase, shows what the backup holds

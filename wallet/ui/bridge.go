@@ -5,13 +5,22 @@ import "fyne.io/fyne/v2"
 // async is the one bridge between background work and the UI thread: work
 // runs on its own goroutine (it may take seconds: argon2id, QR decoding,
 // backups), then done runs on Fyne's thread through fyne.Do with work's
-// result. Nothing else in this package calls fyne.Do.
+// result. Nothing outside this file calls fyne.Do.
 func async[T any](work func() (T, error), done func(T, error)) {
+	if inline {
+		v, err := work()
+		done(v, err)
+		return
+	}
 	go func() {
 		v, err := work()
 		fyne.Do(func() { done(v, err) })
 	}()
 }
+
+// inline makes async run work and done on the caller's goroutine: the
+// headless tests set it, so that each tap has finished when Tap returns.
+var inline bool
 
 // onUI runs fn on Fyne's thread from a timer or another goroutine.
 func onUI(fn func()) { fyne.Do(fn) }

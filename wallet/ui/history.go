@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -74,7 +73,7 @@ func (u *UI) historyRow(h wallet.HistoryEntry) fyne.CanvasObject {
 
 func (u *UI) exportHistory(format string) {
 	u.touch()
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+	u.saveFile(u.win, "immunopass-history."+format, []string{"." + format}, func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			return
 		}
@@ -89,8 +88,5 @@ func (u *UI) exportHistory(format string) {
 			err = cerr
 		}
 		u.do(err, nil)
-	}, u.win)
-	d.SetFileName("immunopass-history." + format)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{"." + format}))
-	d.Show()
+	})
 }

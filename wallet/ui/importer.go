@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/immunopass/immunopass/credential/vax"
 	"github.com/immunopass/immunopass/wallet"
 )
 
@@ -42,7 +43,7 @@ func (u *UI) importScreen() fyne.CanvasObject {
 
 func (u *UI) openImportFile() {
 	u.touch()
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+	u.openFile(u.win, importExtensions, func(r fyne.URIReadCloser, err error) {
 		if err != nil {
 			u.showError(err)
 			return
@@ -51,10 +52,7 @@ func (u *UI) openImportFile() {
 			return
 		}
 		u.importReaders(r.URI().Name(), r)
-	}, u.win)
-	d.SetFilter(storage.NewExtensionFileFilter(importExtensions))
-	d.Resize(fyne.NewSize(800, 560))
-	d.Show()
+	})
 }
 
 // importURIs imports dropped files, one after the other.
@@ -131,7 +129,11 @@ func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 		lines = append(lines, c.Subject.Name)
 	}
 	if c.Subject.BirthDate != "" {
-		lines = append(lines, lang.L("born {{.Date}}", map[string]any{"Date": digits(c.Subject.BirthDate)}))
+		born := digits(c.Subject.BirthDate)
+		if d, err := vax.ParseDate(c.Subject.BirthDate); err == nil {
+			born = formatVaxDate(d)
+		}
+		lines = append(lines, lang.L("born {{.Date}}", map[string]any{"Date": born}))
 	}
 	lines = append(lines, lang.N("{{.Count}} dose", len(c.Doses), map[string]any{"Count": formatInt(len(c.Doses))}))
 	subject := para(joinDot(lines))

@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -327,7 +326,7 @@ func (u *UI) showHolder(id string) {
 // printPDF saves the person's records as a PDF (A4 page + wallet card).
 func (u *UI) printPDF(p wallet.Profile) {
 	u.touch()
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+	u.saveFile(u.win, safeFileName(p.Name())+".pdf", []string{".pdf"}, func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			return
 		}
@@ -344,10 +343,7 @@ func (u *UI) printPDF(p wallet.Profile) {
 		u.do(err, func() {
 			dialog.ShowInformation(lang.L("Print to PDF"), lang.L("Saved {{.File}}.", map[string]any{"File": w.URI().Name()}), u.win)
 		})
-	}, u.win)
-	d.SetFileName(safeFileName(p.Name()) + ".pdf")
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf"}))
-	d.Show()
+	})
 }
 
 func safeFileName(s string) string {

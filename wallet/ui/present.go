@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -353,7 +352,7 @@ func (u *UI) challengeDialog() {
 		})
 	}
 	openImg := widget.NewButtonWithIcon(lang.L("Open the challenge image…"), theme.FolderOpenIcon(), func() {
-		fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		u.openFile(u.win, []string{".png", ".jpg", ".jpeg", ".gif", ".svg", ".txt"}, func(r fyne.URIReadCloser, err error) {
 			if err != nil || r == nil {
 				return
 			}
@@ -368,9 +367,7 @@ func (u *UI) challengeDialog() {
 				}
 				read(name, b)
 			})
-		}, u.win)
-		fd.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".gif", ".svg", ".txt"}))
-		fd.Show()
+		})
 	})
 	content := container.NewVBox(para(lang.L("The verifier shows a small QR code that says what it needs. Open a photo or screenshot of it, or paste its text.")), openImg, paste)
 	d = dialog.NewCustomConfirm(lang.L("Answer a verifier's challenge"), lang.L("Read"), lang.L("Cancel"), content, func(ok bool) {

@@ -182,7 +182,7 @@ func formatVaxDate(d vax.Date) string {
 // diseaseName translates a disease's English name (as in assets/vaccines.csv).
 func diseaseName(s string) string {
 	if s == "" {
-		return lang.L("Other")
+		return lang.L("Other diseases")
 	}
 	return lang.X("disease."+s, s)
 }
