@@ -12,7 +12,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 4s
 QRBENCH_DIR ?= /tmp/immunopass-qrbench
 
-.PHONY: all deps build check test unit fuzz interop bench run clean test-mysql
+.PHONY: all deps build check test unit fuzz interop bench run clean test-mysql wallet screenshots
 
 all: build
 
@@ -72,6 +72,16 @@ test-mysql:
 ## run: the end-to-end story, in a temporary folder.
 run: build
 	@scripts/demo.sh $(BIN)
+
+## wallet: the Fyne wallet app (cgo: `make deps` installs its system packages);
+## the tag is FyneApp.toml's fyneDo migration, which plain go build does not read.
+wallet:
+	$(GO) build -tags migrated_fynedo -o $(BIN)/wallet ./cmd/wallet
+
+## screenshots: the wallet's main screens in a real window under Xvfb (light, dark,
+## Arabic, the QR screen) into docs/screenshots/.
+screenshots:
+	@scripts/screenshots.sh
 
 clean:
 	rm -rf $(BIN)
