@@ -1,8 +1,13 @@
 package wallet
 
 import (
+	"errors"
+	"fmt"
 	"io"
+	"strings"
 	"time"
+
+	"github.com/immunopass/immunopass/wallet/backup"
 )
 
 // BackupReminderAfter is how old the last backup may get before Reminders
@@ -22,21 +27,84 @@ type Snapshot struct {
 
 // Backup writes an age-encrypted (scrypt passphrase) backup of everything:
 // profiles, keys, credentials, history, trust files and settings. The stock
-// `age -d` opens it.
-func (w *Wallet) Backup(out io.Writer, passphrase []byte) error { return ErrNotImplemented }
-
-// ReadBackup decrypts and checks a backup without changing anything.
-func (w *Wallet) ReadBackup(r io.Reader, passphrase []byte) (*Snapshot, error) {
-	return nil, ErrNotImplemented
+// `age -d` opens it. The time of the backup is recorded (it is in the
+// backup too, so a restored wallet knows when it was last saved).
+func (w *Wallet) Backup(out io.Writer, passphrase []byte) error {
+	return w.backupWith(out, passphrase, 0)
 }
 
-// Restore puts a snapshot into the wallet. Replacing existing content needs
-// replace=true; otherwise a wallet that holds anything is refused. Atomic:
-// on error nothing changed.
-func (w *Wallet) Restore(s *Snapshot, replace bool) error { return ErrNotImplemented }
+func (w *Wallet) backupWith(out io.Writer, passphrase []byte, workFactor int) error {
+	if len(passphrase) == 0 {
+		return errors.New("a backup passphrase is needed")
+	}
+	w.mu.Lock()
+	st := w.st
+	w.mu.Unlock()
+	if st == nil {
+		return ErrLocked
+	}
+	now := w.now().UTC()
+	if err := w.update(func(t tx) error { return putJSON(t, kindMeta, "lastBackup", now) }); err != nil {
+		return err
+	}
+	if err := backup.WriteWith(out, passphrase, st, backup.Options{WorkFactor: workFactor, Now: w.now}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ReadBackup decrypts and checks a backup without changing anything: a wrong
+// passphrase gives backup.ErrWrongPassphrase, a damaged file a
+// *backup.CorruptError or *backup.FormatError.
+func (w *Wallet) ReadBackup(r io.Reader, passphrase []byte) (*Snapshot, error) {
+	snap, err := backup.Read(r, passphrase)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{Created: snap.Created, snap: snap}
+	for _, rec := range snap.Records {
+		switch rec.Kind {
+		case kindProfile:
+			s.Profiles++
+		case kindCred:
+			s.Credentials++
+		case kindHistory:
+			s.History++
+		}
+	}
+	return s, nil
+}
+
+// Restore puts a snapshot into the wallet in one transaction. Without
+// replace, a record that exists with another value refuses the restore with
+// a *backup.ConflictError and nothing changes; with replace it is
+// overwritten. Records the backup does not hold are kept.
+func (w *Wallet) Restore(s *Snapshot, replace bool) error {
+	if s == nil || s.snap == nil {
+		return errors.New("restore a snapshot read by ReadBackup")
+	}
+	w.mu.Lock()
+	st := w.st
+	w.trustCache = nil
+	w.mu.Unlock()
+	if st == nil {
+		return ErrLocked
+	}
+	return backup.Restore(st, s.snap.(*backup.Snapshot), replace)
+}
 
 // LastBackup returns when the last backup was written, zero if never.
-func (w *Wallet) LastBackup() (time.Time, error) { return time.Time{}, ErrNotImplemented }
+func (w *Wallet) LastBackup() (time.Time, error) {
+	var t0 time.Time
+	err := w.view(func(t tx) error {
+		err := getJSON(t, kindMeta, "lastBackup", &t0)
+		if isNotFound(err) {
+			return nil
+		}
+		return err
+	})
+	return t0, err
+}
 
 // Reminder is something to tell the user at start-up.
 type Reminder struct {
@@ -47,9 +115,65 @@ type Reminder struct {
 	At        time.Time // the date it is about
 }
 
-// Reminders computes what to remind the user of now: doses due or overdue,
-// credentials expiring within 30 days, and no backup in BackupReminderAfter.
-func (w *Wallet) Reminders() ([]Reminder, error) { return nil, ErrNotImplemented }
+// ExpiryWarning is how long before a credential's expiry Reminders warns.
+const ExpiryWarning = 30 * 24 * time.Hour
+
+// Reminders computes what to remind the user of now: doses due or overdue
+// for each person (per the due view), credentials expiring within
+// ExpiryWarning, and no backup in BackupReminderAfter. Call it at start-up.
+func (w *Wallet) Reminders() ([]Reminder, error) {
+	now := w.now()
+	profs, err := w.Profiles()
+	if err != nil {
+		return nil, err
+	}
+	var out []Reminder
+	for _, p := range profs {
+		if p.BirthDate.Year != 0 {
+			items, err := w.Due(p.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range items {
+				if it.State != Due && it.State != Overdue {
+					continue
+				}
+				title := fmt.Sprintf("%s: %s is due", p.Name(), it.Vaccine)
+				if it.State == Overdue {
+					title = fmt.Sprintf("%s: %s is overdue", p.Name(), it.Vaccine)
+				}
+				out = append(out, Reminder{Kind: string(it.State), ProfileID: p.ID, Title: title,
+					Detail: fmt.Sprintf("from %s (%s, informational)", it.From, it.Schedule.Name), At: it.From.Earliest()})
+			}
+		}
+		creds, err := w.Credentials(p.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range creds {
+			if c.Expires.IsZero() || c.Status == StatusInvalid {
+				continue
+			}
+			if left := c.Expires.Sub(now); left > 0 && left <= ExpiryWarning {
+				out = append(out, Reminder{Kind: "expiring", ProfileID: p.ID,
+					Title:  fmt.Sprintf("%s: a credential from %s expires on %s", p.Name(), firstNonEmpty(c.Issuer.Name, c.Issuer.ID), c.Expires.Format("2006-01-02")),
+					Detail: "ask the clinic for a new one", At: c.Expires})
+			}
+		}
+	}
+	last, err := w.LastBackup()
+	if err != nil {
+		return nil, err
+	}
+	if len(profs) > 0 && (last.IsZero() || now.Sub(last) > BackupReminderAfter) {
+		detail := "no backup yet"
+		if !last.IsZero() {
+			detail = "last backup on " + last.Format("2006-01-02")
+		}
+		out = append(out, Reminder{Kind: "backup", Title: "Back up your wallet", Detail: detail, At: last})
+	}
+	return out, nil
+}
 
 // Advisory is a health authority's notice from the trust bundle.
 type Advisory struct {
@@ -62,10 +186,34 @@ type Advisory struct {
 	Expires  time.Time
 }
 
-// Advisories returns the advisories of the trust bundle for the profile's
-// region, current ones only.
-func (w *Wallet) Advisories(profileID string) ([]Advisory, error) { return nil, ErrNotImplemented }
+// Advisories returns the current advisories of the trust bundle for the
+// profile's region: those for its region, its country ("AE" covers
+// "AE-DU"), or everyone (no region). "" as profileID returns them all.
+func (w *Wallet) Advisories(profileID string) ([]Advisory, error) {
+	region := ""
+	if profileID != "" {
+		p, err := w.Profile(profileID)
+		if err != nil {
+			return nil, err
+		}
+		region = firstNonEmpty(p.Region, p.Country)
+	}
+	var out []Advisory
+	for _, a := range w.trust().Advisories(w.now()) {
+		ar := strings.ToUpper(a.Region)
+		if profileID != "" && ar != "" && !regionCovers(ar, region) {
+			continue
+		}
+		out = append(out, Advisory{ID: a.ID, Title: a.Title, Body: a.Body, Region: a.Region, Severity: a.Severity, Issued: a.Issued, Expires: a.Expires})
+	}
+	return out, nil
+}
 
-// PrintPDF writes an A4 page and a credit-card-size card with the profile's
-// QR codes, for people who travel with paper.
-func (w *Wallet) PrintPDF(profileID string, out io.Writer) error { return ErrNotImplemented }
+// regionCovers: an advisory for "AE" concerns someone in "AE-DU", and one
+// for "AE-DU" someone whose region is only known as "AE".
+func regionCovers(adv, person string) bool {
+	if person == "" {
+		return false
+	}
+	return adv == person || strings.HasPrefix(person, adv+"-") || strings.HasPrefix(adv, person+"-")
+}

@@ -1,6 +1,16 @@
 package wallet
 
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/vax"
 	"github.com/immunopass/immunopass/verifier"
 )
@@ -40,14 +50,19 @@ const (
 
 // DueItem is one scheduled dose and where the person stands with it.
 type DueItem struct {
-	Disease string
-	Vaccine string // what the schedule gives ("MMR", "DTaP-IPV-Hib-HepB")
-	Dose    int    // 1-based within the disease's series in this schedule
-	Of      int    // series length in this schedule
-	State   DueState
-	From    vax.Date // the date the dose becomes due
-	By      vax.Date // the date after which it is overdue; zero: no limit
-	Note    string
+	Disease  string   // the first disease of the entry
+	Diseases []string // every disease this visit covers
+	// Missing are the diseases of this visit still without enough doses
+	// (empty when Done): a child who had the hexavalent vaccine but not the
+	// pneumococcal one at 2 months misses only "Pneumococcal".
+	Missing []string
+	Vaccine  string   // what the schedule gives ("MMR", "DTaP-IPV-Hib-HepB")
+	Dose     int      // 1-based within the disease's series in this schedule
+	Of       int      // series length in this schedule
+	State    DueState
+	From     vax.Date // the date the dose becomes due
+	By       vax.Date // the date after which it is overdue; zero: no limit
+	Note     string
 	// Schedule names the schedule, its source and date (informational).
 	Schedule ScheduleInfo
 }
@@ -63,16 +78,282 @@ type ScheduleInfo struct {
 }
 
 // Immunizations returns a profile's doses merged across its credentials,
-// de-duplicated, grouped by disease. Doses of credentials marked invalid are
-// left out.
+// de-duplicated (same vaccine on the same date), grouped by disease (a dose
+// of a combination vaccine appears under each disease it targets), each
+// group oldest first and groups sorted by name. Doses of credentials whose
+// signature failed (StatusInvalid) are left out: they may be forged.
 func (w *Wallet) Immunizations(profileID string) ([]DiseaseGroup, error) {
-	return nil, ErrNotImplemented
+	creds, err := w.Credentials(profileID)
+	if err != nil {
+		return nil, err
+	}
+	return mergeDoses(creds), nil
 }
 
-// Due returns the scheduled doses for the profile's country (WHO when it has
-// none) and where the person stands with each, computed from the birth date
-// and the doses received. It needs the profile's birth date.
-func (w *Wallet) Due(profileID string) ([]DueItem, error) { return nil, ErrNotImplemented }
+func mergeDoses(creds []Credential) []DiseaseGroup {
+	type key struct{ date, system, code string }
+	byKey := map[key]*Dose{}
+	var order []key
+	for _, c := range creds {
+		if c.Status == StatusInvalid {
+			continue
+		}
+		for _, im := range c.Doses {
+			d, err := vax.ParseDate(im.Date)
+			if err != nil {
+				continue
+			}
+			k := key{im.Date, im.Vaccine.System, strings.TrimLeft(im.Vaccine.Code, "0")}
+			if m, ok := byKey[k]; ok {
+				if !slices.Contains(m.Sources, c.ID) {
+					m.Sources = append(m.Sources, c.ID)
+				}
+				m.Lot = firstNonEmpty(m.Lot, im.Lot)
+				m.Clinic = firstNonEmpty(m.Clinic, im.Performer)
+				m.Country = firstNonEmpty(m.Country, im.Country)
+				m.Dose = max(m.Dose, im.Dose)
+				continue
+			}
+			ds := vax.Diseases(im.Vaccine.System, im.Vaccine.Code)
+			if len(ds) == 0 {
+				ds = []string{"Other"}
+			}
+			v := im.Vaccine
+			if v.Display == "" {
+				v.Display = vax.Display(v.System, v.Code)
+			}
+			byKey[k] = &Dose{Date: d, Vaccine: v, Dose: im.Dose, Lot: im.Lot, Clinic: im.Performer,
+				Country: im.Country, Diseases: ds, Sources: []string{c.ID}}
+			order = append(order, k)
+		}
+	}
+	groups := map[string]*DiseaseGroup{}
+	for _, k := range order {
+		d := byKey[k]
+		for _, dis := range d.Diseases {
+			g := groups[dis]
+			if g == nil {
+				g = &DiseaseGroup{Disease: dis}
+				groups[dis] = g
+			}
+			g.Doses = append(g.Doses, *d)
+		}
+	}
+	var out []DiseaseGroup
+	for _, g := range groups {
+		slices.SortStableFunc(g.Doses, func(a, b Dose) int { return a.Date.Compare(b.Date) })
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i].Disease == "Other") != (out[j].Disease == "Other") {
+			return out[j].Disease == "Other"
+		}
+		return out[i].Disease < out[j].Disease
+	})
+	return out
+}
 
-// Schedules lists the embedded schedules.
-func Schedules() []ScheduleInfo { return nil }
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// schedule is an embedded schedule file.
+type schedule struct {
+	ScheduleInfo
+	Doses []struct {
+		Vaccine  string   `json:"vaccine"`
+		Diseases []string `json:"diseases"`
+		Age      string   `json:"age"`
+		By       string   `json:"by"`
+		Note     string   `json:"note"`
+	} `json:"doses"`
+}
+
+var (
+	schedOnce sync.Once
+	scheds    map[string]*schedule // by country, "" for WHO
+	schedErr  error
+)
+
+func loadSchedules() (map[string]*schedule, error) {
+	schedOnce.Do(func() {
+		scheds = map[string]*schedule{}
+		for name, data := range assets.Schedules() {
+			s := new(schedule)
+			if err := json.Unmarshal(data, s); err != nil {
+				schedErr = fmt.Errorf("schedule %s: %w", name, err)
+				return
+			}
+			for _, d := range s.Doses {
+				if _, err := parseAge(d.Age); err != nil {
+					schedErr = fmt.Errorf("schedule %s: %w", name, err)
+					return
+				}
+				if d.By != "" {
+					if _, err := parseAge(d.By); err != nil {
+						schedErr = fmt.Errorf("schedule %s: %w", name, err)
+						return
+					}
+				}
+			}
+			scheds[s.Country] = s
+		}
+	})
+	return scheds, schedErr
+}
+
+// age is an age in a schedule: days, weeks, months or years.
+type age struct {
+	n    int
+	unit byte
+}
+
+func parseAge(s string) (age, error) {
+	if len(s) < 2 {
+		return age{}, fmt.Errorf("bad age %q", s)
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	u := s[len(s)-1]
+	if err != nil || n < 0 || n > 120 || !strings.ContainsRune("dwmy", rune(u)) {
+		return age{}, fmt.Errorf("bad age %q", s)
+	}
+	return age{n, u}, nil
+}
+
+// at returns the date a person born on birth reaches the age.
+func (a age) at(birth time.Time) time.Time {
+	switch a.unit {
+	case 'd':
+		return birth.AddDate(0, 0, a.n)
+	case 'w':
+		return birth.AddDate(0, 0, 7*a.n)
+	case 'm':
+		return birth.AddDate(0, a.n, 0)
+	}
+	return birth.AddDate(a.n, 0, 0)
+}
+
+// scheduleFor picks the schedule of a country, WHO's when there is none.
+func scheduleFor(country string) (*schedule, error) {
+	all, err := loadSchedules()
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := all[strings.ToUpper(country)]; ok {
+		return s, nil
+	}
+	return all[""], nil
+}
+
+// Schedules lists the embedded schedules, WHO's first.
+func Schedules() []ScheduleInfo {
+	all, _ := loadSchedules()
+	var out []ScheduleInfo
+	for _, s := range all {
+		out = append(out, s.ScheduleInfo)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Country < out[j].Country })
+	return out
+}
+
+// UpcomingWindow is how far ahead Due marks doses as upcoming.
+const UpcomingWindow = 90 * 24 * time.Hour
+
+// NoBirthDateError: Due needs the profile's birth date.
+type NoBirthDateError struct{ ProfileID string }
+
+func (e *NoBirthDateError) Error() string {
+	return fmt.Sprintf("profile %q has no birth date: the due view needs one", e.ProfileID)
+}
+
+// Due returns the scheduled doses for the profile's country (WHO's when the
+// country has no embedded schedule) and where the person stands with each,
+// computed from the birth date and the doses received: for every disease,
+// the n-th dose of the schedule is done when the person has received at
+// least n doses (on distinct dates) of vaccines against it. Items come in
+// schedule order.
+func (w *Wallet) Due(profileID string) ([]DueItem, error) {
+	p, err := w.Profile(profileID)
+	if err != nil {
+		return nil, err
+	}
+	if p.BirthDate.Year == 0 {
+		return nil, &NoBirthDateError{ProfileID: profileID}
+	}
+	groups, err := w.Immunizations(profileID)
+	if err != nil {
+		return nil, err
+	}
+	return dueFor(p, groups, w.now())
+}
+
+func dueFor(p Profile, groups []DiseaseGroup, now time.Time) ([]DueItem, error) {
+	s, err := scheduleFor(p.Country)
+	if err != nil {
+		return nil, err
+	}
+	received := map[string]int{}
+	for _, g := range groups {
+		dates := map[vax.Date]bool{}
+		for _, d := range g.Doses {
+			dates[d.Date] = true
+		}
+		received[g.Disease] = len(dates)
+	}
+	birth := p.BirthDate.Earliest()
+	series := map[string]int{} // disease → doses scheduled so far
+	total := map[string]int{}
+	for _, d := range s.Doses {
+		for _, dis := range d.Diseases {
+			total[dis]++
+		}
+	}
+	today := now.UTC().Truncate(24 * time.Hour)
+	var out []DueItem
+	for _, d := range s.Doses {
+		done := true
+		n := 0
+		var missing []string
+		for i, dis := range d.Diseases {
+			series[dis]++
+			if i == 0 {
+				n = series[dis]
+			}
+			if received[dis] < series[dis] {
+				done = false
+				missing = append(missing, dis)
+			}
+		}
+		from, _ := parseAge(d.Age)
+		it := DueItem{Disease: d.Diseases[0], Diseases: d.Diseases, Vaccine: d.Vaccine, Dose: n, Of: total[d.Diseases[0]],
+			From: dateOf(from.at(birth)), Note: d.Note, Schedule: s.ScheduleInfo, Missing: missing}
+		fromT := from.at(birth)
+		byT := time.Time{}
+		if d.By != "" {
+			by, _ := parseAge(d.By)
+			byT = by.at(birth)
+			it.By = dateOf(byT)
+		}
+		switch {
+		case done:
+			it.State = Done
+		case !byT.IsZero() && today.After(byT):
+			it.State = Overdue
+		case !today.Before(fromT):
+			it.State = Due
+		case fromT.Sub(today) <= UpcomingWindow:
+			it.State = Upcoming
+		default:
+			it.State = Later
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+func dateOf(t time.Time) vax.Date {
+	return vax.Date{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
+}

@@ -1,0 +1,163 @@
+package wallet
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/go-pdf/fpdf"
+	"github.com/immunopass/immunopass/credential/qr"
+	"github.com/immunopass/immunopass/credential/sdjwt"
+)
+
+// printable is one QR code to print.
+type printable struct {
+	cred Credential
+	text string // QR text
+}
+
+// printables lists the QR codes of a profile's presentable credentials:
+// each SMART Health Card (or its chunks) and each SD-JWT VC in full, static.
+func (w *Wallet) printables(profileID string) ([]printable, error) {
+	creds, err := w.Credentials(profileID)
+	if err != nil {
+		return nil, err
+	}
+	var out []printable
+	for _, c := range creds {
+		if c.Status == StatusInvalid || c.Status == StatusRevoked {
+			continue
+		}
+		switch c.Format {
+		case FormatSHC:
+			qrs, err := shcQR(c.Text)
+			if err != nil {
+				return nil, err
+			}
+			for _, q := range qrs {
+				out = append(out, printable{c, q})
+			}
+		case FormatSDJWTVC:
+			q, err := sdjwt.EncodeQR(c.Text)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, printable{c, q})
+		}
+	}
+	return out, nil
+}
+
+// PrintPDF writes the profile's records for people who travel with paper:
+// A4 pages with each credential's QR code (static: a SMART Health Card as
+// issued, an SD-JWT VC with every disclosure and no key binding) and its
+// doses, then a credit-card-size card (85.6 × 54 mm, cut along the line)
+// with the name, birth date and the first QR code. Revoked and invalid
+// credentials are not printed.
+func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
+	prof, err := w.Profile(profileID)
+	if err != nil {
+		return err
+	}
+	items, err := w.printables(profileID)
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return &PresentError{Problem: prof.Name() + " has no credential to print"}
+	}
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetTitle("Vaccination record: "+ascii(prof.Name()), true)
+	pdf.SetCreator("ImmunoPass wallet", true)
+	pdf.SetAutoPageBreak(false, 10)
+	tr := pdf.UnicodeTranslatorFromDescriptor("")
+	images := make([]string, len(items))
+	for i, it := range items {
+		sym, err := qr.Encode(it.text, qr.L)
+		if strings.HasPrefix(it.text, "shc:/") {
+			sym, err = qr.EncodeSHC(it.text)
+		}
+		if err != nil {
+			return err
+		}
+		png, err := sym.PNG(4)
+		if err != nil {
+			return err
+		}
+		images[i] = fmt.Sprintf("qr%d", i)
+		pdf.RegisterImageOptionsReader(images[i], fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
+	}
+	header := func() {
+		pdf.AddPage()
+		pdf.SetFont("Helvetica", "B", 18)
+		pdf.SetXY(15, 15)
+		pdf.CellFormat(180, 9, tr("Vaccination record"), "", 1, "L", false, 0, "")
+		pdf.SetFont("Helvetica", "", 12)
+		pdf.SetX(15)
+		line := prof.Name()
+		if prof.BirthDate.Year != 0 {
+			line += "   born " + prof.BirthDate.String()
+		}
+		pdf.CellFormat(180, 7, tr(line), "", 1, "L", false, 0, "")
+	}
+	const perPage = 2
+	for i, it := range items {
+		if i%perPage == 0 {
+			header()
+		}
+		y := 35 + float64(i%perPage)*125
+		pdf.ImageOptions(images[i], 15, y, 100, 100, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+		pdf.SetXY(120, y)
+		pdf.SetFont("Helvetica", "B", 10)
+		kind := "SMART Health Card"
+		if it.cred.Format == FormatSDJWTVC {
+			kind = "ImmunoPass SD-JWT VC"
+		}
+		pdf.MultiCell(75, 5, tr(kind+"\n"+firstNonEmpty(it.cred.Issuer.Name, it.cred.Issuer.ID)), "", "L", false)
+		pdf.SetFont("Helvetica", "", 9)
+		for _, d := range it.cred.Doses {
+			pdf.SetX(120)
+			txt := d.Date + "  " + firstNonEmpty(d.Vaccine.Display, d.Vaccine.Code)
+			if d.Lot != "" {
+				txt += "  lot " + d.Lot
+			}
+			pdf.MultiCell(75, 4.5, tr(txt), "", "L", false)
+		}
+		pdf.SetXY(15, y+102)
+		pdf.SetFont("Helvetica", "I", 8)
+		pdf.CellFormat(180, 4, tr("Status when printed: "+string(it.cred.Status)+". A verifier checks the QR code, not this text."), "", 0, "L", false, 0, "")
+	}
+	// The card: ISO/IEC 7810 ID-1, 85.6 × 54 mm.
+	pdf.AddPage()
+	x, y := 15.0, 20.0
+	pdf.SetDrawColor(150, 150, 150)
+	pdf.SetDashPattern([]float64{1, 1}, 0)
+	pdf.Rect(x, y, 85.6, 54, "D")
+	pdf.SetDashPattern(nil, 0)
+	pdf.ImageOptions(images[0], x+36, y+3, 48, 48, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	pdf.SetXY(x+3, y+5)
+	pdf.SetFont("Helvetica", "B", 9)
+	pdf.MultiCell(33, 4.5, tr(prof.Name()), "", "L", false)
+	pdf.SetX(x + 3)
+	pdf.SetFont("Helvetica", "", 7)
+	if prof.BirthDate.Year != 0 {
+		pdf.MultiCell(33, 4, tr("born "+prof.BirthDate.String()), "", "L", false)
+		pdf.SetX(x + 3)
+	}
+	pdf.MultiCell(33, 3.5, tr("Vaccination record. Scan the code to verify."), "", "L", false)
+	pdf.SetXY(x, y+56)
+	pdf.SetFont("Helvetica", "I", 7)
+	pdf.CellFormat(85.6, 4, tr("Cut along the dotted line."), "", 0, "L", false, 0, "")
+	return pdf.Output(out)
+}
+
+// ascii keeps a PDF metadata string printable in every viewer.
+func ascii(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, s)
+}
