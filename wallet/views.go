@@ -56,13 +56,13 @@ type DueItem struct {
 	// (empty when Done): a child who had the hexavalent vaccine but not the
 	// pneumococcal one at 2 months misses only "Pneumococcal".
 	Missing []string
-	Vaccine  string   // what the schedule gives ("MMR", "DTaP-IPV-Hib-HepB")
-	Dose     int      // 1-based within the disease's series in this schedule
-	Of       int      // series length in this schedule
-	State    DueState
-	From     vax.Date // the date the dose becomes due
-	By       vax.Date // the date after which it is overdue; zero: no limit
-	Note     string
+	Vaccine string // what the schedule gives ("MMR", "DTaP-IPV-Hib-HepB")
+	Dose    int    // 1-based within the disease's series in this schedule
+	Of      int    // series length in this schedule
+	State   DueState
+	From    vax.Date // the date the dose becomes due
+	By      vax.Date // the date after which it is overdue; zero: no limit
+	Note    string
 	// Schedule names the schedule, its source and date (informational).
 	Schedule ScheduleInfo
 }
