@@ -69,8 +69,9 @@ bench: deps
 test-mysql:
 	@scripts/mysql-test.sh
 
-## run: the end-to-end story, in a temporary folder.
+## run: the local system (registry on loopback, a demo clinic, offline verification), in a temporary folder.
 run: build
+	@if [ -d cmd/registry ]; then CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/registry; fi
 	@scripts/demo.sh $(BIN)
 
 ## wallet: the Fyne wallet app (cgo: `make deps` installs its system packages);
