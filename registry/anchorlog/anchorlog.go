@@ -543,10 +543,6 @@ func (l *Log) Add(ctx context.Context, digests [][32]byte) ([]uint64, error) {
 			close(c.done)
 		}
 		l.mu.Unlock()
-		select {
-		case l.wake <- struct{}{}:
-		default:
-		}
 	}
 	for _, w := range waits {
 		select {

@@ -1,6 +1,7 @@
 package anchorlog
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
@@ -146,6 +148,9 @@ func (b *boltIndex) lookup(_ context.Context, ds [][32]byte) (map[[32]byte]uint6
 }
 
 func (b *boltIndex) record(_ context.Context, es []entry, covered uint64) error {
+	// Sorted keys fill each B+tree page once.
+	es = slices.Clone(es)
+	slices.SortFunc(es, func(a, b entry) int { return bytes.Compare(a.d[:], b.d[:]) })
 	return b.db.Update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketDigests)
 		for _, e := range es {
