@@ -197,7 +197,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	base := strings.TrimSuffix(o.URL, "/")
 	if o.Post == nil {
-		o.Post = func(ctx context.Context, c *http.Client, ds [][32]byte) ([]uint64, error) { return PostAnchors(ctx, c, base, ds) }
+		o.Post = func(ctx context.Context, c *http.Client, ds [][32]byte) ([]uint64, error) {
+			return PostAnchors(ctx, c, base, ds)
+		}
 	}
 	var (
 		mu        sync.Mutex
