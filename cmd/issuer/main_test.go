@@ -63,6 +63,7 @@ type fakeKey struct{}
 //	fakereg accredit JWKS-FILE ISS
 //	fakereg drop N | fail N | delay N   (dropped anchor answers, 503s, 202 polls)
 //	fakereg show                   (log size, statuses, CRLs, stats to stdout)
+//	fakereg await N                (until N requests arrived, answered or not)
 func fakereg(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("fakereg does not fail")
@@ -106,6 +107,10 @@ func fakereg(ts *testscript.TestScript, neg bool, args []string) {
 		fake.Set(func(f *fakeregistry.Registry) { f.Delay = v })
 	case "show":
 		fmt.Fprint(ts.Stdout(), fake.Summary())
+	case "await":
+		if v := n(); !fake.Await(v, 20*time.Second) {
+			ts.Fatalf("the fake registry did not see %d requests", v)
+		}
 	default:
 		ts.Fatalf("fakereg: unknown %q", args[0])
 	}

@@ -42,6 +42,7 @@ type Registry struct {
 	CRL      map[string][]string
 	Stats    []map[string]any
 	Requests int // signed writes accepted
+	Seen     int // requests received, answered or not
 	Fail     int // answer the next Fail requests with 503
 	// Drop anchors the next Drop batches but answers 503, as a registry
 	// that crashed after sequencing would: the retry must get the same
@@ -140,6 +141,21 @@ func (r *Registry) Summary() string {
 	return b.String()
 }
 
+// Await waits until the fake has received at least n requests, or d passes.
+func (r *Registry) Await(n int, d time.Duration) bool {
+	for end := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
+		r.mu.Lock()
+		seen := r.Seen
+		r.mu.Unlock()
+		if seen >= n {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
+	}
+}
+
 // Len is the number of log entries.
 func (r *Registry) Len() int {
 	r.mu.Lock()
@@ -167,6 +183,7 @@ func fail(w http.ResponseWriter, status int, code, msg string) {
 func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.Seen++
 	if r.Fail > 0 {
 		r.Fail--
 		fail(w, http.StatusServiceUnavailable, "unavailable", "try later")
