@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 
@@ -126,20 +127,60 @@ func (w *Wallet) Recheck() error {
 	})
 }
 
+// Names under which the trust policy and the registry bundle are kept.
+const (
+	trustPolicy = "policy"
+	trustBundle = "bundle"
+)
+
 // AddTrust stores a trust file that imports are verified against when
-// Options.Trust is nil: a VCI directory snapshot or a status list token
-// (statuslist+jwt or W3C Bitstring). It is checked before it is stored.
+// Options.Trust is nil: a trust policy (it replaces the one held), a
+// registry bundle (verified against the policy held: add the policy first;
+// it replaces the bundle held), a VCI directory snapshot, or a status list
+// token (statuslist+jwt or W3C Bitstring). Each is checked before it is
+// stored; a bad one changes nothing.
 func (w *Wallet) AddTrust(name string, data []byte) error {
-	if err := loadTrust(trust.New(), name, data); err != nil {
-		return err
+	key := name
+	switch {
+	case isPolicy(data):
+		if _, err := trust.ParsePolicy(data); err != nil {
+			return fmt.Errorf("trust policy %q: %w", name, err)
+		}
+		key = trustPolicy
+	case trust.IsBundle(data):
+		var pol []byte
+		err := w.view(func(t tx) error {
+			var err error
+			pol, err = t.Get(kindTrust, trustPolicy)
+			return err
+		})
+		if isNotFound(err) {
+			return fmt.Errorf("trust bundle %q: add the registry's trust policy first", name)
+		} else if err != nil {
+			return err
+		}
+		p, err := trust.ParsePolicy(pol)
+		if err != nil {
+			return err
+		}
+		if _, err := trust.New().LoadBundle(name, data, p, w.now()); err != nil {
+			return err
+		}
+		key = trustBundle
+	default:
+		if err := loadTrust(trust.New(), name, data); err != nil {
+			return err
+		}
 	}
-	err := w.update(func(t tx) error { return t.Put(kindTrust, name, data) })
-	if err == nil {
-		w.mu.Lock()
-		w.trustCache = nil
-		w.mu.Unlock()
-	}
+	err := w.update(func(t tx) error { return t.Put(kindTrust, key, data) })
+	w.mu.Lock()
+	w.trustCache = nil
+	w.mu.Unlock()
 	return err
+}
+
+func isPolicy(data []byte) bool {
+	return bytes.Contains(data[:min(len(data), 4096)], []byte(`"`+trust.PolicyType+`"`))
 }
 
 // RemoveTrust forgets a trust file.
@@ -177,10 +218,26 @@ func (w *Wallet) trust() *trust.Store {
 	w.mu.Unlock()
 	s := trust.New()
 	_ = w.view(func(t tx) error {
-		return t.ForEach(kindTrust, func(name string, data []byte) error {
-			_ = loadTrust(s, name, data) // checked when added
+		var pol, bundle []byte
+		err := t.ForEach(kindTrust, func(name string, data []byte) error {
+			switch name {
+			case trustPolicy:
+				pol = data
+			case trustBundle:
+				bundle = data
+			default:
+				_ = loadTrust(s, name, data) // checked when added
+			}
 			return nil
 		})
+		if pol != nil && bundle != nil {
+			if p, err := trust.ParsePolicy(pol); err == nil {
+				// A bundle past the policy's maximum age is still used
+				// (stale-trust); one that no longer verifies is not.
+				_, _ = s.LoadBundle(trustBundle, bundle, p, w.now())
+			}
+		}
+		return err
 	})
 	w.mu.Lock()
 	w.trustCache = s

@@ -193,7 +193,6 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Back up, wipe, restore into a fresh wallet: everything is there again.
-	before := snapshotOf(t, w)
 	var bk bytes.Buffer
 	if err := w.backupWith(&bk, []byte("backup pass"), 10); err != nil {
 		t.Fatal(err)
@@ -201,7 +200,7 @@ func TestEndToEnd(t *testing.T) {
 	if last, _ := w.LastBackup(); !last.Equal(testNow) {
 		t.Fatalf("last backup %v", last)
 	}
-	before = snapshotOf(t, w)
+	before := snapshotOf(t, w)
 	if err := w.Lock(); err != nil {
 		t.Fatal(err)
 	}

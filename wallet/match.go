@@ -224,9 +224,7 @@ func joins(t []string) [][]string {
 // skeletonJoin joins two skeletons as the skeleton of the joined word would
 // be: the second's initial "a" is a vowel inside a word.
 func skeletonJoin(a, b string) string {
-	if strings.HasPrefix(b, "a") {
-		b = b[1:]
-	}
+	b = strings.TrimPrefix(b, "a")
 	if b != "" && strings.HasSuffix(a, b[:1]) {
 		b = b[1:]
 	}
