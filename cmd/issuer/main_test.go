@@ -63,6 +63,7 @@ type fakeKey struct{}
 //	fakereg accredit JWKS-FILE ISS
 //	fakereg drop N | fail N | delay N   (dropped anchor answers, 503s, 202 polls)
 //	fakereg show                   (log size, statuses, CRLs, stats to stdout)
+//	fakereg bundle FILE | policy FILE   (the signed trust bundle, its policy)
 //	fakereg await N                (until N requests arrived, answered or not)
 func fakereg(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
@@ -107,6 +108,19 @@ func fakereg(ts *testscript.TestScript, neg bool, args []string) {
 		fake.Set(func(f *fakeregistry.Registry) { f.Delay = v })
 	case "show":
 		fmt.Fprint(ts.Stdout(), fake.Summary())
+	case "bundle", "policy":
+		if len(args) != 2 {
+			ts.Fatalf("fakereg %s FILE", args[0])
+		}
+		var b []byte
+		var err error
+		if args[0] == "bundle" {
+			b, err = fake.Bundle(time.Now())
+		} else {
+			b, err = fake.Policy()
+		}
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), b, 0o644))
 	case "await":
 		if v := n(); !fake.Await(v, 20*time.Second) {
 			ts.Fatalf("the fake registry did not see %d requests", v)

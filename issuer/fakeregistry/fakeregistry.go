@@ -4,17 +4,18 @@
 // available after a configurable number of polls, status allocation and
 // updates, CRL revocations and statistics. It runs on a real loopback
 // listener and can be stopped and restarted on the same port, keeping its
-// state, to play an outage.
+// state, to play an outage. It also signs a trust bundle (GET /v1/bundle) and
+// its trust policy, so that a verifier can check what was issued through it.
 package fakeregistry
 
 import (
 	"context"
+	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"sort"
@@ -25,6 +26,9 @@ import (
 	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/anchor/anchortest"
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/shc"
+	"github.com/immunopass/immunopass/credential/status"
+	"github.com/immunopass/immunopass/credential/trust"
 )
 
 // Registry is the fake's state.
@@ -49,6 +53,11 @@ type Registry struct {
 	// indexes.
 	Drop int
 
+	regKey *jose.PrivateKey
+	list   *status.List
+	names  map[string]string // iss → display name
+	ver    uint64
+
 	addr string
 	srv  *http.Server
 	ln   net.Listener
@@ -60,7 +69,15 @@ func New() *Registry {
 	if err != nil {
 		panic(err)
 	}
-	return &Registry{tlog: l,
+	k, err := jose.GenerateKey()
+	if err != nil {
+		panic(err)
+	}
+	sl, err := status.New(2, status.MinSize)
+	if err != nil {
+		panic(err)
+	}
+	return &Registry{tlog: l, regKey: k, list: sl, names: map[string]string{},
 		keys: map[string]*jose.Key{}, iss: map[string]string{}, nonces: map[string]bool{},
 		index: map[string]uint64{}, polls: map[string]int{}, owned: map[string]string{},
 		Status: map[string]string{}, CRL: map[string][]string{},
@@ -71,6 +88,8 @@ func New() *Registry {
 func (r *Registry) AddIssuer(iss string, key *jose.Key) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.names[iss] = "Al Noor Family Clinic"
+	r.ver++
 	r.keys[key.Thumbprint()] = key
 	r.iss[key.Thumbprint()] = iss
 }
@@ -156,6 +175,61 @@ func (r *Registry) Await(n int, d time.Duration) bool {
 	}
 }
 
+// StatusURI is the fake's one status list.
+const StatusURI = Public + "/v1/status/alnoor/1"
+
+// Public is the registry's public base URL (hosted issuers' iss live under it).
+const Public = "https://registry.example"
+
+// Policy returns the trust policy a verifier installs for this fake.
+func (r *Registry) Policy() ([]byte, error) {
+	p, err := trust.NewPolicy(r.regKey.Public(), r.tlog.Origin, r.tlog.LogKey, r.tlog.WitnessKeys, 2, 168*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	return p.Marshal()
+}
+
+// Bundle returns the signed trust bundle: the accredited issuers with their
+// keys and CRLs, the status list, and the cosigned checkpoint.
+func (r *Registry) Bundle(now time.Time) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b := &trust.Bundle{Type: "immunopass-trust-bundle", Version: r.ver + 1, Issued: now.UTC().Truncate(time.Second), Registry: Public,
+		Checkpoint: string(r.tlog.Checkpoint(2, now))}
+	byIss := map[string]*trust.BundleIssuer{}
+	var isss []string
+	for tp, iss := range r.iss {
+		bi := byIss[iss]
+		if bi == nil {
+			bi = &trust.BundleIssuer{ID: iss, Name: r.names[iss], Country: "AE", Scope: []string{"immunization"}}
+			byIss[iss] = bi
+			isss = append(isss, iss)
+		}
+		k := r.keys[tp]
+		jwk := k.JWK()
+		if rids := r.CRL[k.KID()]; len(rids) > 0 {
+			// As in a SMART Health Cards JWKS, the key names its CRL's
+			// version; verifiers check the CRL only then.
+			c := &shc.CRL{KID: k.KID(), Method: "rid", Ctr: len(rids), RIDs: rids}
+			bi.CRLs = append(bi.CRLs, c.Format())
+			var m map[string]any
+			if err := json.Unmarshal(jwk, &m); err != nil {
+				return nil, err
+			}
+			m["crlVersion"] = c.Ctr
+			jwk, _ = json.Marshal(m)
+		}
+		bi.Keys = append(bi.Keys, trust.BundleKey{JWK: jwk})
+	}
+	sort.Strings(isss)
+	for _, iss := range isss {
+		b.Issuers = append(b.Issuers, *byIss[iss])
+		b.StatusLists = append(b.StatusLists, trust.BundleStatusList{URI: StatusURI, Iss: iss, Bits: r.list.Bits(), Lst: r.list.Encode(), Iat: now.Unix(), TTL: 3600})
+	}
+	return b.Sign(r.regKey)
+}
+
 // Len is the number of log entries.
 func (r *Registry) Len() int {
 	r.mu.Lock()
@@ -195,6 +269,16 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	case req.Method == http.MethodGet && strings.HasPrefix(req.URL.Path, "/v1/proof/"):
 		r.proof(w, strings.TrimPrefix(req.URL.Path, "/v1/proof/"))
+		return
+	case req.Method == http.MethodGet && req.URL.Path == "/v1/bundle":
+		r.mu.Unlock()
+		b, err := r.Bundle(time.Now())
+		r.mu.Lock()
+		if err != nil {
+			fail(w, http.StatusInternalServerError, "internal", err.Error())
+			return
+		}
+		w.Write(b)
 		return
 	case req.Method != http.MethodPost:
 		fail(w, http.StatusNotFound, "not-found", req.URL.Path)
@@ -243,16 +327,15 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			fail(w, http.StatusBadRequest, "bad-request", "count")
 			return
 		}
-		uri := "https://registry.example/v1/status/clinic/1"
 		var es []map[string]any
 		for len(es) < b.Count {
-			idx := rand.IntN(1 << 16)
-			k := fmt.Sprintf("%s#%d", uri, idx)
-			if _, taken := r.owned[k]; taken {
-				continue
+			idx, err := r.list.Allocate(crand.Reader)
+			if err != nil {
+				fail(w, http.StatusInsufficientStorage, "full", err.Error())
+				return
 			}
-			r.owned[k] = iss
-			es = append(es, map[string]any{"uri": uri, "idx": idx})
+			r.owned[fmt.Sprintf("%s#%d", StatusURI, idx)] = iss
+			es = append(es, map[string]any{"uri": StatusURI, "idx": idx})
 		}
 		out = map[string]any{"entries": es}
 	case "/v1/status/update":
@@ -270,7 +353,14 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			fail(w, http.StatusForbidden, "not-owner", k)
 			return
 		}
+		v, ok := map[string]uint8{"valid": status.Valid, "revoked": status.Revoked, "suspended": status.Suspended}[b.Status]
+		if !ok {
+			fail(w, http.StatusBadRequest, "bad-request", b.Status)
+			return
+		}
+		r.list.Set(b.Idx, v)
 		r.Status[k] = b.Status
+		r.ver++
 		out = map[string]any{}
 	case "/v1/crl/revoke":
 		var b struct {
@@ -282,6 +372,7 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 		r.CRL[b.KID] = append(r.CRL[b.KID], b.RIDs...)
+		r.ver++
 		out = map[string]any{"ctr": len(r.CRL[b.KID])}
 	case "/v1/stats":
 		var b map[string]any
