@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/immunopass/immunopass/wallet"
+	"github.com/immunopass/immunopass/wallet/backup"
 )
 
 // Preference keys (fyne.Preferences, per app ID).
@@ -339,7 +340,23 @@ func (u *UI) showError(err error) {
 func explain(err error) string {
 	var nf *wallet.NotFoundError
 	var ne *wallet.ProfileNotEmptyError
+	var (
+		bCorrupt  *backup.CorruptError
+		bFormat   *backup.FormatError
+		bVersion  *backup.VersionError
+		bConflict *backup.ConflictError
+	)
 	switch {
+	case errors.Is(err, backup.ErrWrongPassphrase):
+		return lang.L("Wrong passphrase for this backup. Nothing was changed.")
+	case errors.As(err, &bCorrupt):
+		return lang.L("This backup file is damaged or incomplete. Nothing was changed.")
+	case errors.As(err, &bVersion):
+		return lang.L("This backup was made by a newer version of ImmunoPass. Update the app, then try again.")
+	case errors.As(err, &bFormat):
+		return lang.L("This is not an ImmunoPass backup file. Nothing was changed.")
+	case errors.As(err, &bConflict):
+		return lang.L("The backup differs from what this wallet holds. Confirm to replace it.")
 	case errors.Is(err, wallet.ErrWrongPassphrase):
 		return lang.L("Wrong passphrase. Check Caps Lock and the keyboard language, then try again.")
 	case errors.Is(err, wallet.ErrLocked):

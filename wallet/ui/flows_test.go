@@ -99,7 +99,7 @@ func TestBackupAndRestore(t *testing.T) {
 	es = entries(v)
 	test.Type(es[len(es)-1], "not the backup passphrase")
 	tap(t, v, "Open")
-	mustShow(t, v, "Wrong passphrase")
+	mustShow(t, v, "Wrong passphrase for this backup. Nothing was changed.")
 	closeDialogs(v)
 	tap(t, v, "Restore from a backup…")
 	es = entries(v)
@@ -127,25 +127,23 @@ func TestReminderNotification(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Nothing due (no birth date), no backup yet: one reminder.
 	if _, err := w.AddProfile(wallet.Profile{Given: "Amira", Family: "Haddad"}); err != nil {
 		t.Fatal(err)
 	}
 	rs, err := w.Reminders()
 	w.Lock()
 	skipIfNotImplemented(t, err)
-	if len(rs) == 0 {
-		t.Fatal("a wallet never backed up has no reminder")
+	if len(rs) != 1 || rs[0].Kind != "backup" {
+		t.Fatalf("reminders %+v, want one about the backup", rs)
 	}
 	u := newUI(t, path)
-	want := &fyne.Notification{Title: "ImmunoPass reminders", Content: reminderText(rs[0])}
-	if len(rs) > 1 {
-		want.Content += " And " + formatInt(len(rs)-1) + " more."
-	}
+	want := &fyne.Notification{Title: "ImmunoPass reminders", Content: "You have never made a backup. Make one now, and keep it off this device."}
 	test.AssertNotificationSent(t, want, func() {
 		test.Type(entry(t, u, "Passphrase"), goodPass)
 		tap(t, u, "Unlock")
 	})
-	mustShow(t, u, reminderText(rs[0]))
+	mustShow(t, u, "Reminders", want.Content)
 }
 
 // Keyboard: the unlock screen starts focused on the passphrase, Enter

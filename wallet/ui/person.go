@@ -6,6 +6,7 @@ import (
 	_ "image/png" // HolderQR
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -174,7 +175,18 @@ func (u *UI) dueView(id string) fyne.CanvasObject {
 	grid := container.NewGridWithColumns(4,
 		colHead(lang.L("Vaccine")), colHead(lang.L("Dose")), colHead(lang.L("When")), colHead(lang.L("Status")))
 	for _, it := range items {
-		grid.Add(cell(diseaseName(it.Disease) + " · " + it.Vaccine))
+		ds := it.Diseases
+		if len(it.Missing) > 0 && it.State != wallet.Done {
+			ds = it.Missing
+		}
+		var names []string
+		for _, d := range ds {
+			names = append(names, diseaseName(d))
+		}
+		if len(names) == 0 {
+			names = []string{diseaseName(it.Disease)}
+		}
+		grid.Add(cell(it.Vaccine + "\n" + strings.Join(names, ", ")))
 		grid.Add(cell(lang.L("{{.N}} of {{.Of}}", map[string]any{"N": digits(strconv.Itoa(it.Dose)), "Of": digits(strconv.Itoa(it.Of))})))
 		when := lang.L("from {{.Date}}", map[string]any{"Date": formatVaxDate(it.From)})
 		if !it.By.IsZero() {

@@ -85,7 +85,33 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 	credBox := container.NewVBox()
 	var credChecks []*widget.Check
 	var credIDs []string
+	var credBound []bool
 	touched := false
+	modeHint := widget.NewLabel("")
+	modeHint.Importance = widget.LowImportance
+	modeHint.Wrapping = fyne.TextWrapWord
+	// Live mode needs every chosen record to be an SD-JWT VC bound to the
+	// person's key; otherwise only a static code is possible.
+	checkModes := func() {
+		live := false
+		for j, c := range credChecks {
+			if c.Checked {
+				live = true
+				if !credBound[j] {
+					live = false
+					break
+				}
+			}
+		}
+		if live {
+			mode.Enable()
+			modeHint.SetText("")
+			return
+		}
+		mode.SetSelected(modeNames[1])
+		mode.Disable()
+		modeHint.SetText(lang.L("Live codes need records bound to this person's key (SD-JWT VC); these records give a static code."))
+	}
 
 	applyPreset := func() {
 		i := slices.Index(presetNames, preset.Selected)
@@ -99,7 +125,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 		for j, c := range diseaseChecks {
 			c.SetChecked(p.Diseases == nil || slices.Contains(p.Diseases, diseases[j]))
 		}
-		if m := slices.Index(modes, p.Mode); m >= 0 {
+		if m := slices.Index(modes, p.Mode); m >= 0 && !mode.Disabled() {
 			mode.SetSelected(modeNames[m])
 		}
 		touched = false
@@ -120,7 +146,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 			diseaseBox.Add(c)
 		}
 		credBox.RemoveAll()
-		credChecks, credIDs = nil, nil
+		credChecks, credIDs, credBound = nil, nil, nil
 		creds, _ := u.w.Credentials(u.profile)
 		for _, c := range creds {
 			label := formatName(c.Format)
@@ -128,16 +154,27 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 				label += " · " + c.Issuer.Name
 			}
 			label += " · " + statusText(c.Status)
-			ch := widget.NewCheck(label, func(bool) { u.touch() })
-			ch.SetChecked(c.Status == wallet.StatusVerified)
+			ch := widget.NewCheck(label, func(bool) { u.touch(); checkModes() })
 			credChecks = append(credChecks, ch)
 			credIDs = append(credIDs, c.ID)
+			credBound = append(credBound, c.Bound && c.Format == wallet.FormatSDJWTVC)
 			credBox.Add(ch)
 		}
 		if len(creds) == 0 {
 			credBox.Add(para(lang.L("No records yet.")))
 		}
+		// Preselect the bound SD-JWT VCs (they disclose selectively and
+		// can be live); without any, the verified records.
+		anyBound := slices.Contains(credBound, true)
+		for j, ch := range credChecks {
+			if anyBound {
+				ch.SetChecked(credBound[j])
+			} else {
+				ch.SetChecked(creds[j].Status == wallet.StatusVerified)
+			}
+		}
 		applyPreset()
+		checkModes()
 	}
 	person.OnChanged = func(string) { u.touch(); loadPerson() }
 	preset.OnChanged = func(string) { u.touch(); applyPreset() }
@@ -180,7 +217,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 		widget.NewFormItem(lang.L("Context"), container.NewVBox(preset, desc)),
 		widget.NewFormItem(lang.L("Disclose"), container.NewVBox(container.NewHBox(names0, birth), diseaseBox)),
 		widget.NewFormItem(lang.L("Records"), credBox),
-		widget.NewFormItem(lang.L("Mode"), mode),
+		widget.NewFormItem(lang.L("Mode"), container.NewVBox(mode, modeHint)),
 		widget.NewFormItem(lang.L("For"), to),
 	)
 	return container.NewBorder(top, container.NewHBox(layout.NewSpacer(), show), nil, nil, container.NewVScroll(form))

@@ -10,61 +10,107 @@ import (
 	"github.com/immunopass/immunopass/wallet"
 )
 
-// reminderText says a reminder in the user's language.
-func reminderText(r wallet.Reminder) string {
-	data := reminderData(r)
-	switch r.Kind {
+// reminderLine is what the banner shows: the reminders of one kind for one
+// person, or a wallet-wide one.
+type reminderLine struct {
+	kind      string
+	profileID string
+	person    string
+	count     int
+	at        wallet.Reminder // the earliest
+}
+
+// groupReminders folds wallet.Reminders by person and kind, keeping the
+// order in which each group first appears.
+func (u *UI) groupReminders(rs []wallet.Reminder) []reminderLine {
+	var out []reminderLine
+	index := map[[2]string]int{}
+	for _, r := range rs {
+		k := [2]string{r.ProfileID, r.Kind}
+		if i, ok := index[k]; ok {
+			out[i].count++
+			if r.At.Before(out[i].at.At) {
+				out[i].at = r
+			}
+			continue
+		}
+		l := reminderLine{kind: r.Kind, profileID: r.ProfileID, count: 1, at: r}
+		if r.ProfileID != "" {
+			if p, err := u.w.Profile(r.ProfileID); err == nil {
+				l.person = p.Name()
+			}
+		}
+		index[k] = len(out)
+		out = append(out, l)
+	}
+	return out
+}
+
+// text says a reminder line in the user's language.
+func (l reminderLine) text() string {
+	data := map[string]any{"Person": l.person, "Count": formatInt(l.count), "Date": formatDate(l.at.At)}
+	switch l.kind {
 	case "due":
-		return lang.L("{{.Person}}: {{.Vaccine}} ({{.Disease}}) is due since {{.Date}}.", data)
+		return lang.N("{{.Person}}: {{.Count}} vaccination due now.", l.count, data)
 	case "overdue":
-		return lang.L("{{.Person}}: {{.Vaccine}} ({{.Disease}}) is overdue since {{.Date}}.", data)
+		return lang.N("{{.Person}}: {{.Count}} vaccination overdue.", l.count, data)
 	case "expiring":
-		return lang.L("{{.Person}}: a record expires on {{.Date}}.", data)
+		return lang.N("{{.Person}}: {{.Count}} record expires soon (first on {{.Date}}).", l.count, data)
 	case "backup":
-		if r.At.IsZero() {
+		if l.at.At.IsZero() {
 			return lang.L("You have never made a backup. Make one now, and keep it off this device.")
 		}
 		return lang.L("Your last backup is from {{.Date}}. Make a new one.", data)
 	}
-	return r.Title
+	return l.at.Title
 }
 
 // showReminders computes the reminders (Fyne has no scheduler: this runs at
-// each unlock), shows them above every section and sends one desktop
-// notification summing them up.
+// each unlock), shows them above every section, one line per person and
+// kind, and sends one desktop notification summing them up.
 func (u *UI) showReminders() {
 	rs, err := u.w.Reminders()
 	u.banner.RemoveAll()
 	if err != nil || len(rs) == 0 {
 		return
 	}
+	lines := u.groupReminders(rs)
 	box := container.NewVBox()
-	for _, r := range rs {
+	for _, r := range lines {
 		icon := theme.InfoIcon()
-		if r.Kind == "overdue" {
+		if r.kind == "overdue" || r.kind == "expiring" {
 			icon = theme.WarningIcon()
 		}
-		l := widget.NewLabel(reminderText(r))
+		l := widget.NewLabel(r.text())
 		l.Wrapping = fyne.TextWrapWord
-		row := container.NewBorder(nil, nil, widget.NewIcon(icon), nil, l)
-		if r.ProfileID != "" {
-			id := r.ProfileID
-			open := widget.NewButton(lang.L("See"), func() { u.touch(); u.showPerson(id, 1) })
-			row = container.NewBorder(nil, nil, widget.NewIcon(icon), open, l)
-		} else if r.Kind == "backup" {
-			open := widget.NewButton(lang.L("Back up"), func() { u.touch(); u.showSection(SectionBackup) })
-			row = container.NewBorder(nil, nil, widget.NewIcon(icon), open, l)
+		var action fyne.CanvasObject
+		switch {
+		case r.profileID != "" && (r.kind == "due" || r.kind == "overdue"):
+			id := r.profileID
+			action = widget.NewButton(lang.L("See"), func() { u.touch(); u.showPerson(id, 1) })
+		case r.profileID != "":
+			id := r.profileID
+			action = widget.NewButton(lang.L("See"), func() { u.touch(); u.showPerson(id, 2) })
+		case r.kind == "backup":
+			action = widget.NewButton(lang.L("Back up"), func() { u.touch(); u.showSection(SectionBackup) })
 		}
-		box.Add(row)
+		box.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), action, l))
 	}
 	hide := widget.NewButtonWithIcon(lang.L("Hide"), theme.CancelIcon(), func() { u.touch(); u.banner.RemoveAll() })
-	title := widget.NewLabelWithStyle(lang.N("{{.Count}} reminder", len(rs), map[string]any{"Count": formatInt(len(rs))}),
-		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	u.banner.Add(widget.NewCard("", "", container.NewBorder(container.NewBorder(nil, nil, nil, hide, title), nil, nil, nil, box)))
+	title := widget.NewLabelWithStyle(lang.L("Reminders"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	var body fyne.CanvasObject = box
+	if len(lines) > 4 {
+		// Keep the sections usable: at most about four lines tall.
+		s := container.NewVScroll(box)
+		s.SetMinSize(fyne.NewSize(0, 4*(theme.TextSize()+4*theme.Padding())))
+		body = s
+	}
+	u.banner.Add(container.NewPadded(container.NewBorder(container.NewBorder(nil, nil, nil, hide, title), nil, nil, nil, body)))
+	u.banner.Add(widget.NewSeparator())
 
-	content := reminderText(rs[0])
-	if len(rs) > 1 {
-		content += " " + lang.N("And {{.Count}} more.", len(rs)-1, map[string]any{"Count": formatInt(len(rs) - 1)})
+	content := lines[0].text()
+	if len(lines) > 1 {
+		content += " " + lang.N("And {{.Count}} more.", len(lines)-1, map[string]any{"Count": formatInt(len(lines) - 1)})
 	}
 	u.app.SendNotification(fyne.NewNotification(lang.L("ImmunoPass reminders"), content))
 }
