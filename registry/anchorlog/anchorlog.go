@@ -155,7 +155,6 @@ type Log struct {
 	cpMu     sync.RWMutex
 	cosigned []byte // latest checkpoint that reached the quorum
 	cosSize  uint64
-	wake     chan struct{}
 }
 
 type call struct {
@@ -330,7 +329,6 @@ func open(ctx context.Context, cfg Config, creating bool) (*Log, error) {
 		eng: eng, idx: idx, appender: app, shutdown: shutdown, reader: reader, cosigner: cosigner,
 		cancel: cancel, done: make(chan struct{}),
 		recent: map[[32]byte]uint64{}, pending: map[[32]byte]*call{},
-		wake: make(chan struct{}, 1),
 	}
 	fail := func(err error) (*Log, error) {
 		cancel()

@@ -24,6 +24,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 	"github.com/transparency-dev/tessera/client"
 	"golang.org/x/mod/sumdb/note"
+	"k8s.io/klog/v2"
 
 	"github.com/immunopass/immunopass/registry/anchorlog"
 	"github.com/immunopass/immunopass/registry/loadtest"
@@ -38,6 +39,9 @@ func TestMain(m *testing.M) {
 		crashChild(spec)
 		return
 	}
+	// Tessera logs through klog; the test output stays readable (the crash child keeps its logs).
+	klog.LogToStderr(false)
+	klog.SetOutput(io.Discard)
 	os.Exit(m.Run())
 }
 

@@ -41,7 +41,6 @@ func (l *Log) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-l.wake:
 		}
 		if err := l.follow(ctx); err != nil && ctx.Err() == nil {
 			l.log.Error("anchorlog: following the log", "err", err)
