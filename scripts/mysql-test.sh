@@ -2,7 +2,7 @@
 # make test-mysql: runs the anchor log's conformance test and its crash test (20 SIGKILLs) on Tessera's MySQL driver
 # against a real MariaDB that this script installs (Debian packages, only when missing) and starts privately:
 # its own temporary data folder and unix socket, no TCP port, stopped and removed on exit.
-#   scripts/mysql-test.sh [go test args...]
+#   scripts/mysql-test.sh [go test args...]      (MYSQL_LOAD=5s: also run the load tool on MySQL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin:/usr/local/sbin"
@@ -52,5 +52,11 @@ set +e
 go test -count=1 -run 'Conformance/mysql|Crash/mysql' -v "${@}" ./registry/anchorlog/ 2>&1 | grep -vE '^[IWE][0-9]{4} '
 status=${PIPESTATUS[0]}
 set -e
+# MYSQL_LOAD=5s also measures anchors/s over HTTP on this server (cmd/registry-load -engine mysql).
+if [ -n "${MYSQL_LOAD:-}" ] && [ "$status" -eq 0 ]; then
+  "$client" --no-defaults --socket="$sock" -uroot -e "CREATE DATABASE immunopass_load"
+  go run ./cmd/registry-load -engine mysql -dsn "root@unix($sock)/immunopass_load" -d "$MYSQL_LOAD" 2>&1 \
+    | grep -vE '^[IWE][0-9]{4} ' || status=1
+fi
 echo "test-mysql: done in $(( $(date +%s) - t0 )) s (status $status)"
 exit "$status"
