@@ -27,6 +27,7 @@ import (
 	"github.com/transparency-dev/tessera/client"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/registry/anchorlog"
 	"github.com/immunopass/immunopass/registry/witness"
 )
@@ -530,6 +531,21 @@ func testWitnessed(t *testing.T, setup engineSetup) {
 	}
 	if len(n.Sigs) != 3 {
 		t.Fatalf("cosigned checkpoint has %d verified signatures, want log + 2 witnesses:\n%s", len(n.Sigs), p.Checkpoint)
+	}
+	// The verifiers' side (credential/anchor) accepts it with the log key, both witnesses and quorum 2.
+	cv, err := anchor.NewCheckpointVerifier(l.Origin(), vkey, []string{rs[0].VKey, rs[1].VKey}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap, err := anchor.ParseProof(raw)
+	if err != nil {
+		t.Fatalf("anchor.ParseProof: %v\n%s", err, raw)
+	}
+	if c, err := ap.Verify(ds[3], cv); err != nil || len(c.Cosigned) != 2 {
+		t.Fatalf("anchor.Proof.Verify: %v (%+v)", err, c)
+	}
+	if _, err := ap.Verify(ds[4], cv); err == nil {
+		t.Fatalf("proof for one digest verified for another")
 	}
 	if !strings.Contains(string(raw), "c2sp.org/tlog-proof@v1\nindex ") {
 		t.Fatalf("proof %q lacks the tlog-proof header", raw)
