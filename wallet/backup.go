@@ -90,7 +90,18 @@ func (w *Wallet) Restore(s *Snapshot, replace bool) error {
 	if st == nil {
 		return ErrLocked
 	}
-	return backup.Restore(st, s.snap.(*backup.Snapshot), replace)
+	// The backup's credentials may be filed under other profiles than the
+	// index entries say (or have none, from before the index): the index is
+	// rebuilt after the restore, and marked stale before it, so a crash in
+	// between rebuilds it at the next open.
+	if err := w.update(func(t tx) error { return putJSON(t, kindMeta, indexStale, true) }); err != nil {
+		return err
+	}
+	err := backup.Restore(st, s.snap.(*backup.Snapshot), replace)
+	if ierr := w.update(rebuildIndex); err == nil {
+		err = ierr
+	}
+	return err
 }
 
 // LastBackup returns when the last backup was written, zero if never.

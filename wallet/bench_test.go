@@ -47,7 +47,7 @@ func BenchmarkOpenList(b *testing.B) {
 			cr := proto
 			cr.ID = fmt.Sprintf("%064x", i)
 			cr.ProfileID = ids[i%5]
-			if err := putJSON(t, kindCred, cr.ID, &cr); err != nil {
+			if err := putCred(t, &cr); err != nil {
 				return err
 			}
 		}

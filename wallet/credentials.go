@@ -4,23 +4,37 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"time"
 
+	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/trust"
 )
 
 // Keep stores a candidate under a profile, marked with its verdict, which is
-// computed again here (a Candidate is only what the screen showed). Keeping
-// a credential the wallet already holds returns the one it holds.
+// computed again here (a Candidate is only what the screen showed), with the
+// candidate's anchoring proof. Keeping a credential the wallet already holds
+// returns the one it holds, with the candidate's proof attached when it
+// had none (and its verdict renewed with it).
 func (w *Wallet) Keep(c Candidate, profileID string) (Credential, error) {
 	if c.Text == "" {
 		return Credential{}, &ImportError{Name: c.Source, Problem: "empty credential"}
 	}
+	var proof *anchor.Proof
+	if c.Proof != "" {
+		p, err := anchor.ParseProof([]byte(c.Proof))
+		if err != nil {
+			return Credential{}, &ImportError{Name: c.Source, Problem: "not a readable anchoring proof", Err: err}
+		}
+		proof = p
+	}
 	f := found{source: c.Source, format: c.Format, text: c.Text}
-	v := w.check(w.trust(), f)
+	v := w.check(w.trust(), f, proof)
+	now := w.now().UTC()
 	cred := Credential{
 		ID: v.ID, ProfileID: profileID, Format: v.Format, Text: v.Text, Source: v.Source,
-		Added: w.now().UTC(), Status: v.Status, Reasons: v.Reasons, Checked: w.now().UTC(),
+		Added: now, Status: v.Status, Reasons: v.Reasons, Checked: now,
 		Issuer: v.Issuer, Subject: v.Subject, Doses: v.Doses, IssuedAt: v.IssuedAt, Expires: v.Expires,
+		Proof: v.Proof, Anchored: v.Anchored, Warnings: v.Warnings, TrustAge: v.TrustAge,
 	}
 	err := w.update(func(t tx) error {
 		p, err := getProfile(t, profileID)
@@ -30,13 +44,20 @@ func (w *Wallet) Keep(c Candidate, profileID string) (Credential, error) {
 		var old Credential
 		switch err := getJSON(t, kindCred, cred.ID, &old); {
 		case err == nil:
+			if old.Proof != "" || cred.Proof == "" {
+				cred = old
+				return nil
+			}
+			// A proof for a credential kept without one.
+			old.Proof, old.Anchored, old.Warnings, old.TrustAge = cred.Proof, cred.Anchored, cred.Warnings, cred.TrustAge
+			old.Status, old.Reasons, old.Checked = cred.Status, cred.Reasons, cred.Checked
 			cred = old
-			return nil
+			return putJSON(t, kindCred, cred.ID, &cred)
 		case !isNotFound(err):
 			return err
 		}
 		cred.Bound = holderDID(cred.Text) == p.HolderDID && p.HolderDID != ""
-		return putJSON(t, kindCred, cred.ID, &cred)
+		return putCred(t, &cred)
 	})
 	return cred, err
 }
@@ -62,15 +83,17 @@ func getCred(t tx, id string, c *Credential) error {
 func (w *Wallet) Credentials(profileID string) ([]Credential, error) {
 	var out []Credential
 	err := w.view(func(t tx) error {
-		if profileID != "" {
-			if _, err := getProfile(t, profileID); err != nil {
-				return err
-			}
-		}
-		return forEachJSON(t, kindCred, func(id string, c *Credential) error {
-			if profileID == "" || c.ProfileID == profileID {
+		if profileID == "" {
+			return forEachJSON(t, kindCred, func(id string, c *Credential) error {
 				out = append(out, *c)
-			}
+				return nil
+			})
+		}
+		if _, err := getProfile(t, profileID); err != nil {
+			return err
+		}
+		return profileCreds(t, profileID, func(c *Credential) error {
+			out = append(out, *c)
 			return nil
 		})
 	})
@@ -90,7 +113,7 @@ func (w *Wallet) RemoveCredential(id string) error {
 		if err := getCred(t, id, &c); err != nil {
 			return err
 		}
-		return t.Delete(kindCred, id)
+		return deleteCred(t, &c)
 	})
 }
 
@@ -105,20 +128,26 @@ func (w *Wallet) MoveCredential(id, profileID string) error {
 		if err != nil {
 			return err
 		}
-		c.ProfileID = profileID
-		c.Bound = holderDID(c.Text) == p.HolderDID
-		return putJSON(t, kindCred, id, &c)
+		c.Bound = holderDID(c.Text) == p.HolderDID && p.HolderDID != ""
+		return moveCred(t, &c, profileID)
 	})
 }
 
 // Recheck verifies every kept credential again against the current trust
-// (after a trust bundle sync) and stores the new verdicts.
+// (after a trust bundle sync), with its kept anchoring proof, and stores the
+// new verdicts.
 func (w *Wallet) Recheck() error {
 	ts := w.trust()
 	return w.update(func(t tx) error {
 		return forEachJSON(t, kindCred, func(id string, c *Credential) error {
-			v := w.check(ts, found{source: c.Source, format: c.Format, text: c.Text})
+			v := w.check(ts, found{source: c.Source, format: c.Format, text: c.Text}, parseKeptProof(c.Proof))
 			c.Status, c.Reasons, c.Checked = v.Status, v.Reasons, w.now().UTC()
+			c.Anchored, c.Warnings, c.TrustAge = v.Anchored, v.Warnings, v.TrustAge
+			if c.Proof != "" && v.Proof == "" {
+				// Kept, though it does not hold under this trust: a
+				// later bundle may verify it (the warning says so).
+				c.Anchored = nil
+			}
 			if v.Issuer.Name != "" {
 				c.Issuer = v.Issuer
 			}
@@ -163,8 +192,16 @@ func (w *Wallet) AddTrust(name string, data []byte) error {
 		if err != nil {
 			return err
 		}
+		// A bundle that does not verify (bad signature, checkpoint below
+		// the witness quorum) is refused; a stale one is kept and used,
+		// TrustStatus shows its age.
 		if _, err := trust.New().LoadBundle(name, data, p, w.now()); err != nil {
-			return err
+			return fmt.Errorf("%w; the bundle is refused, the wallet's trust is unchanged", err)
+		}
+		if held := w.heldBundle(); held != nil {
+			if b, _, _, err := trust.ParseBundle(data); err == nil && b.Version < held.Version {
+				return fmt.Errorf("trust bundle %q is version %d, older than the version %d the wallet holds; the bundle is refused", name, b.Version, held.Version)
+			}
 		}
 		key = trustBundle
 	default:
@@ -177,6 +214,82 @@ func (w *Wallet) AddTrust(name string, data []byte) error {
 	w.trustCache = nil
 	w.mu.Unlock()
 	return err
+}
+
+// heldBundle is the registry bundle the wallet holds, nil if none.
+func (w *Wallet) heldBundle() *trust.Bundle {
+	var data []byte
+	if err := w.view(func(t tx) error {
+		var err error
+		data, err = t.Get(kindTrust, trustBundle)
+		return err
+	}); err != nil {
+		return nil
+	}
+	b, _, _, err := trust.ParseBundle(data)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// TrustStatus is what the wallet verifies against, for a settings or
+// status screen.
+type TrustStatus struct {
+	Policy bool // a registry trust policy is held
+	// Bundle reports a registry bundle held that verifies under the
+	// policy; the fields below describe it.
+	Bundle   bool
+	Registry string
+	Version  uint64
+	Issued   time.Time
+	Issuers  int
+	// Age is how old the bundle is now. Stale: older than the policy's
+	// maximum age (MaxAge) — it is still used, but the user should sync
+	// when online; AgeText is the age as the verifier writes it ("8d8h").
+	Age     time.Duration
+	MaxAge  time.Duration
+	Stale   bool
+	AgeText string
+	// Warnings explain, in English, what the screen should point out.
+	Warnings []string
+	// Files names the other trust files held (VCI snapshots, status lists).
+	Files []string
+}
+
+// TrustStatus describes the trust the wallet holds (Options.Trust's store
+// when set).
+func (w *Wallet) TrustStatus() (TrustStatus, error) {
+	var st TrustStatus
+	err := w.view(func(t tx) error {
+		return t.ForEach(kindTrust, func(name string, _ []byte) error {
+			switch name {
+			case trustPolicy:
+				st.Policy = true
+			case trustBundle:
+			default:
+				st.Files = append(st.Files, name)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return st, err
+	}
+	ts := w.trust()
+	if bs := ts.Bundles(); len(bs) > 0 {
+		b := bs[len(bs)-1]
+		st.Bundle, st.Registry, st.Version, st.Issued, st.Issuers = true, b.Registry, b.Version, b.Issued, len(b.Issuers)
+		st.Age = w.now().Sub(b.Issued)
+		st.AgeText = trust.FormatAge(max(st.Age, 0))
+	}
+	for _, wn := range ts.Warnings() {
+		if wn.Code == trust.WarnStaleTrust {
+			st.Stale, st.MaxAge = true, wn.MaxAge
+		}
+		st.Warnings = append(st.Warnings, wn.Message)
+	}
+	return st, nil
 }
 
 func isPolicy(data []byte) bool {

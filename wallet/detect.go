@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
@@ -25,6 +26,10 @@ const (
 	kindSHCF  = "smart-health-card"
 	kindText  = "text"
 )
+
+// formatProof marks a found text that is an anchoring proof
+// (c2sp.org/tlog-proof@v1), not a credential.
+const formatProof = "tlog-proof"
 
 // ImportError reports an input in which no credential could be found.
 type ImportError struct {
@@ -128,7 +133,11 @@ func extract(name string, data []byte) ([]found, error) {
 		}
 		return texts, nil
 	default:
-		texts = scanText(name, string(data))
+		rest, proofs := splitProofs(string(data))
+		texts = scanText(name, rest)
+		for _, p := range proofs {
+			texts = append(texts, found{source: name, format: formatProof, text: p})
+		}
 		if len(texts) == 0 {
 			return nil, &ImportError{Name: name, Problem: fmt.Sprintf("no credential in the text %s", quoteShort(string(data)))}
 		}
@@ -171,6 +180,12 @@ func normalise(in []found) []found {
 	for _, f := range in {
 		t := strings.TrimSpace(f.text)
 		switch {
+		case f.format == formatProof:
+			out = append(out, f)
+		case strings.HasPrefix(t, anchor.ProofHeader+"\n"), strings.HasPrefix(t, anchor.ProofHeader+"\r\n"):
+			// A QR code whose text is a tlog-proof: the credential's
+			// second QR.
+			out = append(out, found{source: f.source, format: formatProof, text: normaliseProof(t)})
 		case len(t) >= 5 && strings.EqualFold(t[:5], "shc:/"):
 			c, err := shc.ParseQR(t)
 			if err != nil {
@@ -215,6 +230,41 @@ func normalise(in []found) []found {
 		out = append(out, found{source: chunkSrc[n], format: FormatSHC, text: jws})
 	}
 	return out
+}
+
+// splitProofs separates anchoring proofs from pasted text or a .proof file:
+// each proof runs from a "c2sp.org/tlog-proof@v1" line to the next such
+// line or the end; credential lines come before the first (the verifier
+// reads text inputs the same way).
+func splitProofs(s string) (rest string, proofs []string) {
+	lines := strings.SplitAfter(s, "\n")
+	var cur []string
+	flush := func() {
+		if cur != nil {
+			proofs = append(proofs, normaliseProof(strings.Join(cur, "")))
+		}
+	}
+	var restLines []string
+	for _, l := range lines {
+		if strings.TrimRight(l, "\r\n") == anchor.ProofHeader {
+			flush()
+			cur = []string{l}
+			continue
+		}
+		if cur != nil {
+			cur = append(cur, l)
+		} else {
+			restLines = append(restLines, l)
+		}
+	}
+	flush()
+	return strings.Join(restLines, ""), proofs
+}
+
+// normaliseProof turns CRLF into LF and ends the proof with one newline, as
+// files and QR scanners vary on both.
+func normaliseProof(p string) string {
+	return strings.TrimRight(strings.ReplaceAll(p, "\r\n", "\n"), "\n") + "\n"
 }
 
 func quoteShort(s string) string {

@@ -3,9 +3,14 @@ package wallet
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
@@ -66,6 +71,21 @@ type Candidate struct {
 	// when none matches; Match says how sure.
 	Suggested string
 	Match     Match
+	// Proof is the credential's anchoring proof (c2sp.org/tlog-proof@v1
+	// text) when one came with it — in the same text, as a second QR, or
+	// as a "<credential>.proof" file (see ProofNames) — and it places the
+	// credential in the registry log; "" otherwise. Keep stores it.
+	Proof string
+	// Anchored is where the proof places the credential, when the wallet's
+	// trust policy verifies it; nil otherwise.
+	Anchored *verifier.Anchor
+	// Warnings are the verifier's warning codes ("stale-trust", "clock-
+	// skew", "not-anchored" for a proof that does not hold), explained in
+	// Messages after the reasons.
+	Warnings []string
+	// TrustAge is how old the registry bundle was when a stale one
+	// ("stale-trust") served the check, as the verifier writes it ("8d8h").
+	TrustAge string
 }
 
 // Credential is a kept credential.
@@ -89,6 +109,13 @@ type Credential struct {
 	// Bound reports an SD-JWT VC bound to the profile's holder key: it can be
 	// presented live and answer challenges.
 	Bound bool
+	// Proof is the anchoring proof kept with the credential
+	// (c2sp.org/tlog-proof@v1 text), "" if none; Present offers it as a
+	// second QR code.
+	Proof    string           `json:",omitempty"`
+	Anchored *verifier.Anchor `json:",omitempty"`
+	Warnings []string         `json:",omitempty"`
+	TrustAge string           `json:",omitempty"`
 }
 
 // Import finds every credential in one input — a QR image (PNG, JPEG, GIF,
@@ -97,24 +124,48 @@ type Credential struct {
 // and suggests a profile. It keeps nothing: call Keep. It returns an
 // *ImportError when the input holds no credential at all; a credential that
 // is found but broken is a Candidate with StatusInvalid.
+//
+// Anchoring proofs (c2sp.org/tlog-proof@v1) are read too: after the
+// credential lines of a text, as a QR code whose text is the proof, or as
+// a "<credential>.proof" file on its own (ImportProof reads both files). A
+// proof is matched to the credential whose log entry it proves and checked
+// with it; Candidate.Proof carries it to Keep. A proof alone, for a
+// credential the wallet holds, gives that credential as a Candidate
+// (Duplicate set) with the proof: Keep attaches it. An unreadable proof
+// beside credentials is ignored; one alone is an *ImportError.
 func (w *Wallet) Import(name string, data []byte) ([]Candidate, error) {
-	fs, err := extract(name, data)
+	all, err := extract(name, data)
 	if err != nil {
 		return nil, err
 	}
 	var (
+		fs       []found
+		proofs   []*anchor.Proof
+		proofErr error
+	)
+	for _, f := range all {
+		if f.format != formatProof {
+			fs = append(fs, f)
+			continue
+		}
+		p, err := anchor.ParseProof([]byte(f.text))
+		if err != nil {
+			proofErr = cmpOr(proofErr, err)
+			continue
+		}
+		proofs = append(proofs, p)
+	}
+	var (
 		profs []*profileRecord
-		held  = map[string]string{} // credential ID → profile
+		held  map[string]string // credential ID → profile
 	)
 	err = w.view(func(t tx) error {
 		var err error
 		if profs, err = profiles(t); err != nil {
 			return err
 		}
-		return forEachJSON(t, kindCred, func(id string, c *Credential) error {
-			held[id] = c.ProfileID
-			return nil
-		})
+		held, err = heldCredentials(t, profs)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -122,8 +173,13 @@ func (w *Wallet) Import(name string, data []byte) ([]Candidate, error) {
 	ts := w.trust()
 	var out []Candidate
 	seen := map[string]bool{}
+	used := make([]bool, len(proofs))
 	for _, f := range fs {
-		c := w.check(ts, f)
+		var p *anchor.Proof
+		if f.err == nil {
+			p = matchProof(proofs, used, anchor.Digest(f.text))
+		}
+		c := w.check(ts, f, p)
 		if c.ID != "" {
 			if seen[c.ID] {
 				continue
@@ -134,11 +190,131 @@ func (w *Wallet) Import(name string, data []byte) ([]Candidate, error) {
 		c.Suggested, c.Match = suggest(profs, f.text, c.Subject)
 		out = append(out, c)
 	}
+	// Proofs of credentials kept earlier.
+	if slices.Contains(used, false) {
+		ids := slices.Sorted(maps.Keys(held))
+		for _, id := range ids {
+			d, err := hex.DecodeString(id)
+			if err != nil || len(d) != 32 || seen[id] {
+				continue
+			}
+			p := matchProof(proofs, used, [32]byte(d))
+			if p == nil {
+				continue
+			}
+			var kept Credential
+			if err := w.view(func(t tx) error { return getCred(t, id, &kept) }); err != nil {
+				return nil, err
+			}
+			c := w.check(ts, found{source: name, format: kept.Format, text: kept.Text}, p)
+			c.Duplicate, c.Suggested, c.Match = kept.ProfileID, kept.ProfileID, MatchFull
+			seen[id] = true
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		if proofErr != nil && len(proofs) == 0 {
+			return nil, &ImportError{Name: name, Problem: "not a readable anchoring proof", Err: proofErr}
+		}
+		return nil, &ImportError{Name: name, Problem: "an anchoring proof of no credential in this wallet: import it together with its credential"}
+	}
 	return out, nil
 }
 
-// check verifies one found text.
-func (w *Wallet) check(ts *trust.Store, f found) Candidate {
+// ImportProof imports a credential file together with its anchoring proof
+// file (the "<credential>.proof" an issuer writes next to it; see
+// ProofNames): the proof is matched as if both were one input.
+func (w *Wallet) ImportProof(name string, data []byte, proofName string, proof []byte) ([]Candidate, error) {
+	cands, err := w.Import(name, data)
+	if err != nil || len(proof) == 0 {
+		return cands, err
+	}
+	pfs, err := extract(proofName, proof)
+	if err != nil {
+		return nil, err
+	}
+	var proofs []*anchor.Proof
+	for _, f := range pfs {
+		if f.format != formatProof {
+			continue
+		}
+		p, err := anchor.ParseProof([]byte(f.text))
+		if err != nil {
+			return nil, &ImportError{Name: proofName, Problem: "not a readable anchoring proof", Err: err}
+		}
+		proofs = append(proofs, p)
+	}
+	if len(proofs) == 0 {
+		return nil, &ImportError{Name: proofName, Problem: "no anchoring proof (c2sp.org/tlog-proof@v1) in it"}
+	}
+	ts := w.trust()
+	used := make([]bool, len(proofs))
+	matched := false
+	for i, c := range cands {
+		if c.Proof != "" || c.Status == StatusInvalid && c.Subject == (verifier.Subject{}) {
+			continue
+		}
+		p := matchProof(proofs, used, anchor.Digest(c.Text))
+		if p == nil {
+			continue
+		}
+		matched = true
+		nc := w.check(ts, found{source: c.Source, format: c.Format, text: c.Text}, p)
+		nc.Duplicate, nc.Suggested, nc.Match = c.Duplicate, c.Suggested, c.Match
+		cands[i] = nc
+	}
+	if !matched {
+		return nil, &ImportError{Name: proofName, Problem: fmt.Sprintf("the anchoring proof is not the proof of any credential in %q", name)}
+	}
+	return cands, nil
+}
+
+// ProofNames lists the names an issuer gives the anchoring proof of the
+// credential file name, most likely first: "card.sdjwt" → "card.sdjwt.proof",
+// "card.proof"; "card.png" → "card.proof", "card.png.proof". The app looks
+// for them next to a file the user opens and passes one to ImportProof.
+func ProofNames(name string) []string {
+	ext := filepath.Ext(name)
+	base := strings.TrimSuffix(name, ext) + ".proof"
+	switch strings.ToLower(ext) {
+	case "", ".proof":
+		return nil
+	case ".sdjwt", ".txt":
+		return []string{name + ".proof", base}
+	}
+	return []string{base, name + ".proof"}
+}
+
+// matchProof returns the first unused proof that places digest in its log,
+// marking it used; nil when none does. Only the inclusion is checked here:
+// the verifier checks the signatures.
+func matchProof(proofs []*anchor.Proof, used []bool, digest [32]byte) *anchor.Proof {
+	for i, p := range proofs {
+		if used[i] {
+			continue
+		}
+		c, err := anchor.ParseCheckpoint(p.Checkpoint)
+		if err != nil || p.Includes(digest, c) != nil {
+			continue
+		}
+		used[i] = true
+		return p
+	}
+	return nil
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// check verifies one found text, with its anchoring proof when it has one.
+// The proof is used only when the trust holds a registry policy; a proof
+// that does not hold is dropped (warning "not-anchored") and the credential
+// judged without it.
+func (w *Wallet) check(ts *trust.Store, f found, proof *anchor.Proof) Candidate {
 	c := Candidate{Source: f.source, Format: f.format, Text: f.text}
 	if f.err != nil {
 		c.Status = StatusInvalid
@@ -150,17 +326,40 @@ func (w *Wallet) check(ts *trust.Store, f found) Candidate {
 	v := verifier.Verifier{Trust: ts, At: w.now()}
 	// The text is handed over without the file name: the verifier takes a
 	// name ending in .png for an image.
-	rs := v.Verify([]verifier.Input{{Name: "credential", Data: []byte(f.text)}})
+	in := []verifier.Input{{Name: "credential", Data: []byte(f.text)}}
+	usable := proof != nil && len(ts.Bundles()) > 0
+	if usable {
+		v.Proofs = []*anchor.Proof{proof}
+	}
+	rs := v.Verify(in)
 	if len(rs) == 0 {
 		c.Status = StatusInvalid
 		return c
 	}
 	r := rs[0]
+	if usable && slices.Contains(r.Reasons, verifier.NotAnchored) {
+		var why []string
+		for _, m := range r.Messages {
+			if strings.Contains(m, "anchoring proof") {
+				why = append(why, m)
+			}
+		}
+		v.Proofs, proof = nil, nil
+		if rs = v.Verify(in); len(rs) > 0 {
+			r = rs[0]
+		}
+		r.Warnings = append(r.Warnings, verifier.NotAnchored)
+		r.Messages = append(r.Messages, why...)
+	}
 	if r.Format != "" {
 		c.Format = r.Format
 	}
 	c.Status = statusOf(r)
-	c.Reasons, c.Messages = r.Reasons, r.Messages
+	c.Reasons, c.Messages, c.Warnings = r.Reasons, r.Messages, r.Warnings
+	c.Anchored, c.TrustAge = r.Anchored, r.TrustAge
+	if proof != nil {
+		c.Proof = string(proof.Format())
+	}
 	c.Issuer, c.Subject, c.Doses = r.Issuer, r.Subject, r.Immunizations
 	c.ID = credentialID(f.text)
 	c.IssuedAt, c.Expires = validity(f.text)
@@ -175,6 +374,19 @@ func (w *Wallet) check(ts *trust.Store, f found) Candidate {
 		}
 	}
 	return c
+}
+
+// parseKeptProof reads a kept proof; nil when there is none (or it no
+// longer parses, which Keep never stores).
+func parseKeptProof(text string) *anchor.Proof {
+	if text == "" {
+		return nil
+	}
+	p, err := anchor.ParseProof([]byte(text))
+	if err != nil {
+		return nil
+	}
+	return p
 }
 
 // statusOf maps a verifier result to the wallet's verdict.

@@ -78,6 +78,11 @@ type PresentedItem struct {
 	Text      string
 	Disclosed []string // claim paths or, for an SHC, "everything"
 	Withheld  int
+	// Proof is the credential's anchoring proof (c2sp.org/tlog-proof@v1
+	// text) when the wallet keeps one: show it as a second QR code whose
+	// text is exactly this (a verifier that requires anchoring reads the
+	// pair). Set on the first item of each credential; "" otherwise.
+	Proof string
 }
 
 // School and travel needs, as the presets encode them.
@@ -233,8 +238,11 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 			if err != nil {
 				return nil, err
 			}
-			for _, q := range qrs {
+			for i, q := range qrs {
 				out.Items = append(out.Items, PresentedItem{CredentialID: c.ID, Format: c.Format, QR: q, Text: c.Text, Disclosed: []string{"everything"}})
+				if i == 0 {
+					out.Items[len(out.Items)-1].Proof = c.Proof
+				}
 				out.sels = append(out.sels, nil)
 			}
 		case FormatSDJWTVC:
@@ -258,7 +266,7 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 					}
 				}
 			}
-			out.Items = append(out.Items, PresentedItem{CredentialID: c.ID, Format: c.Format})
+			out.Items = append(out.Items, PresentedItem{CredentialID: c.ID, Format: c.Format, Proof: c.Proof})
 			out.sels = append(out.sels, sel)
 			it := &out.Items[len(out.Items)-1]
 			it.Disclosed, it.Withheld = disclosedPaths(h, sel)
@@ -517,7 +525,7 @@ func (w *Wallet) AnswerChallenge(c *ChallengeRequest, credentialID string) (*Pre
 	}
 	sel := h.Select(c.ch.Wants)
 	out := &Presentation{Mode: ModeChallenge, profileID: cred.ProfileID, aud: c.ch.Aud,
-		Items: []PresentedItem{{CredentialID: cred.ID, Format: cred.Format}}, sels: []*sdjwt.Presentation{sel}}
+		Items: []PresentedItem{{CredentialID: cred.ID, Format: cred.Format, Proof: cred.Proof}}, sels: []*sdjwt.Presentation{sel}}
 	out.Items[0].Disclosed, out.Items[0].Withheld = disclosedPaths(h, sel)
 	if err := w.bind(out, key, c.ch.Nonce); err != nil {
 		return nil, err

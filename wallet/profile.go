@@ -199,11 +199,9 @@ func (w *Wallet) RemoveProfile(id string, withCredentials bool) error {
 		if _, err := getProfile(t, id); err != nil {
 			return err
 		}
-		var held []string
-		err := forEachJSON(t, kindCred, func(cid string, c *Credential) error {
-			if c.ProfileID == id {
-				held = append(held, cid)
-			}
+		var held []Credential
+		err := profileCreds(t, id, func(c *Credential) error {
+			held = append(held, *c)
 			return nil
 		})
 		if err != nil {
@@ -212,8 +210,8 @@ func (w *Wallet) RemoveProfile(id string, withCredentials bool) error {
 		if len(held) > 0 && !withCredentials {
 			return &ProfileNotEmptyError{ID: id, Credentials: len(held)}
 		}
-		for _, cid := range held {
-			if err := t.Delete(kindCred, cid); err != nil {
+		for i := range held {
+			if err := deleteCred(t, &held[i]); err != nil {
 				return err
 			}
 		}

@@ -93,7 +93,7 @@ type Wallet struct {
 // refuses a path that exists.
 func Create(path string, passphrase []byte, opt Options) (*Wallet, error) {
 	if opt.Store != nil {
-		return newWallet(opt.Store, opt), nil
+		return openWallet(opt.Store, opt)
 	}
 	if len(passphrase) == 0 {
 		return nil, errors.New("a passphrase is needed")
@@ -106,24 +106,31 @@ func Create(path string, passphrase []byte, opt Options) (*Wallet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newWallet(b, opt), nil
+	return openWallet(b, opt)
 }
 
 // Open unlocks the wallet at path. A wrong passphrase gives
 // ErrWrongPassphrase and changes nothing.
 func Open(path string, passphrase []byte, opt Options) (*Wallet, error) {
 	if opt.Store != nil {
-		return newWallet(opt.Store, opt), nil
+		return openWallet(opt.Store, opt)
 	}
 	b, err := store.OpenBolt(path, passphrase)
 	if err != nil {
 		return nil, err
 	}
-	return newWallet(b, opt), nil
+	return openWallet(b, opt)
 }
 
-func newWallet(s store.Store, opt Options) *Wallet {
-	return &Wallet{opt: opt, st: s, db: adapter{s}}
+// openWallet wraps an unlocked store; a wallet made before the credential
+// index is indexed now.
+func openWallet(s store.Store, opt Options) (*Wallet, error) {
+	w := &Wallet{opt: opt, st: s, db: adapter{s}}
+	if err := w.ensureIndex(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return w, nil
 }
 
 // Lock closes the store and forgets the keys; every later call returns
@@ -185,6 +192,7 @@ type tx interface {
 	Put(kind, id string, value []byte) error
 	Delete(kind, id string) error
 	ForEach(kind string, fn func(id string, value []byte) error) error
+	Kinds() ([]string, error)
 }
 
 func (w *Wallet) view(fn func(tx) error) error {
