@@ -92,6 +92,8 @@ shot() {
   if [ -z "$win" ]; then echo "screenshots: no window for $name" >&2; cat "$work/$name.log" >&2; kill "$pid"; return 1; fi
   xdotool windowsize "$win" "$w" "$h" windowmove "$win" 0 0
   sleep "${SCREENSHOT_SETTLE:-3}"   # unlock (argon2id), layout, first frames
+  xdotool windowsize "$win" "$w" "$h"   # again: a new screen may have asked for its own size
+  sleep 1
   /usr/bin/import -window "$win" "$out/$name.png"
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true

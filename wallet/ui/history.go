@@ -63,7 +63,6 @@ func (u *UI) historyRow(h wallet.HistoryEntry) fyne.CanvasObject {
 	parts = append(parts, lang.N("{{.Count}} item disclosed", len(h.Claims), map[string]any{"Count": formatInt(len(h.Claims))}))
 	parts = append(parts, lang.N("{{.Count}} item withheld", h.Withheld, map[string]any{"Count": formatInt(h.Withheld)}))
 	info := para(joinDot(parts))
-	info.Importance = widget.LowImportance
 	id := h.ID
 	del := widget.NewButtonWithIcon(lang.L("Delete"), theme.DeleteIcon(), func() {
 		u.do(u.w.DeleteHistory(id), func() { u.showSection(SectionHistory) })

@@ -140,7 +140,6 @@ func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 	box := container.NewVBox(subheading(title), st, subject)
 	if len(c.Messages) > 0 && c.Status != wallet.StatusVerified {
 		m := para(strings.Join(c.Messages, "; "))
-		m.Importance = widget.LowImportance
 		box.Add(m)
 	}
 	if c.Duplicate != "" {

@@ -45,7 +45,6 @@ func (u *UI) personRow(p wallet.Profile, i, n int) fyne.CanvasObject {
 	}
 	info := widget.NewLabel(joinDot(details))
 	info.Truncation = fyne.TextTruncateEllipsis
-	info.Importance = widget.LowImportance
 	id := p.ID
 	open := widget.NewButtonWithIcon(lang.L("Open"), theme.NavigateNextIcon(), func() { u.touch(); u.showPerson(id, 0) })
 	open.Importance = widget.HighImportance

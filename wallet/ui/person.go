@@ -44,7 +44,6 @@ func (u *UI) showPerson(id string, tab int) {
 	}
 	sub = append(sub, countryName(p.Country))
 	info := widget.NewLabel(joinDot(sub))
-	info.Importance = widget.LowImportance
 	top := container.NewVBox(
 		container.NewHBox(back, layout.NewSpacer(), edit, print, holder, present),
 		heading(p.Name()), info)
@@ -60,17 +59,13 @@ func (u *UI) showPerson(id string, tab int) {
 	u.setBody(container.NewBorder(top, nil, nil, nil, tabs))
 }
 
-// sourceNames names each credential of a profile briefly ("SMART Health
-// Card · Al Noor Family Clinic"), for the Source column.
+// sourceNames names each credential of a profile by its format ("SHC",
+// "SD-JWT VC"), for the Source column (the Clinic column names the issuer).
 func (u *UI) sourceNames(profileID string) map[string]string {
 	out := map[string]string{}
 	creds, _ := u.w.Credentials(profileID)
 	for _, c := range creds {
-		n := formatName(c.Format)
-		if c.Issuer.Name != "" {
-			n += " · " + c.Issuer.Name
-		}
-		out[c.ID] = n
+		out[c.ID] = shortFormatName(c.Format)
 	}
 	return out
 }
@@ -87,8 +82,7 @@ func (u *UI) immunizationsView(id string) fyne.CanvasObject {
 	box := container.NewVBox()
 	for _, g := range groups {
 		box.Add(subheading(diseaseName(g.Disease)))
-		grid := container.NewGridWithColumns(6,
-			colHead(lang.L("Date")), colHead(lang.L("Vaccine")), colHead(lang.L("Dose")),
+		grid := newTable(colHead(lang.L("Date")), colHead(lang.L("Vaccine")), colHead(lang.L("Dose")),
 			colHead(lang.L("Lot")), colHead(lang.L("Clinic")), colHead(lang.L("Source")))
 		for _, d := range g.Doses {
 			vaccine := d.Vaccine.Display
@@ -105,14 +99,10 @@ func (u *UI) immunizationsView(id string) fyne.CanvasObject {
 					src = append(src, n)
 				}
 			}
-			grid.Add(cell(formatVaxDate(d.Date)))
-			grid.Add(cell(vaccine))
-			grid.Add(cell(dose))
-			grid.Add(cell(orDash(d.Lot)))
-			grid.Add(cell(orDash(d.Clinic)))
-			grid.Add(cell(orDash(joinDot(src))))
+			grid.row(cell(formatVaxDate(d.Date)), cell(vaccine), cell(dose), cell(orDash(d.Lot)),
+				cell(orDash(d.Clinic)), cell(orDash(strings.Join(src, ", "))))
 		}
-		box.Add(grid)
+		box.Add(grid.Container)
 	}
 	return container.NewVScroll(box)
 }
@@ -161,7 +151,7 @@ func dueImportance(s wallet.DueState) widget.Importance {
 	case wallet.Overdue:
 		return widget.DangerImportance
 	}
-	return widget.LowImportance
+	return widget.MediumImportance
 }
 
 func (u *UI) dueView(id string) fyne.CanvasObject {
@@ -172,8 +162,7 @@ func (u *UI) dueView(id string) fyne.CanvasObject {
 	if len(items) == 0 {
 		return para(lang.L("Nothing to show: add the person's birth date to see what is due."))
 	}
-	grid := container.NewGridWithColumns(4,
-		colHead(lang.L("Vaccine")), colHead(lang.L("Dose")), colHead(lang.L("When")), colHead(lang.L("Status")))
+	grid := newTable(colHead(lang.L("Vaccine")), colHead(lang.L("Dose")), colHead(lang.L("When")), colHead(lang.L("Status")))
 	for _, it := range items {
 		ds := it.Diseases
 		if len(it.Missing) > 0 && it.State != wallet.Done {
@@ -186,22 +175,20 @@ func (u *UI) dueView(id string) fyne.CanvasObject {
 		if len(names) == 0 {
 			names = []string{diseaseName(it.Disease)}
 		}
-		grid.Add(cell(it.Vaccine + "\n" + strings.Join(names, ", ")))
-		grid.Add(cell(lang.L("{{.N}} of {{.Of}}", map[string]any{"N": digits(strconv.Itoa(it.Dose)), "Of": digits(strconv.Itoa(it.Of))})))
+		vaccine := cell(it.Vaccine + "\n" + strings.Join(names, ", "))
+		dose := cell(lang.L("{{.N}} of {{.Of}}", map[string]any{"N": digits(strconv.Itoa(it.Dose)), "Of": digits(strconv.Itoa(it.Of))}))
 		when := lang.L("from {{.Date}}", map[string]any{"Date": formatVaxDate(it.From)})
 		if !it.By.IsZero() {
 			when = lang.L("{{.From}} to {{.By}}", map[string]any{"From": formatVaxDate(it.From), "By": formatVaxDate(it.By)})
 		}
-		grid.Add(cell(when))
 		st := widget.NewLabelWithStyle(dueStateText(it.State), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		st.Importance = dueImportance(it.State)
-		grid.Add(st)
+		grid.row(vaccine, dose, cell(when), st)
 	}
 	s := items[0].Schedule
 	note := para(lang.L("Schedule: {{.Name}} ({{.Published}}). Informational only: ask your doctor or clinic.",
 		map[string]any{"Name": s.Name, "Published": s.Published}))
-	note.Importance = widget.LowImportance
-	return container.NewBorder(nil, note, nil, nil, container.NewVScroll(grid))
+	return container.NewBorder(nil, note, nil, nil, container.NewVScroll(grid.Container))
 }
 
 func (u *UI) credentialsView(id string) fyne.CanvasObject {
@@ -234,7 +221,6 @@ func (u *UI) credentialsView(id string) fyne.CanvasObject {
 		}
 		info := widget.NewLabel(joinDot(lines))
 		info.Wrapping = fyne.TextWrapWord
-		info.Importance = widget.LowImportance
 		remove := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
 			d := dialog.NewConfirm(lang.L("Remove this record?"), lang.L("It will be deleted from this device. A backup made before keeps it."), func(ok bool) {
 				if ok {
@@ -292,7 +278,6 @@ func (u *UI) advisoriesView(id string) fyne.CanvasObject {
 	for _, a := range adv {
 		t := subheading(a.Title)
 		meta := widget.NewLabel(joinDot([]string{a.Region, formatDate(a.Issued)}))
-		meta.Importance = widget.LowImportance
 		box.Add(container.NewVBox(t, meta, para(a.Body)))
 		box.Add(widget.NewSeparator())
 	}

@@ -69,7 +69,6 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 	preset := widget.NewRadioGroup(presetNames, nil)
 	preset.Required = true
 	desc := para("")
-	desc.Importance = widget.LowImportance
 	names0 := widget.NewCheck(lang.L("Name"), nil)
 	birth := widget.NewCheck(lang.L("Birth date"), nil)
 	diseaseBox := container.NewGridWithColumns(2)
@@ -88,7 +87,6 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 	var credBound []bool
 	touched := false
 	modeHint := widget.NewLabel("")
-	modeHint.Importance = widget.LowImportance
 	modeHint.Wrapping = fyne.TextWrapWord
 	// Live mode needs every chosen record to be an SD-JWT VC bound to the
 	// person's key; otherwise only a static code is possible.

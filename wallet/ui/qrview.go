@@ -70,10 +70,11 @@ func (r *qrRenderer) Layout(size fyne.Size) {
 	side := min(size.Width, size.Height)
 	r.q.bg.Move(fyne.NewPos((size.Width-side)/2, (size.Height-side)/2))
 	r.q.bg.Resize(fyne.NewSquareSize(side))
-	// The image carries its own quiet zone; the white square around it adds
-	// nothing when the image fills it.
-	r.q.img.Move(r.q.bg.Position())
-	r.q.img.Resize(fyne.NewSquareSize(side))
+	// The image carries a quiet zone of qr.QuietZone modules; a white
+	// margin of 3% more keeps the zone whole when scaling rounds.
+	m := side * 0.03
+	r.q.img.Move(r.q.bg.Position().AddXY(m, m))
+	r.q.img.Resize(fyne.NewSquareSize(side - 2*m))
 }
 
 func (r *qrRenderer) MinSize() fyne.Size { return fyne.NewSquareSize(r.q.min) }

@@ -109,7 +109,6 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 		widget.NewFormItem(lang.L("Passphrase"), change),
 	)
 	keys := para(lang.L("Keyboard: Tab and Shift+Tab move between controls, Enter confirms, Escape closes the QR code, Ctrl+1 to Ctrl+6 open the sections, Ctrl+L locks."))
-	keys.Importance = widget.LowImportance
 	return container.NewVScroll(container.NewVBox(heading(lang.L("Settings")), form, keys))
 }
 

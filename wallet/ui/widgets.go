@@ -231,3 +231,35 @@ func formatName(f string) string {
 	}
 	return f
 }
+
+// shortFormatName is a credential format's short name.
+func shortFormatName(f string) string {
+	switch f {
+	case wallet.FormatSHC:
+		return lang.L("SHC")
+	case wallet.FormatSDJWTVC:
+		return lang.L("SD-JWT VC")
+	case wallet.FormatHCERT:
+		return lang.L("EU DCC")
+	case wallet.FormatVCJWT:
+		return lang.L("W3C VC")
+	}
+	return f
+}
+
+// table lays out rows of cells in equal columns, each row as tall as its
+// tallest cell (a grid would make every row as tall as the tallest).
+type table struct {
+	*fyne.Container
+	cols int
+}
+
+func newTable(head ...fyne.CanvasObject) *table {
+	t := &table{Container: container.NewVBox(), cols: len(head)}
+	t.row(head...)
+	return t
+}
+
+func (t *table) row(cells ...fyne.CanvasObject) {
+	t.Add(container.NewGridWithColumns(t.cols, cells...))
+}
