@@ -36,7 +36,7 @@ deps:
 
 ## build: the server and CLI binaries, without cgo.
 build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/issuer ./cmd/verifier
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/issuer ./cmd/verifier ./cmd/registry
 
 ## check: formatting, vet, staticcheck, import rules.
 check:

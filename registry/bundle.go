@@ -216,8 +216,11 @@ func (s *Server) watch() {
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	var last string
-	for {
+	for tick := 0; ; tick++ {
 		s.observe(&last)
+		if tick%120 == 0 {
+			_ = s.db.Update(func(tx *bolt.Tx) error { return pruneNonces(tx, s.now()) })
+		}
 		select {
 		case <-s.stop:
 			return
