@@ -28,7 +28,7 @@ import (
 const testURL = "https://registry.example"
 
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	data   *Data
 	srv    *httptest.Server
@@ -36,7 +36,7 @@ type world struct {
 	policy *trust.Policy
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
