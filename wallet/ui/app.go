@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -136,6 +137,9 @@ func (u *UI) Wallet() *wallet.Wallet { return u.w }
 // starts the inactivity lock and shows the reminders.
 func (u *UI) unlocked(w *wallet.Wallet) {
 	u.w = w
+	// argon2id just used tens of MiB that are garbage now: give them back
+	// to the system at once rather than minutes later.
+	debug.FreeOSMemory()
 	u.touch()
 	u.startAutoLock()
 	u.buildMain()

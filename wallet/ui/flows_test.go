@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
@@ -181,4 +182,21 @@ func TestKeyboard(t *testing.T) {
 			t.Errorf("Ctrl+%s opens %q, want %q", s.key, u.section, s.section)
 		}
 	}
+}
+
+// After the chosen idle time the wallet locks and asks for the passphrase.
+func TestAutoLock(t *testing.T) {
+	u := newUI(t, "")
+	firstRun(t, u)
+	u.app.Preferences().SetInt(prefAutoLock, 1)
+	u.checkIdle()
+	if u.w == nil {
+		t.Fatal("locked while in use")
+	}
+	u.lastUsed = u.lastUsed.Add(-2 * time.Minute)
+	u.checkIdle()
+	if u.w != nil {
+		t.Fatal("not locked after 2 idle minutes")
+	}
+	mustShow(t, u, "Unlock your wallet")
 }
