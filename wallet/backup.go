@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/immunopass/immunopass/wallet/backup"
+	"github.com/immunopass/immunopass/wallet/store"
 )
 
 // BackupReminderAfter is how old the last backup may get before Reminders
@@ -34,23 +35,46 @@ func (w *Wallet) Backup(out io.Writer, passphrase []byte) error {
 }
 
 func (w *Wallet) backupWith(out io.Writer, passphrase []byte, workFactor int) error {
+	st, err := w.beginBackup(passphrase)
+	if err != nil {
+		return err
+	}
+	return backup.WriteWith(out, passphrase, st, backup.Options{WorkFactor: workFactor, Now: w.now})
+}
+
+// BackupFile writes the backup to path the safe way: to a temporary file
+// beside it, fsynced, then renamed over path, so path always holds either
+// the previous backup or the complete new one, even if the app is killed
+// midway. Use it rather than Backup for files.
+func (w *Wallet) BackupFile(path string, passphrase []byte) error {
+	return w.backupFileWith(path, passphrase, 0)
+}
+
+func (w *Wallet) backupFileWith(path string, passphrase []byte, workFactor int) error {
+	st, err := w.beginBackup(passphrase)
+	if err != nil {
+		return err
+	}
+	return backup.WriteFile(path, passphrase, st, backup.Options{WorkFactor: workFactor, Now: w.now})
+}
+
+// beginBackup records the time of a backup about to be written (it is in
+// the backup too) and returns the store to write.
+func (w *Wallet) beginBackup(passphrase []byte) (store.Store, error) {
 	if len(passphrase) == 0 {
-		return errors.New("a backup passphrase is needed")
+		return nil, errors.New("a backup passphrase is needed")
 	}
 	w.mu.Lock()
 	st := w.st
 	w.mu.Unlock()
 	if st == nil {
-		return ErrLocked
+		return nil, ErrLocked
 	}
 	now := w.now().UTC()
 	if err := w.update(func(t tx) error { return putJSON(t, kindMeta, "lastBackup", now) }); err != nil {
-		return err
+		return nil, err
 	}
-	if err := backup.WriteWith(out, passphrase, st, backup.Options{WorkFactor: workFactor, Now: w.now}); err != nil {
-		return err
-	}
-	return nil
+	return st, nil
 }
 
 // ReadBackup decrypts and checks a backup without changing anything: a wrong

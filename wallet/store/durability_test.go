@@ -37,6 +37,7 @@ import (
 const (
 	durabilityKills = 100
 	childEnv        = "IMMUNOPASS_DURABILITY_CHILD"
+	childModeEnv    = "IMMUNOPASS_DURABILITY_MODE" // "backup": back up after every import; else every 4th
 	backupName      = "wallet.age"
 	childStop       = 4000 // the child stops importing here, to keep backups small
 )
@@ -60,7 +61,7 @@ func credID(n int) string { return fmt.Sprintf("c%06d", n) }
 
 func TestDurability(t *testing.T) {
 	if dir := os.Getenv(childEnv); dir != "" {
-		durabilityChild(dir)
+		durabilityChild(dir, os.Getenv(childModeEnv) == "backup")
 		os.Exit(0)
 	}
 	if testing.Short() {
@@ -77,7 +78,15 @@ func TestDurability(t *testing.T) {
 	for cycle := 0; killsDuringImport+killsDuringBackup < durabilityKills; cycle++ {
 		duringBackup := cycle%2 == 1
 		cmd := exec.Command(os.Args[0], "-test.run=^TestDurability$")
-		cmd.Env = append(os.Environ(), childEnv+"="+dir)
+		// Runs aimed at imports back up rarely, runs aimed at backups
+		// after every import: under load a backup takes far longer than an
+		// import, and a child that backs up every 4th import spends most of
+		// its time (and so takes most kills) in backups.
+		mode := "import"
+		if duringBackup {
+			mode = "backup"
+		}
+		cmd.Env = append(os.Environ(), childEnv+"="+dir, childModeEnv+"="+mode)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.StdoutPipe()
@@ -96,10 +105,12 @@ func TestDurability(t *testing.T) {
 			close(lines)
 		}()
 		// Wait for the moment to aim at, then kill after a random delay.
-		aim := "open"
+		// Aimed at backups, the kill comes during the first, second or
+		// third backup of the run, so that some backups complete.
+		aim, times := "open", 1
 		delay := time.Duration(rng.IntN(30_000)) * time.Microsecond
 		if duringBackup {
-			aim = "backup-begin"
+			aim, times = "backup-begin", 1+rng.IntN(3)
 			delay = time.Duration(rng.IntN(4_000)) * time.Microsecond
 		}
 		var seen []string
@@ -129,7 +140,9 @@ func TestDurability(t *testing.T) {
 				}
 				record(l)
 				if strings.HasPrefix(l, aim) {
-					break wait
+					if times--; times == 0 {
+						break wait
+					}
 				}
 			case <-timeout:
 				cmd.Process.Kill()
@@ -160,7 +173,7 @@ func TestDurability(t *testing.T) {
 
 // durabilityChild is the wallet process: it imports and backs up until
 // killed, printing a line after each durable completion.
-func durabilityChild(dir string) {
+func durabilityChild(dir string, everyImport bool) {
 	fail := func(err error) {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		os.Exit(3)
@@ -194,7 +207,7 @@ func durabilityChild(dir string) {
 			next++
 			fmt.Println("put", n)
 		}
-		if i%4 == 3 || next >= childStop {
+		if everyImport || i%64 == 63 || next >= childStop {
 			fmt.Println("backup-begin")
 			if err := backup.WriteFile(filepath.Join(dir, backupName), durabilityPass, s, backup.Options{WorkFactor: 2}); err != nil {
 				fail(err)
