@@ -49,6 +49,11 @@ type PresentRequest struct {
 	// explicit SD-JWT claim paths ("given_name", "birthdate", "doses[2]").
 	Preset string
 	Claims []string
+	// Custom, when set, is the user's own choice (name, birth date, these
+	// diseases; Diseases nil means every dose, empty means none) and is
+	// used instead of Preset; its Mode is the default when Mode is "".
+	// The history logs its ID, or "custom".
+	Custom *Preset
 	Mode   string // ModeStatic or ModeLive; "" means the preset's
 	// To is who the presentation is for, for the history ("Lycée Molière").
 	To string
@@ -174,7 +179,13 @@ func doseDiseases(claims strictjson.Object, i int) []string {
 // Present makes a presentation and logs it in the history.
 func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 	pr := Preset{Names: true, BirthDate: true, Mode: ModeStatic}
-	if req.Preset != "" {
+	if req.Custom != nil {
+		pr = *req.Custom
+		pr.Diseases = slices.Clone(req.Custom.Diseases)
+		if pr.Mode == "" {
+			pr.Mode = ModeStatic
+		}
+	} else if req.Preset != "" {
 		var ok bool
 		if pr, ok = presetByID(req.Preset); !ok {
 			return nil, &PresentError{Problem: fmt.Sprintf("unknown preset %q", req.Preset)}
@@ -215,7 +226,7 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 			if mode == ModeLive && !c.Bound {
 				continue
 			}
-			if pr.Diseases == nil || coversAny(c, pr.Diseases) {
+			if pr.Diseases == nil || (len(pr.Diseases) == 0 && (pr.Names || pr.BirthDate)) || coversAny(c, pr.Diseases) {
 				chosen = append(chosen, c)
 			}
 		}
@@ -279,7 +290,10 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 	}
 	to := req.To
 	h := HistoryEntry{At: w.now().UTC(), ProfileID: prof.ID, Person: prof.Name(), To: to, Purpose: firstNonEmpty(pr.Name, "custom"), Mode: mode}
-	if req.Preset == "" {
+	switch {
+	case req.Custom != nil:
+		h.Purpose = firstNonEmpty(req.Custom.ID, "custom")
+	case req.Preset == "":
 		h.Purpose = "custom"
 	}
 	out.HistoryID, err = w.log(h, out)

@@ -2,8 +2,9 @@ package ui
 
 import "github.com/immunopass/immunopass/wallet"
 
-// setCustom will pass the user's own choice of claims once package wallet
-// has PresentRequest.Custom (asked for in the contracts' change log); until
-// then the preset alone decides.
-
-func setCustom(req *wallet.PresentRequest, p *wallet.Preset) {}
+// setCustom passes the user's own choice of claims (the checkboxes, once
+// touched) instead of the preset: package wallet maps name, birth date and
+// diseases to the credential's claims.
+func setCustom(req *wallet.PresentRequest, p *wallet.Preset) {
+	req.Custom = p
+}

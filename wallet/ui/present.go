@@ -191,10 +191,16 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 				custom := presets[i]
 				custom.ID = "custom"
 				custom.Names, custom.BirthDate, custom.Diseases = names0.Checked, birth.Checked, []string{}
+				all := true
 				for j, c := range diseaseChecks {
 					if c.Checked {
 						custom.Diseases = append(custom.Diseases, diseases[j])
+					} else {
+						all = false
 					}
+				}
+				if all && presets[i].Diseases == nil {
+					custom.Diseases = nil // every dose, "Other" included
 				}
 				setCustom(&req, &custom)
 			}
