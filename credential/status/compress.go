@@ -18,6 +18,12 @@ import (
 // inflate past [MaxListBytes]: a compression bomb, or a list too big to use.
 var ErrTooLarge = fmt.Errorf("inflates past %d bytes", MaxListBytes)
 
+// limitError is ErrTooLarge for a limit below MaxListBytes.
+type limitError int
+
+func (e limitError) Error() string        { return fmt.Sprintf("inflates past %d bytes", int(e)) }
+func (e limitError) Is(target error) bool { return target == ErrTooLarge }
+
 // EncodingError reports a list value ("lst" or "encodedList") that is not
 // canonical unpadded base64url (with the multibase 'u' prefix for W3C).
 type EncodingError struct {
@@ -68,10 +74,21 @@ func decodeB64(field, s string) ([]byte, error) {
 // inflate decompresses exactly one stream of the given format from src,
 // reading at most MaxListBytes+1 bytes of output whatever src claims.
 func inflate(format string, src []byte) ([]byte, error) {
+	return inflateN(format, src, MaxListBytes)
+}
+
+// inflateN is inflate with an output limit of at most MaxListBytes.
+func inflateN(format string, src []byte, limit int) ([]byte, error) {
 	fail := func(err error) error { return &CompressionError{Format: format, Err: err} }
+	var tooLarge error = ErrTooLarge
+	if limit < MaxListBytes {
+		tooLarge = limitError(limit)
+	}
 	br := bytes.NewReader(src) // an io.ByteReader: the decompressor reads no further than its stream
 	var dec io.ReadCloser
 	switch format {
+	case "deflate": // raw DEFLATE (RFC 1951): no header, no checksum
+		dec = flate.NewReader(br)
 	case "zlib":
 		r, err := zlib.NewReader(br)
 		if err != nil {
@@ -88,18 +105,18 @@ func inflate(format string, src []byte) ([]byte, error) {
 	default:
 		panic("status: unknown compression " + format)
 	}
-	out := make([]byte, 0, min(64<<10, MaxListBytes+1))
-	lr := io.LimitReader(dec, MaxListBytes+1)
+	out := make([]byte, 0, min(64<<10, limit+1))
+	lr := io.LimitReader(dec, int64(limit)+1)
 	for {
-		if len(out) == cap(out) { // double, up to the limit: at most 2× MaxListBytes allocated in all
-			grown := make([]byte, len(out), min(2*cap(out), MaxListBytes+1))
+		if len(out) == cap(out) { // double, up to the limit: at most 2× limit allocated in all
+			grown := make([]byte, len(out), min(2*cap(out), limit+1))
 			copy(grown, out)
 			out = grown
 		}
 		n, err := lr.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]
-		if len(out) > MaxListBytes {
-			return nil, fail(ErrTooLarge)
+		if len(out) > limit {
+			return nil, fail(tooLarge)
 		}
 		if err == io.EOF {
 			break
@@ -125,6 +142,8 @@ func deflate(format string, data []byte) []byte {
 	var buf bytes.Buffer
 	var w io.WriteCloser
 	switch format {
+	case "deflate":
+		w, _ = flate.NewWriter(&buf, flate.BestCompression)
 	case "zlib":
 		w, _ = zlib.NewWriterLevel(&buf, flate.BestCompression)
 	case "gzip":

@@ -11,7 +11,6 @@ import (
 
 	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/jose"
-	"github.com/immunopass/immunopass/credential/status"
 )
 
 // loadedBundle is a verified bundle with the policy that accepted it.
@@ -95,7 +94,7 @@ func (s *Store) LoadBundle(name string, data []byte, p *Policy, now time.Time) (
 		iss.addKeys(where, raw, bi.CRLs)
 	}
 	for n, sl := range b.StatusLists {
-		l, err := status.DecodeList(sl.Bits, sl.Lst)
+		l, err := sl.List()
 		if err != nil {
 			// A broken list leaves its credentials without status: they
 			// fail with bad-crl, the rest of the bundle stands.

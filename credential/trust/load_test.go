@@ -191,3 +191,89 @@ func TestVerifyProofThroughStore(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestBundleStatusListForms: a list in the sparse form loads to the same
+// statuses as in the "lst" form; a malformed entry stays with its issuer.
+func TestBundleStatusListForms(t *testing.T) {
+	l, _ := status.New(2, status.MinSize)
+	l.Set(5, status.Revoked)
+	l.Set(status.MinSize-1, status.Suspended)
+	var sl BundleStatusList
+	sl.SetList(l)
+	if sl.Sparse == "" || sl.Lst != "" || sl.Size != status.MinSize || sl.Bits != 2 {
+		t.Fatalf("SetList chose %+v, want the sparse form", sl)
+	}
+	dense, _ := status.New(1, status.MinSize)
+	for i := 0; i < status.MinSize; i += 2 {
+		dense.Set(i, status.Revoked)
+	}
+	var dl BundleStatusList
+	if dl.SetList(dense); dl.Lst == "" || dl.Sparse != "" {
+		t.Fatalf("SetList chose sparse for a half-revoked list (%d chars)", len(dl.Sparse))
+	}
+	sparse, lst := sl.Sparse, l.Encode()
+	for _, c := range []struct {
+		name string
+		sl   BundleStatusList
+		want string // "" = loads
+	}{
+		{"sparse", BundleStatusList{Bits: 2, Size: status.MinSize, Sparse: sparse}, ""},
+		{"lst", BundleStatusList{Bits: 2, Lst: lst}, ""},
+		{"lst with its size", BundleStatusList{Bits: 2, Size: status.MinSize, Lst: lst}, ""},
+		{"lst with another size", BundleStatusList{Bits: 2, Size: 8, Lst: lst}, `"size" 8`},
+		{"both", BundleStatusList{Bits: 2, Size: status.MinSize, Lst: lst, Sparse: sparse}, "both"},
+		{"neither", BundleStatusList{Bits: 2, Size: status.MinSize}, "neither"},
+		{"sparse without size", BundleStatusList{Bits: 2, Sparse: sparse}, `without a positive "size"`},
+		{"sparse, too small a size", BundleStatusList{Bits: 2, Size: 64, Sparse: sparse}, "past the list"},
+		{"sparse, wrong bits", BundleStatusList{Bits: 1, Size: status.MinSize, Sparse: sparse}, "value 2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			b, _, _, _ := hostedBundle(t, f)
+			c.sl.URI, c.sl.Iss, c.sl.Iat = "https://registry.example/v1/status/clinic/1", hostedIss, t0.Unix()
+			b.StatusLists = []BundleStatusList{c.sl}
+			s := New()
+			if _, err := s.LoadBundle("b", f.sign(t, b), f.policy, t0); err != nil {
+				t.Fatal(err)
+			}
+			probs := s.Issuer(hostedIss).Problems
+			v, err := s.StatusFor(hostedIss, t0).Status(c.sl.URI, 5)
+			if c.want == "" {
+				if len(probs) != 0 || err != nil || v != status.Revoked {
+					t.Fatalf("status 5 = %v, %v; problems %v", v, err, probs)
+				}
+				if v, _ := s.StatusFor(hostedIss, t0).Status(c.sl.URI, 6); v != status.Valid {
+					t.Fatalf("status 6 = %v", v)
+				}
+				return
+			}
+			if len(probs) != 1 || !strings.Contains(probs[0].Error(), c.want) || err == nil {
+				t.Fatalf("problems %v, status error %v; want one problem with %q", probs, err, c.want)
+			}
+		})
+	}
+}
+
+// FuzzBundleStatusList: List never panics, and an accepted list set again
+// with SetList decodes to the same entries.
+func FuzzBundleStatusList(f *testing.F) {
+	l, _ := status.New(2, status.MinSize)
+	l.Set(5, status.Revoked)
+	sp, _ := l.EncodeSparse()
+	f.Add(2, status.MinSize, "", sp)
+	f.Add(2, 0, l.Encode(), "")
+	f.Add(2, 64, l.Encode(), sp)
+	f.Fuzz(func(t *testing.T, bits, size int, lst, sparse string) {
+		sl := BundleStatusList{Bits: bits, Size: size % (1 << 20), Lst: lst, Sparse: sparse}
+		l, err := sl.List()
+		if err != nil {
+			return
+		}
+		var again BundleStatusList
+		again.SetList(l)
+		l2, err := again.List()
+		if err != nil || l2.Len() != l.Len() || string(l2.Bytes()) != string(l.Bytes()) {
+			t.Fatalf("SetList of an accepted list: %v", err)
+		}
+	})
+}
