@@ -41,9 +41,13 @@ type DueState string
 
 // Due states.
 const (
-	Done     DueState = "done"
-	Due      DueState = "due"      // its age has come, still within the window
-	Overdue  DueState = "overdue"  // past the window
+	Done    DueState = "done"
+	Due     DueState = "due"     // its age has come, still within the window
+	Overdue DueState = "overdue" // past the window, still worth catching up
+	// TooLate: missed, and the person is now past the age up to which the
+	// schedule recommends catching it up ("no longer recommended at this
+	// age"); never a reminder.
+	TooLate  DueState = "too-late"
 	Upcoming DueState = "upcoming" // within the next 90 days
 	Later    DueState = "later"
 )
@@ -62,7 +66,10 @@ type DueItem struct {
 	State   DueState
 	From    vax.Date // the date the dose becomes due
 	By      vax.Date // the date after which it is overdue; zero: no limit
-	Note    string
+	// Until is the date after which a missed dose is no longer
+	// recommended as catch-up (State TooLate after it); zero: no limit.
+	Until vax.Date
+	Note  string
 	// Schedule names the schedule, its source and date (informational).
 	Schedule ScheduleInfo
 }
@@ -163,12 +170,19 @@ func firstNonEmpty(a, b string) string {
 // schedule is an embedded schedule file.
 type schedule struct {
 	ScheduleInfo
-	Doses []struct {
+	// CatchUp is the age per disease after which a missed dose against it
+	// is no longer recommended (rotavirus, Hib, pneumococcal…).
+	CatchUp map[string]string `json:"catchUp"`
+	Doses   []struct {
 		Vaccine  string   `json:"vaccine"`
 		Diseases []string `json:"diseases"`
 		Age      string   `json:"age"`
 		By       string   `json:"by"`
-		Note     string   `json:"note"`
+		// Upto is the age after which this missed dose is no longer
+		// recommended as catch-up (later doses or the adult boosters take
+		// over); "" for no limit.
+		Upto string `json:"upto"`
+		Note string `json:"note"`
 	} `json:"doses"`
 }
 
@@ -187,16 +201,24 @@ func loadSchedules() (map[string]*schedule, error) {
 				schedErr = fmt.Errorf("schedule %s: %w", name, err)
 				return
 			}
+			var optional []string
+			for _, a := range s.CatchUp {
+				optional = append(optional, a)
+			}
 			for _, d := range s.Doses {
 				if _, err := parseAge(d.Age); err != nil {
 					schedErr = fmt.Errorf("schedule %s: %w", name, err)
 					return
 				}
-				if d.By != "" {
-					if _, err := parseAge(d.By); err != nil {
-						schedErr = fmt.Errorf("schedule %s: %w", name, err)
-						return
-					}
+				optional = append(optional, d.By, d.Upto)
+			}
+			for _, a := range optional {
+				if a == "" {
+					continue
+				}
+				if _, err := parseAge(a); err != nil {
+					schedErr = fmt.Errorf("schedule %s: %w", name, err)
+					return
 				}
 			}
 			scheds[s.Country] = s
@@ -337,9 +359,50 @@ func dueFor(p Profile, groups []DiseaseGroup, now time.Time) ([]DueItem, error) 
 			byT = by.at(birth)
 			it.By = dateOf(byT)
 		}
+		// Catch-up: a missing disease past its own limit (rotavirus after
+		// 24 months…) is no longer missing; the visit is no longer
+		// recommended when none is left or the visit's limit has passed.
+		var untilT time.Time
+		if d.Upto != "" {
+			up, _ := parseAge(d.Upto)
+			untilT = up.at(birth)
+		}
+		tooLate := false
+		if !done {
+			var still []string
+			var latest time.Time
+			allLimited := true
+			for _, dis := range missing {
+				a, ok := s.CatchUp[dis]
+				if !ok {
+					still, allLimited = append(still, dis), false
+					continue
+				}
+				lim, _ := parseAge(a)
+				t := lim.at(birth)
+				if t.After(latest) {
+					latest = t
+				}
+				if !today.After(t) {
+					still = append(still, dis)
+				}
+			}
+			if allLimited && (untilT.IsZero() || latest.Before(untilT)) {
+				untilT = latest
+			}
+			if len(still) > 0 {
+				it.Missing = still
+			}
+			tooLate = len(still) == 0 || (!untilT.IsZero() && today.After(untilT))
+		}
+		if !untilT.IsZero() {
+			it.Until = dateOf(untilT)
+		}
 		switch {
 		case done:
 			it.State = Done
+		case tooLate:
+			it.State = TooLate
 		case !byT.IsZero() && today.After(byT):
 			it.State = Overdue
 		case !today.Before(fromT):

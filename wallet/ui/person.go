@@ -138,6 +138,8 @@ func dueStateText(s wallet.DueState) string {
 		return lang.L("Coming up")
 	case wallet.Later:
 		return lang.L("Later")
+	case wallet.TooLate:
+		return lang.L("No longer recommended at this age")
 	}
 	return string(s)
 }
@@ -150,6 +152,8 @@ func dueImportance(s wallet.DueState) widget.Importance {
 		return widget.WarningImportance
 	case wallet.Overdue:
 		return widget.DangerImportance
+	case wallet.TooLate:
+		return widget.LowImportance
 	}
 	return widget.MediumImportance
 }
