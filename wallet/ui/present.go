@@ -435,7 +435,7 @@ func (u *UI) approveChallenge(c *wallet.ChallengeRequest) {
 	for i, a := range c.Asks {
 		label := a
 		if i < len(c.Paths) {
-			label = lang.X("claim."+c.Paths[i], a)
+			label = lang.X("claim."+strings.TrimSuffix(c.Paths[i], "[]"), a) // "doses[]": every dose
 		}
 		asks.Add(widget.NewLabel("• " + label))
 	}
