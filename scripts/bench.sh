@@ -52,3 +52,15 @@ if [ ! -f "$qrdir/manifest.tsv" ]; then
   (cd "$shared/tools/qrbench" && go run . -out "$qrdir") >/dev/null
 fi
 go run ./credential/qr/internal/qreval -dir "$qrdir"
+
+echo "== Registry: anchors over HTTP (durable, batched) vs the log directly, proofs, tile reads"
+go test -run '^$' -bench 'BenchmarkAnchors|BenchmarkProof|BenchmarkTileReads' -benchtime=3x ./registry/loadtest | grep -E '^Benchmark|ratio'
+go run ./cmd/registry-load -d 5s -tiles 3s 2>/dev/null || echo "registry-load: failed"
+
+echo "== Registry: the offline bundle (size for 1M and 10M credentials at 1% revoked; concurrent reads)"
+go test -run '^$' -bench 'BenchmarkBundle' -benchtime=1x ./registry | grep '^Benchmark'
+
+echo "== Wallet: open + unlock + list 1,000 credentials over 5 profiles; import of a QR photo"
+go test -run '^$' -bench 'BenchmarkOpenList|BenchmarkImportPhoto' -benchtime=5x ./wallet | grep '^Benchmark'
+go test -run '^$' -bench 'BenchmarkOpenUnlockList|BenchmarkImport' -benchtime=5x ./wallet/store | grep '^Benchmark'
+go test -run '^$' -bench 'BenchmarkBackup' -benchtime=3x ./wallet/backup | grep '^Benchmark'
