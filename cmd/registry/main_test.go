@@ -38,7 +38,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("IMMUNOPASS_PASSPHRASE", "correct horse")
 			return ln.Close()
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		Cmds: withCmds(witnessCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"fetch": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) < 2 {
 					ts.Fatalf("usage: fetch URL FILE [STATUS]")
@@ -74,6 +74,6 @@ func TestScripts(t *testing.T) {
 				ts.Check(os.WriteFile(ts.MkAbs(args[0]), jose.JWKS([]*jose.Key{k.Public()}, nil), 0o644))
 				fmt.Fprintln(ts.Stdout(), k.Public().KID())
 			},
-		},
+		}),
 	})
 }

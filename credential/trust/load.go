@@ -215,8 +215,11 @@ func (s *Store) CheckUse(iss, kid string, issued time.Time, anchored *uint64) er
 		return bad("the issuer's scope %q does not include %q", strings.Join(i.Scope, ","), Scope)
 	}
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	// Credentials carry whole seconds: a credential issued in the second a
+	// window opened (the registry records sub-second times) is inside it.
+	before := func(issued, from time.Time) bool { return issued.Before(from.Truncate(time.Second)) }
 	if !issued.IsZero() {
-		if !i.ValidFrom.IsZero() && issued.Before(i.ValidFrom) {
+		if !i.ValidFrom.IsZero() && before(issued, i.ValidFrom) {
 			return bad("issued %s, before the issuer's accreditation from %s", ts(issued), ts(i.ValidFrom))
 		}
 		if !i.ValidUntil.IsZero() && issued.After(i.ValidUntil) {
@@ -228,7 +231,7 @@ func (s *Store) CheckUse(iss, kid string, issued time.Time, anchored *uint64) er
 		return nil
 	}
 	if !issued.IsZero() {
-		if !k.ValidFrom.IsZero() && issued.Before(k.ValidFrom) {
+		if !k.ValidFrom.IsZero() && before(issued, k.ValidFrom) {
 			return bad("issued %s, before the key's validity from %s", ts(issued), ts(k.ValidFrom))
 		}
 		if !k.ValidUntil.IsZero() && issued.After(k.ValidUntil) {

@@ -277,3 +277,26 @@ func FuzzBundleStatusList(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckUseSameSecond: a credential (whole seconds) issued in the second
+// the registry accredited the issuer or its key (sub-second times) is inside
+// the windows; one a second earlier is not.
+func TestCheckUseSameSecond(t *testing.T) {
+	f := newFixture(t)
+	k := mustKey(t)
+	from := t0.Add(400 * time.Millisecond)
+	b := f.bundle(2)
+	b.Issuers = []BundleIssuer{{ID: hostedIss, Name: "Clinic", Scope: []string{Scope}, ValidFrom: from,
+		Keys: []BundleKey{{JWK: k.Public().JWK(), ValidFrom: from}}}}
+	s := New()
+	if _, err := s.LoadBundle("b", f.sign(t, b), f.policy, t0); err != nil {
+		t.Fatal(err)
+	}
+	kid := k.Public().KID()
+	if err := s.CheckUse(hostedIss, kid, t0, nil); err != nil {
+		t.Errorf("issued in the same second: %v", err)
+	}
+	if err := s.CheckUse(hostedIss, kid, t0.Add(-time.Second), nil); !isA[*KeyUsageError](err) {
+		t.Errorf("issued a second before: %v", err)
+	}
+}
