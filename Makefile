@@ -64,7 +64,8 @@ interop: deps
 bench: deps
 	@scripts/bench.sh $(QRBENCH_DIR)
 
-## test-mysql: the anchor log's conformance test on Tessera's MySQL driver, against a private MariaDB
+## test-mysql: the anchor log's conformance and crash tests on Tessera's MySQL driver, then `registry serve` itself
+## on it (SIGKILLed 20 times mid-stream, proofs, bundle), against a private MariaDB
 ## (installed from Debian packages when missing, started on a temporary socket, stopped afterwards).
 test-mysql:
 	@scripts/mysql-test.sh

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# make test-mysql: runs the anchor log's conformance test and its crash test (20 SIGKILLs) on Tessera's MySQL driver
-# against a real MariaDB that this script installs (Debian packages, only when missing) and starts privately:
+# make test-mysql: runs the anchor log's conformance test and its crash test (20 SIGKILLs) on Tessera's MySQL driver,
+# then the registry itself on it: the real `registry init --engine mysql --dsn …` / `registry serve` binary, a clinic
+# accredited through the admin CLI, signed anchor requests, 20 SIGKILLs of serve mid-stream, proofs from GET /v1/proof
+# checked against the trust policy, and `registry bundle` from the running server (cmd/registry TestCrashServe/mysql).
+# All against a real MariaDB that this script installs (Debian packages, only when missing) and starts privately:
 # its own temporary data folder and unix socket, no TCP port, stopped and removed on exit.
 #   scripts/mysql-test.sh [go test args...]      (MYSQL_LOAD=5s: also run the load tool on MySQL)
 set -euo pipefail
@@ -51,6 +54,10 @@ export IMMUNOPASS_MYSQL_DSN="root@unix($sock)/immunopass"
 set +e
 go test -count=1 -run 'Conformance/mysql|Crash/mysql' -v "${@}" ./registry/anchorlog/ 2>&1 | grep -vE '^[IWE][0-9]{4} '
 status=${PIPESTATUS[0]}
+t1=$(date +%s)
+go test -count=1 -run 'TestCrashServe/mysql' -v "${@}" ./cmd/registry/ 2>&1 | grep -vE '^[IWE][0-9]{4} '
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+echo "test-mysql: registry serve on MySQL in $(( $(date +%s) - t1 )) s"
 set -e
 # MYSQL_LOAD=5s also measures anchors/s over HTTP on this server (cmd/registry-load -engine mysql).
 if [ -n "${MYSQL_LOAD:-}" ] && [ "$status" -eq 0 ]; then

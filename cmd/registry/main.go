@@ -35,6 +35,7 @@ import (
 
 const usage = `usage:
   registry init --data DIR --url PUBLIC_URL [--origin ORIGIN] [--witness URL=VKEY]... [--quorum N] [--max-age 168h]
+                [--engine posix|mysql] [--dsn DSN]   (mysql: the DSN is kept in DIR/registry.json for serve)
   registry serve --data DIR --listen ADDR
   registry issuer add --id SLUG --name NAME [--country CC] --jwks FILE [--scope immunization] [--iss URL]
                       [--valid-from RFC3339] [--valid-until RFC3339]   (+ admin flags)
@@ -177,6 +178,8 @@ func (c *cli) init(args []string) error {
 	quorum := fs.Int("quorum", -1, "")
 	maxAge := fs.Duration("max-age", 168*time.Hour, "")
 	workFactor := fs.Int("work-factor", 0, "")
+	engine := fs.String("engine", "", "")
+	dsn := fs.String("dsn", "", "")
 	var ws listFlag
 	fs.Var(&ws, "witness", "")
 	if err := parse(fs, args); err != nil {
@@ -201,7 +204,8 @@ func (c *cli) init(args []string) error {
 		return err
 	}
 	made, err := registry.Init(context.Background(), *dir, registry.InitOptions{URL: *url, Origin: *origin,
-		Witnesses: remotes, Quorum: *quorum, MaxAge: *maxAge, Passphrase: pass, WorkFactor: *workFactor})
+		Witnesses: remotes, Quorum: *quorum, MaxAge: *maxAge, Passphrase: pass, WorkFactor: *workFactor,
+		Engine: *engine, DSN: *dsn})
 	if err != nil {
 		return err
 	}
