@@ -142,6 +142,9 @@ func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 		m := para(strings.Join(c.Messages, "; "))
 		box.Add(m)
 	}
+	for _, l := range anchorLines(c.Proof, c.Anchored, c.Warnings, c.TrustAge) {
+		box.Add(para(l))
+	}
 	if c.Duplicate != "" {
 		name := c.Duplicate
 		if p, err := u.w.Profile(c.Duplicate); err == nil {

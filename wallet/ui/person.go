@@ -225,6 +225,10 @@ func (u *UI) credentialsView(id string) fyne.CanvasObject {
 		}
 		info := widget.NewLabel(joinDot(lines))
 		info.Wrapping = fyne.TextWrapWord
+		trustBox := container.NewVBox()
+		for _, l := range anchorLines(c.Proof, c.Anchored, c.Warnings, c.TrustAge) {
+			trustBox.Add(para(l))
+		}
 		remove := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
 			d := dialog.NewConfirm(lang.L("Remove this record?"), lang.L("It will be deleted from this device. A backup made before keeps it."), func(ok bool) {
 				if ok {
@@ -236,7 +240,7 @@ func (u *UI) credentialsView(id string) fyne.CanvasObject {
 			d.Show()
 		})
 		move := widget.NewButtonWithIcon(lang.L("Move to…"), theme.MailForwardIcon(), func() { u.moveCredential(c) })
-		box.Add(container.NewVBox(subheading(title), st, info, container.NewHBox(move, remove)))
+		box.Add(container.NewVBox(subheading(title), st, info, trustBox, container.NewHBox(move, remove)))
 		box.Add(widget.NewSeparator())
 	}
 	return container.NewVScroll(box)

@@ -252,7 +252,8 @@ func (u *UI) showQR(p *wallet.Presentation) {
 	}
 	prev := u.win.Content()
 	current := 0
-	code, err := newQRText(p.Items[0].QR, 240)
+	codes := qrCodes(p)
+	code, err := newQRText(codes[0].text, 240)
 	if err != nil {
 		u.showError(err)
 		return
@@ -263,23 +264,28 @@ func (u *UI) showQR(p *wallet.Presentation) {
 	what := widget.NewLabel("")
 	what.Truncation = fyne.TextTruncateEllipsis
 	describe := func() {
-		it := p.Items[current]
-		what.SetText(joinDot([]string{formatName(it.Format), modeText(p.Mode),
-			lang.N("{{.Count}} item withheld", it.Withheld, map[string]any{"Count": formatInt(it.Withheld)})}))
-		if len(p.Items) > 1 {
-			which.SetText(lang.L("{{.N}} of {{.Of}}", map[string]any{"N": formatInt(current + 1), "Of": formatInt(len(p.Items))}))
+		c := codes[current]
+		it := p.Items[c.item]
+		if c.proof {
+			what.SetText(joinDot([]string{lang.L("Anchoring proof"), lang.L("Show it after the record: the verifier reads both")}))
+		} else {
+			what.SetText(joinDot([]string{formatName(it.Format), modeText(p.Mode),
+				lang.N("{{.Count}} item withheld", it.Withheld, map[string]any{"Count": formatInt(it.Withheld)})}))
+		}
+		if len(codes) > 1 {
+			which.SetText(lang.L("{{.N}} of {{.Of}}", map[string]any{"N": formatInt(current + 1), "Of": formatInt(len(codes))}))
 		}
 	}
 	describe()
 	next := widget.NewButtonWithIcon(lang.L("Next code"), theme.NavigateNextIcon(), func() {
 		u.touch()
-		current = (current + 1) % len(p.Items)
-		if err := code.SetText(p.Items[current].QR); err != nil {
+		current = (current + 1) % len(codes)
+		if err := code.SetText(codes[current].text); err != nil {
 			u.showError(err)
 		}
 		describe()
 	})
-	if len(p.Items) < 2 {
+	if len(codes) < 2 {
 		next.Hide()
 	}
 	full := widget.NewButtonWithIcon(lang.L("Full screen"), theme.ViewFullScreenIcon(), func() {
@@ -340,10 +346,11 @@ func (u *UI) showQR(p *wallet.Presentation) {
 				return
 			}
 			p = np
-			if current >= len(p.Items) {
+			codes = qrCodes(p)
+			if current >= len(codes) {
 				current = 0
 			}
-			if err := code.SetText(p.Items[current].QR); err != nil {
+			if err := code.SetText(codes[current].text); err != nil {
 				counter.SetText(explain(err))
 			}
 			describe()
@@ -368,6 +375,25 @@ func (u *UI) showQR(p *wallet.Presentation) {
 			}
 		}
 	}()
+}
+
+// qrStep is one code of the QR screen: a presented item, or the anchoring
+// proof that follows it (a second QR whose text is exactly the proof).
+type qrStep struct {
+	text  string
+	item  int
+	proof bool
+}
+
+func qrCodes(p *wallet.Presentation) []qrStep {
+	var out []qrStep
+	for i, it := range p.Items {
+		out = append(out, qrStep{text: it.QR, item: i})
+		if it.Proof != "" {
+			out = append(out, qrStep{text: it.Proof, item: i, proof: true})
+		}
+	}
+	return out
 }
 
 // challengeDialog reads a verifier's challenge (image or pasted text),
