@@ -3,7 +3,6 @@ package ui
 import (
 	"testing"
 
-
 	"github.com/immunopass/immunopass/verifier/verifiertest"
 	"github.com/immunopass/immunopass/wallet"
 )
