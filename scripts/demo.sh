@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # make run: the local system on embedded defaults, in a temporary folder.
 #
-# A registry (Tessera POSIX log + bbolt) starts on loopback; a demo clinic is
-# accredited in it; the clinic issues the demo record through it (a SMART
-# Health Card and an SD-JWT VC, each anchored in the log, with its inclusion
-# proof); a school fetches the signed trust bundle and verifies offline:
-# VALID and anchored. The clinic revokes through the registry; with the
-# refreshed bundle the school sees REVOKED. The registry is stopped on exit.
+# A witness run by another agency and a registry (Tessera POSIX log + bbolt)
+# start on loopback; the registry's log checkpoints need the witness's
+# cosignature (quorum 1). A demo clinic is accredited in the registry and
+# issues the demo record through it (a SMART Health Card and an SD-JWT VC,
+# each anchored in the log, with its inclusion proof); a school fetches the
+# signed trust bundle and verifies offline: VALID and anchored. The clinic
+# revokes through the registry; with the refreshed bundle the school sees
+# REVOKED. Both servers are stopped on exit (after Enter when interactive).
 #
 # Without a registry binary (bin/registry), the self-hosted story runs
 # instead: the clinic publishes its own trust snapshot and CRL.
@@ -52,43 +54,71 @@ if [ ! -x "$bin/registry" ]; then
   exit 0
 fi
 
-# A free loopback port: 8620 unless something answers there.
-port="${IMMUNOPASS_DEMO_PORT:-8620}"
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+# Free loopback ports: 8620 and 8621 unless something answers there.
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+port="$(free_port "${IMMUNOPASS_DEMO_PORT:-8620}")"
+wport="$(free_port $((port + 1)))"
 base="http://127.0.0.1:$port"
+wbase="http://127.0.0.1:$wport"
 public="https://registry.example"   # the registry's public name: issuers' iss URLs live under it
 data="$work/registry"
+wdata="$work/witness"
 regpid=""
-stop_registry() {
-  if [ -n "$regpid" ] && kill -0 "$regpid" 2>/dev/null; then
-    kill -TERM "$regpid" 2>/dev/null || true
-    wait "$regpid" 2>/dev/null || true
-    echo "registry stopped (log: $work/registry.log)"
+witpid=""
+stop() { # stop PID NAME LOG
+  if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+    kill -TERM "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    echo "$2 stopped (log: $3)"
   fi
-  regpid=""
 }
-trap stop_registry EXIT
+stop_all() {
+  stop "$regpid" registry "$work/registry.log"
+  regpid=""
+  stop "$witpid" witness "$work/witness.log"
+  witpid=""
+}
+trap stop_all EXIT
 trap 'exit 130' INT TERM
+wait_healthy() { # wait_healthy URL PID LOG NAME
+  for _ in $(seq 100); do
+    curl -fsS "$1/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$2" 2>/dev/null || { echo "demo: the $4 did not start:" >&2; cat "$3" >&2; exit 1; }
+    sleep 0.1
+  done
+  curl -fsS "$1/healthz" >/dev/null
+}
 
-echo "ImmunoPass demo (registry on $base) in $work"
-step "1. The health authority initialises the registry: keys, empty log, trust policy" \
-  "$bin/registry" init --data "$data" --url "$public"
-bold "2. It starts the registry on loopback"
+echo "ImmunoPass demo (registry on $base, witness on $wbase) in $work"
+step "1. A partner agency creates its witness key: its witness will cosign the registry's log checkpoints" \
+  "$bin/registry" witness init --data "$wdata" --name witness.partner-agency.example | tee witness-init.txt
+wkey="$(awk '/^witness key /{print $3}' witness-init.txt)"
+# Tessera's own start-up notes (klog "I…" lines) go to registry-init.log.
+bold "2. The health authority initialises the registry: keys, empty log, trust policy (1 witness, quorum 1)"
+printf '$ %s\n' "$bin/registry init --data $data --url $public --witness $wbase=$wkey --quorum 1"
+"$bin/registry" init --data "$data" --url "$public" --witness "$wbase=$wkey" --quorum 1 2>registry-init.log |
+  tee registry-init.txt || { grep -v '^I[0-9]\{4\} ' registry-init.log >&2; exit 1; }
+grep -v '^I[0-9]\{4\} ' registry-init.log >&2 || true
+logkey="$(awk '/^log key /{print $3}' registry-init.txt)"
+bold "3. The partner agency starts its witness for the registry's log; the authority starts the registry"
+printf '$ %s\n' "$bin/registry witness serve --data $wdata --listen 127.0.0.1:$wport --log $logkey &"
+"$bin/registry" witness serve --data "$wdata" --listen "127.0.0.1:$wport" --log "$logkey" >witness.log 2>&1 &
+witpid=$!
+wait_healthy "$wbase" "$witpid" witness.log witness
 printf '$ %s\n' "$bin/registry serve --data $data --listen 127.0.0.1:$port &"
 "$bin/registry" serve --data "$data" --listen "127.0.0.1:$port" >registry.log 2>&1 &
 regpid=$!
-for _ in $(seq 100); do
-  curl -fsS "$base/healthz" >/dev/null 2>&1 && break
-  kill -0 "$regpid" 2>/dev/null || { echo "demo: the registry did not start:" >&2; cat registry.log >&2; exit 1; }
-  sleep 0.1
-done
-curl -fsS "$base/healthz" >/dev/null
+wait_healthy "$base" "$regpid" registry.log registry
 
-step "3. The clinic creates its signing key" \
+step "4. The clinic creates its signing key" \
   "$bin/issuer" keygen --out clinic.key
 "$bin/issuer" jwks --key clinic.key >clinic-jwks.json
 iss="$public/issuers/alnoor"
-step "4. The authority accredits the clinic with its public keys" \
+step "5. The authority accredits the clinic with its public keys" \
   "$bin/registry" issuer add --data "$data" --registry "$base" --id alnoor --name "Al Noor Family Clinic" \
   --country AE --jwks clinic-jwks.json
 # The wallet's holder key (the wallet app shows it as a QR code); a
@@ -96,31 +126,51 @@ step "4. The authority accredits the clinic with its public keys" \
 "$bin/verifier" keygen --out wallet.key >wallet.txt
 did="$(grep -o 'did:key:z[1-9A-HJ-NP-Za-km-z]*' wallet.txt | head -1)"
 
-step "5. The clinic issues the demo record through the registry: SMART Health Card + SD-JWT VC, anchored" \
+step "6. The clinic issues the demo record through the registry: SMART Health Card + SD-JWT VC, anchored" \
   "$bin/issuer" issue --registry "$base" --key clinic.key --iss "$iss" --format both --holder "$did" \
   --rid-user MRN-0042 --exp 1y --region AE-DU --out card.png record.json
-step "6. The school fetches the signed trust bundle (issuers, keys, status lists, cosigned checkpoint)" \
+step "7. The log's latest checkpoint, cosigned by the partner agency's witness (last line)" \
+  curl -fsS "$base/log/cosigned-checkpoint"
+step "8. The school fetches the signed trust bundle (issuers, keys, status lists, cosigned checkpoint)" \
   curl -fsS -o bundle.jwt "$base/v1/bundle"
+cp bundle.jwt bundle-before-revocation.jwt
+printf 'bundle.jwt: %s bytes\n' "$(wc -c <bundle.jwt | tr -d ' ')"
 policy="$data/policy.json"
-step "7. The school verifies offline: VALID and anchored in the log" \
+step "9. The school verifies offline with the authority's trust policy: VALID and anchored in the log" \
   "$bin/verifier" verify --policy "$policy" --trust bundle.jwt --proof card.proof card.png
 step "   … and the SD-JWT VC" \
   "$bin/verifier" verify --policy "$policy" --trust bundle.jwt --proof card.sdjwt.proof card.sdjwt
-step "8. The clinic revokes the record through the registry" \
+step "10. The clinic revokes the record through the registry" \
   "$bin/issuer" revoke --registry "$base" --key clinic.key --iss "$iss" --record MRN-0042
-step "9. The school refreshes its bundle" \
+step "11. The school refreshes its bundle" \
   curl -fsS -o bundle.jwt "$base/v1/bundle"
-expect_fail "10. The same card and SD-JWT VC now: REVOKED (exit status 1)" \
+expect_fail "12. The same card and SD-JWT VC now: REVOKED (exit status 1)" \
   "$bin/verifier" verify --policy "$policy" --trust bundle.jwt --proof card.proof card.png --proof card.sdjwt.proof card.sdjwt
 
+b="$(printf '\033[1m')" n="$(printf '\033[0m')"
 cat <<EOF
 
-The registry is running at $base until this script ends:
-  $base/v1/bundle                      the signed offline trust bundle
-  $base/log/checkpoint                 the log (C2SP tlog-tiles under /log/)
-  $base/issuers/alnoor/.well-known/jwks.json
-  $base/v1/stats.csv                   statistics (cells under 11 suppressed)
-To verify offline, on any machine with the policy and a bundle:
-  $bin/verifier verify --policy $policy --trust $work/bundle.jwt --proof $work/card.proof $work/card.png
+${b}The local system${n}
+  registry                 $base   (public name $public)
+  trust bundle             $base/v1/bundle
+  log checkpoint           $base/log/checkpoint   (C2SP tlog-tiles under $base/log/)
+  cosigned checkpoint      $base/log/cosigned-checkpoint
+  witness                  $wbase/add-checkpoint   (C2SP tlog-witness; run by the partner agency)
+  issuer keys              $base/issuers/alnoor/.well-known/jwks.json
+  statistics               $base/v1/stats.csv   (cells under 11 suppressed)
+  trust policy             $policy   (install once on every verifier)
+  logs                     $work/registry.log, $work/witness.log
+
+${b}Verify offline${n} (no network: the trust policy, a bundle, the credential and its proof):
+  # the bundle from before the revocation: VALID, anchored, cosigned by 1 witness
+  $bin/verifier verify --policy $policy --trust $work/bundle-before-revocation.jwt --proof $work/card.proof $work/card.png
+  # the refreshed bundle: REVOKED (exit status 1)
+  $bin/verifier verify --policy $policy --trust $work/bundle.jwt --proof $work/card.sdjwt.proof $work/card.sdjwt
+  # a fresh bundle, while the registry runs
+  curl -fsS -o $work/bundle.jwt $base/v1/bundle
 Everything is in $work.
 EOF
+
+if [ -t 0 ] && [ -t 1 ]; then
+  read -r -p "The registry and the witness keep running: press Enter to stop them. " _ || true
+fi
