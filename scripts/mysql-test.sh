@@ -5,7 +5,7 @@
 # checked against the trust policy, and `registry bundle` from the running server (cmd/registry TestCrashServe/mysql).
 # All against a real MariaDB that this script installs (Debian packages, only when missing) and starts privately:
 # its own temporary data folder and unix socket, no TCP port, stopped and removed on exit.
-#   scripts/mysql-test.sh [go test args...]      (MYSQL_LOAD=5s: also run the load tool on MySQL)
+#   scripts/mysql-test.sh [go test args...]      (MYSQL_LOAD=5s: also run the load tool on MySQL, unsigned and signed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin:/usr/local/sbin"
@@ -64,6 +64,10 @@ if [ -n "${MYSQL_LOAD:-}" ] && [ "$status" -eq 0 ]; then
   "$client" --no-defaults --socket="$sock" -uroot -e "CREATE DATABASE immunopass_load"
   go run ./cmd/registry-load -engine mysql -dsn "root@unix($sock)/immunopass_load" -d "$MYSQL_LOAD" 2>&1 \
     | grep -vE '^[IWE][0-9]{4} ' || status=1
+  # The same through the registry server with signed requests.
+  "$client" --no-defaults --socket="$sock" -uroot -e "CREATE DATABASE immunopass_load_signed"
+  go run ./cmd/registry-load -registry -engine mysql -dsn "root@unix($sock)/immunopass_load_signed" -d "$MYSQL_LOAD" \
+    -tiles 0 2>&1 | grep -vE '^[IWE][0-9]{4} ' || status=1
 fi
 echo "test-mysql: done in $(( $(date +%s) - t0 )) s (status $status)"
 exit "$status"

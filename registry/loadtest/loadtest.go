@@ -6,7 +6,9 @@
 // [Handler] serves the registry's anchor API shape (POST /v1/anchors, GET /v1/proof/{digest}) and the
 // tlog-tiles reads straight from an [anchorlog.Log], without the registry's request signatures: it is
 // the harness for the load tool, the benchmarks and the crash test, so that they measure the log and
-// not JWS verification. Point [Run] at a real `registry serve` for end-to-end numbers.
+// not JWS verification. For end-to-end numbers point [Run] at a real `registry serve` with
+// [Options].Post set to a signed request (cmd/registry-load -url URL -issuer-key FILE -iss ISS, or
+// -registry for a fresh in-process registry server; both sign with issuer.Registry).
 //
 // # What is measured
 //
