@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test-mysql: runs the anchor log's conformance test and its crash test (20 SIGKILLs) on Tessera's MySQL driver,
+# make test-mysql: runs the anchor log's conformance test and its crash test (5 SIGKILLs) on Tessera's MySQL driver,
 # then the registry itself on it: the real `registry init --engine mysql --dsn …` / `registry serve` binary, a clinic
 # accredited through the admin CLI, signed anchor requests, 20 SIGKILLs of serve mid-stream, proofs from GET /v1/proof
 # checked against the trust policy, and `registry bundle` from the running server (cmd/registry TestCrashServe/mysql).
