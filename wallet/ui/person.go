@@ -152,9 +152,9 @@ func dueImportance(s wallet.DueState) widget.Importance {
 		return widget.WarningImportance
 	case wallet.Overdue:
 		return widget.DangerImportance
-	case wallet.TooLate:
-		return widget.LowImportance
 	}
+	// TooLate and the rest: plain text; "no longer recommended" must stay
+	// readable, not greyed out like a disabled control.
 	return widget.MediumImportance
 }
 
@@ -187,6 +187,7 @@ func (u *UI) dueView(id string) fyne.CanvasObject {
 		}
 		st := widget.NewLabelWithStyle(dueStateText(it.State), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		st.Importance = dueImportance(it.State)
+		st.Wrapping = fyne.TextWrapWord
 		grid.row(vaccine, dose, cell(when), st)
 	}
 	s := items[0].Schedule

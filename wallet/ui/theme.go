@@ -26,6 +26,21 @@ var (
 	brandDark  = color.NRGBA{R: 0x4d, G: 0xd0, B: 0xc0, A: 0xff} // teal 300: 9.9:1 on the dark background
 )
 
+// Status colours with at least 4.5:1 contrast (WCAG AA) on the background of
+// their variant.
+var (
+	statusLight = map[fyne.ThemeColorName]color.Color{
+		theme.ColorNameSuccess: color.NRGBA{R: 0x1b, G: 0x5e, B: 0x20, A: 0xff}, // green 900: 7.9:1 on white
+		theme.ColorNameWarning: color.NRGBA{R: 0x8a, G: 0x4b, B: 0x00, A: 0xff}, // dark amber: 6.3:1
+		theme.ColorNameError:   color.NRGBA{R: 0xb7, G: 0x1c, B: 0x1c, A: 0xff}, // red 900: 6.6:1
+	}
+	statusDark = map[fyne.ThemeColorName]color.Color{
+		theme.ColorNameSuccess: color.NRGBA{R: 0x81, G: 0xc7, B: 0x84, A: 0xff}, // green 300
+		theme.ColorNameWarning: color.NRGBA{R: 0xff, G: 0xb7, B: 0x4d, A: 0xff}, // orange 300
+		theme.ColorNameError:   color.NRGBA{R: 0xef, G: 0x9a, B: 0x9a, A: 0xff}, // red 200
+	}
+)
+
 func (t *appTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
 	switch t.variant {
 	case themeLight:
@@ -48,6 +63,13 @@ func (t *appTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color
 			return color.Black
 		}
 		return color.White
+	case theme.ColorNameSuccess, theme.ColorNameWarning, theme.ColorNameError:
+		// Status words ("Done", "Overdue", "Revoked") are text: Fyne's
+		// defaults (bright green, amber, red) fall below 4.5:1 on white.
+		if v == theme.VariantDark {
+			return statusDark[n]
+		}
+		return statusLight[n]
 	}
 	return theme.DefaultTheme().Color(n, v)
 }
