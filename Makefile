@@ -71,8 +71,9 @@ test-mysql:
 	@scripts/mysql-test.sh
 
 ## run: the local system (registry on loopback, a demo clinic, offline verification), in a temporary folder.
+## (with a display, it also builds the wallet and opens it on the demo family)
 run: build
-	@if [ -d cmd/registry ]; then CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/registry; fi
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ -z "$$IMMUNOPASS_NO_GUI" ]; then $(MAKE) --no-print-directory deps wallet; fi
 	@scripts/demo.sh $(BIN)
 
 ## wallet: the Fyne wallet app (cgo: `make deps` installs its system packages);

@@ -16,6 +16,8 @@ set -euo pipefail
 bin="$(cd "${1:-bin}" && pwd)"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d -t immunopass-demo.XXXXXX)"
+gui=""
+if [ -x "$bin/wallet" ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${IMMUNOPASS_NO_GUI:-}" ]; then gui=1; fi
 cd "$work"
 export IMMUNOPASS_PASSPHRASE="${IMMUNOPASS_PASSPHRASE:-demo passphrase, not for real keys}"
 cp "$root/assets/demo/record.json" record.json
@@ -121,10 +123,21 @@ iss="$public/issuers/alnoor"
 step "5. The authority accredits the clinic with its public keys" \
   "$bin/registry" issuer add --data "$data" --registry "$base" --id alnoor --name "Al Noor Family Clinic" \
   --country AE --jwks clinic-jwks.json
-# The wallet's holder key (the wallet app shows it as a QR code); a
-# verifier key stands in for it here.
-"$bin/verifier" keygen --out wallet.key >wallet.txt
-did="$(grep -o 'did:key:z[1-9A-HJ-NP-Za-km-z]*' wallet.txt | head -1)"
+# The wallet's holder key (the wallet app shows it as a QR code). With a
+# display and bin/wallet, a demo family's wallet is created and Amira's own
+# key is used; headless, a verifier key stands in for it.
+if [ -n "$gui" ]; then
+  export IMMUNOPASS_WALLET_PASSPHRASE="demo wallet passphrase"
+  # Fyne reads the language from LANG and complains about the C locale.
+  case "${LANG:-C}" in C | C.* | POSIX) export LANG=en_US.UTF-8 ;; esac
+  mkdir -p wallet-in
+  step "   The family's wallet is created (five people, each with a holder key)" \
+    "$bin/wallet" --seed wallet-in --wallet wallet.db
+  did="$(cat wallet-in/holder-1.did)"
+else
+  "$bin/verifier" keygen --out wallet.key >wallet.txt
+  did="$(grep -o 'did:key:z[1-9A-HJ-NP-Za-km-z]*' wallet.txt | head -1)"
+fi
 
 step "6. The clinic issues the demo record through the registry: SMART Health Card + SD-JWT VC, anchored" \
   "$bin/issuer" issue --registry "$base" --key clinic.key --iss "$iss" --format both --holder "$did" \
@@ -140,6 +153,16 @@ step "9. The school verifies offline with the authority's trust policy: VALID an
   "$bin/verifier" verify --policy "$policy" --trust bundle.jwt --proof card.proof card.png
 step "   … and the SD-JWT VC" \
   "$bin/verifier" verify --policy "$policy" --trust bundle.jwt --proof card.sdjwt.proof card.sdjwt
+if [ -n "$gui" ]; then
+  # What the parent imports: both credentials with their proofs, and the
+  # authority's trust policy and bundle (names starting with "trust").
+  cp "$policy" wallet-in/trust-1.policy
+  cp bundle.jwt wallet-in/trust-2.bundle
+  { "$bin/verifier" decode card.png; cat card.proof; } >wallet-in/amira-shc.txt
+  { cat card.sdjwt; echo; cat card.sdjwt.proof; } >wallet-in/amira-sdjwt.txt
+  step "   The parent imports Amira's two credentials and their proofs into the wallet" \
+    "$bin/wallet" --seed wallet-in --wallet wallet.db
+fi
 step "10. The clinic revokes the record through the registry" \
   "$bin/issuer" revoke --registry "$base" --key clinic.key --iss "$iss" --record MRN-0042
 step "11. The school refreshes its bundle" \
@@ -171,6 +194,10 @@ ${b}Verify offline${n} (no network: the trust policy, a bundle, the credential a
 Everything is in $work.
 EOF
 
-if [ -t 0 ] && [ -t 1 ]; then
+if [ -n "$gui" ]; then
+  printf '\n%sThe wallet%s opens on the demo family (close its window to stop the registry and the witness):\n' "$b" "$n"
+  printf '  %s --wallet %s   (passphrase: %s)\n' "$bin/wallet" "$work/wallet.db" "$IMMUNOPASS_WALLET_PASSPHRASE"
+  "$bin/wallet" --wallet wallet.db || true
+elif [ -t 0 ] && [ -t 1 ]; then
   read -r -p "The registry and the witness keep running: press Enter to stop them. " _ || true
 fi
