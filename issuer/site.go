@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/immunopass/immunopass/internal/atomicfile"
+
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/trust"
@@ -142,27 +144,7 @@ func writeAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, data, perm)
 }
 
 // WriteFileAtomic is writeAtomic for callers outside the package (the CLI's

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/immunopass/immunopass/internal/atomicfile"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/immunopass/immunopass/credential/jose"
@@ -256,25 +258,5 @@ func OpenAdminKey(path, passphrase string) (*jose.PrivateKey, error) {
 
 // writeAtomic writes a file through a synced temporary and a rename.
 func writeAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, data, perm)
 }

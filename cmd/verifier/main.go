@@ -20,6 +20,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/immunopass/immunopass/internal/atomicfile"
+
 	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/keyfile"
 	"github.com/immunopass/immunopass/credential/qr"
@@ -419,21 +421,5 @@ func challenge(args []string, stdout, stderr io.Writer) int {
 
 // writeFile replaces name atomically.
 func writeFile(name string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err = f.Chmod(perm); err == nil {
-		if _, err = f.Write(data); err == nil {
-			err = f.Sync()
-		}
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
+	return atomicfile.Write(name, data, perm)
 }

@@ -43,6 +43,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/immunopass/immunopass/internal/atomicfile"
+
 	f_log "github.com/transparency-dev/formats/log"
 	f_note "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/proof"
@@ -386,40 +388,8 @@ func (w *Witness) Handler() http.Handler {
 // writeFileSync writes data to path atomically (temp file, fsync, rename, fsync of the folder).
 // exclusive refuses to replace an existing file.
 func writeFileSync(path string, data []byte, perm os.FileMode, exclusive bool) error {
-	dir := filepath.Dir(path)
 	if exclusive {
-		if _, err := os.Stat(path); err == nil {
-			return fmt.Errorf("%q already exists", path)
-		}
+		return atomicfile.Create(path, data, perm)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.Write(path, data, perm)
 }

@@ -55,6 +55,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/immunopass/immunopass/internal/atomicfile"
+
 	"filippo.io/age"
 
 	"github.com/immunopass/immunopass/internal/b64"
@@ -211,36 +213,12 @@ func (snap *Snapshot) Encrypt(w io.Writer, passphrase []byte, workFactor int) er
 // WriteFile writes a backup of s to path: to a temporary file in the same
 // folder, fsynced, then renamed over path, so path holds either the previous
 // file or the complete new backup, never part of one. The file is 0600.
-func WriteFile(path string, passphrase []byte, s store.Store, o Options) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+func WriteFile(path string, passphrase []byte, s store.Store, o Options) error {
+	err := atomicfile.WriteFunc(path, 0o600, func(w io.Writer) error { return WriteWith(w, passphrase, s, o) })
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := WriteWith(tmp, passphrase, s, o); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename durable too; some file systems cannot sync a folder.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	removeStale(dir, filepath.Base(path))
+	removeStale(filepath.Dir(path), filepath.Base(path))
 	return nil
 }
 
