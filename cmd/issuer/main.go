@@ -24,7 +24,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/term"
+	"github.com/immunopass/immunopass/internal/prompt"
 
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/keyfile"
@@ -141,42 +141,6 @@ func required(name, v string) error {
 	return nil
 }
 
-// passphrase reads IMMUNOPASS_PASSPHRASE or prompts on the terminal.
-func (c *cli) passphrase(confirm bool) (string, error) {
-	if p, ok := os.LookupEnv("IMMUNOPASS_PASSPHRASE"); ok {
-		if p == "" {
-			return "", errors.New("IMMUNOPASS_PASSPHRASE is set but empty")
-		}
-		return p, nil
-	}
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil || !term.IsTerminal(int(tty.Fd())) {
-		return "", errors.New("no passphrase: set IMMUNOPASS_PASSPHRASE or run in a terminal")
-	}
-	defer tty.Close()
-	fmt.Fprint(tty, "Key passphrase: ")
-	p, err := term.ReadPassword(int(tty.Fd()))
-	fmt.Fprintln(tty)
-	if err != nil {
-		return "", err
-	}
-	if confirm {
-		fmt.Fprint(tty, "Again: ")
-		again, err := term.ReadPassword(int(tty.Fd()))
-		fmt.Fprintln(tty)
-		if err != nil {
-			return "", err
-		}
-		if string(again) != string(p) {
-			return "", errors.New("the passphrases differ")
-		}
-	}
-	if len(strings.TrimSpace(string(p))) == 0 {
-		return "", errors.New("empty passphrase")
-	}
-	return string(p), nil
-}
-
 func (c *cli) openKey(path string) (*issuer.KeyFile, error) {
 	if err := required("key", path); err != nil {
 		return nil, err
@@ -185,7 +149,7 @@ func (c *cli) openKey(path string) (*issuer.KeyFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	pass, err := c.passphrase(false)
+	pass, err := prompt.Passphrase(false)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +177,7 @@ func (c *cli) keygen(args []string) error {
 	if _, err := os.Stat(*out); err == nil && !*force {
 		return fmt.Errorf("%s exists; refusing to overwrite a key (use --force to replace it)", *out)
 	}
-	pass, err := c.passphrase(true)
+	pass, err := prompt.Passphrase(true)
 	if err != nil {
 		return err
 	}

@@ -23,9 +23,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/immunopass/immunopass/internal/prompt"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"golang.org/x/term"
 
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/trust"
@@ -129,42 +130,6 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// passphrase reads IMMUNOPASS_PASSPHRASE or prompts on the terminal.
-func passphrase(confirm bool) (string, error) {
-	if p, ok := os.LookupEnv("IMMUNOPASS_PASSPHRASE"); ok {
-		if p == "" {
-			return "", errors.New("IMMUNOPASS_PASSPHRASE is set but empty")
-		}
-		return p, nil
-	}
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil || !term.IsTerminal(int(tty.Fd())) {
-		return "", errors.New("no passphrase: set IMMUNOPASS_PASSPHRASE or run in a terminal")
-	}
-	defer tty.Close()
-	fmt.Fprint(tty, "Key passphrase: ")
-	p, err := term.ReadPassword(int(tty.Fd()))
-	fmt.Fprintln(tty)
-	if err != nil {
-		return "", err
-	}
-	if confirm {
-		fmt.Fprint(tty, "Again: ")
-		again, err := term.ReadPassword(int(tty.Fd()))
-		fmt.Fprintln(tty)
-		if err != nil {
-			return "", err
-		}
-		if string(again) != string(p) {
-			return "", errors.New("the passphrases differ")
-		}
-	}
-	if strings.TrimSpace(string(p)) == "" {
-		return "", errors.New("empty passphrase")
-	}
-	return string(p), nil
-}
-
 type listFlag []string
 
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
@@ -199,7 +164,7 @@ func (c *cli) init(args []string) error {
 	if *quorum < 0 {
 		*quorum = len(remotes)
 	}
-	pass, err := passphrase(true)
+	pass, err := prompt.Passphrase(true)
 	if err != nil {
 		return err
 	}
@@ -232,7 +197,7 @@ func (c *cli) serve(args []string) error {
 	if _, err := registry.ReadConfig(*dir); err != nil {
 		return err
 	}
-	pass, err := passphrase(false)
+	pass, err := prompt.Passphrase(false)
 	if err != nil {
 		return err
 	}
@@ -291,7 +256,7 @@ func (a adminFlags) open() (string, *jose.PrivateKey, error) {
 	if err := required("registry", *a.registry, "admin-key", keyPath); err != nil {
 		return "", nil, err
 	}
-	pass, err := passphrase(false)
+	pass, err := prompt.Passphrase(false)
 	if err != nil {
 		return "", nil, err
 	}
@@ -562,7 +527,7 @@ func (c *cli) bundle(args []string) error {
 			return fmt.Errorf("GET /v1/bundle: %s: %.200q", resp.Status, data)
 		}
 	case *dir != "":
-		pass, err := passphrase(false)
+		pass, err := prompt.Passphrase(false)
 		if err != nil {
 			return err
 		}
