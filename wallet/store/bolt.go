@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -442,15 +443,7 @@ func (t *boltTx) ForEach(kind string, fn func(id string, value []byte) error) er
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(recs, func(a, b record) int {
-		switch {
-		case a.id < b.id:
-			return -1
-		case a.id > b.id:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(recs, func(a, b record) int { return strings.Compare(a.id, b.id) })
 	for _, r := range recs {
 		if err := fn(r.id, r.v); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -215,15 +216,7 @@ func (t *memTx) ForEach(kind string, fn func(id string, value []byte) error) err
 			recs = append(recs, rec{id, clone(v)})
 		}
 	}
-	slices.SortFunc(recs, func(a, b rec) int {
-		switch {
-		case a.id < b.id:
-			return -1
-		case a.id > b.id:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(recs, func(a, b rec) int { return strings.Compare(a.id, b.id) })
 	for _, r := range recs {
 		if err := fn(r.id, r.v); err != nil {
 			return err
