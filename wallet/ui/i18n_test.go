@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/immunopass/immunopass/assets/i18n"
+	"github.com/immunopass/immunopass/wallet"
 )
 
 // uiStrings finds every literal this package passes to lang.L, lang.N and
@@ -145,6 +146,17 @@ func TestStrength(t *testing.T) {
 	}{{"", 0}, {"abc", 0}, {"abcdefgh", 1}, {"abcdefghij", 2}, {"Abcdef12", 2}, {"correct horse battery", 3}, {"Tr0ub4dor&3x", 3}} {
 		if got := strength(c.p); got != c.want {
 			t.Errorf("strength(%q) = %d, want %d", c.p, got, c.want)
+		}
+	}
+}
+
+// Every verdict the wallet can give has words of its own, in every language:
+// a raw code such as "revocation-unknown" must never reach the screen.
+func TestStatusTextCoversEveryStatus(t *testing.T) {
+	for _, s := range []wallet.Status{wallet.StatusVerified, wallet.StatusUnknownIssuer, wallet.StatusRevoked,
+		wallet.StatusExpired, wallet.StatusNotVerifiable, wallet.StatusInvalid, wallet.StatusUnchecked} {
+		if got := statusText(s); got == string(s) {
+			t.Errorf("statusText(%q) shows the raw code", s)
 		}
 	}
 }

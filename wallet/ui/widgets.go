@@ -202,6 +202,8 @@ func statusText(s wallet.Status) string {
 		return lang.L("Not yet verifiable")
 	case wallet.StatusInvalid:
 		return lang.L("Invalid")
+	case wallet.StatusUnchecked:
+		return lang.L("Signature verified; revocation not checked (no status list)")
 	}
 	return string(s)
 }
@@ -211,7 +213,7 @@ func statusImportance(s wallet.Status) widget.Importance {
 	switch s {
 	case wallet.StatusVerified:
 		return widget.SuccessImportance
-	case wallet.StatusUnknownIssuer, wallet.StatusNotVerifiable, wallet.StatusExpired:
+	case wallet.StatusUnknownIssuer, wallet.StatusNotVerifiable, wallet.StatusExpired, wallet.StatusUnchecked:
 		return widget.WarningImportance
 	}
 	return widget.DangerImportance
