@@ -230,6 +230,7 @@ func (u *UI) credentialsView(id string) fyne.CanvasObject {
 		for _, l := range anchorLines(c.Proof, c.Anchored, c.Warnings, c.TrustAge) {
 			trustBox.Add(para(l))
 		}
+		trustBox.Add(para(trustLine(c.TrustAsOf, c.Checked)))
 		remove := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
 			d := dialog.NewConfirm(lang.L("Remove this record?"), lang.L("It will be deleted from this device. A backup made before keeps it."), func(ok bool) {
 				if ok {
