@@ -206,7 +206,7 @@ func (u *UI) buildMain() {
 	lockBtn.Alignment = widget.ButtonAlignLeading
 	u.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { u.lockNow() })
-	title := widget.NewLabelWithStyle(appTitle, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := labelStyle(appTitle, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameSubHeadingText
 	nav := container.NewBorder(title, lockBtn, nil, nil, navBox)
 	u.body = container.NewStack()

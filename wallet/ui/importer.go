@@ -90,7 +90,7 @@ func (u *UI) runImport(name string, data []byte) {
 		return
 	}
 	busy := widget.NewProgressBarInfinite()
-	label := widget.NewLabel(lang.L("Reading {{.Name}}…", map[string]any{"Name": name}))
+	label := label(lang.L("Reading {{.Name}}…", map[string]any{"Name": name}))
 	wait := container.NewVBox(label, busy)
 	u.importResults.Add(wait)
 	w := u.w
@@ -123,7 +123,7 @@ func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 	} else if c.Issuer.ID != "" {
 		title += " · " + c.Issuer.ID
 	}
-	st := widget.NewLabelWithStyle(statusText(c.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	st := labelStyle(statusText(c.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	st.Importance = statusImportance(c.Status)
 	var lines []string
 	if c.Subject.Name != "" {
@@ -171,7 +171,7 @@ func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 	for i, id := range ids {
 		if id == c.Suggested {
 			sel.SetSelectedIndex(i)
-			suggest.SetText(lang.L("Suggested: {{.Name}} ({{.How}}).", map[string]any{"Name": names[i], "How": matchText(c.Match)}))
+			setLabel(suggest, lang.L("Suggested: {{.Name}} ({{.How}}).", map[string]any{"Name": names[i], "How": matchText(c.Match)}))
 		}
 	}
 	// A record that does not verify is kept only after a warning that
@@ -230,7 +230,7 @@ func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 		u.importResults.Remove(row)
 	})
 	box.Add(suggest)
-	box.Add(container.NewBorder(nil, nil, widget.NewLabel(lang.L("Belongs to")), nil, sel))
+	box.Add(container.NewBorder(nil, nil, label(lang.L("Belongs to")), nil, sel))
 	box.Add(container.NewHBox(keep, skip))
 	box.Add(widget.NewSeparator())
 	row = box

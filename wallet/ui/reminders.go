@@ -81,7 +81,7 @@ func (u *UI) showReminders() {
 		if r.kind == "overdue" || r.kind == "expiring" {
 			icon = theme.WarningIcon()
 		}
-		l := widget.NewLabel(r.text())
+		l := label(r.text())
 		l.Wrapping = fyne.TextWrapWord
 		var action fyne.CanvasObject
 		switch {
@@ -97,7 +97,7 @@ func (u *UI) showReminders() {
 		box.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), action, l))
 	}
 	hide := widget.NewButtonWithIcon(lang.L("Hide"), theme.CancelIcon(), func() { u.touch(); u.banner.RemoveAll() })
-	title := widget.NewLabelWithStyle(lang.L("Reminders"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := labelStyle(lang.L("Reminders"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	var body fyne.CanvasObject = box
 	if len(lines) > 4 {
 		// Keep the sections usable: at most about four lines tall.

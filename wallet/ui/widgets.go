@@ -16,7 +16,7 @@ import (
 
 // heading is a screen title.
 func heading(s string) *widget.Label {
-	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l := labelStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.SizeName = theme.SizeNameHeadingText
 	l.Wrapping = fyne.TextWrapWord
 	return l
@@ -24,7 +24,7 @@ func heading(s string) *widget.Label {
 
 // subheading titles a part of a screen.
 func subheading(s string) *widget.Label {
-	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l := labelStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.SizeName = theme.SizeNameSubHeadingText
 	l.Wrapping = fyne.TextWrapWord
 	return l
@@ -32,7 +32,7 @@ func subheading(s string) *widget.Label {
 
 // para is a wrapped paragraph.
 func para(s string) *widget.Label {
-	l := widget.NewLabel(s)
+	l := label(s)
 	l.Wrapping = fyne.TextWrapWord
 	return l
 }
