@@ -123,9 +123,11 @@ func TestImportFormats(t *testing.T) {
 	if err != nil || len(cands) != 1 || cands[0].Status != StatusVerified || cands[0].ID != credentialID(bigJWS) {
 		t.Fatalf("chunks: %v %+v", err, cands)
 	}
-	// A missing chunk is a broken card, shown as such.
+	// A missing chunk decodes to no credential: an error that says why,
+	// never a card to keep.
 	cands, err = w.Import("paste", []byte(strings.Join(chunks[1:], "\n")))
-	if err != nil || len(cands) != 1 || cands[0].Status != StatusInvalid || cands[0].Reasons[0] != "bad-chunks" {
+	var ue *UnreadableError
+	if !errors.As(err, &ue) || len(cands) != 0 || !strings.Contains(err.Error(), "missing chunk 1 of") {
 		t.Fatalf("missing chunk: %v %+v", err, cands)
 	}
 
@@ -199,6 +201,97 @@ func TestImportVerdicts(t *testing.T) {
 	}
 }
 
+// TestRecheckOnNewTrust: a credential kept as verified turns revoked as soon
+// as the wallet gets trust that revokes it, with no call but AddTrust; and
+// the verdict without a registry bundle has no bundle date.
+func TestRecheckOnNewTrust(t *testing.T) {
+	c := newClinic(t)
+	w := newTestWallet(t, Options{})
+	if err := w.AddTrust("directory.json", c.snapshot); err != nil {
+		t.Fatal(err)
+	}
+	holder, _ := jose.GenerateKey()
+	sd, idx := c.sdjwt(t, demoRecord(t), holder.Public())
+	if err := w.AddTrust("status.jwt", c.statusToken(t)); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := w.AddProfile(Profile{Given: "Amira", Family: "Haddad", BirthDate: mustDate("2016-04-12")})
+	cands, err := w.Import("paste", []byte(sd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := w.Keep(cands[0], p.ID)
+	if err != nil || kept.Status != StatusVerified || !kept.TrustAsOf.IsZero() {
+		t.Fatalf("kept %q as of %v: %v", kept.Status, kept.TrustAsOf, err)
+	}
+	_ = c.list.Set(idx, status.Invalid)
+	if err := w.AddTrust("status.jwt", c.statusToken(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.Credential(kept.ID); got.Status != StatusRevoked {
+		t.Errorf("after the new status list: %q %v, want revoked", got.Status, got.Reasons)
+	}
+	// Forgetting the issuer's directory leaves it unknown, not revoked or verified.
+	if err := w.RemoveTrust("directory.json"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.Credential(kept.ID); got.Status != StatusUnknownIssuer {
+		t.Errorf("without the directory: %q", got.Status)
+	}
+}
+
+// TestKeepNeverJunk: what decodes to no credential is an import error, and
+// Keep refuses it even when handed one; a credential that does not verify
+// is kept only with KeepUnverified.
+func TestKeepNeverJunk(t *testing.T) {
+	c := newClinic(t)
+	w := newTestWallet(t, Options{})
+	_ = w.AddTrust("directory.json", c.snapshot)
+	p, _ := w.AddProfile(Profile{Given: "Amira", Family: "Haddad", BirthDate: mustDate("2016-04-12")})
+	jws := c.shc(t, demoRecord(t))
+	qr, err := shc.EncodeQR(jws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, junk := range []string{
+		qr[:len(qr)/2], // a truncated paste
+		qr[:len(qr)-3] + "x9z",
+		"shc:/" + strings.Repeat("0", 40),
+		jws[:len(jws)/2],
+		"IPC1:ABC",
+	} {
+		cands, err := w.Import("paste", []byte(junk))
+		var ie *ImportError
+		if !errors.As(err, &ie) || len(cands) != 0 {
+			t.Errorf("%.30q: %v, %d candidates", junk, err, len(cands))
+		}
+		if strings.HasPrefix(junk, "shc:/") && err != nil && !strings.Contains(err.Error(), "no readable credential") {
+			t.Errorf("%.30q: the error does not say so: %v", junk, err)
+		}
+		forged := Candidate{Source: "paste", Format: FormatSHC, Text: junk, ID: credentialID(junk), Status: StatusInvalid}
+		if _, err := w.KeepUnverified(forged, p.ID); !errors.As(err, &ie) {
+			t.Errorf("%.30q kept: %v", junk, err)
+		}
+	}
+	if cs, _ := w.Credentials(""); len(cs) != 0 {
+		t.Fatalf("junk stored: %d credentials", len(cs))
+	}
+	// A readable card whose signature fails: a candidate, refused by Keep,
+	// kept marked by KeepUnverified.
+	tampered := jws[:len(jws)-6] + "AAAAAA"
+	cands, err := w.Import("paste", []byte(tampered))
+	if err != nil || len(cands) != 1 || cands[0].Status != StatusInvalid || !cands[0].Readable() {
+		t.Fatalf("tampered: %v %+v", err, cands)
+	}
+	var ue *UnverifiedError
+	if _, err := w.Keep(cands[0], p.ID); !errors.As(err, &ue) || ue.Status != StatusInvalid {
+		t.Fatalf("keep tampered: %v", err)
+	}
+	if got, err := w.KeepUnverified(cands[0], p.ID); err != nil || got.Status != StatusInvalid {
+		t.Fatalf("keep tampered after the warning: %q %v", got.Status, err)
+	}
+}
+
 func mustMin(t testing.TB, rec interface{ FHIR() ([]byte, error) }) []byte {
 	b, err := rec.FHIR()
 	if err != nil {
@@ -234,7 +327,7 @@ func TestImportErrors(t *testing.T) {
 	}
 	// A challenge is not a credential.
 	cands, err := w.Import("paste", []byte("IPC1:ABC"))
-	if err != nil || cands[0].Status != StatusInvalid {
+	if !errors.As(err, &ie) || len(cands) != 0 || !strings.Contains(err.Error(), "challenge") {
 		t.Errorf("challenge pasted as credential: %v %+v", err, cands)
 	}
 }

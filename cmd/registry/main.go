@@ -66,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	if wantsHelp(args[1:]) { // every command, including those added later
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
 	var err error
 	switch args[0] {
 	case "init":
@@ -99,6 +103,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "registry:", err)
 	return 1
+}
+
+// wantsHelp reports -h, -help or --help among a command's arguments (before
+// "--"): the command then prints its usage to stdout and exits 0, whatever
+// else is on the line.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 type usageError struct{ msg string }
