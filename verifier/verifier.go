@@ -44,9 +44,10 @@
 // # Formats
 //
 // SMART Health Cards and SD-JWT VC presentations (as "~" text or in the
-// compact "IP1:" QR form, in static, live and challenge modes) are verified
-// in full. EU DCC (HC1:) and W3C VC-JWT are recognised and reported with the
-// reason "policy" until their verification lands.
+// compact "IP1:" QR form, in static, live and challenge modes) and EU DCC /
+// WHO DDCC (HC1:, against document signer certificates in the store) are
+// verified in full. W3C VC-JWT is recognised and reported with the reason
+// "policy" until its verification lands.
 //
 // Each format is one type behind one small interface (format.go): detect,
 // decode, check against trust, normalised record. Adding a format is adding
@@ -90,8 +91,11 @@ type Input struct {
 // Result is the verdict on one credential. Its JSON form is the contract
 // of `verifier verify --json`.
 type Result struct {
-	Input         string         `json:"input"`
-	Format        string         `json:"format"`
+	Input  string `json:"input"`
+	Format string `json:"format"`
+	// Kind is what an EU DCC holds: "vaccination", "test" or "recovery"
+	// (absent for the other formats, which hold vaccinations only).
+	Kind          string         `json:"kind,omitempty"`
 	Valid         bool           `json:"valid"`
 	Reasons       []string       `json:"reasons"`
 	Warnings      []string       `json:"warnings"`

@@ -139,6 +139,7 @@ type Store struct {
 	status   map[string]*statusList // by URI
 	bundles  []*loadedBundle
 	policies []*Policy
+	dscs     map[string][]*DSC // EU DCC document signers by kid (dsc.go)
 }
 
 // New returns an empty Store.
@@ -164,8 +165,8 @@ func (s *Store) Load(name string, data []byte) error {
 	switch {
 	case len(trimmed) == 0:
 		return &FileError{Name: name, Problem: "empty"}
-	case bytes.HasPrefix(trimmed, []byte("-----BEGIN")) || trimmed[0] == 0x30:
-		return &FileError{Name: name, Problem: "X.509 document-signer certificates (EU DCC) are not supported by this version"}
+	case bytes.HasPrefix(trimmed, []byte("-----BEGIN")) || data[0] == 0x30:
+		return s.loadDSCs(name, data)
 	case IsBundle(trimmed):
 		return &FileError{Name: name, Problem: ErrNeedPolicy.Error()}
 	case trimmed[0] == '{':
