@@ -111,7 +111,6 @@ func visualOrder(s string) string {
 // no glyph (HarfBuzz hides it).
 const lrm = '\u200e'
 
-
 // rtlRun prepares one right-to-left run for Fyne, which shapes its strong
 // core right to left but would lay the neutral characters at its edges
 // (spaces, brackets, punctuation) out as left-to-right text: those are put

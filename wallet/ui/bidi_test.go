@@ -2,10 +2,10 @@ package ui
 
 import (
 	"go/ast"
-	"image"
-	"image/color"
 	"go/parser"
 	"go/token"
+	"image"
+	"image/color"
 	"path/filepath"
 	"strings"
 	"testing"
