@@ -17,7 +17,7 @@ func anchorLines(proof string, anchored *verifier.Anchor, warnings []string, tru
 	var lines []string
 	switch {
 	case anchored != nil:
-		lines = append(lines, lang.N("Anchored in the registry log (entry {{.Index}}, {{.Count}} witness)", anchored.Cosigned,
+		lines = append(lines, lang.N("Anchored in the registry log (entry {{.Index}}, counting from 0; {{.Count}} witness)", anchored.Cosigned,
 			map[string]any{"Index": formatInt(int(anchored.Index)), "Count": formatInt(anchored.Cosigned)}))
 	case proof != "":
 		lines = append(lines, lang.L("Anchoring proof kept (not checked: no registry trust policy)"))

@@ -88,8 +88,16 @@ func visualOrder(s string) string {
 		slices.Reverse(units[i:j])
 		i = j
 	}
+	// Fyne runs the algorithm again on what it is given, with the
+	// paragraph direction of its first strong character, and lays the
+	// runs it finds out in that (logical) order. A left-to-right mark
+	// (U+200E, invisible) first and between the units makes that second
+	// pass see a left-to-right paragraph whose runs are exactly these
+	// units: the neutrals between them stay where they are put, and Arabic
+	// digits next to Arabic words do not pull spaces into a word's run.
 	var b strings.Builder
 	for _, u := range units {
+		b.WriteRune(lrm)
 		if u.rtl {
 			b.WriteString(rtlRun(u.text))
 		} else {
@@ -98,6 +106,10 @@ func visualOrder(s string) string {
 	}
 	return b.String()
 }
+
+// lrm is U+200E LEFT-TO-RIGHT MARK: a strong left-to-right character with
+// no glyph (HarfBuzz hides it).
+const lrm = '\u200e'
 
 // rtlRun prepares one right-to-left run for Fyne, which shapes its strong
 // core right to left but would lay the neutral characters at its edges

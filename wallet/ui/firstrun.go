@@ -72,7 +72,8 @@ func (u *UI) showFirstRun() {
 	pass.SetPlaceHolder(lang.L("Passphrase"))
 	confirm := widget.NewPasswordEntry()
 	confirm.SetPlaceHolder(lang.L("Passphrase again"))
-	hint := label(strengthText(0))
+	// Advice first; the verdict on its strength once something is typed.
+	hint := label(lang.L("Use at least 8 characters: a few unrelated words are easy to remember and strong."))
 	hint.Wrapping = fyne.TextWrapWord
 	bar := widget.NewProgressBar()
 	bar.Max = 3
