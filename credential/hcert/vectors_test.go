@@ -18,10 +18,10 @@ import (
 )
 
 type vector struct {
-	JSON     json.RawMessage
-	Prefix   string `json:"PREFIX"`
-	TwoD     string `json:"2DCODE"`
-	Ctx      struct {
+	JSON   json.RawMessage
+	Prefix string `json:"PREFIX"`
+	TwoD   string `json:"2DCODE"`
+	Ctx    struct {
 		Certificate string `json:"CERTIFICATE"`
 		Clock       string `json:"VALIDATIONCLOCK"`
 		Description string `json:"DESCRIPTION"`
