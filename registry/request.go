@@ -137,6 +137,10 @@ func SignRequest(key *jose.PrivateKey, iss, path string, body any, now time.Time
 
 // decodeBody decodes a request's body object strictly into v.
 func decodeBody(raw json.RawMessage, v any) error {
+	// encoding/json matches names case-insensitively: exact case first.
+	if err := strictjson.CheckCase(raw, v); err != nil {
+		return fmt.Errorf("body: %v", err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

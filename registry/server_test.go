@@ -193,6 +193,10 @@ func TestAuthRefusalsChangeNothing(t *testing.T) {
 		{"unknown member", func() (int, map[string]any) {
 			return w.post(k1, iss1, "/v1/status/update", map[string]any{"uri": entry["uri"], "idx": entry["idx"], "status": "revoked", "x": 1})
 		}, 400, "bad-request"},
+		{"a member name in another case", func() (int, map[string]any) {
+			// Two names to a duplicate check, one field to encoding/json.
+			return w.post(k1, iss1, "/v1/status/update", map[string]any{"uri": entry["uri"], "idx": entry["idx"], "status": "valid", "Status": "revoked"})
+		}, 400, "bad-request"},
 		{"unallocated index", func() (int, map[string]any) {
 			return w.post(k1, iss1, "/v1/status/update", map[string]any{"uri": entry["uri"], "idx": 7, "status": "revoked"})
 		}, 403, "not-owner"},

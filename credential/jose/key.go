@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/immunopass/immunopass/internal/strictjson"
 
 	"github.com/immunopass/immunopass/internal/b64"
 
@@ -103,18 +104,28 @@ func ParseJWKS(data []byte) (keys []*Key, bad []error, err error) {
 	if set.Keys == nil {
 		return nil, nil, fmt.Errorf("jwks: no %q array", "keys")
 	}
-	seen := map[string]bool{}
+	// A kid names one key: two keys with one kid are both refused, since a
+	// reader that keeps the first and one that keeps the last would check
+	// signatures against different keys.
+	byKID := map[string][]int{}
+	parsed := make([]*Key, len(set.Keys))
 	for i, raw := range set.Keys {
 		k, err := parseJWK(raw, i, false)
 		if err != nil {
 			bad = append(bad, err)
 			continue
 		}
-		if seen[k.kid] {
-			bad = append(bad, &KeyError{Index: i, KID: k.kid, Problem: "duplicate kid"})
+		parsed[i] = k
+		byKID[k.kid] = append(byKID[k.kid], i)
+	}
+	for i, k := range parsed {
+		if k == nil {
 			continue
 		}
-		seen[k.kid] = true
+		if same := byKID[k.kid]; len(same) > 1 {
+			bad = append(bad, &KeyError{Index: i, KID: k.kid, Problem: fmt.Sprintf("duplicate kid: %d keys in the set share it", len(same))})
+			continue
+		}
 		keys = append(keys, k)
 	}
 	return keys, bad, nil
@@ -270,16 +281,15 @@ func coords(pub *ecdsa.PublicKey) (x, y []byte) {
 }
 
 // strictObject decodes a JSON object, refusing trailing data.
+// strictObject decodes a JSON object strictly: no duplicate members (a JWK
+// with two "x" is refused, not read one way here and another by jwx),
+// exact-case names, nothing after it.
 func strictObject(data []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(data))
-	if err := d.Decode(v); err != nil {
-		return fmt.Errorf("not a JSON object: %v", err)
-	}
-	if d.More() {
-		return fmt.Errorf("trailing data after the JSON object")
-	}
 	if len(bytes.TrimSpace(data)) == 0 || bytes.TrimSpace(data)[0] != '{' {
 		return fmt.Errorf("not a JSON object")
+	}
+	if err := strictjson.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("not a strict JSON object: %v", err)
 	}
 	return nil
 }

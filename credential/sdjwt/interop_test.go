@@ -187,7 +187,8 @@ func TestInteropPeerInOurs(t *testing.T) {
 	iss := "https://peer.example"
 	got := peer(t, "issue", "--issuer-jwk-private", filepath.Join(dir, "issuer.private.jwk.json"),
 		"--holder-jwk", filepath.Join(dir, "holder.public.jwk.json"), "--claims", filepath.Join(interop, "vectors/claims.json"),
-		"--frame", filepath.Join(interop, "vectors/frame.json"), "--vct", sdjwt.VCT, "--iss", iss)
+		"--frame", filepath.Join(interop, "vectors/frame.json"), "--vct", sdjwt.VCT, "--iss", iss,
+		"--status-uri", "https://peer.example/status/1", "--status-idx", "7")
 	cred, _ := got["sdjwt"].(string)
 	got = peer(t, "present", "--sdjwt", write(t, "c.sdjwt", []byte(cred)), "--holder-jwk-private", filepath.Join(dir, "holder.private.jwk.json"),
 		"--nonce", "fresh-nonce-1", "--aud", verifierPub.DIDKey(), "--keep", "given_name,doses")

@@ -99,6 +99,8 @@ func Issue(key *jose.PrivateKey, req IssueRequest) (*Issued, error) {
 		switch {
 		case c.Name == "_sd" || c.Name == "_sd_alg" || c.Name == "...":
 			return nil, &FormatError{Part: "claims", Problem: fmt.Sprintf("reserved claim name %q", c.Name)}
+		case (c.SD || c.SDElements) && registered(c.Name):
+			return nil, &FormatError{Part: "claims", Problem: fmt.Sprintf("registered claim %q must not be selectively disclosable", c.Name)}
 		case c.SD:
 			dg, err := add(c.Name, c.Value)
 			if err != nil {

@@ -432,3 +432,59 @@ func FuzzParseChallenge(f *testing.F) {
 		}
 	})
 }
+
+// TestRegisteredClaimsNotDisclosable: SD-JWT VC's registered claims must be
+// plain. A credential that hides its status behind a withheld disclosure
+// would otherwise be VALID with revocation never checked.
+func TestRegisteredClaimsNotDisclosable(t *testing.T) {
+	f := setup(t)
+	const statusJSON = `{"status_list":{"uri":"https://registry.example/status/1","idx":4711}}`
+	var statusV any
+	if err := json.Unmarshal([]byte(statusJSON), &statusV); err != nil {
+		t.Fatal(err)
+	}
+	// forge signs a payload whose top-level _sd holds one disclosure of name.
+	forge := func(name string, value any, plain string) (jwt, d string) {
+		d = disc(t, "salt-salt-salt-1", name, value)
+		payload := `{"iss":"` + iss + `","iat":1795000000,"vct":"` + VCT + `"` + plain + `,"_sd":["` + Digest(d) + `"]}`
+		return forgeJWT(t, f.issuer, jose.Header{Typ: TypVC}, payload), d
+	}
+	plainStatus := `,"status":` + statusJSON
+	statusJWT, statusDisc := forge("status", statusV, "")
+	tests := []struct {
+		name, in string
+	}{
+		{"status withheld", statusJWT + "~"},
+		{"status disclosed", statusJWT + "~" + statusDisc + "~"},
+	}
+	for _, name := range []string{"vct", "exp", "nbf", "iat", "cnf", "iss", "vct#integrity"} {
+		var v any = "x"
+		if name == "exp" || name == "nbf" || name == "iat" {
+			v = 1795000000
+		}
+		jwt, d := forge(name, v, plainStatus)
+		tests = append(tests, struct{ name, in string }{name + " disclosed", jwt + "~" + d + "~"})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Verify(tt.in, f.opts())
+			var de *DisclosureError
+			if !errors.As(err, &de) {
+				t.Fatalf("got %T %v, want a DisclosureError", err, err)
+			}
+		})
+	}
+	// A plain status with an ordinary disclosed claim still verifies.
+	jwt, d := forge("given_name", "Amira", plainStatus)
+	if _, err := Verify(jwt+"~"+d+"~", f.opts()); err != nil {
+		t.Fatalf("plain status, disclosed given_name: %v", err)
+	}
+	// And the issuer never makes one.
+	for _, name := range Registered {
+		_, err := Issue(f.issuer, IssueRequest{Issuer: iss, IssuedAt: f.now, Status: &StatusRef{URI: "u", Idx: 1},
+			Claims: []Claim{{Name: name, Value: "x", SD: true}}})
+		if err == nil || !strings.Contains(err.Error(), "must not be selectively disclosable") {
+			t.Fatalf("issue with %q disclosable: %v", name, err)
+		}
+	}
+}

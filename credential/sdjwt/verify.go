@@ -140,6 +140,12 @@ func Verify(presentation string, opt Options) (*Verified, error) {
 		return v, err
 	}
 
+	// The immunization record profile requires a plain status: without one,
+	// a status withheld as a disclosure would silently skip revocation.
+	if vct, _ := str(payload, "vct", false); vct == VCT && v.Status == nil {
+		return v, &DisclosureError{Problem: "no plain \"status\" claim: this credential type must carry its status list entry in the clear, so revocation can always be checked"}
+	}
+
 	var errs []error
 	if vct, _ := str(claims, "vct", false); opt.VCT != AnyVCT && vct != opt.VCT {
 		errs = append(errs, &TypeError{What: "vct", Got: vct, Want: opt.VCT})
@@ -432,6 +438,9 @@ func (pr *processor) object(o strictjson.Object, path string, depth int) (strict
 				return nil, err
 			}
 			continue
+		}
+		if depth == 0 && registered(d.Name) {
+			return nil, &DisclosureError{Disclosure: d.Raw, Problem: fmt.Sprintf("registered claim %q is selectively disclosable; it must be plain", d.Name)}
 		}
 		if _, clash := out.Get(d.Name); clash {
 			return nil, &DisclosureError{Disclosure: d.Raw, Problem: fmt.Sprintf("claim %q is already present", d.Name)}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/immunopass/immunopass/internal/strictjson"
 	"time"
 
 	"github.com/immunopass/immunopass/credential/anchor"
@@ -206,7 +207,7 @@ func ParseBundle(data []byte) (b *Bundle, body []byte, jws string, err error) {
 		return nil, nil, "", bad("body: %v", err)
 	}
 	b = &Bundle{}
-	if err := json.Unmarshal(body, b); err != nil {
+	if err := strictjson.Unmarshal(body, b); err != nil {
 		return nil, nil, "", bad("body: %v", err)
 	}
 	switch {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/immunopass/immunopass/internal/strictjson"
 	"time"
 
 	"github.com/immunopass/immunopass/credential/anchor"
@@ -75,6 +76,9 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		return nil, &PolicyError{Problem: err.Error()}
 	}
 	var pj policyJSON
+	if err := strictjson.CheckCase(data, &pj); err != nil {
+		return nil, &PolicyError{Problem: err.Error()}
+	}
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&pj); err != nil {

@@ -39,8 +39,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/immunopass/immunopass/internal/strictjson"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/immunopass/immunopass/credential/jose"
@@ -96,6 +98,7 @@ type Issuer struct {
 	keys map[string]*shc.IssuerKey
 	// badKeys and badCRLs remember per-kid problems found while loading.
 	badKeys map[string]error
+	dupKIDs map[string]bool // kids that name two different keys: never trusted
 	badCRLs map[string]error
 	// Problems lists everything found wrong with this issuer's entries.
 	Problems []error
@@ -198,7 +201,7 @@ func (s *Store) loadSnapshot(name string, m map[string]json.RawMessage) error {
 	}
 	for n, raw := range infos {
 		var si snapshotIssuer
-		if err := json.Unmarshal(raw, &si); err != nil || si.Issuer.Iss == "" {
+		if err := strictjson.Unmarshal(raw, &si); err != nil || si.Issuer.Iss == "" {
 			// One broken entry: its issuer stays unknown, the rest load.
 			continue
 		}
@@ -233,8 +236,32 @@ func (iss *Issuer) addKeys(where string, rawKeys, rawCRLs []json.RawMessage) {
 			}
 			ik.CRLVersion = v
 		}
+		if prev, ok := iss.keys[k.KID()]; ok && !prev.Key.Equal(k) || iss.dupKIDs[k.KID()] {
+			// Two different keys under one kid for one issuer: neither is
+			// trusted (bad-key), whichever order the files came in.
+			if iss.dupKIDs == nil {
+				iss.dupKIDs = map[string]bool{}
+			}
+			iss.dupKIDs[k.KID()] = true
+			delete(iss.keys, k.KID())
+			iss.badKeys[k.KID()] = fmt.Errorf("%s: kid %q names two different keys of this issuer", where, k.KID())
+			continue
+		}
 		iss.keys[k.KID()] = ik
 		delete(iss.badKeys, k.KID())
+	}
+	for _, e := range bad {
+		// A kid the set itself names twice stays refused even if another
+		// file carries one of those keys.
+		var ke *jose.KeyError
+		if errors.As(e, &ke) && ke.KID != "" && strings.HasPrefix(ke.Problem, "duplicate kid") {
+			if iss.dupKIDs == nil {
+				iss.dupKIDs = map[string]bool{}
+			}
+			iss.dupKIDs[ke.KID] = true
+			delete(iss.keys, ke.KID)
+			iss.badKeys[ke.KID] = e
+		}
 	}
 	for _, raw := range rawCRLs {
 		crl, err := shc.ParseCRL(raw)

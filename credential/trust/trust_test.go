@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/internal/spectest"
 )
@@ -123,4 +125,76 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("snapshot does not reload: %v", err)
 		}
 	})
+}
+
+// TestDuplicateKIDIsBadKey: two different keys under one kid for one issuer
+// are both refused (bad-key), in one file or across two, in either order;
+// and a JWK with a member twice is not read at all.
+func TestDuplicateKIDIsBadKey(t *testing.T) {
+	const iss = "https://clinic.example/shc"
+	jwkWithKID := func(kid string) string {
+		k, err := jose.GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(k.Public().JWK(), &m); err != nil {
+			t.Fatal(err)
+		}
+		m["kid"] = kid
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	snapshot := func(keys ...string) []byte {
+		return []byte(`{"directory":"d","time":"2026-12-01T00:00:00Z","issuerInfo":[{"issuer":{"iss":"` + iss + `","name":"C"},"keys":[` + strings.Join(keys, ",") + `]}]}`)
+	}
+	a, b := jwkWithKID("same"), jwkWithKID("same")
+	cases := map[string][][]byte{
+		"one file, a then b":  {snapshot(a, b)},
+		"one file, b then a":  {snapshot(b, a)},
+		"two files, a then b": {snapshot(a), snapshot(b)},
+		"two files, b then a": {snapshot(b), snapshot(a)},
+		"set refuses, then a": {snapshot(a, b), snapshot(a)},
+	}
+	for name, files := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := New()
+			for n, f := range files {
+				if err := s.Load(fmt.Sprintf("f%d.json", n), f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := s.ResolveKey(iss, "same")
+			var bk *BadKeyError
+			if !errors.As(err, &bk) {
+				t.Fatalf("got %T %v, want a BadKeyError", err, err)
+			}
+		})
+	}
+	// The same key in two files is not a conflict.
+	s := New()
+	for n := 0; n < 2; n++ {
+		if err := s.Load(fmt.Sprintf("f%d.json", n), snapshot(a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.ResolveKey(iss, "same"); err != nil {
+		t.Fatalf("one key in two files: %v", err)
+	}
+	// A JWK with two "x" members is a bad key, not the first or the last x.
+	twoX := strings.Replace(a, `"x":`, `"x":"AAAA","x":`, 1)
+	s = New()
+	if err := s.Load("f.json", snapshot(twoX)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResolveKey(iss, "same"); err == nil {
+		t.Fatal("a JWK with two x members was trusted")
+	}
+	// An issuer member whose name differs only in case is not read as it.
+	s = New()
+	if err := s.Load("f.json", []byte(strings.Replace(string(snapshot(a)), `"iss":`, `"ISS":`, 1))); err == nil {
+		if _, err := s.ResolveKey(iss, "same"); err == nil {
+			t.Fatal(`"ISS" was read as "iss"`)
+		}
+	}
 }

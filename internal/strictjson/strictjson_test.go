@@ -141,3 +141,47 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+func TestUnmarshalExactCase(t *testing.T) {
+	type inner struct {
+		Kid string `json:"kid"`
+	}
+	type body struct {
+		Status string           `json:"status"`
+		Keys   []inner          `json:"keys"`
+		ByName map[string]inner `json:"byName"`
+		Raw    json.RawMessage  `json:"raw"`
+		Plain  string
+		Extra  map[string]string `json:"-"`
+	}
+	tests := []struct {
+		in      string
+		wantErr bool
+	}{
+		{`{"status":"valid"}`, false},
+		{`{"status":"valid","unknown":1}`, false},
+		{`{"Plain":"x"}`, false},
+		{`{"raw":{"Status":"revoked"}}`, false}, // RawMessage: decoded later by its own reader
+		{`{"status":"valid","Status":"revoked"}`, true},
+		{`{"Status":"revoked"}`, true},
+		{`{"STATUS":"revoked"}`, true},
+		{"{\"\u017ftatus\":\"revoked\"}", true}, // long s folds to s in encoding/json
+		{`{"plain":"x"}`, true},
+		{`{"keys":[{"kid":"a"},{"KID":"b"}]}`, true},
+		{`{"byName":{"x":{"Kid":"b"}}}`, true},
+		{`{"status":"valid","status":"revoked"}`, true}, // a plain duplicate
+	}
+	for _, tt := range tests {
+		var b body
+		err := Unmarshal([]byte(tt.in), &b)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: err %v, want error %v", tt.in, err, tt.wantErr)
+		}
+	}
+	var b body
+	err := Unmarshal([]byte(`{"status":"valid","Status":"revoked"}`), &b)
+	var ce *CaseError
+	if !errors.As(err, &ce) || ce.Name != "Status" || ce.Field != "status" || b.Status != "" {
+		t.Fatalf("got %v (%+v), status %q", err, ce, b.Status)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/immunopass/immunopass/credential/anchor/anchortest"
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/sdjwt"
+	"github.com/immunopass/immunopass/credential/status"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/credential/vax"
 )
@@ -76,8 +77,14 @@ func New() (*World, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every credential carries a status entry in its issuer's list (the
+	// profile requires a plain status); the bundle holds the lists, all valid.
+	statusURI := func(iss string) string { return Registry + "/v1/status/" + iss[len(Registry+"/issuers/"):] + "/1" }
+	nextIdx := 0
 	issue := func(name, iss string, key *jose.PrivateKey, at time.Time) error {
-		is, err := sdjwt.Issue(key, sdjwt.IssueRequest{Issuer: iss, IssuedAt: at, Holder: holder.Public(), Claims: sdjwt.FromRecord(rec)})
+		nextIdx++
+		is, err := sdjwt.Issue(key, sdjwt.IssueRequest{Issuer: iss, IssuedAt: at, Holder: holder.Public(), Claims: sdjwt.FromRecord(rec),
+			Status: &sdjwt.StatusRef{URI: statusURI(iss), Idx: nextIdx}})
 		if err != nil {
 			return err
 		}
@@ -113,8 +120,16 @@ func New() (*World, error) {
 	}
 	w.Proofs["ok-below-quorum"] = log.Proof(anchor.Digest(w.Creds["ok"]), 1, Now.Add(-h)).Format()
 
+	list, err := status.New(2, 131072)
+	if err != nil {
+		return nil, err
+	}
 	bundle := func(issued time.Time, cosigners int) ([]byte, error) {
-		b := &trust.Bundle{Version: 3, Issued: issued, Registry: Registry,
+		var lists []trust.BundleStatusList
+		for _, iss := range []string{Clinic, Suspended} {
+			lists = append(lists, trust.BundleStatusList{URI: statusURI(iss), Iss: iss, Bits: 2, Lst: list.Encode(), Iat: issued.Unix(), TTL: 24 * 3600})
+		}
+		b := &trust.Bundle{Version: 3, Issued: issued, Registry: Registry, StatusLists: lists,
 			Checkpoint: string(log.Checkpoint(cosigners, Now.Add(-h))),
 			Issuers: []trust.BundleIssuer{{
 				ID: Clinic, Name: "Hosted Clinic", Country: "NZ", Scope: []string{trust.Scope},

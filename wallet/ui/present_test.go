@@ -38,7 +38,7 @@ func (c *clinic) sdjwtFor(t *testing.T, u *UI) string {
 		t.Fatal(err)
 	}
 	is, err := sdjwt.Issue(c.key, sdjwt.IssueRequest{Issuer: clinicISS, IssuedAt: testNow.Add(-24 * time.Hour),
-		Holder: holder, Claims: sdjwt.FromRecord(rec), Decoys: 2})
+		Holder: holder, Claims: sdjwt.FromRecord(rec), Decoys: 2, Status: &sdjwt.StatusRef{URI: clinicStatusURI, Idx: 7}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +49,9 @@ func (c *clinic) sdjwtFor(t *testing.T, u *UI) string {
 func (c *clinic) verifierFor(at time.Time, ch *sdjwt.Expect) *verifier.Verifier {
 	ts := trust.New()
 	ts.AddSHCKey(clinicISS, "Al Noor Family Clinic", &shc.IssuerKey{Key: c.key.Public()})
+	if err := ts.LoadStatus("status.jwt", c.status); err != nil {
+		panic(err)
+	}
 	v := &verifier.Verifier{Trust: ts, At: at}
 	if ch != nil {
 		v.Challenge = ch
@@ -63,6 +66,9 @@ func withBoundCard(t *testing.T) (*UI, *clinic) {
 	firstRun(t, u)
 	c := newClinic(t)
 	if err := u.w.AddTrust("trust.json", c.trust); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.w.AddTrust("status.jwt", c.status); err != nil {
 		t.Fatal(err)
 	}
 	u.showSection(SectionImport)

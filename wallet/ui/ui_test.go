@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/immunopass/immunopass/credential/status"
 	"image/color"
 	"os"
 	"path/filepath"
@@ -171,9 +172,13 @@ func mustShow(t *testing.T, u *UI, want ...string) {
 // --- a clinic that issues the demo record ---
 
 type clinic struct {
-	key   *jose.PrivateKey
-	trust []byte // VCI snapshot
+	key    *jose.PrivateKey
+	trust  []byte // VCI snapshot
+	status []byte // the clinic's status list token, all valid
 }
+
+// clinicStatusURI is the test clinic's status list.
+const clinicStatusURI = "https://clinic.example/status/1"
 
 func newClinic(t *testing.T) *clinic {
 	k, err := jose.GenerateKey()
@@ -182,7 +187,15 @@ func newClinic(t *testing.T) *clinic {
 	}
 	ts := trust.New()
 	ts.AddSHCKey(clinicISS, "Al Noor Family Clinic", &shc.IssuerKey{Key: k.Public()})
-	return &clinic{key: k, trust: ts.Snapshot("https://directory.example", testNow.Format(time.RFC3339))}
+	list, err := status.New(2, status.MinSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := list.Token(k, clinicStatusURI, testNow.Add(-time.Hour), testNow.Add(30*24*time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &clinic{key: k, trust: ts.Snapshot("https://directory.example", testNow.Format(time.RFC3339)), status: []byte(tok)}
 }
 
 // demoCardPNG is the demo record (assets/demo) as a SMART Health Card QR
