@@ -310,7 +310,11 @@ func header[T any](prot, unprot map[int64]cbor.RawMessage, label int64) (T, stri
 
 // ToBeSigned returns the COSE Sig_structure the signature covers.
 func (s *Sign1) ToBeSigned() ([]byte, error) {
-	return sigEnc.Marshal([]any{"Signature1", s.Protected, []byte{}, s.Payload})
+	prot := s.Protected
+	if prot == nil {
+		prot = []byte{} // an empty protected header is the empty bstr
+	}
+	return sigEnc.Marshal([]any{"Signature1", prot, []byte{}, s.Payload})
 }
 
 // Verify checks the signature with a document signer's public key. The
