@@ -242,6 +242,11 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	// An older bundle of one registry, an older status list for one URI:
+	// ignored whatever the order of the flags, and said.
+	for _, n := range v.Trust.Notes() {
+		fmt.Fprintf(stderr, "verifier verify: %s\n", n)
+	}
 	ins, code := readInputs(inputs, stdin, stderr)
 	results := v.Verify(ins)
 	if *asJSON {

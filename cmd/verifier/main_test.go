@@ -27,14 +27,14 @@ func TestMain(m *testing.M) {
 }
 
 // writeRegistry writes a registry world (verifiertest) as files: policy.json,
-// bundle, stale.bundle, below-quorum.bundle, <name>.txt credentials and
+// bundle, stale.bundle, below-quorum.bundle, old.bundle (version 2), <name>.txt credentials and
 // <name>.proof proofs. Scripts verify with --at 2026-11-21T09:00:00Z.
 func writeRegistry(dir string) error {
 	w, err := verifiertest.New()
 	if err != nil {
 		return err
 	}
-	files := map[string][]byte{"policy.json": w.PolicyJSON, "bundle": w.Bundle, "stale.bundle": w.Stale, "below-quorum.bundle": w.BelowQuorum}
+	files := map[string][]byte{"policy.json": w.PolicyJSON, "bundle": w.Bundle, "stale.bundle": w.Stale, "below-quorum.bundle": w.BelowQuorum, "old.bundle": w.Old}
 	for n, c := range w.Creds {
 		files[n+".txt"] = []byte(c + "\n")
 	}
