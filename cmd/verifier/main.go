@@ -27,6 +27,7 @@ import (
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/internal/display"
 	"github.com/immunopass/immunopass/verifier"
 )
 
@@ -330,7 +331,7 @@ func decode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if *asJSON {
 				enc.Encode(decoded{Input: in.Name, Error: err.Error()})
 			} else {
-				fmt.Fprintf(stdout, "%s: %v\n", in.Name, err)
+				fmt.Fprintf(stdout, "%s: %s\n", display.Text(in.Name), display.Clip(err.Error(), 2*display.Max))
 			}
 			continue
 		}
@@ -338,7 +339,9 @@ func decode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if *asJSON {
 				enc.Encode(decoded{Input: in.Name, Text: t})
 			} else {
-				fmt.Fprintln(stdout, t)
+				// One line per code, escapes visible, never cut (the
+				// text may be copied into verify).
+				fmt.Fprintln(stdout, display.Line(t))
 			}
 		}
 	}

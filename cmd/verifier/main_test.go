@@ -131,6 +131,9 @@ func TestScripts(t *testing.T) {
 			if err := writeHCERT(filepath.Join(env.WorkDir, "hc")); err != nil {
 				return err
 			}
+			if err := writeHostile(filepath.Join(env.WorkDir, "hostile")); err != nil {
+				return err
+			}
 			return writeRegistry(filepath.Join(env.WorkDir, "reg"))
 		},
 	})
