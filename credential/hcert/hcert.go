@@ -375,10 +375,9 @@ type Cert struct {
 	Expires  time.Time
 	Kind     string // KindVaccination, KindTest or KindRecovery
 	Ver      string // the payload's schema version
-	// DCC is the payload as JSON (from CBOR: maps with text keys, arrays,
-	// text, numbers, booleans, null).
-	DCC []byte
-	dcc dccPayload
+	tree   map[string]any  // the DCC as decoded from CBOR
+	raw    cbor.RawMessage // the DCC's CBOR
+	parsed *dccPayload     // the typed view, once read
 }
 
 // CWT claim labels.
