@@ -12,12 +12,15 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 4s
 QRBENCH_DIR ?= /tmp/immunopass-qrbench
 
-.PHONY: all deps build check test unit fuzz interop bench run clean test-mysql wallet screenshots
+.PHONY: all deps deps-apt deps-npm build check test unit fuzz interop bench run clean test-mysql wallet screenshots
 
 all: build
 
 ## deps: system packages for Fyne's cgo (only those missing) and the npm interop peers.
-deps:
+deps: deps-apt deps-npm
+
+## deps-apt: the system packages Fyne's cgo needs, only those missing (apt-get, with sudo when not root).
+deps-apt:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
@@ -26,6 +29,9 @@ deps:
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+
+## deps-npm: the npm interop peers (npm ci from their lock files), when node exists.
+deps-npm:
 	@if command -v node >/dev/null 2>&1; then \
 	  for d in $(INTEROP_DIRS); do \
 	    if [ ! -d $$d/node_modules ] || [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; then \
@@ -72,9 +78,25 @@ test-mysql:
 
 ## run: the local system (registry on loopback, a demo clinic, offline verification), in a temporary folder.
 ## (with a display, it also builds the wallet and opens it on the demo family)
+## It says before it installs anything: with a display, the wallet needs $(APT_PACKAGES);
+## missing ones are installed with (sudo) apt-get after asking when run from a terminal.
 run: build
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ -z "$$IMMUNOPASS_NO_GUI" ]; then $(MAKE) --no-print-directory deps wallet; fi
-	@scripts/demo.sh $(BIN)
+	@gui=""; if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ -z "$$IMMUNOPASS_NO_GUI" ]; then gui=1; fi; \
+	if [ -n "$$gui" ]; then \
+	  missing=""; for p in $(APT_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "make run: a display is present, so the demo also builds and opens the wallet app (Fyne, cgo: about a minute the first time)."; \
+	    echo "make run: it needs these Debian packages, missing here:$$missing (installed with apt-get, through sudo when not root)."; \
+	    if [ -t 0 ]; then \
+	      read -r -p "Install them now? [Y/n] (n: run the demo without the wallet) " ans; \
+	      case "$$ans" in [nN]*) gui="";; esac; \
+	    else echo "make run: installing them (IMMUNOPASS_NO_GUI=1 make run skips the wallet and installs nothing)."; fi; \
+	  fi; \
+	fi; \
+	if [ -n "$$gui" ]; then $(MAKE) --no-print-directory deps-apt wallet || exit 1; else export IMMUNOPASS_NO_GUI=1; fi; \
+	scripts/demo.sh $(BIN)
 
 ## wallet: the Fyne wallet app (cgo: `make deps` installs its system packages);
 ## the tag is FyneApp.toml's fyneDo migration, which plain go build does not read.

@@ -5,8 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 qrdir="${1:-/tmp/immunopass-qrbench}"
-shared="$(cd .. && pwd)/shared"
-spec="$shared/testdata/shc"
+spec="$(pwd)/testdata/shc"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
@@ -49,7 +48,7 @@ go test -run '^$' -bench 'BenchmarkDecodeQRImage|BenchmarkEncodeSHC' -benchmem .
 
 echo "== QR decoder over the qrbench set ($qrdir)"
 if [ ! -f "$qrdir/manifest.tsv" ]; then
-  (cd "$shared/tools/qrbench" && go run . -out "$qrdir") >/dev/null
+  (cd testdata/tools/qrbench && go run . -out "$qrdir") >/dev/null
 fi
 go run ./credential/qr/internal/qreval -dir "$qrdir"
 

@@ -167,13 +167,27 @@ step "10. The clinic revokes the record through the registry" \
   "$bin/issuer" revoke --registry "$base" --key clinic.key --iss "$iss" --record MRN-0042
 step "11. The school refreshes its bundle" \
   curl -fsS -o bundle.jwt "$base/v1/bundle"
+if [ -n "$gui" ]; then
+  # The wallet gets the final bundle too: it checks both kept credentials
+  # again, so that it opens on REVOKED, dated by this bundle.
+  cp bundle.jwt wallet-in/trust-2.bundle
+  step "   The parent's wallet syncs the refreshed bundle and checks its credentials again" \
+    "$bin/wallet" --seed wallet-in --wallet wallet.db
+fi
 expect_fail "12. The same card and SD-JWT VC now: REVOKED (exit status 1)" \
   "$bin/verifier" verify --policy "$policy" --trust bundle.jwt --proof card.proof card.png --proof card.sdjwt.proof card.sdjwt
 
 b="$(printf '\033[1m')" n="$(printf '\033[0m')"
+if [ -n "$gui" ]; then
+  running="running until you close the wallet window"
+elif [ -t 0 ] && [ -t 1 ]; then
+  running="running until you press Enter"
+else
+  running="stopped at the end of this script, as it is not run from a terminal; the offline commands work any time"
+fi
 cat <<EOF
 
-${b}The local system${n}
+${b}The local system${n} (${running})
   registry                 $base   (public name $public)
   trust bundle             $base/v1/bundle
   log checkpoint           $base/log/checkpoint   (C2SP tlog-tiles under $base/log/)
@@ -197,7 +211,9 @@ EOF
 if [ -n "$gui" ]; then
   printf '\n%sThe wallet%s opens on the demo family (close its window to stop the registry and the witness):\n' "$b" "$n"
   printf '  %s --wallet %s   (passphrase: %s)\n' "$bin/wallet" "$work/wallet.db" "$IMMUNOPASS_WALLET_PASSPHRASE"
-  "$bin/wallet" --wallet wallet.db || true
+  # Fyne's own chatter (D-Bus notifications and portals, GL) goes to
+  # wallet.log, not into the demo's output.
+  "$bin/wallet" --wallet wallet.db 2>wallet.log || echo "The wallet exited with an error: see $work/wallet.log" >&2
 elif [ -t 0 ] && [ -t 1 ]; then
   read -r -p "The registry and the witness keep running: press Enter to stop them. " _ || true
 fi

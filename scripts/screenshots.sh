@@ -15,7 +15,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${SCREENSHOTS_DIR:-$root/docs/screenshots}"
-size="${SCREENSHOT_SIZE:-1100x760}"
+# The screen is a common laptop's (1280×900) and the window keeps the size the
+# app opens at (ui.WindowSize), unless SCREENSHOT_SIZE=WxH forces one.
+screen="${SCREENSHOT_SCREEN:-1280x900}"
+size="${SCREENSHOT_SIZE:-}"
 display=":${SCREENSHOT_DISPLAY:-97}"
 
 need=""
@@ -72,12 +75,11 @@ CSV
 bin/wallet --wallet "$db" --seed "$seed"
 
 echo "screenshots: Xvfb on $display"
-Xvfb "$display" -screen 0 1920x1200x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 "${screen}x24" -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 export DISPLAY="$display"
 for _ in $(seq 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
 
-w="${size%x*}"; h="${size#*x}"
 # shot NAME SCREEN [LANG] [THEME] [WALLET]: one run of the app, one capture.
 shot() {
   local name="$1" screen="$2" lang="${3:-en}" theme="${4:-light}" wallet="${5:-$db}"
@@ -90,9 +92,11 @@ shot() {
     sleep 0.1
   done
   if [ -z "$win" ]; then echo "screenshots: no window for $name" >&2; cat "$work/$name.log" >&2; kill "$pid"; return 1; fi
-  xdotool windowsize "$win" "$w" "$h" windowmove "$win" 0 0
+  xdotool windowmove "$win" 0 0
+  [ -z "$size" ] || xdotool windowsize "$win" "${size%x*}" "${size#*x}"
   sleep "${SCREENSHOT_SETTLE:-3}"   # unlock (argon2id), layout, first frames
-  xdotool windowsize "$win" "$w" "$h"   # again: a new screen may have asked for its own size
+  # again: a new screen may have asked for its own size
+  [ -z "$size" ] || xdotool windowsize "$win" "${size%x*}" "${size#*x}"
   sleep 1
   /usr/bin/import -window "$win" "$out/$name.png"
   kill "$pid" 2>/dev/null || true

@@ -79,6 +79,9 @@ func Reason(err error) string {
 	if err == nil {
 		return OK
 	}
+	if code, ok := hcertReason(err); ok {
+		return code
+	}
 	var (
 		qrErr      *shc.QRError
 		chunkErr   *shc.ChunkError

@@ -75,6 +75,14 @@ var bindingWords = map[string]string{
 	"challenge": "answer to this verifier's challenge",
 }
 
+// plural writes n with the noun's singular or plural form: "1 witness".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // WriteText writes a block per result that a school secretary can read.
 func WriteText(w io.Writer, results []Result) error {
 	var b strings.Builder
@@ -107,12 +115,15 @@ func WriteText(w io.Writer, results []Result) error {
 			fmt.Fprintf(&b, "  Warning: %s [%s]\n", warningWords[code], code)
 		}
 		if r.Anchored != nil {
-			fmt.Fprintf(&b, "  Anchored: log entry %d of %d, cosigned by %d witness(es)\n", r.Anchored.Index, r.Anchored.LogSize, r.Anchored.Cosigned)
+			// Log entries are numbered from 0 (C2SP tlog-tiles): say so, or
+			// "entry 1 of 3" reads as the first of three.
+			fmt.Fprintf(&b, "  Anchored: entry %d of the registry log (entries count from 0; the log holds %d), cosigned by %s\n",
+				r.Anchored.Index, r.Anchored.LogSize, plural(r.Anchored.Cosigned, "witness", "witnesses"))
 		}
-		if r.Format == FormatSDJWTVC && r.Binding != "" {
-			fmt.Fprintf(&b, "  Binding: %s\n", bindingWords[r.Binding])
+		if words := bindingWords[r.Binding]; r.Format == FormatSDJWTVC && words != "" {
+			fmt.Fprintf(&b, "  Binding: %s\n", words)
 			if r.Withheld > 0 {
-				fmt.Fprintf(&b, "  Shown:   %s (%d item(s) withheld)\n", strings.Join(r.Disclosed, ", "), r.Withheld)
+				fmt.Fprintf(&b, "  Shown:   %s (%s withheld)\n", strings.Join(r.Disclosed, ", "), plural(r.Withheld, "item", "items"))
 			}
 		}
 		if r.Issuer.ID != "" {

@@ -44,14 +44,18 @@
 // # Formats
 //
 // SMART Health Cards and SD-JWT VC presentations (as "~" text or in the
-// compact "IP1:" QR form, in static, live and challenge modes) are verified
-// in full. EU DCC (HC1:) and W3C VC-JWT are recognised and reported with the
-// reason "policy" until their verification lands.
+// compact "IP1:" QR form, in static, live and challenge modes) and EU DCC /
+// WHO DDCC (HC1:, against document signer certificates in the store) are
+// verified in full. W3C VC-JWT is recognised and reported with the reason
+// "policy" until its verification lands.
+//
+// Each format is one type behind one small interface (format.go): detect,
+// decode, check against trust, normalised record. Adding a format is adding
+// a file.
 package verifier
 
 import (
 	"bytes"
-	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -59,7 +63,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/immunopass/immunopass/credential/anchor"
-	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
@@ -88,8 +91,11 @@ type Input struct {
 // Result is the verdict on one credential. Its JSON form is the contract
 // of `verifier verify --json`.
 type Result struct {
-	Input         string         `json:"input"`
-	Format        string         `json:"format"`
+	Input  string `json:"input"`
+	Format string `json:"format"`
+	// Kind is what an EU DCC holds: "vaccination", "test" or "recovery"
+	// (absent for the other formats, which hold vaccinations only).
+	Kind          string         `json:"kind,omitempty"`
 	Valid         bool           `json:"valid"`
 	Reasons       []string       `json:"reasons"`
 	Warnings      []string       `json:"warnings"`
@@ -309,40 +315,11 @@ func isImageName(name string) bool {
 	return false
 }
 
-func isSHCQR(text string) bool {
-	return len(text) >= 5 && strings.EqualFold(text[:5], "shc:/")
-}
-
 func (v *Verifier) verifyItem(it *item) Result {
 	if it.err != nil {
 		return failed(it.input, formatOfErr(it.text), it.err)
 	}
-	text := it.text
-	switch {
-	case isSHCQR(text):
-		c, err := shc.ParseQR(text)
-		if err != nil {
-			return failed(it.input, FormatSHC, err)
-		}
-		return v.verifySHC(it.input, c.JWS)
-	case strings.HasPrefix(text, "HC1:"):
-		return failed(it.input, FormatHCERT, &UnsupportedError{Format: "EU DCC (HC1:)"})
-	case strings.HasPrefix(text, sdjwt.QRPrefix):
-		p, err := sdjwt.DecodeQR(text)
-		if err != nil {
-			return failed(it.input, FormatSDJWTVC, err)
-		}
-		return v.verifySDJWT(it.input, p)
-	case strings.Contains(text, "~"):
-		return v.verifySDJWT(it.input, text)
-	case strings.Count(text, ".") == 2:
-		j, err := jose.Parse(text)
-		if err == nil && j.Header.Zip != "DEF" {
-			return failed(it.input, FormatVCJWT, &UnsupportedError{Format: "W3C VC-JWT"})
-		}
-		return v.verifySHC(it.input, text)
-	}
-	return failed(it.input, "", &UnrecognisedError{Start: text})
+	return v.verifyText(it.input, it.text)
 }
 
 func formatOfErr(text string) string {
@@ -355,104 +332,6 @@ func formatOfErr(text string) string {
 func failed(input, format string, err error) Result {
 	r := Result{Input: input, Format: format, Binding: "none", Warnings: []string{}, Disclosed: []string{}, Immunizations: []Immunization{}}
 	r.Reasons, r.Messages = reasons(err)
-	return r
-}
-
-func (v *Verifier) at() time.Time {
-	if v.At.IsZero() {
-		return time.Now()
-	}
-	return v.At
-}
-
-func (v *Verifier) verifySHC(input, jws string) Result {
-	card, err := shc.Parse(jws)
-	if err != nil {
-		return failed(input, FormatSHC, err)
-	}
-	ik, err := shc.Verify(card, v.Trust, v.at())
-	var r Result
-	if err != nil {
-		r = failed(input, FormatSHC, err)
-	} else {
-		r = failed(input, FormatSHC, nil)
-	}
-	r.Issuer = Issuer{ID: card.Claims.Iss, KID: card.JWS.Header.Kid}
-	if ik != nil {
-		r.Issuer.Name = ik.IssuerName
-	}
-	// What the card says is shown only once its signature holds.
-	if ik == nil || errors.Is(err, jose.ErrBadSignature) {
-		return r
-	}
-	rec, _, ferr := card.Record()
-	switch {
-	case ferr == nil:
-		fill(&r, rec)
-	case slices.Contains(card.Claims.Types, shc.TypeImmunization):
-		// An immunization card must hold a readable immunization record.
-		codes, msgs := reasons(&SchemaError{Err: ferr})
-		r.Reasons = append(r.Reasons, codes...)
-		r.Messages = append(r.Messages, msgs...)
-	}
-	// A SMART Health Card has no selective disclosure: it shows all it holds.
-	r.Disclosed = card.ResourceTypes()
-	var issued time.Time
-	if card.Claims.NBF > 0 {
-		issued = time.Unix(int64(card.Claims.NBF), 0)
-	}
-	addErrors(&r, v.registryChecks(&r, jws, card.Claims.Iss, card.JWS.Header.Kid, issued))
-	if len(r.Reasons) == 0 {
-		r.Reasons = []string{OK}
-		r.Valid = true
-	}
-	return r
-}
-
-func (v *Verifier) verifySDJWT(input, text string) Result {
-	var stale *trust.IssuerStatus
-	opt := sdjwt.Options{
-		Now: v.at(), Keys: v.Trust, Window: v.Window, Challenge: v.Challenge,
-		Status: func(iss string) sdjwt.StatusSource {
-			stale = v.Trust.StatusFor(iss, v.at())
-			return stale
-		},
-	}
-	vr, err := sdjwt.Verify(text, opt)
-	r := failed(input, FormatSDJWTVC, err)
-	if vr == nil {
-		return r
-	}
-	r.Issuer = Issuer{ID: vr.Issuer, KID: vr.Header.Kid}
-	if is := v.Trust.Issuer(vr.Issuer); is != nil {
-		r.Issuer.Name = is.Name
-	}
-	r.Binding = vr.Binding
-	r.Disclosed = append([]string{}, vr.Disclosed...)
-	r.Withheld = vr.Withheld
-	if vr.Binding == sdjwt.BindingStatic {
-		r.Warnings = append(r.Warnings, NotHolderBound)
-	}
-	var skew *sdjwt.ClockSkewError
-	if errors.As(err, &skew) {
-		r.Warnings = append(r.Warnings, ClockSkew)
-	}
-	if stale != nil && len(stale.Stale) > 0 {
-		r.Warnings = append(r.Warnings, StaleTrust)
-		r.Messages = append(r.Messages, "status list "+strings.Join(stale.Stale, ", ")+" is past its expiry; refresh trust when online")
-	}
-	addErrors(&r, v.registryChecks(&r, text, vr.Issuer, vr.Header.Kid, vr.IssuedAt))
-	if rec, rerr := sdjwt.ToRecord(vr.Claims); rerr == nil {
-		fill(&r, rec)
-	} else {
-		codes, msgs := reasons(&SchemaError{Err: rerr})
-		r.Reasons = append(r.Reasons, codes...)
-		r.Messages = append(r.Messages, msgs...)
-	}
-	if len(r.Reasons) == 0 {
-		r.Reasons = []string{OK}
-		r.Valid = true
-	}
 	return r
 }
 

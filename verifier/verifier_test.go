@@ -222,7 +222,7 @@ func TestReasons(t *testing.T) {
 		{"revoked without timestamp", sign(t, cardOpts{payload: payload(t, func(o *shc.IssueOptions) { o.RID = "TqB_qu_6OtM" }, nil)}), nil, nil, []string{Revoked}},
 		{"revoked with timestamp", sign(t, cardOpts{payload: payload(t, func(o *shc.IssueOptions) { o.RID = "XkNHp2Iyk0Y"; o.NotBefore = time.Unix(1687450000, 0) }, nil)}), nil, nil, []string{Revoked}},
 		{"schema: immunization card without immunizations", sign(t, cardOpts{payload: payload(t, nil, noBundle)}), nil, nil, []string{Schema}},
-		{"policy: EU DCC not yet", "HC1:6BFOXN%TS3DH0YOJ58S", nil, nil, []string{Policy}},
+		{"bad-encoding: a damaged EU DCC", "HC1:6BFOXN%TS3DH0YOJ58S", nil, nil, []string{BadEncoding}},
 		{"qr text of a valid card", qrText(goodJWS), nil, nil, []string{OK}},
 	}
 	for _, tt := range tests {

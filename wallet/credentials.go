@@ -15,7 +15,23 @@ import (
 // candidate's anchoring proof. Keeping a credential the wallet already holds
 // returns the one it holds, with the candidate's proof attached when it
 // had none (and its verdict renewed with it).
+//
+// Keep refuses what decodes to no credential (an *ImportError) and, with an
+// *UnverifiedError, a new credential whose verdict is not Trusted (invalid
+// signature, unknown issuer, revoked, expired, not verifiable): the screen
+// warns the user and calls KeepUnverified if they still want it.
 func (w *Wallet) Keep(c Candidate, profileID string) (Credential, error) {
+	return w.keep(c, profileID, false)
+}
+
+// KeepUnverified is Keep for a credential that does not verify, after the
+// user was warned: it is kept marked with its verdict. It still refuses
+// what decodes to no credential.
+func (w *Wallet) KeepUnverified(c Candidate, profileID string) (Credential, error) {
+	return w.keep(c, profileID, true)
+}
+
+func (w *Wallet) keep(c Candidate, profileID string, unverified bool) (Credential, error) {
 	if c.Text == "" {
 		return Credential{}, &ImportError{Name: c.Source, Problem: "empty credential"}
 	}
@@ -29,12 +45,15 @@ func (w *Wallet) Keep(c Candidate, profileID string) (Credential, error) {
 	}
 	f := found{source: c.Source, format: c.Format, text: c.Text}
 	v := w.check(w.trust(), f, proof)
+	if !v.Readable() {
+		return Credential{}, &ImportError{Name: c.Source, Problem: "no readable credential in it", Err: &UnreadableError{Reasons: v.Messages}}
+	}
 	now := w.now().UTC()
 	cred := Credential{
 		ID: v.ID, ProfileID: profileID, Format: v.Format, Text: v.Text, Source: v.Source,
 		Added: now, Status: v.Status, Reasons: v.Reasons, Checked: now,
 		Issuer: v.Issuer, Subject: v.Subject, Doses: v.Doses, IssuedAt: v.IssuedAt, Expires: v.Expires,
-		Proof: v.Proof, Anchored: v.Anchored, Warnings: v.Warnings, TrustAge: v.TrustAge,
+		Proof: v.Proof, Anchored: v.Anchored, Warnings: v.Warnings, TrustAge: v.TrustAge, TrustAsOf: v.TrustAsOf,
 	}
 	err := w.update(func(t tx) error {
 		p, err := getProfile(t, profileID)
@@ -50,11 +69,14 @@ func (w *Wallet) Keep(c Candidate, profileID string) (Credential, error) {
 			}
 			// A proof for a credential kept without one.
 			old.Proof, old.Anchored, old.Warnings, old.TrustAge = cred.Proof, cred.Anchored, cred.Warnings, cred.TrustAge
-			old.Status, old.Reasons, old.Checked = cred.Status, cred.Reasons, cred.Checked
+			old.Status, old.Reasons, old.Checked, old.TrustAsOf = cred.Status, cred.Reasons, cred.Checked, cred.TrustAsOf
 			cred = old
 			return putJSON(t, kindCred, cred.ID, &cred)
 		case !isNotFound(err):
 			return err
+		}
+		if !unverified && !cred.Status.Trusted() {
+			return &UnverifiedError{ID: cred.ID, Status: cred.Status}
 		}
 		cred.Bound = holderDID(cred.Text) == p.HolderDID && p.HolderDID != ""
 		return putCred(t, &cred)
@@ -133,16 +155,17 @@ func (w *Wallet) MoveCredential(id, profileID string) error {
 	})
 }
 
-// Recheck verifies every kept credential again against the current trust
-// (after a trust bundle sync), with its kept anchoring proof, and stores the
-// new verdicts.
+// Recheck verifies every kept credential again against the current trust,
+// with its kept anchoring proof, and stores the new verdicts with the date
+// of the trust they rest on (TrustAsOf). AddTrust and RemoveTrust call it:
+// a verdict never outlives the trust it was given under.
 func (w *Wallet) Recheck() error {
 	ts := w.trust()
 	return w.update(func(t tx) error {
 		return forEachJSON(t, kindCred, func(id string, c *Credential) error {
 			v := w.check(ts, found{source: c.Source, format: c.Format, text: c.Text}, parseKeptProof(c.Proof))
 			c.Status, c.Reasons, c.Checked = v.Status, v.Reasons, w.now().UTC()
-			c.Anchored, c.Warnings, c.TrustAge = v.Anchored, v.Warnings, v.TrustAge
+			c.Anchored, c.Warnings, c.TrustAge, c.TrustAsOf = v.Anchored, v.Warnings, v.TrustAge, v.TrustAsOf
 			if c.Proof != "" && v.Proof == "" {
 				// Kept, though it does not hold under this trust: a
 				// later bundle may verify it (the warning says so).
@@ -167,8 +190,17 @@ const (
 // registry bundle (verified against the policy held: add the policy first;
 // it replaces the bundle held), a VCI directory snapshot, or a status list
 // token (statuslist+jwt or W3C Bitstring). Each is checked before it is
-// stored; a bad one changes nothing.
+// stored; a bad one changes nothing. Once stored, every kept credential is
+// checked again under the new trust (Recheck): a newer bundle that revokes
+// one turns its "verified" into "revoked" at once.
 func (w *Wallet) AddTrust(name string, data []byte) error {
+	if err := w.addTrust(name, data); err != nil {
+		return err
+	}
+	return w.Recheck()
+}
+
+func (w *Wallet) addTrust(name string, data []byte) error {
 	key := name
 	switch {
 	case isPolicy(data):
@@ -296,13 +328,17 @@ func isPolicy(data []byte) bool {
 	return bytes.Contains(data[:min(len(data), 4096)], []byte(`"`+trust.PolicyType+`"`))
 }
 
-// RemoveTrust forgets a trust file.
+// RemoveTrust forgets a trust file, and checks every kept credential again
+// without it.
 func (w *Wallet) RemoveTrust(name string) error {
 	err := w.update(func(t tx) error { return t.Delete(kindTrust, name) })
 	w.mu.Lock()
 	w.trustCache = nil
 	w.mu.Unlock()
-	return err
+	if err != nil {
+		return err
+	}
+	return w.Recheck()
 }
 
 func loadTrust(s *trust.Store, name string, data []byte) error {

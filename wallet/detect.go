@@ -47,6 +47,26 @@ func (e *ImportError) Error() string {
 
 func (e *ImportError) Unwrap() error { return e.Err }
 
+// UnreadableError says why what was found in an input decodes to no
+// credential: one reason per text (a truncated "shc:/" paste, a challenge,
+// a JWS that is not a health card).
+type UnreadableError struct{ Reasons []string }
+
+func (e *UnreadableError) Error() string { return strings.Join(e.Reasons, "; ") }
+
+// UnverifiedError is Keep refusing a credential that does not verify: the
+// user must be warned first (KeepUnverified keeps it, marked with Status).
+type UnverifiedError struct {
+	ID     string
+	Status Status
+}
+
+func (e *UnverifiedError) Error() string {
+	return fmt.Sprintf("credential %s is %s, not verified: keep it only after warning the user", short(e.ID), e.Status)
+}
+
+func short(id string) string { return id[:min(len(id), 12)] }
+
 // found is one credential text found in an input, normalised: an SHC as its
 // compact JWS, an SD-JWT as "~" text, anything else as found.
 type found struct {

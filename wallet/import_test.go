@@ -96,7 +96,7 @@ func TestImportFormats(t *testing.T) {
 		{"pasted JWS", "paste", []byte(jws), FormatSHC, StatusVerified, amira.ID, MatchFull},
 		{"sd-jwt file", "karim.sd-jwt", []byte(sd + "\n"), FormatSDJWTVC, StatusVerified, karim.ID, MatchHolderKey},
 		{"IP1:", "paste", []byte(sdQR), FormatSDJWTVC, StatusVerified, karim.ID, MatchHolderKey},
-		{"HC1:", "paste", []byte("HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC *M0II5XHC9B5G2+$N IOP-IA%NFQGRJPC%OQHIZC4.OI1RM8ZA.A5:S9MKN4NN3F85QNCY0O%0VZ001HOC9JU0D0HT0HB2PL/IB*09B9LW4T*8+DCMH0LDK2%K:XFE70*LP$V25$0Q:J:4MO1P0%0L0HD+9E/HY+4J6TH48S%4K.GJ2PT3QY:GQ3TE2I+-CPHN6D7LLK*2HG%89UV-0LZ 2ZJJ524-LH/CJTK96L6SR9MU9DHGZ%P WUQRENS431T1XCNCF+47AY0-IFO0500TGPN8F5G.41Q2E4T8ALW.INSV$ 07UV5SR+BNQHNML7 /KD3TU 4V4*BKU3/SVB%0CLP6J9+2*ZNWYLO1Q5IQ72AXDT%25JK$3JGH5:RZ3RJ1/0QRS3"), FormatHCERT, StatusNotVerifiable, "", MatchNone},
+		{"HC1:", "paste", []byte("HC1:NCFTW2BM75VOO10KHHCUGEE45HB/J0DUIXEUKPAKGSITRD4PH.L0+6R.6USQN$9Q39V$K B9N3B2J7E31UN7ECHOXN5HM9QN$L9L-OWE4UNN88RTCVDCQF1E  NDLSUMBG%RVPBX*O4LT0B8NKF2WTR:5Z3EA-ND9IW$2:U7U$FOU6UVT2Y2/URB2NFPDT2J112748%F1+FNZDAI627U66I07VH7/BHE1E33CGCHGCD61Y6B JD1GINNG2Q39613E1Q-9B8G.SM1M8-EF1R8I64+E06/96QS9YP1D2%XK0SCBQRDFIBEGID1W34THEKFL36PX:G9TAB5F6UE/*SD3M4.BOLJ62WL23.4MXWN41BW37$DM:7E.QL%QLNDQN5NG8LWTD4KP8DB47TZX4-:P%E64NIJNOTYQNUAKL19TTZ/KM+D.%O+THCSL:%D%R41A65$GX720QRUE9K3M-UJ:/AWYBV3Q-L67VP1CN*GFN$VQ K9XLYQ81QUNOC4WR6NJK1OCUD2UT3XPY5MG6LW:B0GWU5N$J7QMNPAWX-1EQAMAFVZV4:M/*0:.943BX*PO7KIXRR7LG46Y%V WHMKH"), FormatHCERT, StatusUnknownIssuer, "", MatchNone}, // an EU test vector (dgc-testdata CO3) whose signer this wallet does not trust
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,9 +123,11 @@ func TestImportFormats(t *testing.T) {
 	if err != nil || len(cands) != 1 || cands[0].Status != StatusVerified || cands[0].ID != credentialID(bigJWS) {
 		t.Fatalf("chunks: %v %+v", err, cands)
 	}
-	// A missing chunk is a broken card, shown as such.
+	// A missing chunk decodes to no credential: an error that says why,
+	// never a card to keep.
 	cands, err = w.Import("paste", []byte(strings.Join(chunks[1:], "\n")))
-	if err != nil || len(cands) != 1 || cands[0].Status != StatusInvalid || cands[0].Reasons[0] != "bad-chunks" {
+	var ue *UnreadableError
+	if !errors.As(err, &ue) || len(cands) != 0 || !strings.Contains(err.Error(), "missing chunk 1 of") {
 		t.Fatalf("missing chunk: %v %+v", err, cands)
 	}
 
@@ -199,6 +201,97 @@ func TestImportVerdicts(t *testing.T) {
 	}
 }
 
+// TestRecheckOnNewTrust: a credential kept as verified turns revoked as soon
+// as the wallet gets trust that revokes it, with no call but AddTrust; and
+// the verdict without a registry bundle has no bundle date.
+func TestRecheckOnNewTrust(t *testing.T) {
+	c := newClinic(t)
+	w := newTestWallet(t, Options{})
+	if err := w.AddTrust("directory.json", c.snapshot); err != nil {
+		t.Fatal(err)
+	}
+	holder, _ := jose.GenerateKey()
+	sd, idx := c.sdjwt(t, demoRecord(t), holder.Public())
+	if err := w.AddTrust("status.jwt", c.statusToken(t)); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := w.AddProfile(Profile{Given: "Amira", Family: "Haddad", BirthDate: mustDate("2016-04-12")})
+	cands, err := w.Import("paste", []byte(sd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := w.Keep(cands[0], p.ID)
+	if err != nil || kept.Status != StatusVerified || !kept.TrustAsOf.IsZero() {
+		t.Fatalf("kept %q as of %v: %v", kept.Status, kept.TrustAsOf, err)
+	}
+	_ = c.list.Set(idx, status.Invalid)
+	if err := w.AddTrust("status.jwt", c.statusToken(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.Credential(kept.ID); got.Status != StatusRevoked {
+		t.Errorf("after the new status list: %q %v, want revoked", got.Status, got.Reasons)
+	}
+	// Forgetting the issuer's directory leaves it unknown, not revoked or verified.
+	if err := w.RemoveTrust("directory.json"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.Credential(kept.ID); got.Status != StatusUnknownIssuer {
+		t.Errorf("without the directory: %q", got.Status)
+	}
+}
+
+// TestKeepNeverJunk: what decodes to no credential is an import error, and
+// Keep refuses it even when handed one; a credential that does not verify
+// is kept only with KeepUnverified.
+func TestKeepNeverJunk(t *testing.T) {
+	c := newClinic(t)
+	w := newTestWallet(t, Options{})
+	_ = w.AddTrust("directory.json", c.snapshot)
+	p, _ := w.AddProfile(Profile{Given: "Amira", Family: "Haddad", BirthDate: mustDate("2016-04-12")})
+	jws := c.shc(t, demoRecord(t))
+	qr, err := shc.EncodeQR(jws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, junk := range []string{
+		qr[:len(qr)/2], // a truncated paste
+		qr[:len(qr)-3] + "x9z",
+		"shc:/" + strings.Repeat("0", 40),
+		jws[:len(jws)/2],
+		"IPC1:ABC",
+	} {
+		cands, err := w.Import("paste", []byte(junk))
+		var ie *ImportError
+		if !errors.As(err, &ie) || len(cands) != 0 {
+			t.Errorf("%.30q: %v, %d candidates", junk, err, len(cands))
+		}
+		if strings.HasPrefix(junk, "shc:/") && err != nil && !strings.Contains(err.Error(), "no readable credential") {
+			t.Errorf("%.30q: the error does not say so: %v", junk, err)
+		}
+		forged := Candidate{Source: "paste", Format: FormatSHC, Text: junk, ID: credentialID(junk), Status: StatusInvalid}
+		if _, err := w.KeepUnverified(forged, p.ID); !errors.As(err, &ie) {
+			t.Errorf("%.30q kept: %v", junk, err)
+		}
+	}
+	if cs, _ := w.Credentials(""); len(cs) != 0 {
+		t.Fatalf("junk stored: %d credentials", len(cs))
+	}
+	// A readable card whose signature fails: a candidate, refused by Keep,
+	// kept marked by KeepUnverified.
+	tampered := jws[:len(jws)-6] + "AAAAAA"
+	cands, err := w.Import("paste", []byte(tampered))
+	if err != nil || len(cands) != 1 || cands[0].Status != StatusInvalid || !cands[0].Readable() {
+		t.Fatalf("tampered: %v %+v", err, cands)
+	}
+	var ue *UnverifiedError
+	if _, err := w.Keep(cands[0], p.ID); !errors.As(err, &ue) || ue.Status != StatusInvalid {
+		t.Fatalf("keep tampered: %v", err)
+	}
+	if got, err := w.KeepUnverified(cands[0], p.ID); err != nil || got.Status != StatusInvalid {
+		t.Fatalf("keep tampered after the warning: %q %v", got.Status, err)
+	}
+}
+
 func mustMin(t testing.TB, rec interface{ FHIR() ([]byte, error) }) []byte {
 	b, err := rec.FHIR()
 	if err != nil {
@@ -234,7 +327,7 @@ func TestImportErrors(t *testing.T) {
 	}
 	// A challenge is not a credential.
 	cands, err := w.Import("paste", []byte("IPC1:ABC"))
-	if err != nil || cands[0].Status != StatusInvalid {
+	if !errors.As(err, &ie) || len(cands) != 0 || !strings.Contains(err.Error(), "challenge") {
 		t.Errorf("challenge pasted as credential: %v %+v", err, cands)
 	}
 }

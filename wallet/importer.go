@@ -36,6 +36,11 @@ const (
 	StatusUnchecked Status = "revocation-unknown"
 )
 
+// Trusted reports a verdict the wallet may keep without warning the user:
+// verified, or verified with revocation not checkable offline. Any other
+// credential is kept only with KeepUnverified, after a clear warning.
+func (s Status) Trusted() bool { return s == StatusVerified || s == StatusUnchecked }
+
 // Credential formats, as the verifier names them.
 const (
 	FormatSHC     = verifier.FormatSHC
@@ -86,6 +91,21 @@ type Candidate struct {
 	// TrustAge is how old the registry bundle was when a stale one
 	// ("stale-trust") served the check, as the verifier writes it ("8d8h").
 	TrustAge string
+	// TrustAsOf is when the registry bundle the verdict rests on was
+	// issued ("checked against trust of 2 Dec, 10:04"); zero when the
+	// wallet holds no bundle (VCI snapshots and status lists only, or no
+	// trust at all).
+	TrustAsOf time.Time
+}
+
+// Readable reports a candidate that decodes to a credential: it has a
+// format the wallet knows and says who it is for or what it holds, even if
+// its signature fails. Import never returns an unreadable one and Keep
+// refuses it: a truncated or garbled paste is an error, not a record.
+func (c Candidate) Readable() bool { return readable(c.Status, c.Subject, c.Doses) }
+
+func readable(st Status, subj verifier.Subject, doses []verifier.Immunization) bool {
+	return st != StatusInvalid || subj != (verifier.Subject{}) || len(doses) > 0
 }
 
 // Credential is a kept credential.
@@ -116,6 +136,10 @@ type Credential struct {
 	Anchored *verifier.Anchor `json:",omitempty"`
 	Warnings []string         `json:",omitempty"`
 	TrustAge string           `json:",omitempty"`
+	// TrustAsOf is when the registry bundle of the last check was issued
+	// (zero without a bundle): a verdict is only as fresh as its trust.
+	// Recheck renews it, and AddTrust rechecks every kept credential.
+	TrustAsOf time.Time `json:",omitzero"`
 }
 
 // Import finds every credential in one input — a QR image (PNG, JPEG, GIF,
@@ -129,7 +153,12 @@ type Credential struct {
 // credential lines of a text, as a QR code whose text is the proof, or as
 // a "<credential>.proof" file on its own (ImportProof reads both files). A
 // proof is matched to the credential whose log entry it proves and checked
-// with it; Candidate.Proof carries it to Keep. A proof alone, for a
+// with it; Candidate.Proof carries it to Keep.
+//
+// What is recognised but decodes to no credential (a truncated or garbled
+// "shc:/" paste, a challenge, a JWS that is not a health card) is never a
+// Candidate: when nothing readable is left, Import returns an *ImportError
+// that gives the reason. A proof alone, for a
 // credential the wallet holds, gives that credential as a Candidate
 // (Duplicate set) with the proof: Keep attaches it. An unreadable proof
 // beside credentials is ignored; one alone is an *ImportError.
@@ -172,6 +201,7 @@ func (w *Wallet) Import(name string, data []byte) ([]Candidate, error) {
 	}
 	ts := w.trust()
 	var out []Candidate
+	var junk []string // why each unreadable text was dropped
 	seen := map[string]bool{}
 	used := make([]bool, len(proofs))
 	for _, f := range fs {
@@ -180,6 +210,14 @@ func (w *Wallet) Import(name string, data []byte) ([]Candidate, error) {
 			p = matchProof(proofs, used, anchor.Digest(f.text))
 		}
 		c := w.check(ts, f, p)
+		if !c.Readable() {
+			why := strings.Join(c.Messages, "; ")
+			if why == "" {
+				why = strings.Join(c.Reasons, ", ")
+			}
+			junk = append(junk, why)
+			continue
+		}
 		if c.ID != "" {
 			if seen[c.ID] {
 				continue
@@ -213,6 +251,9 @@ func (w *Wallet) Import(name string, data []byte) ([]Candidate, error) {
 		}
 	}
 	if len(out) == 0 {
+		if len(junk) > 0 {
+			return nil, &ImportError{Name: name, Problem: "no readable credential in it", Err: &UnreadableError{Reasons: junk}}
+		}
 		if proofErr != nil && len(proofs) == 0 {
 			return nil, &ImportError{Name: name, Problem: "not a readable anchoring proof", Err: proofErr}
 		}
@@ -357,6 +398,7 @@ func (w *Wallet) check(ts *trust.Store, f found, proof *anchor.Proof) Candidate 
 	c.Status = statusOf(r)
 	c.Reasons, c.Messages, c.Warnings = r.Reasons, r.Messages, r.Warnings
 	c.Anchored, c.TrustAge = r.Anchored, r.TrustAge
+	c.TrustAsOf = trustAsOf(ts)
 	if proof != nil {
 		c.Proof = string(proof.Format())
 	}
@@ -374,6 +416,16 @@ func (w *Wallet) check(ts *trust.Store, f found, proof *anchor.Proof) Candidate 
 		}
 	}
 	return c
+}
+
+// trustAsOf is when the newest registry bundle in ts was issued; zero when
+// it holds none.
+func trustAsOf(ts *trust.Store) time.Time {
+	bs := ts.Bundles()
+	if len(bs) == 0 {
+		return time.Time{}
+	}
+	return bs[len(bs)-1].Issued.UTC()
 }
 
 // parseKeptProof reads a kept proof; nil when there is none (or it no

@@ -102,8 +102,22 @@ func TestRegistryBundleVerdicts(t *testing.T) {
 				t.Errorf("suggested %q, issuer %+v", c.Suggested, c.Issuer)
 			}
 			kept, err := w.Keep(c, p.ID)
+			var ue *UnverifiedError
+			if tc.status != StatusVerified {
+				// Refused without the user's say, then kept marked.
+				if !errors.As(err, &ue) || ue.Status != tc.status {
+					t.Fatalf("keep %q without warning: %v", tc.status, err)
+				}
+				if _, err := w.Credential(c.ID); err == nil {
+					t.Fatal("refused, yet stored")
+				}
+				kept, err = w.KeepUnverified(c, p.ID)
+			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !kept.TrustAsOf.Equal(verifiertest.Now) || !c.TrustAsOf.Equal(verifiertest.Now) {
+				t.Errorf("trust as of %v / %v, want the bundle's %v", c.TrustAsOf, kept.TrustAsOf, verifiertest.Now)
 			}
 			if kept.Status != tc.status || kept.Proof != c.Proof || (kept.Anchored != nil) != tc.anchored {
 				t.Errorf("kept %q proof %d bytes anchored %v", kept.Status, len(kept.Proof), kept.Anchored)
@@ -218,8 +232,8 @@ func TestRegistryStaleBundle(t *testing.T) {
 		t.Errorf("stale trust: %q %v age %q %v", c.Status, c.Warnings, c.TrustAge, c.Messages)
 	}
 	kept, err := w.Keep(c, p.ID)
-	if err != nil || kept.TrustAge != "8d8h" {
-		t.Errorf("kept %+v %v", kept.TrustAge, err)
+	if err != nil || kept.TrustAge != "8d8h" || !kept.TrustAsOf.Equal(verifiertest.Now.Add(-200*time.Hour)) {
+		t.Errorf("kept %+v as of %v: %v", kept.TrustAge, kept.TrustAsOf, err)
 	}
 	// The fresh bundle replaces it; the stale one cannot come back over
 	// a newer version, but the same version may.
@@ -229,11 +243,9 @@ func TestRegistryStaleBundle(t *testing.T) {
 	if st, _ := w.TrustStatus(); st.Stale || st.Age != 0 || st.AgeText != "0h" && st.AgeText == "" {
 		t.Errorf("fresh: %+v", st)
 	}
-	if err := w.Recheck(); err != nil {
-		t.Fatal(err)
-	}
-	if c, _ := w.Credential(kept.ID); c.TrustAge != "" || slices.Contains(c.Warnings, verifier.StaleTrust) {
-		t.Errorf("recheck kept the stale warning: %+v", c.Warnings)
+	// Adding the bundle checked the kept credential again (no Recheck).
+	if c, _ := w.Credential(kept.ID); c.TrustAge != "" || slices.Contains(c.Warnings, verifier.StaleTrust) || !c.TrustAsOf.Equal(verifiertest.Now) {
+		t.Errorf("recheck kept the stale warning: %+v, trust as of %v", c.Warnings, c.TrustAsOf)
 	}
 }
 
@@ -251,7 +263,7 @@ func TestRegistryProofImportAndPresent(t *testing.T) {
 	if c.Status != StatusRevoked {
 		t.Fatalf("without proof: %q", c.Status)
 	}
-	kept, err := w.Keep(c, p.ID)
+	kept, err := w.KeepUnverified(c, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +373,7 @@ func TestRegistryProofKeptBeforeTrust(t *testing.T) {
 	if c.Status != StatusUnknownIssuer || c.Proof == "" {
 		t.Fatalf("untrusted: %q proof %d", c.Status, len(c.Proof))
 	}
-	kept, err := w.Keep(c, p.ID)
+	kept, err := w.KeepUnverified(c, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,11 +383,9 @@ func TestRegistryProofKeptBeforeTrust(t *testing.T) {
 	if err := w.AddTrust("bundle", wd.Bundle); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Recheck(); err != nil {
-		t.Fatal(err)
-	}
+	// No explicit Recheck: adding the bundle checked it again.
 	got, _ := w.Credential(kept.ID)
-	if got.Status != StatusVerified || got.Anchored == nil {
-		t.Errorf("after recheck: %q %v", got.Status, got.Anchored)
+	if got.Status != StatusVerified || got.Anchored == nil || !got.TrustAsOf.Equal(verifiertest.Now) {
+		t.Errorf("after adding the bundle: %q %v, trust as of %v", got.Status, got.Anchored, got.TrustAsOf)
 	}
 }

@@ -90,7 +90,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmd, ok := cmds[args[0]]
 	switch {
-	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+	case args[0] == "help" || args[0] == "-h" || args[0] == "--help" || ok && wantsHelp(args[1:]):
 		fmt.Fprint(stdout, usage)
 		return 0
 	case !ok:
@@ -108,6 +108,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return 0
+}
+
+// wantsHelp reports -h, -help or --help among a command's arguments (before
+// "--"): the command then prints its usage to stdout and exits 0, whatever
+// else is on the line.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 // errFlags marks a flag error the flag package already reported.

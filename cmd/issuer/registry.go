@@ -182,7 +182,7 @@ func (c *cli) issueHosted(kf *issuer.KeyFile, h *hostedFlags, input []byte, req 
 		items = append(items, o.item)
 	}
 	if counts := issuer.CountDoses(recs, h.region); len(counts) > 0 {
-		items = append(items, &issuer.Item{Kind: issuer.KindStats, What: fmt.Sprintf("dose counts for %d record(s)", len(recs)), Counts: counts, Registry: r.Base.String(), Issuer: r.Issuer})
+		items = append(items, &issuer.Item{Kind: issuer.KindStats, What: "dose counts for " + plural(len(recs), "record", "records"), Counts: counts, Registry: r.Base.String(), Issuer: r.Issuer})
 	}
 	if err := st.Outbox.Add(items...); err != nil {
 		return fmt.Errorf("nothing was released: %w", err)
@@ -239,10 +239,10 @@ func (c *cli) issueHosted(kf *issuer.KeyFile, h *hostedFlags, input []byte, req 
 		if res.LastError != nil {
 			why = res.LastError.Error()
 		}
-		return &exitError{1, fmt.Errorf("issued %d credential(s) but could not anchor %d within %s (%s); they stay queued in %s: run 'issuer outbox flush' when the registry is reachable",
-			len(out), len(unanchored), timeout, why, st.Outbox.Dir())}
+		return &exitError{1, fmt.Errorf("issued %s but could not anchor %d within %s (%s); they stay queued in %s: run 'issuer outbox flush' when the registry is reachable",
+			plural(len(out), "credential", "credentials"), len(unanchored), timeout, why, st.Outbox.Dir())}
 	}
-	fmt.Fprintf(c.stderr, "record %q: %d credential(s) anchored in %s\n", record, len(out), r.Base)
+	fmt.Fprintf(c.stderr, "record %q: %s anchored in %s\n", record, plural(len(out), "credential", "credentials"), r.Base)
 	return nil
 }
 
@@ -361,7 +361,7 @@ func (c *cli) revoke(args []string) error {
 		if err := retry(ctx, func() error { return r.RevokeRIDs(ctx, kf.Key.Public().KID(), crl) }); err != nil {
 			return &exitError{1, err}
 		}
-		fmt.Fprintf(c.stdout, "crl of key %s: %d rid(s) revoked\n", kf.Key.Public().KID(), len(crl))
+		fmt.Fprintf(c.stdout, "crl of key %s: %s revoked\n", kf.Key.Public().KID(), plural(len(crl), "rid", "rids"))
 	}
 	if len(sts)+len(crl) == 0 {
 		return errors.New("nothing to change: the records have no SD-JWT VCs to " + strings.TrimSuffix(*to, "ed"))
@@ -455,7 +455,7 @@ func (c *cli) outbox(args []string) error {
 		if res.LastError != nil {
 			why = ": " + res.LastError.Error()
 		}
-		return &exitError{1, fmt.Errorf("%d item(s) still queued%s", len(res.Left), why)}
+		return &exitError{1, fmt.Errorf("%s still queued%s", plural(len(res.Left), "item", "items"), why)}
 	}
 	return nil
 }
@@ -479,4 +479,12 @@ func (c *cli) printOutbox(items []*issuer.Item, st *issuer.State) {
 	}
 	fmt.Fprintf(c.stdout, "%d queued (not yet anchored), %d anchored awaiting proof, %d statistics reports — in %s\n",
 		n["queued"], n["anchored"], n["report"], st.Outbox.Dir())
+}
+
+// plural writes n and the noun in the form n calls for: "1 key", "2 keys".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -297,7 +297,7 @@ func testCrashServe(t *testing.T, bin string, engine []string) {
 	srv = startServe(t, bin, dir)
 	lastCP = checkRestart(t, hc, srv.base, policy, logV, acked, lastCP)
 	out := run("bundle", "--registry", srv.base, "--policy", filepath.Join(dir, "policy.json"), "--out", filepath.Join(work, "trust.bundle"))
-	if !strings.Contains(out, "1 issuer(s)") {
+	if !strings.Contains(out, "1 issuer,") {
 		t.Errorf("registry bundle: %s", out)
 	}
 	srv.kill()

@@ -66,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	if wantsHelp(args[1:]) { // every command, including those added later
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
 	var err error
 	switch args[0] {
 	case "init":
@@ -99,6 +103,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "registry:", err)
 	return 1
+}
+
+// wantsHelp reports -h, -help or --help among a command's arguments (before
+// "--"): the command then prints its usage to stdout and exits 0, whatever
+// else is on the line.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 type usageError struct{ msg string }
@@ -415,9 +434,9 @@ func describe(action string, is map[string]any) string {
 	keys, _ := is["keys"].([]any)
 	switch action {
 	case "add":
-		return fmt.Sprintf("accredited with %d key(s)", len(keys))
+		return "accredited with " + plural(len(keys), "key", "keys")
 	case "rotate-key":
-		return fmt.Sprintf("keys rotated, %d key(s) on record", len(keys))
+		return "keys rotated, " + plural(len(keys), "key", "keys") + " on record"
 	case "suspend":
 		return "suspended"
 	case "reinstate":
@@ -444,7 +463,7 @@ func (c *cli) list(base string) error {
 		if is.Suspended {
 			state = "suspended"
 		}
-		fmt.Fprintf(c.stdout, "%s\t%s\t%s\t%s\t%s\t%d key(s)\n", is.Slug, is.Name, is.Country, state, is.ID, len(is.Keys))
+		fmt.Fprintf(c.stdout, "%s\t%s\t%s\t%s\t%s\t%s\n", is.Slug, is.Name, is.Country, state, is.ID, plural(len(is.Keys), "key", "keys"))
 	}
 	return nil
 }
@@ -565,8 +584,9 @@ func (c *cli) bundle(args []string) error {
 	for range b.StatusLists {
 		lists++
 	}
-	fmt.Fprintf(c.stdout, "bundle version %d written to %s: %d bytes, %d issuer(s), %d status list(s), %d advisory(ies)\n",
-		b.Version, *out, len(data), len(b.Issuers), lists, len(b.Advisories))
+	fmt.Fprintf(c.stdout, "bundle version %d written to %s: %d bytes, %s, %s, %s\n",
+		b.Version, *out, len(data), plural(len(b.Issuers), "issuer", "issuers"), plural(lists, "status list", "status lists"),
+		plural(len(b.Advisories), "advisory", "advisories"))
 	for _, w := range warns {
 		fmt.Fprintf(c.stdout, "warning: %v\n", w)
 	}
@@ -647,4 +667,12 @@ func (c *cli) witness(args []string) error {
 	default:
 		return usageError{fmt.Sprintf("unknown witness command %q", args[0])}
 	}
+}
+
+// plural writes n and the noun in the form n calls for: "1 key", "2 keys".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -60,6 +60,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	if wantsHelp(args[1:]) { // every command, including those added later
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
 	switch args[0] {
 	case "verify":
 		return verify(args[1:], stdin, stdout, stderr)
@@ -76,6 +80,26 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "verifier: unknown command %q\n%s", args[0], usage)
 	return 2
 }
+
+// wantsHelp reports -h, -help or --help among a command's arguments (before
+// "--"): the command then prints its usage to stdout and exits 0, whatever
+// else is on the line.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// trustForms names every kind of file --trust reads.
+const trustForms = `a VCI directory snapshot (JSON with "issuerInfo", from "issuer snapshot"), ` +
+	`a registry trust bundle (with --policy FILE, from the registry's /v1/bundle), ` +
+	`or EU DCC document-signer certificates (PEM or DER)`
 
 type multi []string
 
@@ -105,7 +129,7 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verifier verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var trustFiles, statusFiles multi
-	fs.Var(&trustFiles, "trust", "trust `FILE`: a VCI directory snapshot (repeatable)")
+	fs.Var(&trustFiles, "trust", "trust `FILE`: "+trustForms+" (repeatable)")
 	fs.Var(&statusFiles, "status", "status list `FILE`: a Token Status List or Bitstring Status List credential (repeatable)")
 	policy := fs.String("policy", "", "trust policy `FILE` that checks registry bundles and anchoring proofs")
 	var proofFiles multi
@@ -214,9 +238,14 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			continue
 		}
 		if err := v.Trust.Load(name, data); err != nil {
-			fmt.Fprintf(stderr, "verifier verify: --trust: %v\n", err)
+			fmt.Fprintf(stderr, "verifier verify: --trust: %v\n  --trust takes %s\n", err, trustForms)
 			return 2
 		}
+	}
+	// An older bundle of one registry, an older status list for one URI:
+	// ignored whatever the order of the flags, and said.
+	for _, n := range v.Trust.Notes() {
+		fmt.Fprintf(stderr, "verifier verify: %s\n", n)
 	}
 	ins, code := readInputs(inputs, stdin, stderr)
 	results := v.Verify(ins)

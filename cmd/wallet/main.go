@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -60,6 +61,7 @@ func main() {
 		return
 	}
 
+	followGTKDarkTheme()
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon()))
 	language := a.Preferences().String("language")
@@ -68,8 +70,22 @@ func main() {
 	}
 	ui.SetupLanguage(language)
 	u := ui.New(a, ui.Config{Path: *path, Options: wallet.Options{}, Passphrase: pass, Screen: *screen,
-		Theme: os.Getenv("IMMUNOPASS_THEME"), ExitAfter: *exitAfter})
+		Theme: os.Getenv("IMMUNOPASS_THEME"), ExitAfter: *exitAfter, ScreenSize: screenSize()})
 	u.Window().ShowAndRun()
+}
+
+// followGTKDarkTheme makes the "system" theme follow a dark GTK theme
+// (GTK_THEME=Adwaita:dark) when the desktop has no XDG settings portal,
+// where Fyne would otherwise fall back to light. FYNE_THEME, when set,
+// still wins.
+func followGTKDarkTheme() {
+	if os.Getenv("FYNE_THEME") != "" {
+		return
+	}
+	g := strings.ToLower(os.Getenv("GTK_THEME"))
+	if strings.HasSuffix(g, ":dark") || strings.HasSuffix(g, "-dark") {
+		os.Setenv("FYNE_THEME", "dark")
+	}
 }
 
 func defaultPath() string {

@@ -51,6 +51,9 @@ type EncodingError struct {
 }
 
 func (e *EncodingError) Error() string {
+	if e.Part == "jws" || e.Part == "" { // the whole serialization: no "jws jws:"
+		return "jws: " + e.Problem
+	}
 	return fmt.Sprintf("jws %s: %s", e.Part, e.Problem)
 }
 

@@ -13,7 +13,7 @@ import (
 	"testing"
 )
 
-const specDir = "../../../shared/testdata/shc/"
+const specDir = "../../testdata/shc/"
 
 func specJWKS(t testing.TB) []byte {
 	t.Helper()

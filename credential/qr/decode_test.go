@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-const shcExamples = "../../../shared/testdata/shc/examples"
+const shcExamples = "../../testdata/shc/examples"
 
 func mustDecode(t *testing.T, name string, data []byte) string {
 	t.Helper()
@@ -159,7 +159,7 @@ func TestSHCExamples(t *testing.T) {
 }
 
 // TestDegraded decodes one committed image per hard degradation, made with
-// ../shared/tools/qrbench (-n 1 -sizes 600,1200,1800 -seed 7; blurred and
+// testdata/tools/qrbench at the repository root (-n 1 -sizes 600,1200,1800 -seed 7; blurred and
 // JPEG ones re-saved as JPEG to keep them small).
 func TestDegraded(t *testing.T) {
 	imgs, _ := filepath.Glob("testdata/degraded/*.*g")

@@ -16,7 +16,7 @@ import (
 	"github.com/immunopass/immunopass/credential/jose"
 )
 
-const spec = "../../../shared/testdata/shc/"
+const spec = "../../testdata/shc/"
 const specIss = "https://spec.smarthealth.cards/examples/issuer"
 
 func read(t testing.TB, name string) []byte {

@@ -12,7 +12,7 @@ import (
 	"github.com/immunopass/immunopass/internal/spectest"
 )
 
-const spec = "../../../shared/testdata/shc/"
+const spec = "../../testdata/shc/"
 const specIss = spectest.Iss
 
 func specSnapshot(t testing.TB) []byte { return spectest.Snapshot(t) }

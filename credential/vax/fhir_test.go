@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-const shcDir = "../../../shared/testdata/shc/"
+const shcDir = "../../testdata/shc/"
 
 func readShared(t testing.TB, name string) []byte {
 	t.Helper()

@@ -1,5 +1,5 @@
 // Package spectest gives tests the official SMART Health Cards examples that
-// live in ../shared/testdata/shc beside the repository: paths, the spec's
+// the repository holds in testdata/shc (at its root): paths, the spec's
 // published test keys, and a VCI directory snapshot of its issuer.
 package spectest
 
@@ -19,10 +19,10 @@ const Iss = "https://spec.smarthealth.cards/examples/issuer"
 // KID0 is the kid of the spec key that signs examples 00, 02 and 03.
 const KID0 = "3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s"
 
-// Dir returns the absolute path of shared/testdata/shc.
+// Dir returns the absolute path of the repository's testdata/shc.
 func Dir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "testdata", "shc")
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "shc")
 }
 
 // Path joins elements under Dir.

@@ -3,6 +3,7 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2/lang"
 
@@ -16,8 +17,8 @@ func anchorLines(proof string, anchored *verifier.Anchor, warnings []string, tru
 	var lines []string
 	switch {
 	case anchored != nil:
-		lines = append(lines, lang.L("Anchored in the registry log (entry {{.Index}}, {{.Cosigned}} witnesses)",
-			map[string]any{"Index": formatInt(int(anchored.Index)), "Cosigned": formatInt(anchored.Cosigned)}))
+		lines = append(lines, lang.N("Anchored in the registry log (entry {{.Index}}, counting from 0; {{.Count}} witness)", anchored.Cosigned,
+			map[string]any{"Index": formatInt(int(anchored.Index)), "Count": formatInt(anchored.Cosigned)}))
 	case proof != "":
 		lines = append(lines, lang.L("Anchoring proof kept (not checked: no registry trust policy)"))
 	}
@@ -36,6 +37,19 @@ func anchorLines(proof string, anchored *verifier.Anchor, warnings []string, tru
 		}
 	}
 	return lines
+}
+
+// trustLine dates a verdict: the registry bundle it rests on ("Checked
+// against the registry's trust of 2 Dec 2026 10:04"), or, without a bundle,
+// when it was checked. A verdict is only as fresh as its trust.
+func trustLine(asOf, checked time.Time) string {
+	if !asOf.IsZero() {
+		return lang.L("Checked against the registry's trust of {{.Date}}", map[string]any{"Date": formatDateTime(asOf)})
+	}
+	if !checked.IsZero() {
+		return lang.L("Checked on {{.Date}} without registry trust (only the files in Settings)", map[string]any{"Date": formatDateTime(checked)})
+	}
+	return lang.L("Checked without registry trust (only the files in Settings)")
 }
 
 // ageDays reads the verifier's age text ("8d8h", "30h", "2d") as whole

@@ -44,7 +44,8 @@ func TestAnchoredAndStaleTrust(t *testing.T) {
 	text := wd.Creds["early"] + "\n" + string(wd.Proofs["early"])
 	u.showSection(SectionImport)
 	u.runImport("early.sdjwt", []byte(text))
-	mustShow(t, u, "Anchored in the registry log", "Trust data is 8 days old: update it")
+	mustShow(t, u, "Anchored in the registry log (entry 0, counting from 0; 2 witnesses)", "Trust data is 8 days old: update it",
+		"Checked against the registry's trust of 13 Nov 2026")
 
 	cs, err := u.w.Import("early.sdjwt", []byte(text))
 	if err != nil || len(cs) != 1 {

@@ -65,6 +65,24 @@ type Config struct {
 	// ExitAfter, when positive, quits the app after that long
 	// (measurements, screenshots).
 	ExitAfter time.Duration
+	// ScreenSize is the size of the screen the window opens on, zero when
+	// unknown (Fyne 2.7 does not tell; cmd/wallet asks GLFW): the window
+	// opens as large as the screens need, within it (WindowSize).
+	ScreenSize fyne.Size
+}
+
+// WindowSize is the size the window opens at on a screen of the given size:
+// wide enough for the six columns of a person's doses without wrapping a
+// vaccine name, and tall enough for a screen of them (1280×860), shrunk to
+// leave room for the desktop's panels on a smaller screen, never below
+// what the first screens need (760×560). Unknown screen: 1100×760.
+func WindowSize(screen fyne.Size) fyne.Size {
+	if screen.Width <= 0 || screen.Height <= 0 {
+		return fyne.NewSize(1100, 760)
+	}
+	w := min(1280, screen.Width-64)
+	h := min(860, screen.Height-96)
+	return fyne.NewSize(max(w, 760), max(h, 560))
 }
 
 // UI is the wallet's window and everything shown in it.
@@ -112,7 +130,7 @@ func New(a fyne.App, cfg Config) *UI {
 		time.AfterFunc(cfg.ExitAfter, func() { onUI(a.Quit) })
 	}
 	u.win = a.NewWindow(appTitle)
-	u.win.Resize(fyne.NewSize(960, 680))
+	u.win.Resize(WindowSize(cfg.ScreenSize))
 	u.win.SetOnDropped(u.dropped)
 	u.win.SetCloseIntercept(func() { u.lock(); u.win.Close() })
 	if dc, ok := u.win.Canvas().(desktop.Canvas); ok {
@@ -206,7 +224,7 @@ func (u *UI) buildMain() {
 	lockBtn.Alignment = widget.ButtonAlignLeading
 	u.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { u.lockNow() })
-	title := widget.NewLabelWithStyle(appTitle, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := labelStyle(appTitle, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameSubHeadingText
 	nav := container.NewBorder(title, lockBtn, nil, nil, navBox)
 	u.body = container.NewStack()

@@ -27,7 +27,7 @@ func (u *UI) backupScreen() fyne.CanvasObject {
 	return container.NewVScroll(container.NewVBox(
 		heading(lang.L("Backup and restore")),
 		para(lang.L("A backup is one encrypted file with every person, record, key and the history. Keep it somewhere other than this device. It is protected by its own passphrase; the standard age tool can open it too.")),
-		widget.NewLabelWithStyle(last, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		labelStyle(last, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewHBox(backup, restore),
 	))
 }

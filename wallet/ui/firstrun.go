@@ -66,18 +66,19 @@ func strengthText(s int) string {
 // the first person.
 func (u *UI) showFirstRun() {
 	title := heading(lang.L("Welcome to ImmunoPass"))
-	intro := widget.NewLabel(lang.L("Your family's vaccination records, encrypted on this device. Choose a passphrase: it unlocks the wallet and nobody can recover it for you."))
+	intro := label(lang.L("Your family's vaccination records, encrypted on this device. Choose a passphrase: it unlocks the wallet and nobody can recover it for you."))
 	intro.Wrapping = fyne.TextWrapWord
 	pass := widget.NewPasswordEntry()
 	pass.SetPlaceHolder(lang.L("Passphrase"))
 	confirm := widget.NewPasswordEntry()
 	confirm.SetPlaceHolder(lang.L("Passphrase again"))
-	hint := widget.NewLabel(strengthText(0))
+	// Advice first; the verdict on its strength once something is typed.
+	hint := label(lang.L("Use at least 8 characters: a few unrelated words are easy to remember and strong."))
 	hint.Wrapping = fyne.TextWrapWord
 	bar := widget.NewProgressBar()
 	bar.Max = 3
 	bar.TextFormatter = func() string { return "" }
-	msg := widget.NewLabel("")
+	msg := label("")
 	msg.Wrapping = fyne.TextWrapWord
 	msg.Importance = widget.DangerImportance
 	create := widget.NewButtonWithIcon(lang.L("Create wallet"), theme.ConfirmIcon(), nil)
@@ -85,21 +86,21 @@ func (u *UI) showFirstRun() {
 	pass.OnChanged = func(s string) {
 		u.touch()
 		st := strength(s)
-		hint.SetText(strengthText(st))
+		setLabel(hint, strengthText(st))
 		bar.SetValue(float64(st))
 	}
 	submit := func() {
 		switch {
 		case strength(pass.Text) == 0:
-			msg.SetText(strengthText(0))
+			setLabel(msg, strengthText(0))
 			u.win.Canvas().Focus(pass)
 			return
 		case pass.Text != confirm.Text:
-			msg.SetText(lang.L("The two passphrases differ."))
+			setLabel(msg, lang.L("The two passphrases differ."))
 			u.win.Canvas().Focus(confirm)
 			return
 		}
-		msg.SetText("")
+		setLabel(msg, "")
 		create.Disable()
 		create.SetText(lang.L("Creating…"))
 		p := []byte(pass.Text)
@@ -109,7 +110,7 @@ func (u *UI) showFirstRun() {
 			if err != nil {
 				create.Enable()
 				create.SetText(lang.L("Create wallet"))
-				msg.SetText(explain(err))
+				setLabel(msg, explain(err))
 				return
 			}
 			u.w = w
@@ -120,9 +121,9 @@ func (u *UI) showFirstRun() {
 	pass.OnSubmitted = func(string) { u.win.Canvas().Focus(confirm) }
 	confirm.OnSubmitted = func(string) { submit() }
 	form := container.NewVBox(title, intro,
-		widget.NewLabel(lang.L("Passphrase")), pass,
+		label(lang.L("Passphrase")), pass,
 		bar, hint,
-		widget.NewLabel(lang.L("Confirm the passphrase")), confirm,
+		label(lang.L("Confirm the passphrase")), confirm,
 		msg, create)
 	u.win.SetContent(centered(form))
 	u.win.Canvas().Focus(pass)
@@ -131,10 +132,10 @@ func (u *UI) showFirstRun() {
 // showAddFirstPerson is the second first-run step.
 func (u *UI) showAddFirstPerson() {
 	title := heading(lang.L("Who is the first person?"))
-	intro := widget.NewLabel(lang.L("Add yourself or a family member. You can add more people later."))
+	intro := label(lang.L("Add yourself or a family member. You can add more people later."))
 	intro.Wrapping = fyne.TextWrapWord
 	form, get := personForm(wallet.Profile{})
-	msg := widget.NewLabel("")
+	msg := label("")
 	msg.Importance = widget.DangerImportance
 	msg.Wrapping = fyne.TextWrapWord
 	add := widget.NewButtonWithIcon(lang.L("Add person"), theme.ContentAddIcon(), nil)
@@ -142,11 +143,11 @@ func (u *UI) showAddFirstPerson() {
 	add.OnTapped = func() {
 		p, err := get()
 		if err != nil {
-			msg.SetText(err.Error())
+			setLabel(msg, err.Error())
 			return
 		}
 		if _, err := u.w.AddProfile(p); err != nil {
-			msg.SetText(explain(err))
+			setLabel(msg, explain(err))
 			return
 		}
 		u.unlocked(u.w)

@@ -51,7 +51,7 @@ func (u *UI) historyScreen() fyne.CanvasObject {
 }
 
 func (u *UI) historyRow(h wallet.HistoryEntry) fyne.CanvasObject {
-	title := widget.NewLabelWithStyle(formatDateTime(h.At)+" · "+h.Person, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := labelStyle(formatDateTime(h.At)+" · "+h.Person, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	var parts []string
 	if h.To != "" {
 		parts = append(parts, lang.L("for {{.To}}", map[string]any{"To": h.To}))

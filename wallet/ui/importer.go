@@ -3,6 +3,7 @@ package ui
 import (
 	"io"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -89,7 +90,7 @@ func (u *UI) runImport(name string, data []byte) {
 		return
 	}
 	busy := widget.NewProgressBarInfinite()
-	label := widget.NewLabel(lang.L("Reading {{.Name}}…", map[string]any{"Name": name}))
+	label := label(lang.L("Reading {{.Name}}…", map[string]any{"Name": name}))
 	wait := container.NewVBox(label, busy)
 	u.importResults.Add(wait)
 	w := u.w
@@ -122,7 +123,7 @@ func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 	} else if c.Issuer.ID != "" {
 		title += " · " + c.Issuer.ID
 	}
-	st := widget.NewLabelWithStyle(statusText(c.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	st := labelStyle(statusText(c.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	st.Importance = statusImportance(c.Status)
 	var lines []string
 	if c.Subject.Name != "" {
@@ -145,6 +146,7 @@ func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 	for _, l := range anchorLines(c.Proof, c.Anchored, c.Warnings, c.TrustAge) {
 		box.Add(para(l))
 	}
+	box.Add(para(trustLine(c.TrustAsOf, time.Time{})))
 	if c.Duplicate != "" {
 		name := c.Duplicate
 		if p, err := u.w.Profile(c.Duplicate); err == nil {
@@ -169,35 +171,66 @@ func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 	for i, id := range ids {
 		if id == c.Suggested {
 			sel.SetSelectedIndex(i)
-			suggest.SetText(lang.L("Suggested: {{.Name}} ({{.How}}).", map[string]any{"Name": names[i], "How": matchText(c.Match)}))
+			setLabel(suggest, lang.L("Suggested: {{.Name}} ({{.How}}).", map[string]any{"Name": names[i], "How": matchText(c.Match)}))
 		}
 	}
+	// A record that does not verify is kept only after a warning that
+	// says what is wrong, and its button is never the highlighted one.
+	trusted := c.Status.Trusted()
+	keepLabel := lang.L("Keep")
+	if !trusted {
+		keepLabel = lang.L("Keep anyway…")
+	}
 	var keep *widget.Button
-	keep = widget.NewButtonWithIcon(lang.L("Keep"), theme.ConfirmIcon(), func() {
+	keep = widget.NewButtonWithIcon(keepLabel, theme.ConfirmIcon(), func() {
 		u.touch()
 		i := sel.SelectedIndex()
 		doKeep := func(profileID string) {
-			_, err := u.w.Keep(c, profileID)
+			var err error
+			if trusted {
+				_, err = u.w.Keep(c, profileID)
+			} else {
+				_, err = u.w.KeepUnverified(c, profileID)
+			}
 			u.do(err, func() {
 				keep.Disable()
 				skipOrDone := lang.L("Kept.")
 				keep.SetText(skipOrDone)
 			})
 		}
-		if i < len(ids) && i >= 0 {
-			doKeep(ids[i])
+		pick := func() {
+			if i < len(ids) && i >= 0 {
+				doKeep(ids[i])
+				return
+			}
+			u.newPersonFor(c, doKeep)
+		}
+		if trusted {
+			pick()
 			return
 		}
-		u.newPersonFor(c, doKeep)
+		msg := para(lang.L("This record did not pass the check: {{.Status}}. It will be kept marked as such, and a verifier will most likely refuse it. Keep it only if you know why.",
+			map[string]any{"Status": statusText(c.Status)}))
+		d := dialog.NewCustomConfirm(lang.L("Keep a record that did not verify?"), lang.L("Keep anyway"), lang.L("Cancel"),
+			container.New(&widthLayout{width: 420}, msg), func(ok bool) {
+				if ok {
+					pick()
+				}
+			}, u.win)
+		d.Show()
 	})
-	keep.Importance = widget.HighImportance
+	if trusted {
+		keep.Importance = widget.HighImportance
+	} else {
+		keep.Importance = widget.WarningImportance
+	}
 	var row *fyne.Container
 	skip := widget.NewButtonWithIcon(lang.L("Don't keep"), theme.CancelIcon(), func() {
 		u.touch()
 		u.importResults.Remove(row)
 	})
 	box.Add(suggest)
-	box.Add(container.NewBorder(nil, nil, widget.NewLabel(lang.L("Belongs to")), nil, sel))
+	box.Add(container.NewBorder(nil, nil, label(lang.L("Belongs to")), nil, sel))
 	box.Add(container.NewHBox(keep, skip))
 	box.Add(widget.NewSeparator())
 	row = box

@@ -33,7 +33,7 @@ func (u *UI) peopleScreen() fyne.CanvasObject {
 }
 
 func (u *UI) personRow(p wallet.Profile, i, n int) fyne.CanvasObject {
-	name := widget.NewLabelWithStyle(p.Name(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name := labelStyle(p.Name(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	name.Truncation = fyne.TextTruncateEllipsis
 	var details []string
 	if !p.BirthDate.IsZero() {
@@ -43,7 +43,7 @@ func (u *UI) personRow(p wallet.Profile, i, n int) fyne.CanvasObject {
 	if creds, err := u.w.Credentials(p.ID); err == nil {
 		details = append(details, lang.N("{{.Count}} record", len(creds), map[string]any{"Count": formatInt(len(creds))}))
 	}
-	info := widget.NewLabel(joinDot(details))
+	info := label(joinDot(details))
 	info.Truncation = fyne.TextTruncateEllipsis
 	id := p.ID
 	open := widget.NewButtonWithIcon(lang.L("Open"), theme.NavigateNextIcon(), func() { u.touch(); u.showPerson(id, 0) })
@@ -109,7 +109,7 @@ func (u *UI) addPersonDialog() {
 	u.touch()
 	form, get := personForm(wallet.Profile{})
 	var d dialog.Dialog
-	msg := widget.NewLabel("")
+	msg := label("")
 	msg.Importance = widget.DangerImportance
 	content := container.NewVBox(form, msg)
 	d = dialog.NewCustomConfirm(lang.L("Add a person"), lang.L("Add"), lang.L("Cancel"), content, func(ok bool) {

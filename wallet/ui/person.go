@@ -43,7 +43,7 @@ func (u *UI) showPerson(id string, tab int) {
 		sub = append(sub, lang.L("born {{.Date}}", map[string]any{"Date": formatVaxDate(p.BirthDate)}))
 	}
 	sub = append(sub, countryName(p.Country))
-	info := widget.NewLabel(joinDot(sub))
+	info := label(joinDot(sub))
 	top := container.NewVBox(
 		container.NewHBox(back, layout.NewSpacer(), edit, print, holder, present),
 		heading(p.Name()), info)
@@ -108,13 +108,13 @@ func (u *UI) immunizationsView(id string) fyne.CanvasObject {
 }
 
 func colHead(s string) fyne.CanvasObject {
-	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l := labelStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.Truncation = fyne.TextTruncateEllipsis
 	return l
 }
 
 func cell(s string) fyne.CanvasObject {
-	l := widget.NewLabel(s)
+	l := label(s)
 	l.Wrapping = fyne.TextWrapWord
 	return l
 }
@@ -185,7 +185,7 @@ func (u *UI) dueView(id string) fyne.CanvasObject {
 		if !it.By.IsZero() {
 			when = lang.L("{{.From}} to {{.By}}", map[string]any{"From": formatVaxDate(it.From), "By": formatVaxDate(it.By)})
 		}
-		st := widget.NewLabelWithStyle(dueStateText(it.State), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		st := labelStyle(dueStateText(it.State), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		st.Importance = dueImportance(it.State)
 		st.Wrapping = fyne.TextWrapWord
 		grid.row(vaccine, dose, cell(when), st)
@@ -211,7 +211,7 @@ func (u *UI) credentialsView(id string) fyne.CanvasObject {
 		if c.Issuer.Name != "" {
 			title += " · " + c.Issuer.Name
 		}
-		st := widget.NewLabelWithStyle(statusText(c.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		st := labelStyle(statusText(c.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		st.Importance = statusImportance(c.Status)
 		var lines []string
 		if !c.IssuedAt.IsZero() {
@@ -224,12 +224,13 @@ func (u *UI) credentialsView(id string) fyne.CanvasObject {
 		if c.Bound {
 			lines = append(lines, lang.L("bound to this person's key"))
 		}
-		info := widget.NewLabel(joinDot(lines))
+		info := label(joinDot(lines))
 		info.Wrapping = fyne.TextWrapWord
 		trustBox := container.NewVBox()
 		for _, l := range anchorLines(c.Proof, c.Anchored, c.Warnings, c.TrustAge) {
 			trustBox.Add(para(l))
 		}
+		trustBox.Add(para(trustLine(c.TrustAsOf, c.Checked)))
 		remove := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
 			d := dialog.NewConfirm(lang.L("Remove this record?"), lang.L("It will be deleted from this device. A backup made before keeps it."), func(ok bool) {
 				if ok {
@@ -286,7 +287,7 @@ func (u *UI) advisoriesView(id string) fyne.CanvasObject {
 	box := container.NewVBox()
 	for _, a := range adv {
 		t := subheading(a.Title)
-		meta := widget.NewLabel(joinDot([]string{a.Region, formatDate(a.Issued)}))
+		meta := label(joinDot([]string{a.Region, formatDate(a.Issued)}))
 		box.Add(container.NewVBox(t, meta, para(a.Body)))
 		box.Add(widget.NewSeparator())
 	}
@@ -316,7 +317,7 @@ func (u *UI) showHolder(id string) {
 		u.showError(err)
 		return
 	}
-	text := widget.NewLabel(did)
+	text := label(did)
 	text.Wrapping = fyne.TextWrapBreak
 	text.Selectable = true
 	copyBtn := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {

@@ -86,7 +86,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 	var credIDs []string
 	var credBound []bool
 	touched := false
-	modeHint := widget.NewLabel("")
+	modeHint := label("")
 	modeHint.Wrapping = fyne.TextWrapWord
 	// Live mode needs every chosen record to be an SD-JWT VC bound to the
 	// person's key; otherwise only a static code is possible.
@@ -103,12 +103,12 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 		}
 		if live {
 			mode.Enable()
-			modeHint.SetText("")
+			setLabel(modeHint, "")
 			return
 		}
 		mode.SetSelected(modeNames[1])
 		mode.Disable()
-		modeHint.SetText(lang.L("Live codes need records bound to this person's key (SD-JWT VC); these records give a static code."))
+		setLabel(modeHint, lang.L("Live codes need records bound to this person's key (SD-JWT VC); these records give a static code."))
 	}
 
 	applyPreset := func() {
@@ -117,7 +117,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 			return
 		}
 		p := presets[i]
-		desc.SetText(presetDescription(p))
+		setLabel(desc, presetDescription(p))
 		names0.SetChecked(p.Names)
 		birth.SetChecked(p.BirthDate)
 		for j, c := range diseaseChecks {
@@ -258,22 +258,22 @@ func (u *UI) showQR(p *wallet.Presentation) {
 		u.showError(err)
 		return
 	}
-	counter := widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	counter := labelStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	counter.SizeName = theme.SizeNameSubHeadingText
-	which := widget.NewLabel("")
-	what := widget.NewLabel("")
+	which := label("")
+	what := label("")
 	what.Truncation = fyne.TextTruncateEllipsis
 	describe := func() {
 		c := codes[current]
 		it := p.Items[c.item]
 		if c.proof {
-			what.SetText(joinDot([]string{lang.L("Anchoring proof"), lang.L("Show it after the record: the verifier reads both")}))
+			setLabel(what, joinDot([]string{lang.L("Anchoring proof"), lang.L("Show it after the record: the verifier reads both")}))
 		} else {
-			what.SetText(joinDot([]string{formatName(it.Format), modeText(p.Mode),
+			setLabel(what, joinDot([]string{formatName(it.Format), modeText(p.Mode),
 				lang.N("{{.Count}} item withheld", it.Withheld, map[string]any{"Count": formatInt(it.Withheld)})}))
 		}
 		if len(codes) > 1 {
-			which.SetText(lang.L("{{.N}} of {{.Of}}", map[string]any{"N": formatInt(current + 1), "Of": formatInt(len(codes))}))
+			setLabel(which, lang.L("{{.N}} of {{.Of}}", map[string]any{"N": formatInt(current + 1), "Of": formatInt(len(codes))}))
 		}
 	}
 	describe()
@@ -315,21 +315,21 @@ func (u *UI) showQR(p *wallet.Presentation) {
 	u.app.Driver().SetDisableScreenBlanking(true)
 
 	if p.Mode != wallet.ModeLive || p.Expires.IsZero() {
-		counter.SetText(lang.L("Static code"))
+		setLabel(counter, lang.L("Static code"))
 		return
 	}
 	refreshing := false
 	tick := func() {
 		left := time.Until(p.Expires).Round(time.Second)
 		if left > 0 {
-			counter.SetText(lang.L("New code in {{.Seconds}} s", map[string]any{"Seconds": formatInt(int(left.Seconds()))}))
+			setLabel(counter, lang.L("New code in {{.Seconds}} s", map[string]any{"Seconds": formatInt(int(left.Seconds()))}))
 			return
 		}
 		if refreshing {
 			return
 		}
 		refreshing = true
-		counter.SetText(lang.L("Refreshing…"))
+		setLabel(counter, lang.L("Refreshing…"))
 		w, old := u.w, p
 		async(func() (*wallet.Presentation, error) {
 			return w.Refresh(old)
@@ -341,7 +341,7 @@ func (u *UI) showQR(p *wallet.Presentation) {
 			default:
 			}
 			if err != nil {
-				counter.SetText(explain(err))
+				setLabel(counter, explain(err))
 				p.Expires = time.Now().Add(5 * time.Second) // try again shortly
 				return
 			}
@@ -351,7 +351,7 @@ func (u *UI) showQR(p *wallet.Presentation) {
 				current = 0
 			}
 			if err := code.SetText(codes[current].text); err != nil {
-				counter.SetText(explain(err))
+				setLabel(counter, explain(err))
 			}
 			describe()
 		})
@@ -459,24 +459,24 @@ func (u *UI) approveChallenge(c *wallet.ChallengeRequest) {
 	}
 	asks := container.NewVBox()
 	for i, a := range c.Asks {
-		label := a
+		ask := a
 		if i < len(c.Paths) {
-			label = lang.X("claim."+strings.TrimSuffix(c.Paths[i], "[]"), a) // "doses[]": every dose
+			ask = lang.X("claim."+strings.TrimSuffix(c.Paths[i], "[]"), a) // "doses[]": every dose
 		}
-		asks.Add(widget.NewLabel("• " + label))
+		asks.Add(label("• " + ask))
 	}
 	info := []fyne.CanvasObject{
-		widget.NewLabelWithStyle(lang.L("The verifier asks for:"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), asks,
+		labelStyle(lang.L("The verifier asks for:"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), asks,
 	}
 	if c.Purpose != "" {
 		info = append(info, para(lang.L("Purpose: {{.Purpose}}", map[string]any{"Purpose": c.Purpose})))
 	}
 	if !c.Expires.IsZero() {
-		info = append(info, widget.NewLabel(lang.L("Valid until {{.Time}}", map[string]any{"Time": formatDateTime(c.Expires)})))
+		info = append(info, label(lang.L("Valid until {{.Time}}", map[string]any{"Time": formatDateTime(c.Expires)})))
 	}
-	verifier := widget.NewLabel(c.Verifier)
+	verifier := label(c.Verifier)
 	verifier.Truncation = fyne.TextTruncateEllipsis
-	info = append(info, widget.NewLabel(lang.L("Verifier")), verifier)
+	info = append(info, label(lang.L("Verifier")), verifier)
 	if len(c.Options) == 0 {
 		info = append(info, para(lang.L("No record in this wallet can answer it (it needs a record bound to the person's key).")))
 		dialog.ShowCustom(lang.L("Answer a verifier's challenge"), lang.L("Close"), container.NewVBox(info...), u.win)
@@ -484,7 +484,7 @@ func (u *UI) approveChallenge(c *wallet.ChallengeRequest) {
 	}
 	sel := widget.NewSelect(labels, nil)
 	sel.SetSelectedIndex(0)
-	info = append(info, widget.NewLabel(lang.L("Answer with")), sel)
+	info = append(info, label(lang.L("Answer with")), sel)
 	d := dialog.NewCustomConfirm(lang.L("Answer a verifier's challenge"), lang.L("Approve"), lang.L("Refuse"), container.NewVBox(info...), func(ok bool) {
 		u.touch()
 		if !ok || sel.SelectedIndex() < 0 {

@@ -76,12 +76,13 @@ func (u *UI) showReminders() {
 	}
 	lines := u.groupReminders(rs)
 	box := container.NewVBox()
-	for _, r := range lines {
+	var firstAction fyne.CanvasObject
+	for i, r := range lines {
 		icon := theme.InfoIcon()
 		if r.kind == "overdue" || r.kind == "expiring" {
 			icon = theme.WarningIcon()
 		}
-		l := widget.NewLabel(r.text())
+		l := label(r.text())
 		l.Wrapping = fyne.TextWrapWord
 		var action fyne.CanvasObject
 		switch {
@@ -95,9 +96,14 @@ func (u *UI) showReminders() {
 			action = widget.NewButton(lang.L("Back up"), func() { u.touch(); u.showSection(SectionBackup) })
 		}
 		box.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), action, l))
+		if i == 0 {
+			firstAction = action
+			if b, ok := action.(*widget.Button); ok { // the same action on the one-line banner
+				firstAction = widget.NewButton(b.Text, b.OnTapped)
+			}
+		}
 	}
 	hide := widget.NewButtonWithIcon(lang.L("Hide"), theme.CancelIcon(), func() { u.touch(); u.banner.RemoveAll() })
-	title := widget.NewLabelWithStyle(lang.L("Reminders"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	var body fyne.CanvasObject = box
 	if len(lines) > 4 {
 		// Keep the sections usable: at most about four lines tall.
@@ -105,12 +111,43 @@ func (u *UI) showReminders() {
 		s.SetMinSize(fyne.NewSize(0, 4*(theme.TextSize()+4*theme.Padding())))
 		body = s
 	}
-	u.banner.Add(container.NewPadded(container.NewBorder(container.NewBorder(nil, nil, nil, hide, title), nil, nil, nil, body)))
+	// One line: the first reminder, how many more, and a button that
+	// shows them all; expanded, the list with a button to fold it again.
+	summary := lines[0].text()
+	if len(lines) > 1 {
+		summary += " " + lang.N("And {{.Count}} more.", len(lines)-1, map[string]any{"Count": formatInt(len(lines) - 1)})
+	}
+	one := label(summary)
+	one.Truncation = fyne.TextTruncateEllipsis
+	icon := theme.InfoIcon()
+	if k := lines[0].kind; k == "overdue" || k == "expiring" {
+		icon = theme.WarningIcon()
+	}
+	var collapsed, expanded *fyne.Container
+	right := container.NewHBox()
+	if firstAction != nil {
+		right.Add(firstAction)
+	}
+	if len(lines) > 1 {
+		right.Add(widget.NewButtonWithIcon(lang.L("Show all"), theme.MenuDropDownIcon(), func() {
+			u.touch()
+			collapsed.Hide()
+			expanded.Show()
+		}))
+	}
+	right.Add(hide)
+	head := labelStyle(lang.L("Reminders"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	collapsed = container.NewBorder(nil, nil, container.NewHBox(head, widget.NewIcon(icon)), right, one)
+	less := widget.NewButtonWithIcon(lang.L("Show less"), theme.MenuDropUpIcon(), func() {
+		u.touch()
+		expanded.Hide()
+		collapsed.Show()
+	})
+	title := labelStyle(lang.L("Reminders"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	expanded = container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(less, widget.NewButtonWithIcon(lang.L("Hide"), theme.CancelIcon(), func() { u.touch(); u.banner.RemoveAll() })), title), nil, nil, nil, body)
+	expanded.Hide()
+	u.banner.Add(container.NewPadded(container.NewStack(collapsed, expanded)))
 	u.banner.Add(widget.NewSeparator())
 
-	content := lines[0].text()
-	if len(lines) > 1 {
-		content += " " + lang.N("And {{.Count}} more.", len(lines)-1, map[string]any{"Count": formatInt(len(lines) - 1)})
-	}
-	u.app.SendNotification(fyne.NewNotification(lang.L("ImmunoPass reminders"), content))
+	u.app.SendNotification(fyne.NewNotification(lang.L("ImmunoPass reminders"), summary))
 }

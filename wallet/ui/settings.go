@@ -43,16 +43,16 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 			language.SetSelectedIndex(i)
 		}
 	}
-	restart := widget.NewLabel("")
+	restart := label("")
 	restart.Importance = widget.WarningImportance
 	language.OnChanged = func(string) {
 		u.touch()
 		code := languageNames[language.SelectedIndex()].code
 		prefs.SetString(prefLanguage, code)
 		if code != cur {
-			restart.SetText(lang.L("Restart ImmunoPass to use the new language."))
+			setLabel(restart, lang.L("Restart ImmunoPass to use the new language."))
 		} else {
-			restart.SetText("")
+			setLabel(restart, "")
 		}
 	}
 
@@ -117,9 +117,9 @@ func (u *UI) changePassphraseDialog() {
 	old := widget.NewPasswordEntry()
 	p1 := widget.NewPasswordEntry()
 	p2 := widget.NewPasswordEntry()
-	hint := widget.NewLabel(strengthText(0))
+	hint := label(strengthText(0))
 	hint.Wrapping = fyne.TextWrapWord
-	p1.OnChanged = func(s string) { u.touch(); hint.SetText(strengthText(strength(s))) }
+	p1.OnChanged = func(s string) { u.touch(); setLabel(hint, strengthText(strength(s))) }
 	items := []*widget.FormItem{
 		widget.NewFormItem(lang.L("Current passphrase"), old),
 		widget.NewFormItem(lang.L("New passphrase"), p1),

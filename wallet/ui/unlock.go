@@ -16,17 +16,17 @@ func (u *UI) showUnlock() {
 	title := heading(lang.L("Unlock your wallet"))
 	pass := widget.NewPasswordEntry()
 	pass.SetPlaceHolder(lang.L("Passphrase"))
-	msg := widget.NewLabel("")
+	msg := label("")
 	msg.Wrapping = fyne.TextWrapWord
 	msg.Importance = widget.DangerImportance
 	btn := widget.NewButtonWithIcon(lang.L("Unlock"), theme.LoginIcon(), nil)
 	btn.Importance = widget.HighImportance
 	submit := func() {
 		if pass.Text == "" {
-			msg.SetText(lang.L("Type your passphrase."))
+			setLabel(msg, lang.L("Type your passphrase."))
 			return
 		}
-		msg.SetText("")
+		setLabel(msg, "")
 		btn.Disable()
 		btn.SetText(lang.L("Unlocking…"))
 		p := []byte(pass.Text)
@@ -36,7 +36,7 @@ func (u *UI) showUnlock() {
 			btn.Enable()
 			btn.SetText(lang.L("Unlock"))
 			if err != nil {
-				msg.SetText(explain(err))
+				setLabel(msg, explain(err))
 				pass.SetText("")
 				u.win.Canvas().Focus(pass)
 				return
@@ -47,7 +47,7 @@ func (u *UI) showUnlock() {
 	}
 	btn.OnTapped = submit
 	pass.OnSubmitted = func(string) { submit() }
-	u.win.SetContent(centered(container.NewVBox(title, widget.NewLabel(lang.L("Passphrase")), pass, msg, btn)))
+	u.win.SetContent(centered(container.NewVBox(title, label(lang.L("Passphrase")), pass, msg, btn)))
 	u.win.Canvas().Focus(pass)
 	if len(u.cfg.Passphrase) > 0 && u.cfg.Screen != ScreenUnlock {
 		pass.SetText(string(u.cfg.Passphrase))

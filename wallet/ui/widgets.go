@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -16,7 +17,7 @@ import (
 
 // heading is a screen title.
 func heading(s string) *widget.Label {
-	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l := labelStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.SizeName = theme.SizeNameHeadingText
 	l.Wrapping = fyne.TextWrapWord
 	return l
@@ -24,7 +25,7 @@ func heading(s string) *widget.Label {
 
 // subheading titles a part of a screen.
 func subheading(s string) *widget.Label {
-	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l := labelStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.SizeName = theme.SizeNameSubHeadingText
 	l.Wrapping = fyne.TextWrapWord
 	return l
@@ -32,7 +33,7 @@ func subheading(s string) *widget.Label {
 
 // para is a wrapped paragraph.
 func para(s string) *widget.Label {
-	l := widget.NewLabel(s)
+	l := label(s)
 	l.Wrapping = fyne.TextWrapWord
 	return l
 }
@@ -249,11 +250,19 @@ func shortFormatName(f string) string {
 	return f
 }
 
-// table lays out rows of cells in equal columns, each row as tall as its
-// tallest cell (a grid would make every row as tall as the tallest).
+// table lays out rows of cells in columns shared by every row, each row as
+// tall as its tallest cell. A column is never narrower than the longest word
+// in it (so a label wraps between words, never inside "DTaP-IPV-Hib-HepB");
+// the width left over goes to the columns whose text would otherwise wrap,
+// in proportion to how much more they need.
 type table struct {
 	*fyne.Container
-	cols int
+	cols   int
+	rows   [][]fyne.CanvasObject
+	widths []float32 // of the last layout
+	// least and want per column, measured for the text size textSize.
+	least, want []float32
+	textSize    float32
 }
 
 func newTable(head ...fyne.CanvasObject) *table {
@@ -263,5 +272,118 @@ func newTable(head ...fyne.CanvasObject) *table {
 }
 
 func (t *table) row(cells ...fyne.CanvasObject) {
-	t.Add(container.NewGridWithColumns(t.cols, cells...))
+	cells = append(cells, make([]fyne.CanvasObject, max(0, t.cols-len(cells)))...)[:t.cols]
+	for i, c := range cells {
+		if c == nil {
+			cells[i] = label("")
+		}
+	}
+	t.rows = append(t.rows, cells)
+	t.least = nil
+	t.Add(container.New(&tableRow{t: t}, cells...))
+}
+
+// columnWidths are the widths of the columns for a table total wide.
+func (t *table) columnWidths(total float32) []float32 {
+	gap := theme.Padding()
+	avail := total - gap*float32(t.cols-1)
+	if t.least == nil || t.textSize != theme.TextSize() {
+		t.least = make([]float32, t.cols) // the longest word
+		t.want = make([]float32, t.cols)  // the longest cell on one line
+		for _, r := range t.rows {
+			for i, c := range r {
+				lo, hi := cellWidths(c)
+				t.least[i], t.want[i] = max(t.least[i], lo), max(t.want[i], hi)
+			}
+		}
+		t.textSize = theme.TextSize()
+	}
+	least, want := t.least, t.want
+	var sumLeast, sumExtra float32
+	for i := range least {
+		sumLeast += least[i]
+		sumExtra += want[i] - least[i]
+	}
+	w := slices.Clone(least)
+	left := avail - sumLeast
+	if left <= 0 {
+		return w
+	}
+	if sumExtra > 0 {
+		share := min(1, left/sumExtra)
+		for i := range w {
+			w[i] += (want[i] - least[i]) * share
+		}
+		left -= min(left, sumExtra)
+	}
+	for i := range w { // what remains, evenly
+		w[i] += left / float32(t.cols)
+	}
+	return w
+}
+
+// cellWidths is the width of a cell's longest word and of its whole text on
+// one line; for anything but a label, its minimum width for both.
+func cellWidths(c fyne.CanvasObject) (least, want float32) {
+	l, ok := c.(*widget.Label)
+	if !ok || l.Wrapping == fyne.TextWrapOff && l.Truncation == fyne.TextTruncateOff {
+		m := c.MinSize().Width
+		return m, m
+	}
+	size := theme.TextSize()
+	if l.SizeName != "" {
+		size = theme.Size(l.SizeName)
+	}
+	pad := 2 * theme.InnerPadding()
+	for _, line := range strings.Split(l.Text, "\n") {
+		want = max(want, fyne.MeasureText(line, size, l.TextStyle).Width+pad)
+		for _, word := range strings.Fields(line) {
+			least = max(least, fyne.MeasureText(word, size, l.TextStyle).Width+pad)
+		}
+	}
+	return least, want
+}
+
+// tableRow lays out one row of a table in the table's columns.
+type tableRow struct{ t *table }
+
+func (r *tableRow) widths(total float32) []float32 {
+	if total <= 0 {
+		total = 0
+	}
+	w := r.t.columnWidths(total)
+	r.t.widths = w
+	return w
+}
+
+func (r *tableRow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := r.widths(size.Width)
+	x := float32(0)
+	for i, o := range objs {
+		o.Resize(fyne.NewSize(w[i], size.Height))
+		o.Move(fyne.NewPos(x, 0))
+		x += w[i] + theme.Padding()
+	}
+}
+
+// MinSize is as wide as the longest words of the columns, and as tall as
+// the row's tallest cell at the widths of the last layout.
+func (r *tableRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	least := r.t.columnWidths(0)
+	w := r.t.widths
+	if len(w) != len(objs) {
+		w = least
+	}
+	var width, height float32
+	for i, o := range objs {
+		width += least[i]
+		if l, ok := o.(*widget.Label); ok && l.Wrapping != fyne.TextWrapOff {
+			// A wrapping label's height at its column's width.
+			if l.Size().Width != w[i] {
+				l.Resize(fyne.NewSize(w[i], l.MinSize().Height))
+			}
+		}
+		height = max(height, o.MinSize().Height)
+	}
+	return fyne.NewSize(width+theme.Padding()*float32(len(objs)-1), height)
 }

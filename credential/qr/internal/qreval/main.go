@@ -1,5 +1,5 @@
 // Command qreval measures qr.Decode on a qrbench image set
-// (../shared/tools/qrbench) and prints Markdown tables: the success rate
+// (testdata/tools/qrbench at the repository root) and prints Markdown tables: the success rate
 // overall and per degradation in the format of the qrbench README, with the
 // median (and 90th percentile / maximum) milliseconds per image; the same per
 // mode and payload size; and the cells the decoder has targets for (clean,

@@ -1,0 +1,292 @@
+package hcert
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/fxamacker/cbor/v2"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/immunopass/immunopass/assets"
+	"github.com/immunopass/immunopass/credential/vax"
+)
+
+// dccPayload is the part of the EU DCC this package maps to the record.
+type dccPayload struct {
+	Ver string `json:"ver"`
+	Nam struct {
+		Fn  string `json:"fn"`
+		Gn  string `json:"gn"`
+		Fnt string `json:"fnt"`
+		Gnt string `json:"gnt"`
+	} `json:"nam"`
+	Dob string        `json:"dob"`
+	V   []Vaccination `json:"v"`
+}
+
+// Vaccination is one vaccination entry (v) of an EU DCC.
+type Vaccination struct {
+	Disease      string `json:"tg"` // SNOMED CT, e.g. 840539006 COVID-19
+	Prophylaxis  string `json:"vp"` // vaccine type
+	Product      string `json:"mp"` // medicinal product, e.g. EU/1/20/1528
+	Manufacturer string `json:"ma"` // marketing authorisation holder
+	Dose         int    `json:"dn"`
+	Series       int    `json:"sd"`
+	Date         string `json:"dt"`
+	Country      string `json:"co"`
+	Issuer       string `json:"is"`
+	CertID       string `json:"ci"` // the unique certificate identifier (UVCI)
+}
+
+// openDCC converts the DCC CBOR map to JSON and finds its kind and ver.
+func (c *Cert) openDCC(raw cbor.RawMessage) error {
+	var tree map[string]any
+	if err := payloadMode.Unmarshal(raw, &tree); err != nil {
+		return &PayloadError{Part: "dcc", Problem: "not a map with text keys: " + err.Error()}
+	}
+	if err := jsonable(tree, 0); err != nil {
+		return &PayloadError{Part: "dcc", Problem: err.Error()}
+	}
+	js, err := json.Marshal(tree)
+	if err != nil {
+		return &PayloadError{Part: "dcc", Problem: err.Error()}
+	}
+	c.DCC = js
+	c.Ver, _ = tree["ver"].(string)
+	var kinds []string
+	for k, kind := range map[string]string{"v": KindVaccination, "t": KindTest, "r": KindRecovery} {
+		if _, ok := tree[k]; ok {
+			kinds = append(kinds, kind)
+		}
+	}
+	if len(kinds) == 1 {
+		c.Kind = kinds[0]
+	}
+	return nil
+}
+
+// jsonable refuses CBOR values JSON cannot carry (byte strings, non-finite
+// floats, undefined), which the schema could not judge.
+func jsonable(v any, depth int) error {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if err := jsonable(e, depth+1); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if err := jsonable(e, depth+1); err != nil {
+				return fmt.Errorf("[%d]: %w", i, err)
+			}
+		}
+	case string, bool, nil, uint64, int64:
+	case float64:
+		if x != x || x > 1e300 || x < -1e300 {
+			return fmt.Errorf("non-finite number")
+		}
+	case float32:
+	default:
+		return fmt.Errorf("a %T where JSON values are expected", v)
+	}
+	return nil
+}
+
+// Validate checks the payload: exactly one of v, t, r with one entry, and
+// the official JSON schema of its version.
+func (c *Cert) Validate() error {
+	var tree map[string]json.RawMessage
+	if err := json.Unmarshal(c.DCC, &tree); err != nil {
+		return &SchemaError{Ver: c.Ver, Err: err}
+	}
+	n := 0
+	for _, k := range []string{"v", "t", "r"} {
+		if raw, ok := tree[k]; ok {
+			n++
+			var entries []json.RawMessage
+			if json.Unmarshal(raw, &entries) == nil && len(entries) != 1 {
+				return &SchemaError{Ver: c.Ver, Err: fmt.Errorf("%q holds %d entries; a certificate holds exactly one", k, len(entries))}
+			}
+		}
+	}
+	if n != 1 {
+		return &SchemaError{Ver: c.Ver, Err: fmt.Errorf("%d of v, t, r present; a certificate holds exactly one", n)}
+	}
+	sch, err := schemaFor(c.Ver)
+	if err != nil {
+		return &SchemaError{Ver: c.Ver, Err: err}
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(c.DCC))
+	if err != nil {
+		return &SchemaError{Ver: c.Ver, Err: err}
+	}
+	if err := sch.Validate(inst); err != nil {
+		return &SchemaError{Ver: c.Ver, Err: errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))}
+	}
+	if _, err := c.payload(); err != nil {
+		return &SchemaError{Ver: c.Ver, Err: err}
+	}
+	return nil
+}
+
+func (c *Cert) payload() (*dccPayload, error) {
+	var p dccPayload
+	if err := json.Unmarshal(c.DCC, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+var schemas struct {
+	sync.Mutex
+	compiled map[string]*jsonschema.Schema
+	raw      map[string][]byte
+}
+
+// noFetch refuses every external reference: schemas are embedded.
+type noFetch struct{}
+
+func (noFetch) Load(url string) (any, error) {
+	return nil, fmt.Errorf("schema reference %q is not embedded (nothing is fetched)", url)
+}
+
+func schemaFor(ver string) (*jsonschema.Schema, error) {
+	schemas.Lock()
+	defer schemas.Unlock()
+	if schemas.raw == nil {
+		schemas.raw = assets.DCCSchemas()
+		schemas.compiled = map[string]*jsonschema.Schema{}
+	}
+	if s := schemas.compiled[ver]; s != nil {
+		return s, nil
+	}
+	b, ok := schemas.raw[ver]
+	if !ok {
+		var known []string
+		for v := range schemas.raw {
+			known = append(known, v)
+		}
+		sort.Strings(known)
+		return nil, fmt.Errorf("unknown payload version %q (known: %s)", ver, strings.Join(known, ", "))
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	comp := jsonschema.NewCompiler()
+	comp.UseLoader(noFetch{})
+	url := "mem:///dcc/" + ver + ".json"
+	if err := comp.AddResource(url, doc); err != nil {
+		return nil, err
+	}
+	s, err := comp.Compile(url)
+	if err != nil {
+		return nil, err
+	}
+	schemas.compiled[ver] = s
+	return s, nil
+}
+
+// Vaccinations returns the vaccination entries (v), for display.
+func (c *Cert) Vaccinations() []Vaccination {
+	p, err := c.payload()
+	if err != nil {
+		return nil
+	}
+	return p.V
+}
+
+// Record maps the certificate to the shared record model: the name (fn/gn,
+// else the ICAO transliteration fnt/gnt), the birth date (partial forms
+// kept) and the vaccination events. Test and recovery certificates have a
+// person and no doses.
+func (c *Cert) Record() (*vax.Record, error) {
+	p, err := c.payload()
+	if err != nil {
+		return nil, &SchemaError{Ver: c.Ver, Err: err}
+	}
+	rec := &vax.Record{}
+	fam, giv := p.Nam.Fn, p.Nam.Gn
+	if fam == "" && giv == "" {
+		fam, giv = p.Nam.Fnt, p.Nam.Gnt
+	}
+	rec.Patient.Family = fam
+	if giv != "" {
+		rec.Patient.Given = []string{giv}
+	}
+	if p.Dob != "" {
+		d, err := vax.ParseDate(datePart(p.Dob))
+		if err != nil {
+			return nil, &SchemaError{Ver: c.Ver, Err: fmt.Errorf("dob: %w", err)}
+		}
+		rec.Patient.BirthDate = d
+	}
+	for i, v := range p.V {
+		d, err := vax.ParseDate(datePart(v.Date))
+		if err != nil {
+			return nil, &SchemaError{Ver: c.Ver, Err: fmt.Errorf("v[%d].dt: %w", i, err)}
+		}
+		sys, display := ProductName(v.Product)
+		rec.Immunizations = append(rec.Immunizations, vax.Immunization{
+			Vaccine:     vax.Coding{System: sys, Code: v.Product, Display: display},
+			Date:        d,
+			Status:      vax.StatusCompleted,
+			DoseNumber:  v.Dose,
+			SeriesDoses: v.Series,
+			Performer:   v.Issuer,
+			Country:     v.Country,
+		})
+	}
+	return rec, nil
+}
+
+// datePart keeps the date of a date-time ("2021-03-01T00:00:00").
+func datePart(s string) string {
+	if i := strings.IndexByte(s, 'T'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+type valueSet struct {
+	Values map[string]struct {
+		Display string `json:"display"`
+		System  string `json:"system"`
+	} `json:"valueSetValues"`
+}
+
+var valueSets = sync.OnceValue(func() map[string]valueSet {
+	out := map[string]valueSet{}
+	for name, b := range assets.DCCValueSets() {
+		var vs valueSet
+		if json.Unmarshal(b, &vs) == nil {
+			out[name] = vs
+		}
+	}
+	return out
+})
+
+// Display returns the display name of code in the named EU DCC value set
+// ("vaccine-medicinal-product", "vaccine-mah-manf", "disease-agent-targeted",
+// "vaccine-prophylaxis", "test-type", "test-result", "country-2-codes"), or
+// "" when the set does not hold it.
+func Display(set, code string) string {
+	return valueSets()[set].Values[code].Display
+}
+
+// ProductName returns the code system and display name of a medicinal
+// product code (mp); products outside the value set get the EU register
+// system and no name.
+func ProductName(mp string) (system, display string) {
+	e, ok := valueSets()["vaccine-medicinal-product"].Values[mp]
+	if !ok || e.System == "" {
+		return vax.SystemEUDCC, e.Display
+	}
+	return e.System, e.Display
+}
