@@ -373,12 +373,11 @@ type Cert struct {
 	Issuer   string // CWT iss: the issuing country (ISO 3166-1 alpha-2)
 	IssuedAt time.Time
 	Expires  time.Time
-	Kind     string // KindVaccination, KindTest or KindRecovery
-	Ver      string // the payload's schema version
-	// DCC is the payload as JSON (from CBOR: maps with text keys, arrays,
-	// text, numbers, booleans, null).
-	DCC []byte
-	dcc dccPayload
+	Kind     string          // KindVaccination, KindTest or KindRecovery
+	Ver      string          // the payload's schema version
+	tree     map[string]any  // the DCC as decoded from CBOR
+	raw      cbor.RawMessage // the DCC's CBOR
+	parsed   *dccPayload     // the typed view, once read
 }
 
 // CWT claim labels.

@@ -221,6 +221,8 @@ func (s *Store) Load(name string, data []byte) error {
 		return &FileError{Name: name, Problem: "empty"}
 	case bytes.HasPrefix(trimmed, []byte("-----BEGIN")) || data[0] == 0x30:
 		return s.loadDSCs(name, data)
+	case IsGDHCNList(trimmed):
+		return s.loadGDHCN(name, trimmed)
 	case IsBundle(trimmed):
 		return &FileError{Name: name, Problem: ErrNeedPolicy.Error()}
 	case trimmed[0] == '{':
