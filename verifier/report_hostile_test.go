@@ -22,8 +22,8 @@ func TestTextReportHostile(t *testing.T) {
 		"Ann\x00Rose",
 	} {
 		r := Result{Format: FormatSHC, Input: h, Reasons: []string{UnknownIssuer}, Messages: []string{h},
-			Issuer:  Issuer{ID: h, Name: h},
-			Subject: Subject{Name: h, BirthDate: h},
+			Issuer:        Issuer{ID: h, Name: h},
+			Subject:       Subject{Name: h, BirthDate: h},
 			Immunizations: []Immunization{{Date: h, Vaccine: Vaccine{Display: h}, Dose: 1, Lot: h, Performer: h, Country: h}},
 		}
 		var b strings.Builder
