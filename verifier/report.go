@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/immunopass/immunopass/internal/display"
 )
 
 // WriteJSON writes one JSON object per result per line.
@@ -94,7 +96,7 @@ func WriteText(w io.Writer, results []Result) error {
 		if r.Valid {
 			verdict = "VALID"
 		}
-		fmt.Fprintf(&b, "%s  %s  (%s)\n", verdict, formatNames[r.Format], r.Input)
+		fmt.Fprintf(&b, "%s  %s  (%s)\n", verdict, formatNames[r.Format], display.Text(r.Input))
 		if !r.Valid {
 			for k, code := range r.Reasons {
 				line := fmt.Sprintf("  Why:     %s [%s]", reasonWords[code], code)
@@ -104,7 +106,7 @@ func WriteText(w io.Writer, results []Result) error {
 				b.WriteString(line + "\n")
 			}
 			for _, m := range r.Messages {
-				fmt.Fprintf(&b, "           detail: %s\n", m)
+				fmt.Fprintf(&b, "           detail: %s\n", display.Clip(m, 2*display.Max))
 			}
 		}
 		for _, code := range r.Warnings {
@@ -123,20 +125,20 @@ func WriteText(w io.Writer, results []Result) error {
 		if words := bindingWords[r.Binding]; r.Format == FormatSDJWTVC && words != "" {
 			fmt.Fprintf(&b, "  Binding: %s\n", words)
 			if r.Withheld > 0 {
-				fmt.Fprintf(&b, "  Shown:   %s (%s withheld)\n", strings.Join(r.Disclosed, ", "), plural(r.Withheld, "item", "items"))
+				fmt.Fprintf(&b, "  Shown:   %s (%s withheld)\n", display.Text(strings.Join(r.Disclosed, ", ")), plural(r.Withheld, "item", "items"))
 			}
 		}
 		if r.Issuer.ID != "" {
-			name := r.Issuer.Name
+			name := display.Text(r.Issuer.Name)
 			if name == "" {
 				name = "(not in the trusted list)"
 			}
-			fmt.Fprintf(&b, "  Issuer:  %s  %s\n", name, r.Issuer.ID)
+			fmt.Fprintf(&b, "  Issuer:  %s  %s\n", name, display.Text(r.Issuer.ID))
 		}
 		if r.Subject.Name != "" || r.Subject.BirthDate != "" {
-			fmt.Fprintf(&b, "  Person:  %s", r.Subject.Name)
+			fmt.Fprintf(&b, "  Person:  %s", display.Text(r.Subject.Name))
 			if r.Subject.BirthDate != "" {
-				fmt.Fprintf(&b, ", born %s", r.Subject.BirthDate)
+				fmt.Fprintf(&b, ", born %s", display.Text(r.Subject.BirthDate))
 			}
 			b.WriteString("\n")
 		}
@@ -149,18 +151,18 @@ func WriteText(w io.Writer, results []Result) error {
 			if name == "" {
 				name = im.Vaccine.System + " " + im.Vaccine.Code
 			}
-			fmt.Fprintf(&b, "%s%-10s  %s", label, im.Date, name)
+			fmt.Fprintf(&b, "%s%-10s  %s", label, display.Text(im.Date), display.Text(name))
 			if im.Dose > 0 {
 				fmt.Fprintf(&b, ", dose %d", im.Dose)
 			}
 			if im.Lot != "" {
-				fmt.Fprintf(&b, ", lot %s", im.Lot)
+				fmt.Fprintf(&b, ", lot %s", display.Text(im.Lot))
 			}
 			if im.Performer != "" {
-				fmt.Fprintf(&b, ", %s", im.Performer)
+				fmt.Fprintf(&b, ", %s", display.Text(im.Performer))
 			}
 			if im.Country != "" {
-				fmt.Fprintf(&b, " (%s)", im.Country)
+				fmt.Fprintf(&b, " (%s)", display.Text(im.Country))
 			}
 			b.WriteString("\n")
 		}

@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/immunopass/immunopass/credential/status"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/internal/ratiobench"
 )
 
 const clinic = "https://clinic.example/shc"
@@ -174,6 +176,22 @@ func BenchmarkVerifyPresentation(b *testing.B) {
 				b.Fatal(r[0].Reasons)
 			}
 		}
+	})
+	b.Run("interleaved", func(b *testing.B) {
+		pr, _ := sdjwt.Split(p)
+		j1, _ := jose.Parse(pr.IssuerJWT)
+		j2, _ := jose.Parse(pr.KBJWT)
+		ratiobench.Run(b, func() error {
+			if r := v.Verify(in); !r[0].Valid {
+				return fmt.Errorf("%v", r[0].Reasons)
+			}
+			return nil
+		}, func() error {
+			if err := j1.Verify(f.issuer.Public()); err != nil {
+				return err
+			}
+			return j2.Verify(f.holder.Public())
+		})
 	})
 	b.Run("two-bare-es256", func(b *testing.B) {
 		pr, _ := sdjwt.Split(p)

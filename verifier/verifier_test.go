@@ -19,6 +19,7 @@ import (
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/internal/ratiobench"
 	"github.com/immunopass/immunopass/internal/spectest"
 )
 
@@ -357,6 +358,18 @@ func BenchmarkVerifySHC(b *testing.B) {
 				b.Fatal(r[0].Reasons)
 			}
 		}
+	})
+	b.Run("interleaved", func(b *testing.B) {
+		jws := strings.TrimSpace(string(spectest.Read(b, "examples", "example-00-d-jws.txt")))
+		j, _ := jose.Parse(jws)
+		key := spectest.PrivateKey(b, 0).Public()
+		in := string(j.SigningInput())
+		ratiobench.Run(b, func() error {
+			if r := v.Verify(ins); !r[0].Valid {
+				return fmt.Errorf("%v", r[0].Reasons)
+			}
+			return nil
+		}, func() error { return jose.VerifyES256(key, in, j.Signature) })
 	})
 	b.Run("bare-es256", func(b *testing.B) {
 		jws := strings.TrimSpace(string(spectest.Read(b, "examples", "example-00-d-jws.txt")))

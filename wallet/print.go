@@ -9,6 +9,7 @@ import (
 	"github.com/go-pdf/fpdf"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
+	"github.com/immunopass/immunopass/internal/display"
 )
 
 // printable is one QR code to print.
@@ -95,7 +96,7 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 		pdf.CellFormat(180, 9, tr("Vaccination record"), "", 1, "L", false, 0, "")
 		pdf.SetFont("Helvetica", "", 12)
 		pdf.SetX(15)
-		line := prof.Name()
+		line := display.Text(prof.Name())
 		if prof.BirthDate.Year != 0 {
 			line += "   born " + prof.BirthDate.String()
 		}
@@ -114,13 +115,13 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 		if it.cred.Format == FormatSDJWTVC {
 			kind = "ImmunoPass SD-JWT VC"
 		}
-		pdf.MultiCell(75, 5, tr(kind+"\n"+firstNonEmpty(it.cred.Issuer.Name, it.cred.Issuer.ID)), "", "L", false)
+		pdf.MultiCell(75, 5, tr(kind+"\n"+display.Text(firstNonEmpty(it.cred.Issuer.Name, it.cred.Issuer.ID))), "", "L", false)
 		pdf.SetFont("Helvetica", "", 9)
 		for _, d := range it.cred.Doses {
 			pdf.SetX(120)
-			txt := d.Date + "  " + firstNonEmpty(d.Vaccine.Display, d.Vaccine.Code)
+			txt := display.Text(d.Date) + "  " + display.Text(firstNonEmpty(d.Vaccine.Display, d.Vaccine.Code))
 			if d.Lot != "" {
-				txt += "  lot " + d.Lot
+				txt += "  lot " + display.Text(d.Lot)
 			}
 			pdf.MultiCell(75, 4.5, tr(txt), "", "L", false)
 		}
@@ -138,7 +139,7 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 	pdf.ImageOptions(images[0], x+36, y+3, 48, 48, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 	pdf.SetXY(x+3, y+5)
 	pdf.SetFont("Helvetica", "B", 9)
-	pdf.MultiCell(33, 4.5, tr(prof.Name()), "", "L", false)
+	pdf.MultiCell(33, 4.5, tr(display.Text(prof.Name())), "", "L", false)
 	pdf.SetX(x + 3)
 	pdf.SetFont("Helvetica", "", 7)
 	if prof.BirthDate.Year != 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/internal/display"
 	"github.com/immunopass/immunopass/verifier"
 )
 
@@ -137,6 +138,10 @@ func mergeDoses(creds []Credential) []DiseaseGroup {
 	groups := map[string]*DiseaseGroup{}
 	for _, k := range order {
 		d := byKey[k]
+		// What the issuer wrote is shown to a person: make it safe once
+		// here, for every screen (wallet/ui reorders it for Arabic after).
+		d.Lot, d.Clinic, d.Country = display.Text(d.Lot), display.Text(d.Clinic), display.Text(d.Country)
+		d.Vaccine.Display = display.Text(d.Vaccine.Display)
 		for _, dis := range d.Diseases {
 			g := groups[dis]
 			if g == nil {

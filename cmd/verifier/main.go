@@ -27,6 +27,7 @@ import (
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/internal/display"
 	"github.com/immunopass/immunopass/verifier"
 )
 
@@ -242,6 +243,11 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	// An older bundle of one registry, an older status list for one URI:
+	// ignored whatever the order of the flags, and said.
+	for _, n := range v.Trust.Notes() {
+		fmt.Fprintf(stderr, "verifier verify: %s\n", n)
+	}
 	ins, code := readInputs(inputs, stdin, stderr)
 	results := v.Verify(ins)
 	if *asJSON {
@@ -325,7 +331,7 @@ func decode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if *asJSON {
 				enc.Encode(decoded{Input: in.Name, Error: err.Error()})
 			} else {
-				fmt.Fprintf(stdout, "%s: %v\n", in.Name, err)
+				fmt.Fprintf(stdout, "%s: %s\n", display.Text(in.Name), display.Clip(err.Error(), 2*display.Max))
 			}
 			continue
 		}
@@ -333,7 +339,9 @@ func decode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if *asJSON {
 				enc.Encode(decoded{Input: in.Name, Text: t})
 			} else {
-				fmt.Fprintln(stdout, t)
+				// One line per code, escapes visible, never cut (the
+				// text may be copied into verify).
+				fmt.Fprintln(stdout, display.Line(t))
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -52,11 +53,7 @@ func (c *Cert) openDCC(raw cbor.RawMessage) error {
 	if err := jsonable(tree, 0); err != nil {
 		return &PayloadError{Part: "dcc", Problem: err.Error()}
 	}
-	js, err := json.Marshal(tree)
-	if err != nil {
-		return &PayloadError{Part: "dcc", Problem: err.Error()}
-	}
-	c.DCC = js
+	c.tree, c.raw = tree, raw
 	c.Ver, _ = tree["ver"].(string)
 	var kinds []string
 	for k, kind := range map[string]string{"v": KindVaccination, "t": KindTest, "r": KindRecovery} {
@@ -98,19 +95,46 @@ func jsonable(v any, depth int) error {
 	return nil
 }
 
+// JSON returns the payload as JSON (from CBOR: maps with text keys,
+// arrays, text, numbers, booleans, null).
+func (c *Cert) JSON() ([]byte, error) { return json.Marshal(c.tree) }
+
+// instance converts the CBOR tree to the schema validator's JSON model
+// (numbers as json.Number) without a JSON round trip.
+func instance(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = instance(e)
+		}
+		return m
+	case []any:
+		a := make([]any, len(x))
+		for i, e := range x {
+			a[i] = instance(e)
+		}
+		return a
+	case uint64:
+		return json.Number(strconv.FormatUint(x, 10))
+	case int64:
+		return json.Number(strconv.FormatInt(x, 10))
+	case float64:
+		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
+	case float32:
+		return json.Number(strconv.FormatFloat(float64(x), 'g', -1, 32))
+	}
+	return v
+}
+
 // Validate checks the payload: exactly one of v, t, r with one entry, and
 // the official JSON schema of its version.
 func (c *Cert) Validate() error {
-	var tree map[string]json.RawMessage
-	if err := json.Unmarshal(c.DCC, &tree); err != nil {
-		return &SchemaError{Ver: c.Ver, Err: err}
-	}
 	n := 0
 	for _, k := range []string{"v", "t", "r"} {
-		if raw, ok := tree[k]; ok {
+		if e, ok := c.tree[k]; ok {
 			n++
-			var entries []json.RawMessage
-			if json.Unmarshal(raw, &entries) == nil && len(entries) != 1 {
+			if entries, ok := e.([]any); ok && len(entries) != 1 {
 				return &SchemaError{Ver: c.Ver, Err: fmt.Errorf("%q holds %d entries; a certificate holds exactly one", k, len(entries))}
 			}
 		}
@@ -122,11 +146,7 @@ func (c *Cert) Validate() error {
 	if err != nil {
 		return &SchemaError{Ver: c.Ver, Err: err}
 	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(c.DCC))
-	if err != nil {
-		return &SchemaError{Ver: c.Ver, Err: err}
-	}
-	if err := sch.Validate(inst); err != nil {
+	if err := sch.Validate(instance(c.tree)); err != nil {
 		return &SchemaError{Ver: c.Ver, Err: errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))}
 	}
 	if _, err := c.payload(); err != nil {
@@ -136,10 +156,14 @@ func (c *Cert) Validate() error {
 }
 
 func (c *Cert) payload() (*dccPayload, error) {
+	if c.parsed != nil {
+		return c.parsed, nil
+	}
 	var p dccPayload
-	if err := json.Unmarshal(c.DCC, &p); err != nil {
+	if err := payloadMode.Unmarshal(c.raw, &p); err != nil {
 		return nil, err
 	}
+	c.parsed = &p
 	return &p, nil
 }
 

@@ -310,7 +310,11 @@ func header[T any](prot, unprot map[int64]cbor.RawMessage, label int64) (T, stri
 
 // ToBeSigned returns the COSE Sig_structure the signature covers.
 func (s *Sign1) ToBeSigned() ([]byte, error) {
-	return sigEnc.Marshal([]any{"Signature1", s.Protected, []byte{}, s.Payload})
+	prot := s.Protected
+	if prot == nil {
+		prot = []byte{} // an empty protected header is the empty bstr
+	}
+	return sigEnc.Marshal([]any{"Signature1", prot, []byte{}, s.Payload})
 }
 
 // Verify checks the signature with a document signer's public key. The
@@ -369,12 +373,11 @@ type Cert struct {
 	Issuer   string // CWT iss: the issuing country (ISO 3166-1 alpha-2)
 	IssuedAt time.Time
 	Expires  time.Time
-	Kind     string // KindVaccination, KindTest or KindRecovery
-	Ver      string // the payload's schema version
-	// DCC is the payload as JSON (from CBOR: maps with text keys, arrays,
-	// text, numbers, booleans, null).
-	DCC []byte
-	dcc dccPayload
+	Kind     string          // KindVaccination, KindTest or KindRecovery
+	Ver      string          // the payload's schema version
+	tree     map[string]any  // the DCC as decoded from CBOR
+	raw      cbor.RawMessage // the DCC's CBOR
+	parsed   *dccPayload     // the typed view, once read
 }
 
 // CWT claim labels.

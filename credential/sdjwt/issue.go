@@ -13,6 +13,19 @@ import (
 	"github.com/immunopass/immunopass/credential/jose"
 )
 
+// registered are the claims a verifier needs to judge a credential at all:
+// who signed it, its type, its validity window, its holder binding and its
+// status. draft-ietf-oauth-sd-jwt-vc (section "Registered JWT Claims") says
+// iss, nbf, exp, cnf, vct and status must not be selectively disclosed; we
+// add iat, which key validity and accreditation windows are checked against.
+// A holder who could withhold "status" would never be checked for revocation.
+var registered = map[string]bool{"iss": true, "iat": true, "nbf": true, "exp": true, "vct": true, "vct#integrity": true, "cnf": true, "status": true}
+
+// Registered reports whether name is a top-level claim that may never be
+// selectively disclosable: Issue refuses to make it one, and Verify refuses
+// a credential that discloses it (DisclosureError, reason bad-disclosure).
+func Registered(name string) bool { return registered[name] }
+
 // Claim is one claim of a credential to issue.
 type Claim struct {
 	Name  string
@@ -99,8 +112,8 @@ func Issue(key *jose.PrivateKey, req IssueRequest) (*Issued, error) {
 		switch {
 		case c.Name == "_sd" || c.Name == "_sd_alg" || c.Name == "...":
 			return nil, &FormatError{Part: "claims", Problem: fmt.Sprintf("reserved claim name %q", c.Name)}
-		case (c.SD || c.SDElements) && registered(c.Name):
-			return nil, &FormatError{Part: "claims", Problem: fmt.Sprintf("registered claim %q must not be selectively disclosable", c.Name)}
+		case (c.SD || c.SDElements) && Registered(c.Name):
+			return nil, &FormatError{Part: "claims", Problem: fmt.Sprintf("registered claim %q cannot be selectively disclosable", c.Name)}
 		case c.SD:
 			dg, err := add(c.Name, c.Value)
 			if err != nil {

@@ -88,22 +88,6 @@ type FormatError struct {
 
 func (e *FormatError) Error() string { return fmt.Sprintf("sd-jwt %s: %s", e.Part, e.Problem) }
 
-// Registered lists the claims that SD-JWT VC (draft -24, section 3.2.2)
-// forbids to be selectively disclosable: a verifier must see them to decide
-// whom to trust, how long, whether the credential was revoked and who holds
-// it. Issue refuses to make them disclosable and Verify refuses a
-// credential that discloses one.
-var Registered = []string{"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", "iat"}
-
-func registered(name string) bool {
-	for _, r := range Registered {
-		if r == name {
-			return true
-		}
-	}
-	return false
-}
-
 // DisclosureError reports a disclosure that breaks an RFC 9901 rule.
 type DisclosureError struct {
 	Disclosure string // the disclosure as received, shortened

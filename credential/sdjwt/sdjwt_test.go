@@ -436,7 +436,7 @@ func FuzzParseChallenge(f *testing.F) {
 // TestRegisteredClaimsNotDisclosable: SD-JWT VC's registered claims must be
 // plain. A credential that hides its status behind a withheld disclosure
 // would otherwise be VALID with revocation never checked.
-func TestRegisteredClaimsNotDisclosable(t *testing.T) {
+func TestRegisteredClaimsPlainStatus(t *testing.T) {
 	f := setup(t)
 	const statusJSON = `{"status_list":{"uri":"https://registry.example/status/1","idx":4711}}`
 	var statusV any
@@ -480,10 +480,10 @@ func TestRegisteredClaimsNotDisclosable(t *testing.T) {
 		t.Fatalf("plain status, disclosed given_name: %v", err)
 	}
 	// And the issuer never makes one.
-	for _, name := range Registered {
+	for _, name := range []string{"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", "iat"} {
 		_, err := Issue(f.issuer, IssueRequest{Issuer: iss, IssuedAt: f.now, Status: &StatusRef{URI: "u", Idx: 1},
 			Claims: []Claim{{Name: name, Value: "x", SD: true}}})
-		if err == nil || !strings.Contains(err.Error(), "must not be selectively disclosable") {
+		if err == nil || !strings.Contains(err.Error(), "selectively disclosable") {
 			t.Fatalf("issue with %q disclosable: %v", name, err)
 		}
 	}

@@ -439,11 +439,11 @@ func (pr *processor) object(o strictjson.Object, path string, depth int) (strict
 			}
 			continue
 		}
-		if depth == 0 && registered(d.Name) {
-			return nil, &DisclosureError{Disclosure: d.Raw, Problem: fmt.Sprintf("registered claim %q is selectively disclosable; it must be plain", d.Name)}
-		}
 		if _, clash := out.Get(d.Name); clash {
 			return nil, &DisclosureError{Disclosure: d.Raw, Problem: fmt.Sprintf("claim %q is already present", d.Name)}
+		}
+		if depth == 0 && Registered(d.Name) {
+			return nil, &DisclosureError{Disclosure: d.Raw, Problem: fmt.Sprintf("registered claim %q is selectively disclosable: it must be in the clear", d.Name)}
 		}
 		v, err := pr.expand(dg, d, join(path, d.Name), depth)
 		if err != nil {

@@ -59,6 +59,10 @@ const Scope = "immunization"
 // windows, compromise and suspension, CRLs, status lists, advisories and the
 // checkpoint. A bundle that fails verification adds nothing. A problem with
 // one issuer's key or CRL stays with that issuer, as for snapshots.
+//
+// Of two bundles of one registry only the higher version is kept, in
+// whichever order they are loaded; the other is ignored and [Store.Notes]
+// says so.
 func (s *Store) LoadBundle(name string, data []byte, p *Policy, now time.Time) ([]Warning, error) {
 	b, warns, err := VerifyBundle(data, p, now)
 	if err != nil {
@@ -70,7 +74,29 @@ func (s *Store) LoadBundle(name string, data []byte, p *Policy, now time.Time) (
 	}
 	cp, _ := anchor.VerifyCheckpoint([]byte(b.Checkpoint), p.checkpoints)
 	s.UsePolicy(p)
-	s.bundles = append(s.bundles, &loadedBundle{name: name, bundle: b, policy: p, checkpoint: cp, warnings: warns})
+	lb := &loadedBundle{name: name, bundle: b, policy: p, checkpoint: cp, warnings: warns}
+	// One registry, one bundle: the highest version wins whatever the
+	// order of the files, so an old bundle (with a key not yet compromised,
+	// a list not yet revoking) cannot roll trust back.
+	for _, old := range s.bundles {
+		if old.bundle.Registry != b.Registry {
+			continue
+		}
+		if old.bundle.Version >= b.Version {
+			s.note(fmt.Sprintf("trust bundle %s (registry %q version %d) ignored: %s holds version %d", name, b.Registry, b.Version, old.name, old.bundle.Version))
+			return warns, nil
+		}
+		s.note(fmt.Sprintf("trust bundle %s (registry %q version %d) ignored: %s holds version %d", old.name, b.Registry, old.bundle.Version, name, b.Version))
+		s.rebuild(old)
+		break
+	}
+	s.op(lb, func() { s.applyBundle(lb) })
+	return warns, nil
+}
+
+func (s *Store) applyBundle(lb *loadedBundle) {
+	name, b := lb.name, lb.bundle
+	s.bundles = append(s.bundles, lb)
 	for n, bi := range b.Issuers {
 		iss := s.issuer(bi.ID, bi.Name)
 		iss.Country, iss.Scope = bi.Country, bi.Scope
@@ -103,10 +129,9 @@ func (s *Store) LoadBundle(name string, data []byte, p *Policy, now time.Time) (
 			}
 			continue
 		}
-		s.status[sl.URI] = &statusList{name: name, list: l, iss: sl.Iss,
-			exp: expiry(sl.Iat, sl.TTL)}
+		s.addStatus(sl.URI, &statusList{name: name, list: l, iss: sl.Iss,
+			exp: expiry(sl.Iat, sl.TTL), iat: time.Unix(sl.Iat, 0)})
 	}
-	return warns, nil
 }
 
 func expiry(iat, ttl int64) time.Time {

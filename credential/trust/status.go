@@ -22,11 +22,39 @@ type statusList struct {
 	list *status.List
 	iss  string
 	exp  time.Time
+	// iat is when the list was issued: of two lists for one URI, the
+	// newer wins whatever the order they were loaded in.
+	iat time.Time
+}
+
+// addStatus keeps l for uri unless a list issued later is already held,
+// and records which one was ignored.
+func (s *Store) addStatus(uri string, l *statusList) {
+	old := s.status[uri]
+	if old != nil && old.iat.After(l.iat) {
+		s.note(fmt.Sprintf("status list %q from %s (issued %s) ignored: %s holds a newer one (issued %s)",
+			uri, l.name, stamp(l.iat), old.name, stamp(old.iat)))
+		return
+	}
+	if old != nil && l.iat.After(old.iat) {
+		s.note(fmt.Sprintf("status list %q from %s (issued %s) ignored: %s holds a newer one (issued %s)",
+			uri, old.name, stamp(old.iat), l.name, stamp(l.iat)))
+	}
+	s.status[uri] = l
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "at an unknown time"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // LoadStatus adds a status list: an IETF Token Status List token
 // (statuslist+jwt) or a W3C Bitstring Status List credential (vc+jwt),
-// matched later by its URI. Its signature is checked when a credential
+// matched later by its URI. Of two lists for one URI the one issued later
+// (iat; validFrom for a Bitstring list) is kept, in whatever order they are
+// loaded, and [Store.Notes] says which was ignored. Its signature is checked when a credential
 // refers to it, against that credential's own issuer: a list speaks only for
 // the issuer that signed it.
 func (s *Store) LoadStatus(name string, data []byte) error {
@@ -41,12 +69,14 @@ func (s *Store) LoadStatus(name string, data []byte) error {
 		if l.token, err = status.ParseToken(text); err != nil {
 			return &FileError{Name: name, Problem: err.Error()}
 		}
-		s.status[l.token.URI] = l
+		l.iat = l.token.IssuedAt
+		s.op(nil, func() { s.addStatus(l.token.URI, l) })
 	default:
 		if l.bitstr, err = status.ParseBitstringCredential(text); err != nil {
 			return &FileError{Name: name, Problem: "neither a Token Status List (statuslist+jwt) nor a Bitstring Status List credential: " + err.Error()}
 		}
-		s.status[l.bitstr.ID] = l
+		l.iat = l.bitstr.ValidFrom
+		s.op(nil, func() { s.addStatus(l.bitstr.ID, l) })
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/immunopass/immunopass/internal/strictjson"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,10 +144,63 @@ type Store struct {
 	bundles  []*loadedBundle
 	policies []*Policy
 	dscs     map[string][]*DSC // EU DCC document signers by kid (dsc.go)
+	// ops replays every issuer and status load in order, to rebuild the
+	// store when a newer bundle supersedes one already applied (see
+	// LoadBundle). Document signers are not affected and not replayed.
+	ops       []loadOp
+	replaying bool
+	notes     []string
+}
+
+// loadOp is one load as applied to the store; b is the bundle it applies,
+// if any.
+type loadOp struct {
+	b     *loadedBundle
+	apply func()
 }
 
 // New returns an empty Store.
 func New() *Store { return &Store{issuers: map[string]*Issuer{}, status: map[string]*statusList{}} }
+
+// op records a load and applies it.
+func (s *Store) op(b *loadedBundle, apply func()) {
+	if !s.replaying {
+		s.ops = append(s.ops, loadOp{b: b, apply: apply})
+	}
+	apply()
+}
+
+// note records that something loaded was ignored in favour of something
+// newer (once per message).
+func (s *Store) note(msg string) {
+	if !slices.Contains(s.notes, msg) {
+		s.notes = append(s.notes, msg)
+	}
+}
+
+// Notes says what was loaded but ignored because a newer copy of it is
+// held: an older bundle of the same registry, an older status list for the
+// same URI. Show them to the operator: an ignored file is not an error, but
+// giving an old one by mistake should not pass unseen.
+func (s *Store) Notes() []string { return slices.Clone(s.notes) }
+
+// rebuild empties the store and replays every load except drop's.
+func (s *Store) rebuild(drop *loadedBundle) {
+	s.issuers, s.status = map[string]*Issuer{}, map[string]*statusList{}
+	s.bundles = nil
+	kept := s.ops[:0]
+	for _, o := range s.ops {
+		if o.b == nil || o.b != drop {
+			kept = append(kept, o)
+		}
+	}
+	s.ops = kept
+	s.replaying = true
+	for _, o := range s.ops {
+		o.apply()
+	}
+	s.replaying = false
+}
 
 // Issuer returns the issuer with this id, or nil.
 func (s *Store) Issuer(iss string) *Issuer { return s.issuers[iss] }
@@ -170,6 +224,8 @@ func (s *Store) Load(name string, data []byte) error {
 		return &FileError{Name: name, Problem: "empty"}
 	case bytes.HasPrefix(trimmed, []byte("-----BEGIN")) || data[0] == 0x30:
 		return s.loadDSCs(name, data)
+	case IsGDHCNList(trimmed):
+		return s.loadGDHCN(name, trimmed)
 	case IsBundle(trimmed):
 		return &FileError{Name: name, Problem: ErrNeedPolicy.Error()}
 	case trimmed[0] == '{':
@@ -178,7 +234,9 @@ func (s *Store) Load(name string, data []byte) error {
 			return &FileError{Name: name, Problem: err.Error()}
 		}
 		if _, ok := m["issuerInfo"]; ok {
-			return s.loadSnapshot(name, m)
+			var err error
+			s.op(nil, func() { err = s.loadSnapshot(name, m) })
+			return err
 		}
 		return &FileError{Name: name, Problem: "JSON without \"issuerInfo\": not a VCI directory snapshot"}
 	}
@@ -296,11 +354,13 @@ func (s *Store) issuer(id, name string) *Issuer {
 
 // AddSHCKey trusts one key of an issuer directly, with its CRL if any.
 func (s *Store) AddSHCKey(iss, name string, ik *shc.IssuerKey) {
-	i := s.issuer(iss, name)
-	if ik.IssuerName == "" {
-		ik.IssuerName = i.Name
-	}
-	i.keys[ik.Key.KID()] = ik
+	s.op(nil, func() {
+		i := s.issuer(iss, name)
+		if ik.IssuerName == "" {
+			ik.IssuerName = i.Name
+		}
+		i.keys[ik.Key.KID()] = ik
+	})
 }
 
 // ResolveSHC implements shc.Resolver.

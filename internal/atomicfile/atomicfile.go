@@ -13,11 +13,18 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/immunopass/immunopass/internal/vfs"
 )
 
 // Write replaces path with data, atomically and durably.
 func Write(path string, data []byte, perm os.FileMode) error {
-	return write(path, perm, false, func(w io.Writer) error { _, err := w.Write(data); return err })
+	return WriteFS(vfs.OS, path, data, perm)
+}
+
+// WriteFS is Write on fsys.
+func WriteFS(fsys vfs.FS, path string, data []byte, perm os.FileMode) error {
+	return write(fsys, path, perm, false, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
 // Create writes data to path atomically and durably, and refuses with an
@@ -25,28 +32,43 @@ func Write(path string, data []byte, perm os.FileMode) error {
 // process creates it at the same moment: the file is linked into place, and
 // a link never replaces a file).
 func Create(path string, data []byte, perm os.FileMode) error {
-	return write(path, perm, true, func(w io.Writer) error { _, err := w.Write(data); return err })
+	return CreateFS(vfs.OS, path, data, perm)
+}
+
+// CreateFS is Create on fsys.
+func CreateFS(fsys vfs.FS, path string, data []byte, perm os.FileMode) error {
+	return write(fsys, path, perm, true, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
 // WriteFunc replaces path with what fill writes, atomically and durably; if
 // fill fails, path is untouched.
 func WriteFunc(path string, perm os.FileMode, fill func(io.Writer) error) error {
-	return write(path, perm, false, fill)
+	return write(vfs.OS, path, perm, false, fill)
 }
 
-func write(path string, perm os.FileMode, exclusive bool, fill func(io.Writer) error) (err error) {
+// WriteFuncFS is WriteFunc on fsys.
+func WriteFuncFS(fsys vfs.FS, path string, perm os.FileMode, fill func(io.Writer) error) error {
+	return write(fsys, path, perm, false, fill)
+}
+
+func write(fsys vfs.FS, path string, perm os.FileMode, exclusive bool, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	if exclusive {
-		if _, err := os.Lstat(path); err == nil {
+		if _, err := fsys.Lstat(path); err == nil {
 			return fmt.Errorf("%q: %w", path, fs.ErrExist)
 		}
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := fsys.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp) // after a rename or a link, this is a no-op or drops the extra name
+	done := false
+	defer func() {
+		if !done {
+			fsys.Remove(tmp)
+		}
+	}()
 	if err = f.Chmod(perm); err == nil {
 		if err = fill(f); err == nil {
 			err = f.Sync()
@@ -59,28 +81,18 @@ func write(path string, perm os.FileMode, exclusive bool, fill func(io.Writer) e
 		return err
 	}
 	if exclusive {
-		if err := os.Link(tmp, path); err != nil {
+		if err := fsys.Link(tmp, path); err != nil {
 			if errors.Is(err, fs.ErrExist) {
 				return fmt.Errorf("%q: %w", path, fs.ErrExist)
 			}
 			return err
 		}
-	} else if err := os.Rename(tmp, path); err != nil {
+		if err := fsys.Remove(tmp); err != nil {
+			return err
+		}
+	} else if err := fsys.Rename(tmp, path); err != nil {
 		return err
 	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename in dir durable. Some file systems cannot sync a
-// folder; that is not an error worth failing a write for.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) && !errors.Is(err, fs.ErrPermission) {
-		return err
-	}
-	return nil
+	done = true
+	return fsys.SyncDir(dir)
 }

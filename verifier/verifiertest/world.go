@@ -35,6 +35,11 @@ type World struct {
 	Bundle      []byte // issued at Now
 	Stale       []byte // issued 200h before Now (maxAge 168h)
 	BelowQuorum []byte // checkpoint cosigned by 1 of the 2 required witnesses
+	// Old is version 2 of the bundle (Bundle and Stale are version 3),
+	// issued 20h before Now, before the "bad" key was compromised: with
+	// it, "late" verifies. Given with Bundle, in either order, it must be
+	// ignored.
+	Old []byte
 	// Credentials (static SD-JWT presentations) by name: "ok" (current
 	// key), "rotated" (issued after its key's window), "early" and "late"
 	// (under a key compromised at Now-10h, anchored before and after),
@@ -124,19 +129,23 @@ func New() (*World, error) {
 	if err != nil {
 		return nil, err
 	}
-	bundle := func(issued time.Time, cosigners int) ([]byte, error) {
+	bundle := func(issued time.Time, cosigners int, old bool) ([]byte, error) {
+		version, compromisedAt, compromisedSize := uint64(3), Now.Add(-10*h), compromisedSize
+		if old {
+			version, compromisedAt, compromisedSize = 2, time.Time{}, 0
+		}
 		var lists []trust.BundleStatusList
 		for _, iss := range []string{Clinic, Suspended} {
 			lists = append(lists, trust.BundleStatusList{URI: statusURI(iss), Iss: iss, Bits: 2, Lst: list.Encode(), Iat: issued.Unix(), TTL: 24 * 3600})
 		}
-		b := &trust.Bundle{Version: 3, Issued: issued, Registry: Registry, StatusLists: lists,
+		b := &trust.Bundle{Version: version, Issued: issued, Registry: Registry, StatusLists: lists,
 			Checkpoint: string(log.Checkpoint(cosigners, Now.Add(-h))),
 			Issuers: []trust.BundleIssuer{{
 				ID: Clinic, Name: "Hosted Clinic", Country: "NZ", Scope: []string{trust.Scope},
 				Keys: []trust.BundleKey{
 					{JWK: keys["cur"].Public().JWK(), ValidFrom: Now.Add(-1000 * h)},
 					{JWK: keys["old"].Public().JWK(), ValidUntil: Now.Add(-500 * h)},
-					{JWK: keys["bad"].Public().JWK(), CompromisedAt: Now.Add(-10 * h), CompromisedLogSize: compromisedSize},
+					{JWK: keys["bad"].Public().JWK(), CompromisedAt: compromisedAt, CompromisedLogSize: compromisedSize},
 				},
 			}, {
 				ID: Suspended, Name: "Gone Clinic", Suspended: true, SuspendedAt: Now.Add(-24 * h),
@@ -146,13 +155,16 @@ func New() (*World, error) {
 		}
 		return b.Sign(reg)
 	}
-	if w.Bundle, err = bundle(Now, 2); err != nil {
+	if w.Bundle, err = bundle(Now, 2, false); err != nil {
 		return nil, err
 	}
-	if w.Stale, err = bundle(Now.Add(-200*h), 2); err != nil {
+	if w.Stale, err = bundle(Now.Add(-200*h), 2, false); err != nil {
 		return nil, err
 	}
-	if w.BelowQuorum, err = bundle(Now, 1); err != nil {
+	if w.BelowQuorum, err = bundle(Now, 1, false); err != nil {
+		return nil, err
+	}
+	if w.Old, err = bundle(Now.Add(-20*h), 2, true); err != nil {
 		return nil, err
 	}
 	return w, nil

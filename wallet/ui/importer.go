@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/internal/display"
 	"github.com/immunopass/immunopass/wallet"
 )
 
@@ -118,19 +119,21 @@ func (u *UI) runImport(name string, data []byte) {
 // lets the user keep it or not.
 func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 	title := formatName(c.Format)
+	// Issuer and subject are the card's words: display.Text first, then
+	// label's bidi ordering.
 	if c.Issuer.Name != "" {
-		title += " · " + c.Issuer.Name
+		title += " · " + display.Text(c.Issuer.Name)
 	} else if c.Issuer.ID != "" {
-		title += " · " + c.Issuer.ID
+		title += " · " + display.Text(c.Issuer.ID)
 	}
 	st := labelStyle(statusText(c.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	st.Importance = statusImportance(c.Status)
 	var lines []string
 	if c.Subject.Name != "" {
-		lines = append(lines, c.Subject.Name)
+		lines = append(lines, display.Text(c.Subject.Name))
 	}
 	if c.Subject.BirthDate != "" {
-		born := digits(c.Subject.BirthDate)
+		born := digits(display.Text(c.Subject.BirthDate))
 		if d, err := vax.ParseDate(c.Subject.BirthDate); err == nil {
 			born = formatVaxDate(d)
 		}

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/immunopass/immunopass/internal/display"
 	"github.com/immunopass/immunopass/wallet"
 )
 
@@ -209,7 +210,7 @@ func (u *UI) credentialsView(id string) fyne.CanvasObject {
 		c := c
 		title := formatName(c.Format)
 		if c.Issuer.Name != "" {
-			title += " · " + c.Issuer.Name
+			title += " · " + display.Text(c.Issuer.Name)
 		}
 		st := labelStyle(statusText(c.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		st.Importance = statusImportance(c.Status)

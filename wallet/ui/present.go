@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/immunopass/immunopass/internal/display"
 	"github.com/immunopass/immunopass/wallet"
 )
 
@@ -149,7 +150,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 		for _, c := range creds {
 			label := formatName(c.Format)
 			if c.Issuer.Name != "" {
-				label += " · " + c.Issuer.Name
+				label += " · " + display.Text(c.Issuer.Name)
 			}
 			label += " · " + statusText(c.Status)
 			ch := widget.NewCheck(label, func(bool) { u.touch(); checkModes() })
