@@ -216,6 +216,8 @@ func (s *Server) routes() {
 	s.handle("POST /v1/admin/issuers", "admin", s.signed(scopeAdmin, s.addIssuer))
 	s.handle("POST /v1/admin/issuers/{slug}/{action}", "admin", s.signed(scopeAdmin, s.changeIssuer))
 	s.handle("POST /v1/admin/advisories", "admin", s.signed(scopeAdmin, s.postAdvisory))
+	s.handle("POST /v1/admin/rules", "admin", s.signed(scopeAdmin, s.postRules))
+	s.handle("GET /v1/rules", "rules", s.getRules)
 }
 
 type scope int

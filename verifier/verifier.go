@@ -63,6 +63,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/immunopass/immunopass/credential/anchor"
+	"github.com/immunopass/immunopass/credential/hcert"
+	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
@@ -113,6 +115,13 @@ type Result struct {
 	// stale-trust warning.
 	TrustAge string        `json:"trustAge,omitempty"`
 	trustAge time.Duration `json:"-"`
+	// Policy is the answer of the context asked with [Verifier.Context]:
+	// meets / does not meet / cannot tell, separate from Valid (a valid
+	// credential can fail a rule).
+	Policy *policy.Verdict `json:"policy,omitempty"`
+
+	record *vax.Record // what fill showed, for the context's view
+	hc     *hcert.Cert // an EU DCC's payload, for rules in EU DCC form
 }
 
 // Issuer identifies who signed a credential.
@@ -162,6 +171,11 @@ type Verifier struct {
 	Proofs []*anchor.Proof
 	// RequireAnchor fails credentials without a valid proof (not-anchored).
 	RequireAnchor bool
+	// Context, when set, adds its verdict to every result (Result.Policy).
+	Context *policy.Context
+	// Lang is the language of the context's rule descriptions: en, fr or
+	// ar ("" means en).
+	Lang string
 }
 
 // item is one credential text found in an input.
@@ -196,6 +210,9 @@ func (v *Verifier) Verify(inputs []Input) []Result {
 	ws := v.Trust.Warnings()
 	for i := range out {
 		addTrustWarnings(&out[i], ws)
+		if v.Context != nil {
+			out[i].Policy = v.checkContext(&out[i])
+		}
 	}
 	return out
 }
@@ -336,6 +353,7 @@ func failed(input, format string, err error) Result {
 }
 
 func fill(r *Result, rec *vax.Record) {
+	r.record = rec
 	r.Subject = Subject{Name: rec.Patient.Name(), BirthDate: rec.Patient.BirthDate.String()}
 	for _, im := range rec.Immunizations {
 		display := im.Vaccine.Display

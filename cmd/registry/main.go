@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/registry"
 	"github.com/immunopass/immunopass/registry/witness"
@@ -45,6 +46,7 @@ const usage = `usage:
   registry issuer compromise --id SLUG --kid KID [--at RFC3339]          (+ admin flags)
   registry issuer list --registry URL
   registry advisory post --title T --body B [--region R] [--severity info|warning|alert] [--expires RFC3339|DURATION]
+  registry rules post FILE                                              (+ admin flags)
   registry bundle (--data DIR | --registry URL --policy FILE) --out FILE
   registry witness init --data DIR [--name NAME]
   registry witness serve --data DIR --listen ADDR --log VKEY...
@@ -80,6 +82,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = c.issuer(args[1:])
 	case "advisory":
 		err = c.advisory(args[1:])
+	case "rules":
+		err = c.rules(args[1:])
 	case "bundle":
 		err = c.bundle(args[1:])
 	case "witness":
@@ -500,6 +504,44 @@ func (c *cli) advisory(args []string) error {
 	}
 	adv, _ := out["advisory"].(map[string]any)
 	fmt.Fprintf(c.stdout, "advisory %v posted (%s)\n", adv["id"], *severity)
+	return nil
+}
+
+// rules posts a context policy file (school entry, yellow fever, traveller
+// rules) for the bundle to carry; it is checked here first, so a typo is
+// reported before anything is signed.
+func (c *cli) rules(args []string) error {
+	if len(args) == 0 || args[0] != "post" {
+		return usageError{"rules post"}
+	}
+	fs := newFlags("rules post")
+	a := addAdmin(fs)
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"rules post needs one FILE"}
+	}
+	file, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	set, err := policy.Parse(file)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	base, key, err := a.open()
+	if err != nil {
+		return err
+	}
+	if _, err := post(base, key, "/v1/admin/rules", registry.RulesRequest{File: string(file)}); err != nil {
+		return err
+	}
+	n := 0
+	for _, ctx := range set.Contexts {
+		n += len(ctx.Rules)
+	}
+	fmt.Fprintf(c.stdout, "rules posted: %s (%s); the next bundle carries them\n", strings.Join(set.Names(), ", "), plural(n, "rule", "rules"))
 	return nil
 }
 

@@ -24,6 +24,7 @@ import (
 
 	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/keyfile"
+	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/trust"
@@ -140,6 +141,9 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	challengeFile := fs.String("challenge", "", "accept only answers to the challenge in `FILE`")
 	window := fs.Duration("window", 0, "how far a key binding's time may be from this clock (`DURATION`, default 60s)")
 	asJSON := fs.Bool("json", false, "print one JSON object per credential per line")
+	rulesFile := fs.String("rules", "", "context policy `FILE` (school entry, yellow fever, traveller rules); default: the bundle's")
+	contextName := fs.String("context", "", "also answer whether each credential meets the context `NAME` (e.g. school-entry-ae)")
+	langFlag := fs.String("lang", "en", "language of the rules' descriptions: en, fr or ar")
 	inputs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2
@@ -248,6 +252,9 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, n := range v.Trust.Notes() {
 		fmt.Fprintf(stderr, "verifier verify: %s\n", n)
 	}
+	if code := useContext(v, *rulesFile, *contextName, *langFlag, stderr); code != 0 {
+		return code
+	}
 	ins, code := readInputs(inputs, stdin, stderr)
 	results := v.Verify(ins)
 	if *asJSON {
@@ -263,6 +270,50 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	return 0
+}
+
+// useContext sets the context verify --context asks about, from --rules or
+// else the policies of the loaded bundle; 2 on a usage error.
+func useContext(v *verifier.Verifier, rulesFile, name, lang string, stderr io.Writer) int {
+	switch lang {
+	case "en", "fr", "ar":
+		v.Lang = lang
+	default:
+		fmt.Fprintf(stderr, "verifier verify: --lang %q: the rules are described in en, fr and ar\n", lang)
+		return 2
+	}
+	if rulesFile == "" && name == "" {
+		return 0
+	}
+	data, from := v.Trust.Policies(), "the trust bundle"
+	if rulesFile != "" {
+		var err error
+		if data, err = readFile(rulesFile); err != nil {
+			fmt.Fprintf(stderr, "verifier verify: --rules: %v\n", err)
+			return 2
+		}
+		from = rulesFile
+	}
+	if data == nil {
+		fmt.Fprintf(stderr, "verifier verify: --context %s needs context policies: give --rules FILE, or a registry bundle that carries them (registry rules post)\n", name)
+		return 2
+	}
+	set, err := policy.Parse(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "verifier verify: the context policies of %s: %v\n", from, err)
+		return 2
+	}
+	if name == "" {
+		fmt.Fprintf(stderr, "verifier verify: --rules needs --context NAME, one of: %s\n", strings.Join(set.Names(), ", "))
+		return 2
+	}
+	c, err := set.Lookup(name)
+	if err != nil {
+		fmt.Fprintf(stderr, "verifier verify: --context: %v (in %s)\n", err, from)
+		return 2
+	}
+	v.Context = c
 	return 0
 }
 

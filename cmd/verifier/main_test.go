@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/hcert"
 	"github.com/immunopass/immunopass/credential/hcert/hcerttest"
 	"github.com/immunopass/immunopass/credential/qr"
@@ -34,7 +35,8 @@ func writeRegistry(dir string) error {
 	if err != nil {
 		return err
 	}
-	files := map[string][]byte{"policy.json": w.PolicyJSON, "bundle": w.Bundle, "stale.bundle": w.Stale, "below-quorum.bundle": w.BelowQuorum, "old.bundle": w.Old}
+	files := map[string][]byte{"policy.json": w.PolicyJSON, "bundle": w.Bundle, "stale.bundle": w.Stale, "below-quorum.bundle": w.BelowQuorum, "old.bundle": w.Old, "rules.bundle": w.Rules,
+		"rules.json": assets.ContextPolicies()}
 	for n, c := range w.Creds {
 		files[n+".txt"] = []byte(c + "\n")
 	}

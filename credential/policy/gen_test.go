@@ -83,11 +83,22 @@ func (a age) words(lang string) string {
 		}
 		return fmt.Sprintf("%d %s", a.n, u)
 	case "ar":
-		u := map[string]string{"day": "يومًا", "month": "شهرًا", "year": "سنوات"}[a.unit]
-		if one {
-			u = map[string]string{"day": "يوم", "month": "شهر", "year": "سنة"}[a.unit]
+		// Arabic counts: 1 and 2 have their own forms, 3–10 take the
+		// plural, 11 and more the singular.
+		forms := map[string][4]string{
+			"day":   {"يوم واحد", "يومان", "أيام", "يومًا"},
+			"month": {"شهر واحد", "شهران", "أشهر", "شهرًا"},
+			"year":  {"سنة واحدة", "سنتان", "سنوات", "سنة"},
+		}[a.unit]
+		switch {
+		case a.n == 1:
+			return forms[0]
+		case a.n == 2:
+			return forms[1]
+		case a.n <= 10:
+			return fmt.Sprintf("%d %s", a.n, forms[2])
 		}
-		return fmt.Sprintf("%d %s", a.n, u)
+		return fmt.Sprintf("%d %s", a.n, forms[3])
 	}
 	u := a.unit + "s"
 	if one {
@@ -97,13 +108,14 @@ func (a age) words(lang string) string {
 }
 
 func diseaseName(lang, d string) string {
-	var m map[string]string
-	if err := json.Unmarshal(i18n.File(lang), &m); err == nil {
-		if s := m["disease."+d]; s != "" {
-			return s
-		}
+	var m map[string]any
+	if err := json.Unmarshal(i18n.File(lang), &m); err != nil {
+		panic(err)
 	}
-	return d
+	if s, ok := m["disease."+d].(string); ok && s != "" {
+		return s
+	}
+	panic("no " + lang + " name for " + d)
 }
 
 func desc(en, fr, ar string) []map[string]string {
@@ -196,6 +208,9 @@ func schoolEntry(t testing.TB, file string, titles []map[string]string) map[stri
 		var out []string
 		for _, d := range ds {
 			out = append(out, diseaseName(lang, d))
+		}
+		if lang == "ar" {
+			return strings.Join(out, "، ")
 		}
 		return strings.Join(out, ", ")
 	}

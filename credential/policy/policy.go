@@ -18,7 +18,7 @@ import (
 const Type = "immunopass-context-policies"
 
 // MaxSize bounds a policy file.
-const MaxSize = 2 << 20
+const MaxSize = 512 << 10
 
 // MaxContexts bounds the contexts of one file.
 const MaxContexts = 64
