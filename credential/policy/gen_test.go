@@ -251,7 +251,7 @@ func schoolEntry(t testing.TB, file string, titles []map[string]string) map[stri
 	}
 	return map[string]any{
 		"name": "school-entry-" + strings.ToLower(s.Country), "title": titles, "country": s.Country, "payload": PayloadView,
-		"claims": []string{"given_name", "family_name", "birthdate", "doses"}, "rules": rules,
+		"claims": []string{"given_name", "family_name"}, "rules": rules,
 	}
 }
 
@@ -278,7 +278,7 @@ func yellowFever() map[string]any {
 	return map[string]any{
 		"name": "yellow-fever", "country": "UN", "payload": PayloadView,
 		"title":  desc("Yellow fever vaccination (IHR, Annex 7)", "Vaccination contre la fièvre jaune (RSI, annexe 7)", "التطعيم ضد الحمى الصفراء (اللوائح الصحية الدولية، المرفق 7)"),
-		"claims": []string{"given_name", "family_name", "birthdate", "doses"},
+		"claims": []string{"given_name", "family_name"},
 		"rules": []any{rule("YF-UN-0001", "UN", "Vaccination", desc(
 			"A yellow fever vaccination is required; it is valid from 10 days after the vaccination, for life.",
 			"Une vaccination contre la fièvre jaune est exigée ; elle est valable à partir du 10e jour après la vaccination, à vie.",

@@ -438,3 +438,34 @@ func openProblem(rr certlogic.RuleResult, view *View) string {
 // bundle carries none; a registry posts them (or its own) with `registry
 // rules post`.
 func Shipped() (*Set, error) { return Parse(assets.ContextPolicies()) }
+
+// ClaimsNeeded returns the SD-JWT VC claims a holder must disclose for the
+// context's rules to be evaluated: the context's own list (the identity a
+// checker needs to see) and what the rules read, from their AffectedFields:
+// the birth date (person.birthDate, dob), the doses (doses, diseases.…, the
+// EU DCC v/t/r entries) and the name (person.name, nam). A context that
+// reads no birth date does not ask for it.
+func (c *Context) ClaimsNeeded() []string {
+	out := slices.Clone(c.Claims)
+	add := func(names ...string) {
+		for _, n := range names {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	for _, r := range c.Rules {
+		for _, f := range r.AffectedFields {
+			head, _, _ := strings.Cut(f, ".")
+			switch {
+			case f == "person.birthDate" || head == "dob":
+				add("birthdate")
+			case f == "person.name" || head == "nam":
+				add("given_name", "family_name")
+			case head == "doses" || head == "diseases" || head == "v" || head == "t" || head == "r":
+				add("doses")
+			}
+		}
+	}
+	return out
+}

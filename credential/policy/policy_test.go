@@ -419,3 +419,20 @@ func BenchmarkCheck50(b *testing.B) {
 		both.Check(Subject{View: view}, now, "en")
 	}
 }
+
+// A challenge asks for what the context's rules read, and no more: the
+// yellow-fever rule needs no birth date.
+func TestClaimsNeeded(t *testing.T) {
+	s := shippedSet(t)
+	for name, want := range map[string]string{
+		"school-entry-ae": "given_name family_name birthdate doses",
+		"school-entry-fr": "given_name family_name birthdate doses",
+		"yellow-fever":    "given_name family_name doses",
+		"traveller-eu":    "given_name family_name birthdate doses",
+	} {
+		c, _ := s.Context(name)
+		if got := strings.Join(c.ClaimsNeeded(), " "); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}
