@@ -507,6 +507,10 @@ func (c *cli) advisory(args []string) error {
 	return nil
 }
 
+// contextPolicies parses a context policy file (the bundle command's
+// "policy" is the trust policy).
+func contextPolicies(data []byte) (*policy.Set, error) { return policy.Parse(data) }
+
 // rules posts a context policy file (school entry, yellow fever, traveller
 // rules) for the bundle to carry; it is checked here first, so a typo is
 // reported before anything is signed.
@@ -516,19 +520,30 @@ func (c *cli) rules(args []string) error {
 	}
 	fs := newFlags("rules post")
 	a := addAdmin(fs)
-	if err := parse(fs, args[1:]); err != nil {
-		return err
+	// FILE comes before or after the flags.
+	rest := args[1:]
+	name := ""
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = rest[0], rest[1:]
 	}
-	if fs.NArg() != 1 {
-		return usageError{"rules post needs one FILE"}
+	if err := fs.Parse(rest); err != nil {
+		return usageError{err.Error()}
 	}
-	file, err := os.ReadFile(fs.Arg(0))
+	if name == "" && fs.NArg() == 1 {
+		name = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if name == "" {
+		return usageError{"rules post needs the policy FILE"}
+	}
+	file, err := os.ReadFile(name)
 	if err != nil {
 		return err
 	}
 	set, err := policy.Parse(file)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	base, key, err := a.open()
 	if err != nil {
@@ -629,6 +644,13 @@ func (c *cli) bundle(args []string) error {
 	fmt.Fprintf(c.stdout, "bundle version %d written to %s: %d bytes, %s, %s, %s\n",
 		b.Version, *out, len(data), plural(len(b.Issuers), "issuer", "issuers"), plural(lists, "status list", "status lists"),
 		plural(len(b.Advisories), "advisory", "advisories"))
+	if len(b.Policies) > 0 {
+		if set, err := contextPolicies(b.Policies); err != nil {
+			fmt.Fprintf(c.stdout, "warning: the bundle's context policies do not parse: %v\n", err)
+		} else {
+			fmt.Fprintf(c.stdout, "context policies: %s\n", strings.Join(set.Names(), ", "))
+		}
+	}
 	for _, w := range warns {
 		fmt.Fprintf(c.stdout, "warning: %v\n", w)
 	}
