@@ -143,6 +143,19 @@ func plus(x any, n int, unit string) any {
 var clock = plus(v("external.validationClock"), 0, "day")
 var undetermined = clock
 
+// schoolReq is what a generated school-entry rule requires, for the
+// per-rule tests: dose k of every disease listed, from age by, until
+// catchUp (nil: no limit).
+type schoolReq struct {
+	diseases []string
+	k        int
+	by       age
+	catchUp  *age
+}
+
+// schoolReqs holds the requirement of every generated rule, by identifier.
+var schoolReqs = map[string]schoolReq{}
+
 // schoolEntry derives a school-entry context from a schedule: for every
 // disease, its k-th dose is required from the age at which the schedule
 // wants it given ("by"), while the disease's catch-up limit has not passed.
@@ -247,6 +260,12 @@ func schoolEntry(t testing.TB, file string, titles []map[string]string) map[stri
 		}
 		logic := ifx(have, true, ifx(young, true, decide))
 		id := fmt.Sprintf("SE-%s-%04d", s.Country, i+1)
+		sr := schoolReq{diseases: r.g.diseases, k: r.k, by: r.by}
+		if r.g.catchUp != "" {
+			l, _ := parseAge(r.g.catchUp)
+			sr.catchUp = &l
+		}
+		schoolReqs[id] = sr
 		rules = append(rules, rule(id, s.Country, "Vaccination", desc(en+".", fr+".", ar+"."), affected, logic))
 	}
 	return map[string]any{
