@@ -165,17 +165,17 @@ type Verifier struct {
 	Window time.Duration
 	// Challenge, when set, requires SD-JWT presentations to answer it.
 	Challenge *sdjwt.Expect
+	// Context, when set, adds its verdict to every result (Result.Policy).
+	Context *policy.Context
+	// Lang is the language of the context's rule descriptions: en, fr or
+	// ar ("" means en).
+	Lang string
 	// Proofs are anchoring proofs (tlog-proofs) presented beside the
 	// inputs; proofs found in the inputs themselves are added per call.
 	// Each is matched to its credential by the log entry it proves.
 	Proofs []*anchor.Proof
 	// RequireAnchor fails credentials without a valid proof (not-anchored).
 	RequireAnchor bool
-	// Context, when set, adds its verdict to every result (Result.Policy).
-	Context *policy.Context
-	// Lang is the language of the context's rule descriptions: en, fr or
-	// ar ("" means en).
-	Lang string
 }
 
 // item is one credential text found in an input.

@@ -45,8 +45,8 @@ const usage = `usage:
   registry issuer suspend|reinstate --id SLUG                            (+ admin flags)
   registry issuer compromise --id SLUG --kid KID [--at RFC3339]          (+ admin flags)
   registry issuer list --registry URL
-  registry advisory post --title T --body B [--region R] [--severity info|warning|alert] [--expires RFC3339|DURATION]
   registry rules post FILE                                              (+ admin flags)
+  registry advisory post --title T --body B [--region R] [--severity info|warning|alert] [--expires RFC3339|DURATION]
   registry bundle (--data DIR | --registry URL --policy FILE) --out FILE
   registry witness init --data DIR [--name NAME]
   registry witness serve --data DIR --listen ADDR --log VKEY...
@@ -80,10 +80,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = c.serve(args[1:])
 	case "issuer":
 		err = c.issuer(args[1:])
-	case "advisory":
-		err = c.advisory(args[1:])
 	case "rules":
 		err = c.rules(args[1:])
+	case "advisory":
+		err = c.advisory(args[1:])
 	case "bundle":
 		err = c.bundle(args[1:])
 	case "witness":
@@ -644,15 +644,15 @@ func (c *cli) bundle(args []string) error {
 	fmt.Fprintf(c.stdout, "bundle version %d written to %s: %d bytes, %s, %s, %s\n",
 		b.Version, *out, len(data), plural(len(b.Issuers), "issuer", "issuers"), plural(lists, "status list", "status lists"),
 		plural(len(b.Advisories), "advisory", "advisories"))
+	for _, w := range warns {
+		fmt.Fprintf(c.stdout, "warning: %v\n", w)
+	}
 	if len(b.Policies) > 0 {
 		if set, err := contextPolicies(b.Policies); err != nil {
 			fmt.Fprintf(c.stdout, "warning: the bundle's context policies do not parse: %v\n", err)
 		} else {
 			fmt.Fprintf(c.stdout, "context policies: %s\n", strings.Join(set.Names(), ", "))
 		}
-	}
-	for _, w := range warns {
-		fmt.Fprintf(c.stdout, "warning: %v\n", w)
 	}
 	return nil
 }

@@ -30,7 +30,8 @@
 // # Shipped policies
 //
 // [Shipped] reads assets/policies/contexts.json: school-entry-ae and
-// school-entry-fr, derived from assets/schedules (every dose a schedule
+// school-entry-fr, derived from the UAE and French schedules
+// (assets/schedules, copied in testdata/schedules; every dose a schedule
 // wants given by an age is required from that age, while its disease's
 // catch-up limit has not passed; by age at the check date), yellow-fever
 // (IHR 2005 Annex 7: valid from 10 days after the vaccination, for life)
