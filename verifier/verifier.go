@@ -163,13 +163,13 @@ type Verifier struct {
 	// clock; zero means ±60 s (sdjwt.DefaultWindow). Offline verifiers'
 	// clocks drift: an operator may widen it.
 	Window time.Duration
-	// Challenge, when set, requires SD-JWT presentations to answer it.
-	Challenge *sdjwt.Expect
 	// Context, when set, adds its verdict to every result (Result.Policy).
 	Context *policy.Context
 	// Lang is the language of the context's rule descriptions: en, fr or
 	// ar ("" means en).
 	Lang string
+	// Challenge, when set, requires SD-JWT presentations to answer it.
+	Challenge *sdjwt.Expect
 	// Proofs are anchoring proofs (tlog-proofs) presented beside the
 	// inputs; proofs found in the inputs themselves are added per call.
 	// Each is matched to its credential by the log entry it proves.
