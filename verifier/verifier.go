@@ -41,6 +41,17 @@
 // that explain them, and what the credential says about the person and
 // their doses. Errors become codes in one place: [Reason].
 //
+// # Context policies
+//
+// With [Verifier.Context] set (a context of package credential/policy:
+// school entry, yellow fever, a traveller rule set), each Result also
+// carries Policy: whether the person meets the context's rules, does not
+// (the rules not met, in words, in [Verifier.Lang]), or the verifier cannot
+// tell. It is a second verdict: it never changes Valid or Reasons, and an
+// invalid credential gets "cannot tell". The rules read the format-neutral
+// view of the record the format yielded, or an EU DCC's own payload
+// ([ContextSubject]), so one policy applies to every format.
+//
 // # Formats
 //
 // SMART Health Cards and SD-JWT VC presentations (as "~" text or in the
