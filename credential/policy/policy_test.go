@@ -1,11 +1,14 @@
 package policy
 
 import (
+	"encoding/csv"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/certlogic"
 	"github.com/immunopass/immunopass/credential/vax"
 )
@@ -433,6 +436,24 @@ func TestClaimsNeeded(t *testing.T) {
 		c, _ := s.Context(name)
 		if got := strings.Join(c.ClaimsNeeded(), " "); got != want {
 			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}
+
+// Every disease of the vaccine code table is always in the view, so a rule
+// can count doses against it without a guard.
+func TestDiseasesCoverCodeTable(t *testing.T) {
+	r := csv.NewReader(strings.NewReader(string(assets.VaccineCodes())))
+	r.Comment, r.FieldsPerRecord = '#', -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows[1:] {
+		for _, d := range strings.Split(row[3], ";") {
+			if !slices.Contains(Diseases, d) {
+				t.Errorf("disease %q (%s %s) is not in Diseases", d, row[0], row[1])
+			}
 		}
 	}
 }
