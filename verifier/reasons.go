@@ -109,6 +109,7 @@ func Reason(err error) string {
 		sdType     *sdjwt.TypeError
 		sdHolder   *sdjwt.HolderBindingError
 		sdChal     *sdjwt.ChallengeError
+		answered   *AnsweredError
 		sdStatus   *sdjwt.StatusUnavailableError
 		sdQR       *sdjwt.QRError
 		suspended  *trust.SuspendedError
@@ -130,7 +131,7 @@ func Reason(err error) string {
 		return BadQR
 	case errors.As(err, &sdDisc):
 		return BadDisclosure
-	case errors.As(err, &sdChal):
+	case errors.As(err, &sdChal), errors.As(err, &answered):
 		return ChallengeMismatch
 	case errors.As(err, &sdHolder):
 		return HolderBinding

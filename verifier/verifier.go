@@ -156,6 +156,12 @@ type Verifier struct {
 	Window time.Duration
 	// Challenge, when set, requires SD-JWT presentations to answer it.
 	Challenge *sdjwt.Expect
+	// Answers, with Challenge, accepts one answer per challenge nonce: a
+	// replayed or second answer is challenge-mismatch. A verifier that
+	// makes challenges holds one guard for its whole life; nil means a
+	// fresh guard per Verify call (an answer given twice in one call is
+	// still refused the second time).
+	Answers *Answers
 	// Proofs are anchoring proofs (tlog-proofs) presented beside the
 	// inputs; proofs found in the inputs themselves are added per call.
 	// Each is matched to its credential by the log entry it proves.
@@ -187,6 +193,9 @@ func (v *Verifier) Verify(inputs []Input) []Result {
 	// Proofs among the inputs serve every credential of this call.
 	call := *v
 	call.Proofs = slices.Clone(v.Proofs)
+	if call.Challenge != nil && call.Answers == nil {
+		call.Answers = NewAnswers(0)
+	}
 	for _, it := range items {
 		if it.proof != nil {
 			call.Proofs = append(call.Proofs, it.proof)

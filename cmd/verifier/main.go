@@ -47,7 +47,11 @@ INPUT is a QR image (PNG, JPEG, GIF, SVG), a .smart-health-card file, or text
 with shc:/ lines, IP1: or SD-JWT presentations, HC1: or a JWS; "-" reads
 standard input. A challenge (IPC1:, written with its QR image) asks a wallet
 for a presentation bound to this verifier and a fresh nonce; verify
---challenge FILE then accepts only answers to it.
+--challenge FILE then accepts only answers to it, and one answer per call:
+the same answer given twice in one call is refused the second time. The
+CLI keeps no state between runs, so it cannot refuse an answer replayed in
+a later run (within the freshness window); a verifier app that keeps
+running remembers the answered challenges and refuses such replays.
 
 --trust also reads a registry trust bundle, which needs --policy FILE (the
 trust policy from "registry init"). An anchoring proof (c2sp.org/tlog-proof)
