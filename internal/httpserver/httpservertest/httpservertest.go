@@ -24,6 +24,27 @@ var Short = httpserver.Options{
 	IdleTimeout:       300 * time.Millisecond,
 }
 
+// Shorten returns o with Short's timeouts, keeping its limits: a server's
+// own options, made quick to test.
+func Shorten(o httpserver.Options) httpserver.Options {
+	o.ReadHeaderTimeout, o.ReadTimeout = Short.ReadHeaderTimeout, Short.ReadTimeout
+	o.WriteTimeout, o.IdleTimeout = Short.WriteTimeout, Short.IdleTimeout
+	return o
+}
+
+// Serve serves srv on a loopback port until the test ends and returns its
+// address.
+func Serve(t testing.TB, srv *http.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
 // Within is how long CheckSlowClients lets a client hold a connection to a
 // server started with Short before it fails the test.
 const Within = 2500 * time.Millisecond
