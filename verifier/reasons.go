@@ -158,7 +158,7 @@ func Reason(err error) string {
 		return BadQR
 	case errors.As(err, &shcLarge), errors.As(err, &imgLarge), errors.As(err, &qrTooLarge):
 		return TooLarge
-	case errors.Is(err, qr.ErrNoCode), errors.As(err, &imgFormat):
+	case errors.Is(err, qr.ErrNoCode), errors.Is(err, qr.ErrBudget), errors.As(err, &imgFormat):
 		return QRDecodeError
 	case errors.As(err, &encErr), errors.As(err, &unrecog):
 		return BadEncoding

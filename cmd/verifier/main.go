@@ -11,6 +11,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -328,8 +329,11 @@ func decode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	failed := false
+	// The images of one call share one budget, as in verify.
+	ctx, cancel := context.WithTimeout(context.Background(), verifier.DefaultImageBudget)
+	defer cancel()
 	for _, in := range ins {
-		texts, err := qr.Decode(in.Data)
+		texts, err := qr.DecodeContext(ctx, in.Data)
 		if err != nil {
 			failed = true
 			if *asJSON {

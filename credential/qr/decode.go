@@ -40,7 +40,7 @@ var (
 
 // ErrBudget is returned when the time the caller allowed for reading images
 // (the context given to DecodeContext) ran out before a code was read.
-var ErrBudget = errors.New("not read: the time allowed for reading images was used up")
+var ErrBudget = errors.New("not read: the time allowed for reading the images of this call was used up; read fewer images at once")
 
 // ErrNoCode is returned when an image holds no QR code that could be read.
 var ErrNoCode = errors.New("no readable QR code")
