@@ -104,6 +104,9 @@ func Wrap(h http.Handler, o Options) http.Handler {
 		}
 		pw := &progressWriter{ResponseWriter: w, rc: http.NewResponseController(w), step: o.WriteTimeout, chunk: o.WriteChunk}
 		h.ServeHTTP(pw, r)
+		// What the handler left buffered (or only its header, after a
+		// long upload) goes out after it returns: give that its own step.
+		pw.extend()
 	})
 }
 
@@ -117,13 +120,21 @@ type progressWriter struct {
 	chunk int
 }
 
+// extend moves the write deadline to one step from now. Not every
+// ResponseWriter supports deadlines (httptest's recorder does not); the
+// server-wide WriteTimeout then holds.
+func (p *progressWriter) extend() { _ = p.rc.SetWriteDeadline(time.Now().Add(p.step)) }
+
+func (p *progressWriter) WriteHeader(code int) {
+	p.extend()
+	p.ResponseWriter.WriteHeader(code)
+}
+
 func (p *progressWriter) Write(b []byte) (int, error) {
 	n := 0
 	for len(b) > 0 {
 		c := b[:min(len(b), p.chunk)]
-		// Not every ResponseWriter supports deadlines (httptest's
-		// recorder does not); the server-wide WriteTimeout then holds.
-		_ = p.rc.SetWriteDeadline(time.Now().Add(p.step))
+		p.extend()
 		m, err := p.ResponseWriter.Write(c)
 		n += m
 		if err != nil {
@@ -136,7 +147,7 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 
 // Flush sends what is buffered, if the underlying writer can.
 func (p *progressWriter) Flush() {
-	_ = p.rc.SetWriteDeadline(time.Now().Add(p.step))
+	p.extend()
 	_ = p.rc.Flush()
 }
 

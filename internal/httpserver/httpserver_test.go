@@ -1,6 +1,7 @@
 package httpserver_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -36,6 +37,10 @@ func demo() http.Handler {
 			return
 		}
 		w.Write(b)
+	})
+	mux.HandleFunc("POST /upload", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /big", func(w http.ResponseWriter, r *http.Request) {
 		chunk := bytes.Repeat([]byte("t"), 64<<10)
@@ -213,5 +218,31 @@ func TestDefaults(t *testing.T) {
 	srv := httpserver.New(http.NotFoundHandler(), httpserver.Options{})
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 {
 		t.Fatalf("a zero Options left a limit unset: %+v", srv)
+	}
+}
+
+// An upload that takes longer than the write timeout (but within the read
+// timeout) still gets its answer, even one without a body: the write
+// deadline starts when the answer does, not when the request did.
+func TestAnswerAfterSlowUpload(t *testing.T) {
+	t.Parallel()
+	addr := start(t, httpservertest.Short) // read 600 ms, write 300 ms
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 9\r\n\r\n")
+	for range 9 {
+		time.Sleep(50 * time.Millisecond)
+		c.Write([]byte("x"))
+	}
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer after a 450 ms upload: %v", err)
+	}
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("got %s %v", resp.Status, resp.Header)
 	}
 }
