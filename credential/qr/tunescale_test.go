@@ -73,7 +73,7 @@ func TestTuneWorkPixels(t *testing.T) {
 					}
 				}
 				fmt.Printf("frame %dx%d code %d%% of height, workPixels %.0f MP: %d/%d read, cpu %v, wall %v\n",
-					frame.w, frame.h, frac, float64(wp)/1e6, ok, len(frames), (cpuTime()-c0).Round(time.Millisecond), time.Since(w0).Round(time.Millisecond))
+					frame.w, frame.h, frac, float64(wp)/1e6, ok, len(frames), (cpuTime() - c0).Round(time.Millisecond), time.Since(w0).Round(time.Millisecond))
 			}
 		}
 	}
