@@ -106,7 +106,7 @@ func detectKind(name string, data []byte) string {
 }
 
 // pdfImageBudget bounds the time spent reading the images of one PDF.
-const pdfImageBudget = 20 * time.Second
+var pdfImageBudget = 20 * time.Second
 
 // extract finds the credential texts in one input. It returns an
 // *ImportError when it finds none.
