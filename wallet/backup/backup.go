@@ -49,13 +49,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/immunopass/immunopass/internal/atomicfile"
+	"github.com/immunopass/immunopass/internal/vfs"
 
 	"filippo.io/age"
 
@@ -211,14 +211,21 @@ func (snap *Snapshot) Encrypt(w io.Writer, passphrase []byte, workFactor int) er
 }
 
 // WriteFile writes a backup of s to path: to a temporary file in the same
-// folder, fsynced, then renamed over path, so path holds either the previous
-// file or the complete new backup, never part of one. The file is 0600.
+// folder, fsynced, then renamed over path, and the folder fsynced, so path
+// holds either the previous file or the complete new backup, never part of
+// one, and a backup WriteFile returned nil for survives a power cut. The
+// file is 0600.
 func WriteFile(path string, passphrase []byte, s store.Store, o Options) error {
-	err := atomicfile.WriteFunc(path, 0o600, func(w io.Writer) error { return WriteWith(w, passphrase, s, o) })
+	return WriteFileFS(vfs.OS, path, passphrase, s, o)
+}
+
+// WriteFileFS is WriteFile on fsys.
+func WriteFileFS(fsys vfs.FS, path string, passphrase []byte, s store.Store, o Options) error {
+	err := atomicfile.WriteFuncFS(fsys, path, 0o600, func(w io.Writer) error { return WriteWith(w, passphrase, s, o) })
 	if err != nil {
 		return err
 	}
-	removeStale(filepath.Dir(path), filepath.Base(path))
+	removeStale(fsys, filepath.Dir(path), filepath.Base(path))
 	return nil
 }
 
@@ -226,11 +233,15 @@ func WriteFile(path string, passphrase []byte, s store.Store, o Options) error {
 // an interrupted backup (a crash, a kill) left next to the final name.
 const StaleAfter = 10 * time.Minute
 
-func removeStale(dir, base string) {
-	old, _ := filepath.Glob(filepath.Join(dir, "."+base+".tmp-*"))
-	for _, f := range old {
-		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() && time.Since(st.ModTime()) > StaleAfter {
-			os.Remove(f)
+func removeStale(fsys vfs.FS, dir, base string) {
+	ents, _ := fsys.ReadDir(dir)
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "."+base+".tmp-") {
+			continue
+		}
+		f := filepath.Join(dir, e.Name())
+		if st, err := fsys.Lstat(f); err == nil && st.Mode().IsRegular() && time.Since(st.ModTime()) > StaleAfter {
+			fsys.Remove(f)
 		}
 	}
 }
