@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -327,11 +328,15 @@ func signHC1(t testing.TB, key crypto.Signer, kid, payload []byte) (string, *hce
 }
 
 // FuzzVerifySignedHCERT fuzzes the CBOR payload of an EU DCC (the CWT with
-// iss, iat, exp and the DCC inside), signed with a trusted document signer.
-// A valid certificate shows exactly the record its signed payload maps to
-// (hcert.Open and Cert.Record on the payload the test signed, not on what
-// the verifier decoded); one character of the HC1: text changed, if valid,
-// leaves the protected header, the payload and the signature as issued.
+// iss, iat, exp and the DCC inside), signed with a trusted document signer;
+// when the fuzzed payload is empty, a one-dose DCC is built from fuzzed
+// fields and signed by hcert.Issue (so that most runs reach the schema and
+// the mapping). A valid certificate shows exactly the record it was built
+// from: for fuzzed fields, the record the test derives from them itself;
+// for a fuzzed payload, hcert.Open and Cert.Record on the payload the test
+// signed, not on what the verifier decoded. One character of the HC1: text
+// changed, if valid, leaves the protected header, the payload and the
+// signature as issued.
 func FuzzVerifySignedHCERT(f *testing.F) {
 	der, key, err := hcerttest.NewDSC(hcerttest.DSCOptions{})
 	if err != nil {
@@ -345,8 +350,12 @@ func FuzzVerifySignedHCERT(f *testing.F) {
 	store.AddDSC(dsc)
 	kid := trust.DSCKID(der)
 	v := &Verifier{Trust: store, At: hcAt}
+	opts := hcert.IssueOptions{Issuer: "FR", IssuedAt: hcIat, Expires: hcExp, KID: kid}
+	none := []byte{}
+	f.Add(none, "Haddad", "Amira", "2016-03", "EU/1/20/1528", "2021-06-01", "FR", "Ministère de la Santé", 2, 2, uint16(0), byte(0))
+	f.Add(none, "", "", "2016-03-04T00:00:00", "EU/1/21/1529", "2021-05-31T10:00:00Z", "AE", "x", 1, 3, uint16(30), byte(4))
 	for _, p := range []string{hcerttest.Vaccination, hcerttest.Test, hcerttest.Recovery} {
-		text, err := hcert.Issue([]byte(p), key, hcert.IssueOptions{Issuer: "FR", IssuedAt: hcIat, Expires: hcExp, KID: kid})
+		text, err := hcert.Issue([]byte(p), key, opts)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -354,14 +363,45 @@ func FuzzVerifySignedHCERT(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(s.Payload, uint16(0), byte(0))
-		f.Add(s.Payload, uint16(len(text)/2), byte(1))
+		f.Add(s.Payload, "", "", "", "", "", "", "", 0, 0, uint16(0), byte(0))
+		f.Add(s.Payload, "", "", "", "", "", "", "", 0, 0, uint16(len(text)/2), byte(1))
 	}
-	f.Fuzz(func(t *testing.T, payload []byte, pos uint16, x byte) {
+	f.Fuzz(func(t *testing.T, payload []byte, fn, gn, dob, mp, dt, co, is string, dn, sd int, pos uint16, x byte) {
 		if len(payload) > hcert.MaxPayload {
 			return
 		}
-		text, issued := signHC1(t, key, kid, payload)
+		var text string
+		var issued *hcert.Sign1
+		var want *vax.Record // derived from the fields; nil for a fuzzed payload
+		if len(payload) == 0 {
+			j := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+			dcc := `{"ver":"1.3.0","nam":{"fn":` + j(fn) + `,"fnt":"HADDAD","gn":` + j(gn) + `,"gnt":"AMIRA"},"dob":` + j(dob) +
+				`,"v":[{"tg":"840539006","vp":"1119349007","mp":` + j(mp) + `,"ma":"ORG-100030215","dn":` + strconv.Itoa(dn) + `,"sd":` + strconv.Itoa(sd) +
+				`,"dt":` + j(dt) + `,"co":` + j(co) + `,"is":` + j(is) + `,"ci":"URN:UVCI:01:FR:ABCDEFGH12345678#X"}]}`
+			var err error
+			if text, err = hcert.Issue([]byte(dcc), key, opts); err != nil {
+				return
+			}
+			if issued, err = hcert.Decode(text); err != nil {
+				t.Fatalf("an issued HCERT does not decode: %v", err)
+			}
+			payload = issued.Payload
+			want = &vax.Record{}
+			want.Patient.Family, want.Patient.Given = fn, []string{gn}
+			if fn == "" && gn == "" {
+				want.Patient.Family, want.Patient.Given = "HADDAD", []string{"AMIRA"}
+			} else if gn == "" {
+				want.Patient.Given = nil
+			}
+			datePart := func(s string) string { d, _, _ := strings.Cut(s, "T"); return d }
+			want.Patient.BirthDate, _ = vax.ParseDate(datePart(dob))
+			date, _ := vax.ParseDate(datePart(dt))
+			sys, display := hcert.ProductName(mp)
+			want.Immunizations = []vax.Immunization{{Vaccine: vax.Coding{System: sys, Code: mp, Display: display}, Date: date,
+				Status: vax.StatusCompleted, DoseNumber: dn, SeriesDoses: sd, Performer: is, Country: co}}
+		} else {
+			text, issued = signHC1(t, key, kid, payload)
+		}
 		if len(text) > hcert.MaxText {
 			return
 		}
@@ -371,6 +411,11 @@ func FuzzVerifySignedHCERT(f *testing.F) {
 		}
 		r := rs[0]
 		checkVerdict(t, r)
+		if r.Valid && want != nil {
+			if got, exp := shownOf(r), expectShown(want); !reflect.DeepEqual(got, exp) {
+				t.Fatalf("the certificate shows\n%+v\nbut it was issued from\n%+v", got, exp)
+			}
+		}
 		if r.Valid {
 			c, err := hcert.Open(&hcert.Sign1{Protected: issued.Protected, Alg: hcert.AlgES256, KID: kid, Payload: payload, Tagged: true})
 			if err != nil {
