@@ -23,7 +23,7 @@ import (
 	"compress/zlib"
 	"crypto"
 	"crypto/rand"
-	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -45,6 +45,27 @@ import (
 	"github.com/immunopass/immunopass/credential/vax"
 	"github.com/immunopass/immunopass/internal/spectest"
 )
+
+// rawJSONString quotes s as a JSON string but, unlike encoding/json, keeps
+// invalid UTF-8 as it is, so the issuer under test sees it (and must refuse
+// it) instead of a U+FFFD put there by the test.
+func rawJSONString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20:
+			fmt.Fprintf(&b, "\\u%04x", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
 
 // checkVerdict fails on a result without a well-formed verdict.
 func checkVerdict(t *testing.T, r Result) {
@@ -116,7 +137,7 @@ func FuzzVerifySignedSHC(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, bundle []byte, given, family, birth, system, code, date, lot, performer string, qrForm bool, pos uint16, x byte) {
 		if len(bundle) == 0 {
-			j := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+			j := rawJSONString
 			bundle = []byte(`{"resourceType":"Bundle","type":"collection","entry":[` +
 				`{"fullUrl":"resource:0","resource":{"resourceType":"Patient","name":[{"family":` + j(family) + `,"given":[` + j(given) + `]}],"birthDate":` + j(birth) + `}},` +
 				`{"fullUrl":"resource:1","resource":{"resourceType":"Immunization","status":"completed","vaccineCode":{"coding":[{"system":` + j(system) + `,"code":` + j(code) + `}]},` +
@@ -374,7 +395,7 @@ func FuzzVerifySignedHCERT(f *testing.F) {
 		var issued *hcert.Sign1
 		var want *vax.Record // derived from the fields; nil for a fuzzed payload
 		if len(payload) == 0 {
-			j := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+			j := rawJSONString
 			dcc := `{"ver":"1.3.0","nam":{"fn":` + j(fn) + `,"fnt":"HADDAD","gn":` + j(gn) + `,"gnt":"AMIRA"},"dob":` + j(dob) +
 				`,"v":[{"tg":"840539006","vp":"1119349007","mp":` + j(mp) + `,"ma":"ORG-100030215","dn":` + strconv.Itoa(dn) + `,"sd":` + strconv.Itoa(sd) +
 				`,"dt":` + j(dt) + `,"co":` + j(co) + `,"is":` + j(is) + `,"ci":"URN:UVCI:01:FR:ABCDEFGH12345678#X"}]}`

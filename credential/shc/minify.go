@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Minify applies the spec's "health cards are small" rules to a FHIR Bundle
@@ -22,6 +23,11 @@ import (
 func Minify(bundle []byte) ([]byte, error) {
 	if len(bundle) > MaxPayload {
 		return nil, &TooLargeError{What: "fhir bundle", Size: len(bundle), Limit: MaxPayload}
+	}
+	// encoding/json reads invalid UTF-8 as U+FFFD: the card would say
+	// something else than the clinic's bundle.
+	if !utf8.Valid(bundle) {
+		return nil, &PayloadError{Claim: "fhirBundle", Problem: "not valid UTF-8"}
 	}
 	root, err := parseNode(bundle)
 	if err != nil {

@@ -471,6 +471,8 @@ func TestMinifyRules(t *testing.T) {
 		// resolves only once the entries are renamed "resource:N".
 		`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient"}},{"resource":{"resourceType":"Immunization","patient":{"reference":"resource:0"}}}]}`,
 		`{"resourceType":"Bundle","entry":[{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient"}},{"resource":{"resourceType":"Immunization","patient":{"reference":"resource:0"}}}]}`,
+		// Invalid UTF-8, which encoding/json would have signed as U+FFFD.
+		"{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Ha\xffddad\"}]}}]}",
 	} {
 		if _, err := Minify([]byte(bad)); err == nil {
 			t.Errorf("Minify(%.20s) accepted", bad)
