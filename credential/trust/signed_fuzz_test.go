@@ -7,9 +7,12 @@ import (
 	"testing"
 
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/status"
 )
 
-// FuzzVerifySignedBundle fuzzes the body of a trust bundle and signs it
+// FuzzVerifySignedBundle fuzzes the body of a trust bundle (the bytes, or
+// when they are empty a bundle built from fuzzed fields: two issuers whose
+// ids may collide, their suspension, a key, a status list) and signs it
 // with the registry key of the policy inside the fuzz function, so that
 // the code past the signature (body parsing, the checkpoint against the
 // policy's log and witnesses, loading issuers, keys, status lists and
@@ -37,15 +40,34 @@ func FuzzVerifySignedBundle(f *testing.F) {
 	if _, _, err := VerifyBundle(fx.sign(f, seed), fx.policy, t0); err != nil {
 		f.Fatalf("seed bundle refused: %v", err)
 	}
-	f.Add(body, uint16(0), byte(0))
-	f.Add(body, uint16(len(body)+20), byte(1))
+	cur := mustKey(f).Public().JWK()
+	l, _ := status.New(2, status.MinSize)
+	l.Set(5, status.Revoked)
+	none := []byte{}
+	f.Add(body, "", "", false, false, none, "", 0, uint16(0), byte(0))
+	f.Add(body, "", "", false, false, none, "", 0, uint16(len(body)+20), byte(1))
+	f.Add(none, hostedIss, "https://other.example", true, false, []byte(cur), l.Encode(), 2, uint16(0), byte(0))
+	f.Add(none, hostedIss, hostedIss, true, false, []byte(cur), l.Encode(), 1, uint16(9), byte(1))
 	plain := fx.bundle(2)
 	plain.Type = BundleType
 	if body, err = json.Marshal(plain); err != nil {
 		f.Fatal(err)
 	}
-	f.Add(body, uint16(3), byte(0x20))
-	f.Fuzz(func(t *testing.T, body []byte, pos uint16, x byte) {
+	f.Add(body, "", "", false, false, none, "", 0, uint16(3), byte(0x20))
+	f.Fuzz(func(t *testing.T, body []byte, id1, id2 string, s1, s2 bool, jwk []byte, lst string, bits int, pos uint16, x byte) {
+		if len(body) == 0 {
+			b := fx.bundle(2)
+			b.Type = BundleType
+			b.Issuers = []BundleIssuer{
+				{ID: id1, Name: "One", Suspended: s1, Keys: []BundleKey{{JWK: jwk}}},
+				{ID: id2, Name: "Two", Suspended: s2, Keys: []BundleKey{}},
+			}
+			b.StatusLists = []BundleStatusList{{URI: "https://registry.example/v1/status/1", Iss: id1, Bits: bits, Lst: lst, Iat: t0.Unix()}}
+			var err error
+			if body, err = json.Marshal(b); err != nil {
+				return // the key is not JSON
+			}
+		}
 		if bytes.IndexByte(body, '\n') >= 0 || len(body) > MaxBundle/2 {
 			return // a body is one line; the bundle file adds the JWS
 		}
