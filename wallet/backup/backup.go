@@ -50,6 +50,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -141,6 +143,11 @@ type Snapshot struct {
 type Options struct {
 	WorkFactor int              // scrypt log2(N); 0 means WorkFactor
 	Now        func() time.Time // nil means time.Now
+	// Set are records the snapshot holds in place of the store's (or
+	// besides them): a caller records something about this backup (its
+	// time) in the backup before it records it in the store, so that the
+	// store says so only once the backup exists.
+	Set []Record
 }
 
 // Take reads every record of s in one transaction.
@@ -168,6 +175,19 @@ func Take(s store.Store, now time.Time) (*Snapshot, error) {
 	return snap, nil
 }
 
+// set puts r into the snapshot, keeping the records sorted by kind then id.
+func (snap *Snapshot) set(r Record) {
+	i := sort.Search(len(snap.Records), func(i int) bool {
+		o := snap.Records[i]
+		return o.Kind > r.Kind || o.Kind == r.Kind && o.ID >= r.ID
+	})
+	if i < len(snap.Records) && snap.Records[i].Kind == r.Kind && snap.Records[i].ID == r.ID {
+		snap.Records[i] = r
+		return
+	}
+	snap.Records = slices.Insert(snap.Records, i, r)
+}
+
 // Write writes a backup of s to w, encrypted to passphrase.
 func Write(w io.Writer, passphrase []byte, s store.Store) error {
 	return WriteWith(w, passphrase, s, Options{})
@@ -185,6 +205,9 @@ func WriteWith(w io.Writer, passphrase []byte, s store.Store, o Options) error {
 	snap, err := Take(s, now())
 	if err != nil {
 		return err
+	}
+	for _, r := range o.Set {
+		snap.set(r)
 	}
 	return snap.Encrypt(w, passphrase, o.WorkFactor)
 }
