@@ -2,6 +2,8 @@ package witness_test
 
 import (
 	"errors"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/immunopass/immunopass/internal/vfs"
@@ -171,4 +173,28 @@ func TestCrashAtEveryStep(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOpenRefusesMismatchedVKey: Init replaces the files it writes before
+// the key (a crash may have left them), so a second Init racing the first
+// could replace witness.vkey after the first's key won; Open refuses a
+// folder whose verifier key is not the key's.
+func TestOpenRefusesMismatchedVKey(t *testing.T) {
+	m := vfs.NewMem()
+	if _, err := witness.InitFS(m, "/a", "witness.example"); err != nil {
+		t.Fatal(err)
+	}
+	other, err := witness.InitFS(m, "/b", "witness.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := m.OpenFile("/a/witness.vkey", os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte(other + "\n"))
+	f.Close()
+	if _, err := witness.OpenFS(m, "/a"); err == nil || !strings.Contains(err.Error(), "witness.vkey does not match witness.key") {
+		t.Fatalf("Open with another verifier key: %v", err)
+	}
 }
