@@ -20,14 +20,19 @@ import (
 // there or not, but the folder always opens, or reads as not initialised
 // and can be initialised again.
 //
-// Mutations run by hand (2026-12-07), each makes the test fail:
+// Mutations run by hand (2026-12-07), each makes all three cases fail (the
+// set-up of the AddLog and AddCheckpoint cases is made durable by syncAll,
+// so their failures are the protocol's own):
 //   - no f.Sync() in internal/atomicfile: "Init acknowledged after step 24
 //     of 24 but Open fails: witness key in "/w": malformed signer id" (the
-//     key file survives the cut, empty); the AddLog and AddCheckpoint cases
-//     fail the same way when they reopen.
+//     key file survives the cut, empty); "AddLog acknowledged after step 6
+//     of 6 but the log is not trusted after the crash"; AddCheckpoint:
+//     "witness state "/w/state.json": unexpected end of JSON input", a
+//     witness that no longer opens.
 //   - no fsys.SyncDir(dir) in internal/atomicfile: "Init acknowledged after
 //     step 24 of 24 but Open fails: witness folder not initialised: "/w" has
-//     no witness.key".
+//     no witness.key"; the same AddLog failure; "AddCheckpoint acknowledged
+//     after step 5 of 5 but the witness reopens at size 3, want 7".
 //   - Init creating logs, state.json and witness.vkey exclusively (the code
 //     before this test): "crash after step 10: Init again: "/w/logs": file
 //     already exists", a half-initialised folder that neither opened nor
@@ -112,6 +117,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		syncAll(t, m, dir)
 		return m
 	}
 
@@ -173,6 +179,28 @@ func TestCrashAtEveryStep(t *testing.T) {
 			}
 		}
 	})
+}
+
+// syncAll makes every file of dir durable, so that the set-up of a case
+// survives a crash whatever the protocol under test does.
+func syncAll(t *testing.T, m *vfs.Mem, dir string) {
+	ents, err := m.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		f, err := m.OpenFile(dir+"/"+e.Name(), os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	if err := m.SyncDir(dir); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestOpenRefusesMismatchedVKey: Init replaces the files it writes before

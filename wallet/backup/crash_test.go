@@ -2,6 +2,7 @@ package backup
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,13 +19,15 @@ import (
 // records, never part of one; and once WriteFileFS returned nil, always the
 // new one.
 //
-// Mutations run by hand (2026-12-07), each makes the test fail at the first
-// crash, since the older backup written by the set-up was acknowledged too:
-//   - no f.Sync() in internal/atomicfile: "crash after step 0 of 18:
-//     /b/wallet.age is neither backup: not a wallet backup: not an
-//     age-encrypted file (it starts "") (present true, 0 bytes)".
-//   - no fsys.SyncDir(dir) in internal/atomicfile: the same with "present
-//     false": the rename of the older backup is forgotten.
+// Mutations run by hand (2026-12-07), each makes the test fail (the set-up
+// makes the older backup durable by itself, so the failure is the new one's):
+//   - no f.Sync() in internal/atomicfile: "backup acknowledged after step 17
+//     of 18, but after the crash /b/wallet.age is not the new backup: not a
+//     wallet backup: not an age-encrypted file (it starts "") (present true,
+//     0 bytes)": the rename survived the cut, the data did not.
+//   - no fsys.SyncDir(dir) in internal/atomicfile: "backup acknowledged after
+//     step 17 of 18, but after the crash /b/wallet.age is not the new backup:
+//     it is the old one": the rename was forgotten.
 func TestCrashAtEveryStep(t *testing.T) {
 	const path = "/b/wallet.age"
 	src := store.NewMem([]byte("x"))
@@ -43,6 +46,19 @@ func TestCrashAtEveryStep(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := WriteFileFS(m, path, pass, older, oldTime); err != nil {
+			t.Fatal(err)
+		}
+		// Make the older backup durable here too, so that a mutation of
+		// the write protocol shows on the new backup, not on this one.
+		f, err := m.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if err := m.SyncDir("/b"); err != nil {
 			t.Fatal(err)
 		}
 		return m
