@@ -196,19 +196,31 @@ func FuzzVerifySignedSHC(f *testing.F) {
 
 // FuzzVerifySignedSDJWT fuzzes the claims of an SD-JWT VC (names, birth
 // date, two doses), which claims the holder discloses, and the binding
-// (static, or live with a KB-JWT), signs it with a trusted issuer key and
-// binds it with the holder key. A valid presentation shows exactly the
+// (static; live or challenge with a KB-JWT whose nonce and iat are fuzzed),
+// signs it with a trusted issuer key and binds it with the holder key. A
+// valid verdict has the binding asked for, a KB-JWT iat within ±60 s and,
+// for a challenge, the challenge's nonce. A valid presentation shows exactly the
 // disclosed part of the record the claims were built from (names with runs
 // of white space collapsed: given names travel as one space-separated
 // claim); one byte changed, if valid, leaves the issuer JWT, every
 // disclosure and the KB-JWT byte for byte as issued.
 func FuzzVerifySignedSDJWT(f *testing.F) {
 	fx := newSDFixture(f, -1, -1)
-	v := &Verifier{Trust: fx.store, At: fx.now}
-	f.Add("Amira Nour", "Haddad", "2016-04-12", "http://hl7.org/fhir/sid/cvx", "207", "2021-01-01", 1, "LOT1", "Al Noor", "AE", uint8(0xff), true, uint16(0), byte(0))
-	f.Add("Amira", "Haddad", "2016", "http://snomed.info/sct", "1119349007", "2021-06", 0, "", "", "", uint8(0x0b), false, uint16(40), byte(4))
-	f.Add("", "", "", "", "", "", -1, "", "", "", uint8(0x10), true, uint16(500), byte(0x40))
-	f.Fuzz(func(t *testing.T, given, family, birth, system, code, date string, dose int, lot, clinicName, country string, keep uint8, live bool, pos uint16, x byte) {
+	const challengeNonce = "challenge-nonce"
+	did := fx.verifier.Public().DIDKey()
+	verifiers := []*Verifier{
+		{Trust: fx.store, At: fx.now},
+		{Trust: fx.store, At: fx.now},
+		{Trust: fx.store, At: fx.now, Challenge: &sdjwt.Expect{Aud: did, Nonce: challengeNonce}},
+	}
+	bindings := []string{"static", "live", "challenge"}
+	f.Add("Amira Nour", "Haddad", "2016-04-12", "http://hl7.org/fhir/sid/cvx", "207", "2021-01-01", 1, "LOT1", "Al Noor", "AE", uint8(0xff), uint8(1), "w1", int16(-10), uint16(0), byte(0))
+	f.Add("Amira", "Haddad", "2016", "http://snomed.info/sct", "1119349007", "2021-06", 0, "", "", "", uint8(0x0b), uint8(0), "", int16(0), uint16(40), byte(4))
+	f.Add("Amira", "", "", "http://hl7.org/fhir/sid/cvx", "207", "2021-01-01", 2, "", "", "", uint8(0x19), uint8(2), challengeNonce, int16(60), uint16(9), byte(1))
+	f.Add("", "", "", "", "", "", -1, "", "", "", uint8(0x10), uint8(1), "n", int16(61), uint16(500), byte(0x40))
+	f.Fuzz(func(t *testing.T, given, family, birth, system, code, date string, dose int, lot, clinicName, country string, keep, mode uint8, nonce string, skew int16, pos uint16, x byte) {
+		mode %= 3
+		v := verifiers[mode]
 		var doses []any
 		var want vax.Record
 		for i := range 2 {
@@ -243,9 +255,13 @@ func FuzzVerifySignedSDJWT(f *testing.F) {
 		wanted := map[string]bool{"given_name": keep&1 != 0, "family_name": keep&2 != 0, "birthdate": keep&4 != 0, "doses[0]": keep&8 != 0, "doses[1]": keep&16 != 0}
 		p := held.Select(func(path string) bool { return wanted[path] })
 		text := p.String()
-		if live {
-			if text, err = sdjwt.Bind(p, fx.holder, sdjwt.AudLive, "fuzz", fx.now); err != nil {
-				t.Fatalf("Bind: %v", err)
+		if mode > 0 {
+			aud := sdjwt.AudLive
+			if mode == 2 {
+				aud = did
+			}
+			if text, err = sdjwt.Bind(p, fx.holder, aud, nonce, fx.now.Add(time.Duration(skew)*time.Second)); err != nil {
+				return // the wallet refuses to bind (an empty nonce)
 			}
 		}
 		rs := v.Verify([]Input{{Name: "presentation", Data: []byte(text)}})
@@ -282,8 +298,14 @@ func FuzzVerifySignedSDJWT(f *testing.F) {
 			if !reflect.DeepEqual(got, exp) {
 				t.Fatalf("the presentation shows\n%+v\nbut the issuer signed (disclosed part)\n%+v", got, exp)
 			}
-			if wantBinding := map[bool]string{true: "live", false: "static"}[live]; r.Binding != wantBinding {
-				t.Fatalf("binding %q, want %q", r.Binding, wantBinding)
+			if r.Binding != bindings[mode] {
+				t.Fatalf("binding %q, want %q", r.Binding, bindings[mode])
+			}
+			if mode > 0 && (skew > 60 || skew < -60) {
+				t.Fatalf("a KB-JWT issued %d s from the verifier's clock accepted (window ±60 s)", skew)
+			}
+			if mode == 2 && nonce != challengeNonce {
+				t.Fatalf("a KB-JWT with nonce %q answers the challenge %q", nonce, challengeNonce)
 			}
 		}
 		if x == 0 {
