@@ -164,6 +164,9 @@ func FuzzVerifySignedSHC(f *testing.F) {
 			if err != nil {
 				t.Fatalf("valid card from a bundle vax.FromFHIR refuses (%v)", err)
 			}
+			if r.Issuer.ID != clinic || r.Issuer.KID != key.Public().KID() {
+				t.Fatalf("valid card names issuer %+v, want %q with kid %q", r.Issuer, clinic, key.Public().KID())
+			}
 			if got, want := shownOf(r), expectShown(rec); !reflect.DeepEqual(got, want) {
 				t.Fatalf("the card shows\n%+v\nbut the clinic's bundle holds\n%+v", got, want)
 			}
@@ -297,6 +300,9 @@ func FuzzVerifySignedSDJWT(f *testing.F) {
 			exp.Subject.Name = strings.Join(strings.Fields(exp.Subject.Name), " ")
 			if !reflect.DeepEqual(got, exp) {
 				t.Fatalf("the presentation shows\n%+v\nbut the issuer signed (disclosed part)\n%+v", got, exp)
+			}
+			if r.Issuer.ID != clinic || r.Issuer.KID != fx.issuer.Public().KID() {
+				t.Fatalf("valid presentation names issuer %+v, want %q with kid %q", r.Issuer, clinic, fx.issuer.Public().KID())
 			}
 			if r.Binding != bindings[mode] {
 				t.Fatalf("binding %q, want %q", r.Binding, bindings[mode])
@@ -467,6 +473,9 @@ func FuzzVerifySignedHCERT(f *testing.F) {
 			rec, err := c.Record()
 			if err != nil {
 				t.Fatalf("valid certificate whose signed payload has no record: %v", err)
+			}
+			if r.Issuer.ID != c.Issuer {
+				t.Fatalf("valid certificate names issuer %q, its signed payload %q", r.Issuer.ID, c.Issuer)
 			}
 			if got, want := shownOf(r), expectShown(rec); !reflect.DeepEqual(got, want) {
 				t.Fatalf("the certificate shows\n%+v\nbut its signed payload holds\n%+v", got, want)
