@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/immunopass/immunopass/internal/strictjson"
 )
 
 // MaxFHIRSize is the largest Bundle [FromFHIR] reads: 1 MiB. A SMART Health
@@ -71,14 +73,14 @@ func FromFHIRWithIgnored(bundle []byte) (rec *Record, ignored []string, err erro
 	return FromFHIRTree(tree)
 }
 
-// FromFHIRTree is [FromFHIRWithIgnored] for a Bundle already parsed into a
-// tree of strictjson.Object, []any, string, json.Number, bool and nil (as
-// internal/strictjson produces), so a credential's payload is parsed once.
-func FromFHIRTree(tree any) (rec *Record, ignored []string, err error) {
-	root, _, err := asObject(tree, "Bundle", true)
-	if err != nil {
-		return nil, nil, err
+// FromFHIRTree is [FromFHIRWithIgnored] for a Bundle already parsed by
+// internal/strictjson (ParseDoc), so a credential's payload is parsed once.
+// Error paths start at the Bundle ("Bundle.entry[1]…").
+func FromFHIRTree(bundle strictjson.Value) (rec *Record, ignored []string, err error) {
+	if bundle.Kind() != strictjson.ObjectKind {
+		return nil, nil, wrongType("Bundle", "an object", bundle)
 	}
+	root := object{bundle, bundle}
 	if err := wantResourceType(root, "Bundle"); err != nil {
 		return nil, nil, err
 	}
@@ -101,7 +103,7 @@ func FromFHIRTree(tree any) (rec *Record, ignored []string, err error) {
 			return nil, nil, err
 		}
 		if !ok {
-			return nil, nil, &FHIRError{Path: e.path, Problem: "entry has no resource"}
+			return nil, nil, &FHIRError{Path: e.path(), Problem: "entry has no resource"}
 		}
 		rt, ok, err := res.str("resourceType")
 		if err != nil {
@@ -112,14 +114,14 @@ func FromFHIRTree(tree any) (rec *Record, ignored []string, err error) {
 		}
 		switch rt {
 		case "Patient", "Immunization":
-			if hasKey(res.m, "modifierExtension") {
+			if res.has("modifierExtension") {
 				return nil, nil, &FHIRError{Path: res.at("modifierExtension"), Problem: "modifier extensions are not understood"}
 			}
 		}
 		switch rt {
 		case "Patient":
 			if patient != nil {
-				return nil, nil, &FHIRError{Path: res.path, Problem: "second Patient (a Bundle must hold one, at " + patient.path + ")"}
+				return nil, nil, &FHIRError{Path: res.path(), Problem: "second Patient (a Bundle must hold one, at " + patient.path() + ")"}
 			}
 			patient = &res
 			refs, err := referencesTo(e, res, "Patient")
@@ -130,7 +132,7 @@ func FromFHIRTree(tree any) (rec *Record, ignored []string, err error) {
 		case "Immunization":
 			imms = append(imms, res)
 		default:
-			ignored = append(ignored, e.path+": "+rt)
+			ignored = append(ignored, e.path()+": "+rt)
 		}
 	}
 	if patient == nil {
@@ -216,8 +218,8 @@ func patientFromFHIR(res object) (Patient, error) {
 		if err != nil {
 			return p, err
 		}
-		for i, g := range given {
-			s, ok := g.(string)
+		for i, g := range given.Items() {
+			s, ok := g.Str()
 			if !ok {
 				return p, wrongType(name.at("given")+"["+strconv.Itoa(i)+"]", "a string", g)
 			}
@@ -309,7 +311,7 @@ pick:
 	}
 
 	// occurrence[x]
-	if hasKey(res.m, "occurrenceString") {
+	if res.has("occurrenceString") {
 		return im, &FHIRError{Path: res.at("occurrenceString"), Problem: "not supported, want occurrenceDateTime"}
 	}
 	occ, ok, err := res.str("occurrenceDateTime")
@@ -361,7 +363,7 @@ pick:
 			return im, err
 		} else if ok {
 			if im.DoseNumber != 0 {
-				return im, &FHIRError{Path: pa.path, Problem: "both doseNumberPositiveInt and doseNumberString"}
+				return im, &FHIRError{Path: pa.path(), Problem: "both doseNumberPositiveInt and doseNumberString"}
 			}
 			if n, err := strconv.ParseInt(s, 10, 32); err == nil && n > 0 && strconv.FormatInt(n, 10) == s {
 				im.DoseNumber = int(n)
@@ -374,7 +376,7 @@ pick:
 			return im, err
 		} else if ok {
 			if im.SeriesDoses != 0 {
-				return im, &FHIRError{Path: pa.path, Problem: "both seriesDosesPositiveInt and seriesDosesString"}
+				return im, &FHIRError{Path: pa.path(), Problem: "both seriesDosesPositiveInt and seriesDosesString"}
 			}
 			if n, err := strconv.ParseInt(s, 10, 32); err == nil && n > 0 && strconv.FormatInt(n, 10) == s {
 				im.SeriesDoses = int(n)
@@ -396,7 +398,7 @@ pick:
 			continue
 		}
 		if seen {
-			return im, &FHIRError{Path: x.path, Problem: "second country extension"}
+			return im, &FHIRError{Path: x.path(), Problem: "second country extension"}
 		}
 		seen = true
 		code, ok, err := x.str("valueCode")
