@@ -98,22 +98,31 @@ func Inflate(data []byte) ([]byte, error) {
 	return out, err
 }
 
-// inflaters reuses DEFLATE decoders: each holds a 32 KiB window that would
-// otherwise be allocated per card.
+// inflaters reuses DEFLATE decoders (each holds a 32 KiB window that would
+// otherwise be allocated per card) with a scratch buffer for the output,
+// so that a card's payload costs one exact-size allocation however well
+// it compressed.
 var inflaters sync.Pool
+
+type inflater struct {
+	r   io.ReadCloser
+	out []byte
+}
 
 func inflateRaw(data []byte) ([]byte, error) {
 	br := bytes.NewReader(data)
-	r, _ := inflaters.Get().(io.ReadCloser)
-	if r == nil {
-		r = flate.NewReader(br)
+	f, _ := inflaters.Get().(*inflater)
+	if f == nil {
+		f = &inflater{r: flate.NewReader(br), out: make([]byte, 0, 16<<10)}
 	} else {
-		r.(flate.Resetter).Reset(br, nil)
+		f.r.(flate.Resetter).Reset(br, nil)
 	}
-	defer inflaters.Put(r)
-	var buf bytes.Buffer
-	buf.Grow(4 * len(data))
-	n, err := io.Copy(&buf, io.LimitReader(r, MaxPayload+1))
+	defer inflaters.Put(f)
+	buf := bytes.NewBuffer(f.out[:0])
+	n, err := io.Copy(buf, io.LimitReader(f.r, MaxPayload+1))
+	if cap(buf.Bytes()) <= 64<<10 {
+		f.out = buf.Bytes()[:0] // keep a grown buffer, unless a big card grew it
+	}
 	if n > MaxPayload {
 		return nil, &TooLargeError{What: "inflated payload", Size: int(n), Limit: MaxPayload}
 	}
@@ -123,7 +132,7 @@ func inflateRaw(data []byte) ([]byte, error) {
 	if br.Len() != 0 {
 		return nil, &CompressionError{Problem: fmt.Sprintf("%d bytes after the end of the DEFLATE stream", br.Len())}
 	}
-	return buf.Bytes(), nil
+	return bytes.Clone(buf.Bytes()), nil
 }
 
 // deflaters reuses level-9 compressors: each holds about a megabyte of

@@ -26,25 +26,49 @@ const (
 
 // node is one value of a [Doc], in document order: a container's members
 // or items follow it, and after is the index just past its last
-// descendant, so siblings are linked by it.
+// descendant, so siblings are linked by it. Names and texts are not stored:
+// they are slices of the input, except those with escapes, kept in
+// Doc.esc. 32 bytes a value.
 type node struct {
-	name   string // member name, when the parent is an object
-	text   string // a string's value, a number's literal, "true"/"false"
-	start  int32  // byte offset of the value in the input
-	end    int32  // byte offset just past the value
-	after  int32  // index of the node after this subtree
-	parent int32  // index of the container, -1 for the top value
-	n      int32  // number of members or items
-	kind   Kind
+	start, end int32 // the value's bytes in the input
+	after      int32 // index of the node after this subtree
+	parent     int32 // index of the container, -1 for the top value
+	// n is the number of members or items of a container; for a string
+	// with escapes, 1 + its index in Doc.esc.
+	n int32
+	// nameOff and nameLen locate a member's name (without its quotes) in
+	// the input; a negative nameLen is -1 - its index in Doc.esc.
+	nameOff, nameLen int32
+	kind             Kind
 }
 
 // Doc is a parsed document whose values are not boxed into interfaces:
 // every value is a node of one slice, and every name, string and number
-// without escapes is a slice of one copy of the input. Parsing it costs one
-// or two allocations, however many values it holds.
+// without escapes is a slice of one copy of the input. Parsing it costs a
+// few allocations, however many values it holds.
 type Doc struct {
 	src   string
 	nodes []node
+	esc   []string // names and strings that had escapes, unescaped
+}
+
+func (d *Doc) name(i int32) string {
+	nd := &d.nodes[i]
+	if nd.nameLen < 0 {
+		return d.esc[-1-nd.nameLen]
+	}
+	return d.src[nd.nameOff : nd.nameOff+nd.nameLen]
+}
+
+func (d *Doc) text(i int32) string {
+	nd := &d.nodes[i]
+	if nd.kind == String {
+		if nd.n > 0 {
+			return d.esc[nd.n-1]
+		}
+		return d.src[nd.start+1 : nd.end-1]
+	}
+	return d.src[nd.start:nd.end]
 }
 
 // Value is a position in a [Doc]. The zero Value stands for an absent
@@ -65,8 +89,8 @@ func ParseDoc(data []byte, maxDepth int) (Value, error) {
 	if !utf8.Valid(data) {
 		return Value{}, &Error{Offset: invalidUTF8At(data), Problem: "not valid UTF-8"}
 	}
-	// Minified credential payloads hold a value every 8 to 10 bytes.
-	p := &parser{data: data, src: string(data), maxDepth: maxDepth, nodes: make([]node, 0, min(len(data)/8+8, 1<<16))}
+	// Minified FHIR holds a value every 15 to 20 bytes.
+	p := &parser{data: data, src: string(data), maxDepth: maxDepth, nodes: make([]node, 0, min(len(data)/16+8, 1<<16))}
 	p.space()
 	if err := p.docValue(0, -1); err != nil {
 		return Value{}, err
@@ -75,7 +99,7 @@ func ParseDoc(data []byte, maxDepth int) (Value, error) {
 	if p.pos != len(p.data) {
 		return Value{}, &Error{Offset: p.pos, Problem: "data after the top-level value"}
 	}
-	return Value{d: &Doc{src: p.src, nodes: p.nodes}, i: 0}, nil
+	return Value{d: &Doc{src: p.src, nodes: p.nodes, esc: p.esc}, i: 0}, nil
 }
 
 func (p *parser) docValue(depth int, parent int32) error {
@@ -91,18 +115,22 @@ func (p *parser) docValue(depth int, parent int32) error {
 	case c == '[':
 		return p.docArray(depth+1, idx)
 	case c == '"':
-		s, _, err := p.string()
+		s, raw, err := p.string()
 		if err != nil {
 			return err
 		}
-		nd.kind, nd.text = String, s
+		nd.kind = String
+		if !raw {
+			p.esc = append(p.esc, s)
+			nd.n = int32(len(p.esc))
+		}
 	case c == 't':
-		nd.kind, nd.text = Bool, "true"
+		nd.kind = Bool
 		if err := p.literal("true"); err != nil {
 			return err
 		}
 	case c == 'f':
-		nd.kind, nd.text = Bool, "false"
+		nd.kind = Bool
 		if err := p.literal("false"); err != nil {
 			return err
 		}
@@ -112,11 +140,10 @@ func (p *parser) docValue(depth int, parent int32) error {
 			return err
 		}
 	case c == '-' || c >= '0' && c <= '9':
-		n, err := p.number()
-		if err != nil {
+		if _, err := p.number(); err != nil {
 			return err
 		}
-		nd.kind, nd.text = Number, n
+		nd.kind = Number
 	default:
 		return p.fail(fmt.Sprintf("unexpected character %q", p.data[p.pos]))
 	}
@@ -144,14 +171,20 @@ func (p *parser) docObject(depth int, idx int32) error {
 			return p.fail("expected a member name")
 		}
 		keyAt := p.pos
-		k, _, err := p.string()
+		k, raw, err := p.string()
 		if err != nil {
 			return err
 		}
+		nameOff, nameLen := int32(keyAt+1), int32(len(k))
+		if !raw {
+			p.esc = append(p.esc, k)
+			nameLen = -int32(len(p.esc))
+		}
+		d := Doc{src: p.src, nodes: p.nodes, esc: p.esc}
 		dup := false
 		if n < 16 {
 			for c := idx + 1; c < int32(len(p.nodes)); c = p.nodes[c].after {
-				if p.nodes[c].name == k {
+				if d.name(c) == k {
 					dup = true
 					break
 				}
@@ -160,7 +193,7 @@ func (p *parser) docObject(depth int, idx int32) error {
 			if names == nil {
 				names = make(map[string]bool, 2*n)
 				for c := idx + 1; c < int32(len(p.nodes)); c = p.nodes[c].after {
-					names[p.nodes[c].name] = true
+					names[d.name(c)] = true
 				}
 			}
 			dup = names[k]
@@ -179,7 +212,7 @@ func (p *parser) docObject(depth int, idx int32) error {
 		if err := p.docValue(depth, idx); err != nil {
 			return within(err, "."+k)
 		}
-		p.nodes[c].name = k
+		p.nodes[c].nameOff, p.nodes[c].nameLen = nameOff, nameLen
 		n++
 		p.space()
 		if p.pos >= len(p.data) {
@@ -260,7 +293,7 @@ func (v Value) Get(name string) Value {
 	}
 	nd := v.node()
 	for c := v.i + 1; c < nd.after; c = v.d.nodes[c].after {
-		if v.d.nodes[c].name == name {
+		if v.d.name(c) == name {
 			return Value{v.d, c}
 		}
 	}
@@ -300,7 +333,7 @@ func (v Value) Members() iter.Seq2[string, Value] {
 			return
 		}
 		for c := v.i + 1; c < v.node().after; c = v.d.nodes[c].after {
-			if !yield(v.d.nodes[c].name, Value{v.d, c}) {
+			if !yield(v.d.name(c), Value{v.d, c}) {
 				return
 			}
 		}
@@ -312,7 +345,7 @@ func (v Value) Str() (s string, ok bool) {
 	if v.Kind() != String {
 		return "", false
 	}
-	return v.node().text, true
+	return v.d.text(v.i), true
 }
 
 // Num returns a number's literal; ok is false for any other kind.
@@ -320,7 +353,7 @@ func (v Value) Num() (n json.Number, ok bool) {
 	if v.Kind() != Number {
 		return "", false
 	}
-	return json.Number(v.node().text), true
+	return json.Number(v.d.text(v.i)), true
 }
 
 // Bool returns a boolean's value; ok is false for any other kind.
@@ -328,7 +361,7 @@ func (v Value) Bool() (b, ok bool) {
 	if v.Kind() != Bool {
 		return false, false
 	}
-	return v.node().text == "true", true
+	return v.d.text(v.i) == "true", true
 }
 
 // Span returns the byte offsets of v in the parsed input: input[start:end]
@@ -363,7 +396,7 @@ func (v Value) Path(base Value) string {
 			return ""
 		}
 		if v.d.nodes[nd.parent].kind == ObjectKind {
-			segs = append(segs, "."+nd.name)
+			segs = append(segs, "."+v.d.name(c))
 		} else {
 			i := 0
 			for s := nd.parent + 1; s != c; s = v.d.nodes[s].after {
@@ -431,17 +464,17 @@ func (b *boxer) box(i int32) any {
 	case Null:
 		return nil
 	case Bool:
-		return nd.text == "true"
+		return b.d.text(i) == "true"
 	case Number:
-		return json.Number(nd.text)
+		return json.Number(b.d.text(i))
 	case String:
-		return nd.text
+		return b.d.text(i)
 	case ObjectKind:
 		o := Object(b.members[:nd.n:nd.n])
 		b.members = b.members[nd.n:]
 		k := 0
 		for c := i + 1; c < nd.after; c = b.d.nodes[c].after {
-			o[k] = Member{Name: b.d.nodes[c].name, Value: b.box(c)}
+			o[k] = Member{Name: b.d.name(c), Value: b.box(c)}
 			k++
 		}
 		return o

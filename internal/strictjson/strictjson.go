@@ -93,7 +93,8 @@ type parser struct {
 	src      string // data as one string: names, strings and numbers without escapes are slices of it
 	pos      int
 	maxDepth int
-	nodes    []node // the document so far (ParseDoc)
+	nodes    []node   // the document so far (ParseDoc)
+	esc      []string // its names and strings that had escapes
 }
 
 // Parse parses data as one JSON value. maxDepth ≤ 0 means MaxDepth. It is
