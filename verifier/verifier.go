@@ -337,6 +337,7 @@ func failed(input, format string, err error) Result {
 
 func fill(r *Result, rec *vax.Record) {
 	r.Subject = Subject{Name: rec.Patient.Name(), BirthDate: rec.Patient.BirthDate.String()}
+	r.Immunizations = slices.Grow(r.Immunizations, len(rec.Immunizations))
 	for _, im := range rec.Immunizations {
 		display := im.Vaccine.Display
 		if display == "" {

@@ -97,7 +97,8 @@ func FromFHIRTree(bundle strictjson.Value) (rec *Record, ignored []string, err e
 		patientRef []string // the references that resolve to the Patient
 		imms       []object
 	)
-	for _, e := range entries {
+	imms = make([]object, 0, entries.len())
+	for _, e := range entries.all() {
 		res, ok, err := e.obj("resource")
 		if err != nil {
 			return nil, nil, err
@@ -142,7 +143,7 @@ func FromFHIRTree(bundle strictjson.Value) (rec *Record, ignored []string, err e
 		return nil, ignored, &FHIRError{Path: "Bundle.entry", Problem: "no Immunization resource"}
 	}
 
-	rec = &Record{}
+	rec = &Record{Immunizations: make([]Immunization, 0, len(imms))}
 	if rec.Patient, err = patientFromFHIR(*patient); err != nil {
 		return nil, ignored, err
 	}
@@ -201,9 +202,9 @@ func patientFromFHIR(res object) (Patient, error) {
 	if err != nil {
 		return p, err
 	}
-	if len(names) > 0 {
-		name := names[0]
-		for _, n := range names {
+	if names.len() > 0 {
+		name := names.first()
+		for _, n := range names.all() {
 			if use, _, err := n.str("use"); err != nil {
 				return p, err
 			} else if use == "official" {
@@ -285,11 +286,11 @@ func immunizationFromFHIR(res object, patientRefs []string) (Immunization, error
 	if err != nil {
 		return im, err
 	}
-	if len(codings) == 0 {
+	if codings.len() == 0 {
 		return im, &FHIRError{Path: vc.at("coding"), Problem: "missing"}
 	}
-	all := make([]Coding, len(codings))
-	for i, c := range codings {
+	all := make([]Coding, codings.len())
+	for i, c := range codings.all() {
 		for _, f := range []struct {
 			key string
 			dst *string
@@ -333,7 +334,7 @@ pick:
 	if err != nil {
 		return im, err
 	}
-	for _, p := range performers {
+	for _, p := range performers.all() {
 		actor, ok, err := p.obj("actor")
 		if err != nil {
 			return im, err
@@ -354,8 +355,8 @@ pick:
 	if err != nil {
 		return im, err
 	}
-	if len(protocols) > 0 {
-		pa := protocols[0]
+	if protocols.len() > 0 {
+		pa := protocols.first()
 		if im.DoseNumber, err = pa.positiveInt("doseNumberPositiveInt"); err != nil {
 			return im, err
 		}
@@ -389,7 +390,7 @@ pick:
 		return im, err
 	}
 	seen := false
-	for _, x := range exts {
+	for _, x := range exts.all() {
 		url, _, err := x.str("url")
 		if err != nil {
 			return im, err

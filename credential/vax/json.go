@@ -3,6 +3,7 @@ package vax
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"strconv"
 	"strings"
 
@@ -94,21 +95,43 @@ func (o object) arr(key string) (strictjson.Value, bool, error) {
 	return v, true, nil
 }
 
-// objects returns the array member key as objects.
-func (o object) objects(key string) ([]object, error) {
-	a, _, err := o.arr(key)
-	if err != nil || a.Len() == 0 {
-		return nil, err
-	}
-	out := make([]object, 0, a.Len())
-	for _, v := range a.Items() {
-		x, _, err := asObject(v, o.root)
-		if err != nil {
-			return nil, err
+// list is an array of objects, as [object.objects] returns it.
+type list struct{ a, root strictjson.Value }
+
+func (l list) len() int { return l.a.Len() }
+
+// all iterates over the objects.
+func (l list) all() iter.Seq2[int, object] {
+	return func(yield func(int, object) bool) {
+		for i, v := range l.a.Items() {
+			if !yield(i, object{v, l.root}) {
+				return
+			}
 		}
-		out = append(out, x)
 	}
-	return out, nil
+}
+
+// first returns the first object; the list must not be empty.
+func (l list) first() object {
+	for _, o := range l.all() {
+		return o
+	}
+	return object{}
+}
+
+// objects returns the array member key, checking that every item is an
+// object; an absent member is an empty list.
+func (o object) objects(key string) (list, error) {
+	a, _, err := o.arr(key)
+	if err != nil {
+		return list{}, err
+	}
+	for _, v := range a.Items() {
+		if _, _, err := asObject(v, o.root); err != nil {
+			return list{}, err
+		}
+	}
+	return list{a, o.root}, nil
 }
 
 // positiveInt returns the FHIR positiveInt member key (1..2^31-1), or 0 if
