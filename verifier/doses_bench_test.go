@@ -2,12 +2,15 @@ package verifier
 
 import (
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
+	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/credential/vax"
 	"github.com/immunopass/immunopass/internal/ratiobench"
 	"github.com/immunopass/immunopass/internal/spectest"
@@ -95,5 +98,40 @@ func BenchmarkVerifyPresentationDoses(b *testing.B) {
 				return j2.Verify(f.holder.Public())
 			})
 		})
+	}
+}
+
+// TestSHCCountryFromIssuer: a card trimmed for its QR code (doses given in
+// the issuer's country state none) shows each dose's country again: the
+// issuer's accredited country for those, its own for a dose given abroad;
+// an issuer without a country in trust adds none.
+func TestSHCCountryFromIssuer(t *testing.T) {
+	key, _ := jose.GenerateKey()
+	rec := doseRecord(t, 3)
+	rec.Immunizations[1].Country = "FR"
+	bundle, err := rec.FHIR()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, err := shc.Issue(key, bundle, shc.IssueOptions{Issuer: clinic, NotBefore: specNow.Add(-time.Hour), Country: "AE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, country := range []string{"AE", ""} {
+		s := trust.New()
+		s.AddSHCKey(clinic, "Al Noor Family Clinic", &shc.IssuerKey{Key: key.Public()})
+		s.Issuer(clinic).Country = country
+		r := (&Verifier{Trust: s, At: specNow}).Verify([]Input{{Name: "jws", Data: []byte(jws)}})[0]
+		if !r.Valid || len(r.Immunizations) != 3 {
+			t.Fatalf("%v %v", r.Reasons, r.Messages)
+		}
+		var got []string
+		for _, im := range r.Immunizations {
+			got = append(got, im.Country)
+		}
+		want := []string{country, "FR", country}
+		if !slices.Equal(got, want) {
+			t.Errorf("issuer country %q: dose countries %q, want %q", country, got, want)
+		}
 	}
 }

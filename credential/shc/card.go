@@ -283,6 +283,13 @@ type IssueOptions struct {
 	Expires   time.Time // exp; zero means none
 	RID       string    // vc.rid; "" for none
 	Types     []string  // vc.type; default health-card + immunization
+	// Country is the issuer's country (ISO 3166-1 alpha-2) as its
+	// accreditation states it. When set, the card is trimmed to fit a
+	// smaller QR code: doses given in that country carry no country
+	// extension (verifiers take the country from the issuer's entry in
+	// trust) and no Immunization carries protocolApplied. Doses given
+	// elsewhere keep their country.
+	Country string
 }
 
 // Issue minifies a FHIR Bundle (see [Minify]) and signs it as a health card.
@@ -293,7 +300,7 @@ func Issue(key *jose.PrivateKey, bundle []byte, opt IssueOptions) (string, error
 	if opt.RID != "" && !isBase64URL(opt.RID) {
 		return "", &PayloadError{Claim: "vc.rid", Problem: fmt.Sprintf("%q is not base64url", opt.RID)}
 	}
-	min, err := Minify(bundle)
+	min, err := minify(bundle, opt.Country)
 	if err != nil {
 		return "", err
 	}
