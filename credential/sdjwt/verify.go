@@ -421,9 +421,12 @@ func (pr *processor) object(o strictjson.Object, path string, depth int) (strict
 				continue
 			}
 		}
-		v, err := pr.value(m.Value, join(path, m.Name), depth)
-		if err != nil {
-			return nil, err
+		v := m.Value
+		if isContainer(v) { // a scalar is kept as it is: no path to build
+			var err error
+			if v, err = pr.value(v, join(path, m.Name), depth); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, strictjson.Member{Name: m.Name, Value: v})
 	}
@@ -461,6 +464,10 @@ func (pr *processor) value(v any, path string, depth int) (any, error) {
 	case []any:
 		out := make([]any, 0, len(t))
 		for i, e := range t {
+			if !isContainer(e) {
+				out = append(out, e)
+				continue
+			}
 			p := path + "[" + strconv.Itoa(i) + "]"
 			if o, ok := e.(strictjson.Object); ok {
 				if dv, isRef := o.Get("..."); isRef {
@@ -491,6 +498,14 @@ func (pr *processor) value(v any, path string, depth int) (any, error) {
 		return out, nil
 	}
 	return v, nil
+}
+
+func isContainer(v any) bool {
+	switch v.(type) {
+	case strictjson.Object, []any:
+		return true
+	}
+	return false
 }
 
 func join(path, name string) string {
