@@ -209,7 +209,9 @@ func (v *Verifier) verifyItems(items []item) []Result {
 		if it.proof != nil {
 			continue
 		}
-		if it.err == nil && isSHCQR(it.text) {
+		// Only a chunk ("shc:/C/N/…") has a '/' after the prefix: a
+		// one-QR card is decoded once, by its format.
+		if it.err == nil && isSHCQR(it.text) && strings.IndexByte(it.text[5:], '/') >= 0 {
 			if c, err := shc.ParseQR(it.text); err == nil && c.Total > 1 {
 				it.chunk = c
 				if _, seen := slot[c.Total]; !seen {
