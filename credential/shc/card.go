@@ -39,7 +39,7 @@ func (c *Card) Record() (*vax.Record, []string, error) {
 // each once.
 func (c *Card) ResourceTypes() []string {
 	out := []string{}
-	for _, e := range c.bundle.Get("entry").Items() {
+	for e := c.bundle.Get("entry").First(); e.Exists(); e = e.Next() {
 		if rt, _ := e.Get("resource").Get("resourceType").Str(); rt != "" && !slices.Contains(out, rt) {
 			out = append(out, rt)
 		}
@@ -182,7 +182,7 @@ func parseClaims(payload []byte) (*Claims, strictjson.Value, error) {
 		return nil, none, &PayloadError{Claim: "vc.type", Problem: missingOr(types, "not an array")}
 	}
 	c.Types = make([]string, 0, types.Len())
-	for _, t := range types.Items() {
+	for t := types.First(); t.Exists(); t = t.Next() {
 		s, ok := t.Str()
 		if !ok {
 			return nil, none, &PayloadError{Claim: "vc.type", Problem: "not an array of strings"}

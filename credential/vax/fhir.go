@@ -93,12 +93,12 @@ func FromFHIRTree(bundle strictjson.Value) (rec *Record, ignored []string, err e
 	}
 
 	var (
-		patient    *object
+		patient    object // absent until found
 		patientRef []string // the references that resolve to the Patient
 		imms       []object
 	)
 	imms = make([]object, 0, entries.len())
-	for _, e := range entries.all() {
+	for e := entries.first(); e.ok(); e = e.next() {
 		res, ok, err := e.obj("resource")
 		if err != nil {
 			return nil, nil, err
@@ -121,10 +121,10 @@ func FromFHIRTree(bundle strictjson.Value) (rec *Record, ignored []string, err e
 		}
 		switch rt {
 		case "Patient":
-			if patient != nil {
+			if patient.ok() {
 				return nil, nil, &FHIRError{Path: res.path(), Problem: "second Patient (a Bundle must hold one, at " + patient.path() + ")"}
 			}
-			patient = &res
+			patient = res
 			refs, err := referencesTo(e, res, "Patient")
 			if err != nil {
 				return nil, nil, err
@@ -136,7 +136,7 @@ func FromFHIRTree(bundle strictjson.Value) (rec *Record, ignored []string, err e
 			ignored = append(ignored, e.path()+": "+rt)
 		}
 	}
-	if patient == nil {
+	if !patient.ok() {
 		return nil, ignored, &FHIRError{Path: "Bundle.entry", Problem: "no Patient resource"}
 	}
 	if len(imms) == 0 {
@@ -144,7 +144,7 @@ func FromFHIRTree(bundle strictjson.Value) (rec *Record, ignored []string, err e
 	}
 
 	rec = &Record{Immunizations: make([]Immunization, 0, len(imms))}
-	if rec.Patient, err = patientFromFHIR(*patient); err != nil {
+	if rec.Patient, err = patientFromFHIR(patient); err != nil {
 		return nil, ignored, err
 	}
 	for _, res := range imms {
@@ -204,7 +204,7 @@ func patientFromFHIR(res object) (Patient, error) {
 	}
 	if names.len() > 0 {
 		name := names.first()
-		for _, n := range names.all() {
+		for n := names.first(); n.ok(); n = n.next() {
 			if use, _, err := n.str("use"); err != nil {
 				return p, err
 			} else if use == "official" {
@@ -219,7 +219,8 @@ func patientFromFHIR(res object) (Patient, error) {
 		if err != nil {
 			return p, err
 		}
-		for i, g := range given.Items() {
+		i := 0
+		for g := given.First(); g.Exists(); g, i = g.Next(), i+1 {
 			s, ok := g.Str()
 			if !ok {
 				return p, wrongType(name.at("given")+"["+strconv.Itoa(i)+"]", "a string", g)
@@ -290,7 +291,8 @@ func immunizationFromFHIR(res object, patientRefs []string) (Immunization, error
 		return im, &FHIRError{Path: vc.at("coding"), Problem: "missing"}
 	}
 	all := make([]Coding, codings.len())
-	for i, c := range codings.all() {
+	i := 0
+	for c := codings.first(); c.ok(); c, i = c.next(), i+1 {
 		for _, f := range []struct {
 			key string
 			dst *string
@@ -334,7 +336,7 @@ pick:
 	if err != nil {
 		return im, err
 	}
-	for _, p := range performers.all() {
+	for p := performers.first(); p.ok(); p = p.next() {
 		actor, ok, err := p.obj("actor")
 		if err != nil {
 			return im, err
@@ -390,7 +392,7 @@ pick:
 		return im, err
 	}
 	seen := false
-	for _, x := range exts.all() {
+	for x := exts.first(); x.ok(); x = x.next() {
 		url, _, err := x.str("url")
 		if err != nil {
 			return im, err

@@ -3,7 +3,6 @@ package vax
 import (
 	"errors"
 	"fmt"
-	"iter"
 	"strconv"
 	"strings"
 
@@ -100,24 +99,13 @@ type list struct{ a, root strictjson.Value }
 
 func (l list) len() int { return l.a.Len() }
 
-// all iterates over the objects.
-func (l list) all() iter.Seq2[int, object] {
-	return func(yield func(int, object) bool) {
-		for i, v := range l.a.Items() {
-			if !yield(i, object{v, l.root}) {
-				return
-			}
-		}
-	}
-}
+// first returns the first object, absent (o.v.Exists() false) for an empty
+// list; next walks on. A loop over them costs no closure.
+func (l list) first() object { return object{l.a.First(), l.root} }
 
-// first returns the first object; the list must not be empty.
-func (l list) first() object {
-	for _, o := range l.all() {
-		return o
-	}
-	return object{}
-}
+func (o object) next() object { return object{o.v.Next(), o.root} }
+
+func (o object) ok() bool { return o.v.Exists() }
 
 // objects returns the array member key, checking that every item is an
 // object; an absent member is an empty list.
@@ -126,7 +114,7 @@ func (o object) objects(key string) (list, error) {
 	if err != nil {
 		return list{}, err
 	}
-	for _, v := range a.Items() {
+	for v := a.First(); v.Exists(); v = v.Next() {
 		if _, _, err := asObject(v, o.root); err != nil {
 			return list{}, err
 		}

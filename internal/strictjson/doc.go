@@ -309,6 +309,42 @@ func (v Value) Len() int {
 	return int(v.node().n)
 }
 
+// First returns the first item of an array or the first member of an
+// object; an absent Value for an empty container or any other value. With
+// [Value.Next] it walks a container without the closures an iterator
+// costs.
+func (v Value) First() Value {
+	if k := v.Kind(); (k != Array && k != ObjectKind) || v.node().n == 0 {
+		return Value{}
+	}
+	return Value{v.d, v.i + 1}
+}
+
+// Next returns the item or member after v in its container; an absent
+// Value after the last one.
+func (v Value) Next() Value {
+	if v.d == nil {
+		return Value{}
+	}
+	nd := v.node()
+	if nd.parent < 0 || nd.after >= v.d.nodes[nd.parent].after {
+		return Value{}
+	}
+	return Value{v.d, nd.after}
+}
+
+// Name returns v's member name when its container is an object, "" when
+// it is not in one.
+func (v Value) Name() string {
+	if v.d == nil {
+		return ""
+	}
+	if p := v.node().parent; p < 0 || v.d.nodes[p].kind != ObjectKind {
+		return ""
+	}
+	return v.d.name(v.i)
+}
+
 // Items iterates over the items of an array (nothing for other values).
 func (v Value) Items() iter.Seq2[int, Value] {
 	return func(yield func(int, Value) bool) {
@@ -316,8 +352,8 @@ func (v Value) Items() iter.Seq2[int, Value] {
 			return
 		}
 		i := 0
-		for c := v.i + 1; c < v.node().after; c = v.d.nodes[c].after {
-			if !yield(i, Value{v.d, c}) {
+		for c := v.First(); c.Exists(); c = c.Next() {
+			if !yield(i, c) {
 				return
 			}
 			i++
@@ -332,8 +368,8 @@ func (v Value) Members() iter.Seq2[string, Value] {
 		if v.Kind() != ObjectKind {
 			return
 		}
-		for c := v.i + 1; c < v.node().after; c = v.d.nodes[c].after {
-			if !yield(v.d.name(c), Value{v.d, c}) {
+		for c := v.First(); c.Exists(); c = c.Next() {
+			if !yield(c.Name(), c) {
 				return
 			}
 		}
