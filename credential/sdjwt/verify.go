@@ -326,7 +326,8 @@ func skewAdvice(d time.Duration, issued, now time.Time) string {
 
 // process applies RFC 9901 §7.1 to a payload and the disclosures.
 func process(p *Presentation, payload strictjson.Object) (*processor, strictjson.Object, error) {
-	pr := &processor{byDigest: map[string]*Disclosure{}, seen: map[string]bool{}, paths: map[string]string{}}
+	n := len(p.Disclosures)
+	pr := &processor{byDigest: make(map[string]*Disclosure, n), seen: make(map[string]bool, 2*n), paths: make(map[string]string, n), used: make(map[string]bool, n)}
 	for _, raw := range p.Disclosures {
 		d, err := ParseDisclosure(raw)
 		if err != nil {
