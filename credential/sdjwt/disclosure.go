@@ -139,7 +139,12 @@ func (p *Presentation) String() string { return p.SDHashInput() + p.KBJWT }
 // SDHashInput is what a KB-JWT's sd_hash covers: everything before it,
 // trailing "~" included.
 func (p *Presentation) SDHashInput() string {
+	n := len(p.IssuerJWT) + 1
+	for _, d := range p.Disclosures {
+		n += len(d) + 1
+	}
 	var b strings.Builder
+	b.Grow(n)
 	b.WriteString(p.IssuerJWT)
 	b.WriteByte('~')
 	for _, d := range p.Disclosures {
