@@ -98,41 +98,24 @@ func Inflate(data []byte) ([]byte, error) {
 	return out, err
 }
 
-// inflaters reuses DEFLATE decoders (each holds a 32 KiB window that would
-// otherwise be allocated per card) with a scratch buffer for the output,
-// so that a card's payload costs one exact-size allocation however well
-// it compressed.
-var inflaters sync.Pool
-
-type inflater struct {
-	r   io.ReadCloser
-	out []byte
-}
+// inflaters reuses DEFLATE decoders (inflate.go): their Huffman tables and
+// a scratch output buffer, so that a card's payload costs one exact-size
+// allocation however well it compressed.
+var inflaters = sync.Pool{New: func() any { return new(inflater) }}
 
 func inflateRaw(data []byte) ([]byte, error) {
-	br := bytes.NewReader(data)
-	f, _ := inflaters.Get().(*inflater)
-	if f == nil {
-		f = &inflater{r: flate.NewReader(br), out: make([]byte, 0, 16<<10)}
-	} else {
-		f.r.(flate.Resetter).Reset(br, nil)
-	}
+	f := inflaters.Get().(*inflater)
 	defer inflaters.Put(f)
-	buf := bytes.NewBuffer(f.out[:0])
-	n, err := io.Copy(buf, io.LimitReader(f.r, MaxPayload+1))
-	if cap(buf.Bytes()) <= 64<<10 {
-		f.out = buf.Bytes()[:0] // keep a grown buffer, unless a big card grew it
-	}
-	if n > MaxPayload {
-		return nil, &TooLargeError{What: "inflated payload", Size: int(n), Limit: MaxPayload}
-	}
-	if err != nil {
+	out, trailing, err := f.inflate(data, MaxPayload)
+	switch {
+	case err == errLarge:
+		return nil, &TooLargeError{What: "inflated payload", Size: MaxPayload + 1, Limit: MaxPayload}
+	case err != nil:
 		return nil, &CompressionError{Problem: "not raw DEFLATE: " + err.Error()}
+	case trailing != 0:
+		return nil, &CompressionError{Problem: fmt.Sprintf("%d bytes after the end of the DEFLATE stream", trailing)}
 	}
-	if br.Len() != 0 {
-		return nil, &CompressionError{Problem: fmt.Sprintf("%d bytes after the end of the DEFLATE stream", br.Len())}
-	}
-	return bytes.Clone(buf.Bytes()), nil
+	return bytes.Clone(out), nil
 }
 
 // deflaters reuses level-9 compressors: each holds about a megabyte of
