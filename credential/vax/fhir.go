@@ -93,7 +93,7 @@ func FromFHIRTree(bundle strictjson.Value) (rec *Record, ignored []string, err e
 	}
 
 	var (
-		patient    object // absent until found
+		patient    object   // absent until found
 		patientRef []string // the references that resolve to the Patient
 		imms       []object
 	)
