@@ -1,6 +1,9 @@
 package shc
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // This file is a raw DEFLATE (RFC 1951) decoder for card payloads. A card
 // is a kilobyte or two: compress/flate spends most of that time setting up
@@ -31,9 +34,18 @@ type bitReader struct {
 	n    uint // number of valid bits in bits
 }
 
-// fill tops the bit buffer up to at least 57 bits, or to what the input
-// has left.
+// fill tops the bit buffer up to at least 56 bits, or to what the input
+// has left. Away from the end it loads eight bytes at once; the bits above
+// n are then the next input bytes in place, so loading them again later
+// ORs in the same values.
 func (br *bitReader) fill() {
+	if br.pos+8 <= len(br.in) {
+		br.bits |= binary.LittleEndian.Uint64(br.in[br.pos:]) << br.n
+		k := (63 - br.n) >> 3
+		br.pos += int(k)
+		br.n += k << 3
+		return
+	}
 	for br.n <= 56 && br.pos < len(br.in) {
 		br.bits |= uint64(br.in[br.pos]) << br.n
 		br.pos++
