@@ -255,16 +255,23 @@ func (v *Verifier) Verify(inputs []Input) []Result {
 }
 
 func (v *Verifier) verifyItems(items []item) []Result {
-	var out []Result
-	groups := map[int][]int{} // chunk total → indexes into items
-	slot := map[int]int{}     // chunk total → index of its Result in out
+	out := make([]Result, 0, len(items))
+	var (
+		groups map[int][]int // chunk total → indexes into items; made for the first chunk
+		slot   map[int]int   // chunk total → index of its Result in out
+	)
 	for i := range items {
 		it := &items[i]
 		if it.proof != nil {
 			continue
 		}
-		if it.err == nil && isSHCQR(it.text) {
+		// Only a chunk ("shc:/C/N/…") has a '/' after the prefix: a
+		// one-QR card is decoded once, by its format.
+		if it.err == nil && isSHCQR(it.text) && strings.IndexByte(it.text[5:], '/') >= 0 {
 			if c, err := shc.ParseQR(it.text); err == nil && c.Total > 1 {
+				if groups == nil {
+					groups, slot = map[int][]int{}, map[int]int{}
+				}
 				it.chunk = c
 				if _, seen := slot[c.Total]; !seen {
 					slot[c.Total] = len(out)
@@ -393,6 +400,7 @@ func failed(input, format string, err error) Result {
 func fill(r *Result, rec *vax.Record) {
 	r.record = rec
 	r.Subject = Subject{Name: rec.Patient.Name(), BirthDate: rec.Patient.BirthDate.String()}
+	r.Immunizations = slices.Grow(r.Immunizations, len(rec.Immunizations))
 	for _, im := range rec.Immunizations {
 		display := im.Vaccine.Display
 		if display == "" {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/immunopass/immunopass/credential/vax"
 )
 
 // Minify applies the spec's "health cards are small" rules to a FHIR Bundle
@@ -20,7 +22,12 @@ import (
 //   - CodeableConcept.text and Coding.display are dropped (Reference.display,
 //     such as a performer's name, is kept);
 //   - null values, empty arrays and empty objects are dropped.
-func Minify(bundle []byte) ([]byte, error) {
+func Minify(bundle []byte) ([]byte, error) { return minify(bundle, "") }
+
+// minify is Minify with the trimming [Issue] adds for a QR code: each
+// Immunization's protocolApplied is dropped, and so is its country
+// extension when it names country (the issuer's own; "" keeps them all).
+func minify(bundle []byte, country string) ([]byte, error) {
 	if len(bundle) > MaxPayload {
 		return nil, &TooLargeError{What: "fhir bundle", Size: len(bundle), Limit: MaxPayload}
 	}
@@ -72,6 +79,9 @@ func Minify(bundle []byte) ([]byte, error) {
 		if n.get("system") != nil || n.get("code") != nil {
 			n.del("display") // Coding.display
 		}
+		if country != "" && n.str("resourceType") == "Immunization" {
+			trimImmunization(n, country)
+		}
 		if r := n.get("reference"); r != nil && r.kind == 's' {
 			if short, ok := refs[r.str("")]; ok {
 				n.set("reference", &node{kind: 's', raw: mustJSON(short)})
@@ -89,6 +99,28 @@ func Minify(bundle []byte) ([]byte, error) {
 	var b bytes.Buffer
 	root.write(&b)
 	return b.Bytes(), nil
+}
+
+// trimImmunization drops what no SMART Health Card verifier reads and the
+// card can do without (see the README's design decisions): protocolApplied
+// (dose and series numbers; the SMART Health Cards vaccination profile has
+// no such element) and the country-of-event extension naming the issuer's
+// own country, which a verifier takes from the issuer's accreditation.
+// A dose given elsewhere keeps its country.
+func trimImmunization(n *node, country string) {
+	n.del("protocolApplied")
+	ext := n.get("extension")
+	if ext == nil || ext.kind != '[' {
+		return
+	}
+	keep := ext.items[:0]
+	for _, x := range ext.items {
+		if x.kind == '{' && x.str("url") == vax.CountryExtensionURL && x.str("valueCode") == country && len(x.keys) == 2 {
+			continue
+		}
+		keep = append(keep, x)
+	}
+	ext.items = keep // an emptied array is pruned
 }
 
 // node is a JSON value that keeps object member order.
