@@ -49,6 +49,12 @@ else
   echo "node not found: dcc-sdk comparison skipped"
 fi
 
+echo "== Photos of an HCERT (the dcc-sdk vector through qrbench's 11 degradations, 5 each) → verdict"
+hcdir="$(mktemp -d)"
+(cd testdata/tools/qrbench && go run . -text "$OLDPWD/credential/hcert/testdata/interop/vectors/dccsdk-p256.txt" -n 5 -out "$hcdir") >/dev/null
+IMMUNOPASS_HCERT_PHOTOS="$hcdir" go test -run '^$' -bench 'BenchmarkHCERTPhotos' -benchtime=3x ./verifier | grep '^Benchmark'
+rm -rf "$hcdir"
+
 echo "== Issuance (one core)"
 go test -run '^$' -bench 'BenchmarkIssue' -benchtime=2s ./issuer | grep '^Benchmark'
 

@@ -2,6 +2,8 @@ package verifier
 
 import (
 	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -37,4 +39,54 @@ func BenchmarkHCERTPeerVector(b *testing.B) {
 			b.Fatal(r.Reasons)
 		}
 	}
+}
+
+// BenchmarkHCERTPhotos: photos of an HCERT → verdict, for the images that
+// qrbench makes of the dcc-sdk vector (IMMUNOPASS_HCERT_PHOTOS names the
+// folder; scripts/bench.sh makes it: 11 degradations from clean to a phone
+// photo of a screen). It reports the median and 90th percentile time per
+// photo, and how many gave a VALID verdict.
+func BenchmarkHCERTPhotos(b *testing.B) {
+	dir := os.Getenv("IMMUNOPASS_HCERT_PHOTOS")
+	if dir == "" {
+		b.Skip("IMMUNOPASS_HCERT_PHOTOS is not set (scripts/bench.sh sets it)")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+	if len(files) == 0 {
+		b.Fatalf("no photos in %s", dir)
+	}
+	const vec = "../credential/hcert/testdata/interop/vectors/"
+	pem, err := os.ReadFile(vec + "dccsdk-p256.pem")
+	if err != nil {
+		b.Fatal(err)
+	}
+	store := trust.New()
+	if err := store.Load("dsc.pem", pem); err != nil {
+		b.Fatal(err)
+	}
+	v := &Verifier{Trust: store, At: time.Date(2021, 7, 2, 0, 0, 0, 0, time.UTC)}
+	imgs := make([][]byte, len(files))
+	for i, f := range files {
+		if imgs[i], err = os.ReadFile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var times []time.Duration
+	valid := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for k, img := range imgs {
+			t0 := time.Now()
+			r := v.Verify([]Input{{Name: filepath.Base(files[k]), Data: img}})[0]
+			times = append(times, time.Since(t0))
+			if r.Valid && i == 0 {
+				valid++
+			}
+		}
+	}
+	b.StopTimer()
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(times[len(times)*9/10].Microseconds())/1000, "p90-ms")
+	b.ReportMetric(100*float64(valid)/float64(len(imgs)), "%valid")
 }
