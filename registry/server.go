@@ -207,6 +207,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/stats.csv", "stats", s.getStats)
 	s.handle("GET /v1/stats.json", "stats", s.getStats)
 	s.handle("GET /v1/advisories", "advisories", s.getAdvisories)
+	s.handle("GET /v1/rules", "rules", s.getRules)
 
 	s.handle("POST /v1/anchors", "anchors", s.postAnchors)
 	s.handle("POST /v1/status/allocate", "status-allocate", s.signed(scopeIssuer, s.allocate))
@@ -214,6 +215,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/crl/revoke", "crl-revoke", s.signed(scopeIssuer, s.revokeRIDs))
 	s.handle("POST /v1/stats", "stats-post", s.signed(scopeIssuer, s.postStats))
 	s.handle("POST /v1/admin/issuers", "admin", s.signed(scopeAdmin, s.addIssuer))
+	s.handle("POST /v1/admin/rules", "admin", s.signed(scopeAdmin, s.postRules))
 	s.handle("POST /v1/admin/issuers/{slug}/{action}", "admin", s.signed(scopeAdmin, s.changeIssuer))
 	s.handle("POST /v1/admin/advisories", "admin", s.signed(scopeAdmin, s.postAdvisory))
 }

@@ -41,6 +41,17 @@
 // that explain them, and what the credential says about the person and
 // their doses. Errors become codes in one place: [Reason].
 //
+// # Context policies
+//
+// With [Verifier.Context] set (a context of package credential/policy:
+// school entry, yellow fever, a traveller rule set), each Result also
+// carries Policy: whether the person meets the context's rules, does not
+// (the rules not met, in words, in [Verifier.Lang]), or the verifier cannot
+// tell. It is a second verdict: it never changes Valid or Reasons, and an
+// invalid credential gets "cannot tell". The rules read the format-neutral
+// view of the record the format yielded, or an EU DCC's own payload
+// ([ContextSubject]), so one policy applies to every format.
+//
 // # Formats
 //
 // SMART Health Cards and SD-JWT VC presentations (as "~" text or in the
@@ -63,6 +74,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/immunopass/immunopass/credential/anchor"
+	"github.com/immunopass/immunopass/credential/hcert"
+	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
@@ -113,6 +126,13 @@ type Result struct {
 	// stale-trust warning.
 	TrustAge string        `json:"trustAge,omitempty"`
 	trustAge time.Duration `json:"-"`
+	// Policy is the answer of the context asked with [Verifier.Context]:
+	// meets / does not meet / cannot tell, separate from Valid (a valid
+	// credential can fail a rule).
+	Policy *policy.Verdict `json:"policy,omitempty"`
+
+	record *vax.Record // what fill showed, for the context's view
+	hc     *hcert.Cert // an EU DCC's payload, for rules in EU DCC form
 }
 
 // Issuer identifies who signed a credential.
@@ -154,6 +174,11 @@ type Verifier struct {
 	// clock; zero means ±60 s (sdjwt.DefaultWindow). Offline verifiers'
 	// clocks drift: an operator may widen it.
 	Window time.Duration
+	// Context, when set, adds its verdict to every result (Result.Policy).
+	Context *policy.Context
+	// Lang is the language of the context's rule descriptions: en, fr or
+	// ar ("" means en).
+	Lang string
 	// Challenge, when set, requires SD-JWT presentations to answer it.
 	Challenge *sdjwt.Expect
 	// Proofs are anchoring proofs (tlog-proofs) presented beside the
@@ -196,6 +221,9 @@ func (v *Verifier) Verify(inputs []Input) []Result {
 	ws := v.Trust.Warnings()
 	for i := range out {
 		addTrustWarnings(&out[i], ws)
+		if v.Context != nil {
+			out[i].Policy = v.checkContext(&out[i])
+		}
 	}
 	return out
 }
@@ -336,6 +364,7 @@ func failed(input, format string, err error) Result {
 }
 
 func fill(r *Result, rec *vax.Record) {
+	r.record = rec
 	r.Subject = Subject{Name: rec.Patient.Name(), BirthDate: rec.Patient.BirthDate.String()}
 	for _, im := range rec.Immunizations {
 		display := im.Vaccine.Display

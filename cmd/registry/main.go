@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/registry"
 	"github.com/immunopass/immunopass/registry/witness"
@@ -44,6 +45,7 @@ const usage = `usage:
   registry issuer suspend|reinstate --id SLUG                            (+ admin flags)
   registry issuer compromise --id SLUG --kid KID [--at RFC3339]          (+ admin flags)
   registry issuer list --registry URL
+  registry rules post FILE                                              (+ admin flags)
   registry advisory post --title T --body B [--region R] [--severity info|warning|alert] [--expires RFC3339|DURATION]
   registry bundle (--data DIR | --registry URL --policy FILE) --out FILE
   registry witness init --data DIR [--name NAME]
@@ -78,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = c.serve(args[1:])
 	case "issuer":
 		err = c.issuer(args[1:])
+	case "rules":
+		err = c.rules(args[1:])
 	case "advisory":
 		err = c.advisory(args[1:])
 	case "bundle":
@@ -503,6 +507,59 @@ func (c *cli) advisory(args []string) error {
 	return nil
 }
 
+// contextPolicies parses a context policy file (the bundle command's
+// "policy" is the trust policy).
+func contextPolicies(data []byte) (*policy.Set, error) { return policy.Parse(data) }
+
+// rules posts a context policy file (school entry, yellow fever, traveller
+// rules) for the bundle to carry; it is checked here first, so a typo is
+// reported before anything is signed.
+func (c *cli) rules(args []string) error {
+	if len(args) == 0 || args[0] != "post" {
+		return usageError{"rules post"}
+	}
+	fs := newFlags("rules post")
+	a := addAdmin(fs)
+	// FILE comes before or after the flags.
+	rest := args[1:]
+	name := ""
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = rest[0], rest[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return usageError{err.Error()}
+	}
+	if name == "" && fs.NArg() == 1 {
+		name = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if name == "" {
+		return usageError{"rules post needs the policy FILE"}
+	}
+	file, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	set, err := policy.Parse(file)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	base, key, err := a.open()
+	if err != nil {
+		return err
+	}
+	if _, err := post(base, key, "/v1/admin/rules", registry.RulesRequest{File: string(file)}); err != nil {
+		return err
+	}
+	n := 0
+	for _, ctx := range set.Contexts {
+		n += len(ctx.Rules)
+	}
+	fmt.Fprintf(c.stdout, "rules posted: %s (%s); the next bundle carries them\n", strings.Join(set.Names(), ", "), plural(n, "rule", "rules"))
+	return nil
+}
+
 // bundle writes a signed bundle: from a stopped registry's data folder, or
 // downloaded from a running one and checked against the policy.
 func (c *cli) bundle(args []string) error {
@@ -589,6 +646,13 @@ func (c *cli) bundle(args []string) error {
 		plural(len(b.Advisories), "advisory", "advisories"))
 	for _, w := range warns {
 		fmt.Fprintf(c.stdout, "warning: %v\n", w)
+	}
+	if len(b.Policies) > 0 {
+		if set, err := contextPolicies(b.Policies); err != nil {
+			fmt.Fprintf(c.stdout, "warning: the bundle's context policies do not parse: %v\n", err)
+		} else {
+			fmt.Fprintf(c.stdout, "context policies: %s\n", strings.Join(set.Names(), ", "))
+		}
 	}
 	return nil
 }

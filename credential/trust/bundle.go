@@ -33,6 +33,11 @@ type Bundle struct {
 	Registry    string             `json:"registry"`
 	Issuers     []BundleIssuer     `json:"issuers"`
 	StatusLists []BundleStatusList `json:"statusLists"`
+	// Policies is the registry's context policy file (credential/policy:
+	// school entry, yellow fever, traveller rules), signed with the rest;
+	// absent when the registry posted none, and from a delta when they
+	// did not change since its base version.
+	Policies json.RawMessage `json:"policies,omitempty"`
 	// Checkpoint is the latest witness-cosigned checkpoint note of the log.
 	Checkpoint string     `json:"checkpoint"`
 	Advisories []Advisory `json:"advisories"`
