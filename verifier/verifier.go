@@ -67,6 +67,7 @@ package verifier
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -94,6 +95,13 @@ const (
 
 // MaxInput bounds one input; larger inputs are refused as too-large.
 const MaxInput = 16 << 20
+
+// DefaultImageBudget is how long one Verify call may spend reading QR
+// codes in images, all images together, unless Verifier.ImageBudget says
+// otherwise. One image takes milliseconds when clean and at most a few
+// seconds when hostile or unreadable; images left when the budget is spent
+// are qr-decode-error, saying so.
+const DefaultImageBudget = 10 * time.Second
 
 // Input is one thing to verify.
 type Input struct {
@@ -181,12 +189,21 @@ type Verifier struct {
 	Lang string
 	// Challenge, when set, requires SD-JWT presentations to answer it.
 	Challenge *sdjwt.Expect
+	// Answers, with Challenge, accepts one answer per challenge nonce: a
+	// replayed or second answer is challenge-mismatch. A verifier that
+	// makes challenges holds one guard for its whole life; nil means a
+	// fresh guard per Verify call (an answer given twice in one call is
+	// still refused the second time).
+	Answers *Answers
 	// Proofs are anchoring proofs (tlog-proofs) presented beside the
 	// inputs; proofs found in the inputs themselves are added per call.
 	// Each is matched to its credential by the log entry it proves.
 	Proofs []*anchor.Proof
 	// RequireAnchor fails credentials without a valid proof (not-anchored).
 	RequireAnchor bool
+	// ImageBudget bounds the time one Verify call spends reading images;
+	// zero means DefaultImageBudget.
+	ImageBudget time.Duration
 }
 
 // item is one credential text found in an input.
@@ -205,13 +222,22 @@ func (v *Verifier) Verify(inputs []Input) []Result {
 	if v.Trust == nil {
 		v.Trust = trust.New()
 	}
+	budget := v.ImageBudget
+	if budget <= 0 {
+		budget = DefaultImageBudget
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
 	var items []item
 	for _, in := range inputs {
-		items = append(items, v.extract(in)...)
+		items = append(items, v.extract(ctx, in)...)
 	}
 	// Proofs among the inputs serve every credential of this call.
 	call := *v
 	call.Proofs = slices.Clone(v.Proofs)
+	if call.Challenge != nil && call.Answers == nil {
+		call.Answers = NewAnswers(0)
+	}
 	for _, it := range items {
 		if it.proof != nil {
 			call.Proofs = append(call.Proofs, it.proof)
@@ -268,8 +294,9 @@ func (v *Verifier) verifyItems(items []item) []Result {
 	return out
 }
 
-// extract finds the credential texts in one input.
-func (v *Verifier) extract(in Input) []item {
+// extract finds the credential texts in one input; ctx bounds the time
+// spent reading images.
+func (v *Verifier) extract(ctx context.Context, in Input) []item {
 	if len(in.Data) > MaxInput {
 		return []item{{input: in.Name, err: &shc.TooLargeError{What: "input", Size: len(in.Data), Limit: MaxInput}}}
 	}
@@ -278,7 +305,7 @@ func (v *Verifier) extract(in Input) []item {
 		return []item{{input: in.Name, err: &UnrecognisedError{Start: ""}}}
 	}
 	if isImageName(in.Name) || !looksText(data) {
-		texts, err := qr.Decode(in.Data)
+		texts, err := qr.DecodeContext(ctx, in.Data)
 		if err != nil {
 			return []item{{input: in.Name, err: err}}
 		}

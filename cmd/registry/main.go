@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/immunopass/immunopass/internal/httpserver"
 	"github.com/immunopass/immunopass/internal/prompt"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -238,19 +239,11 @@ func (c *cli) serve(args []string) error {
 		d.Close()
 		return err
 	}
-	srv := &http.Server{Handler: d.Server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	o := registryServing
+	o.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	srv := httpserver.New(d.Server.Handler(), o)
 	logger.Info("registry serving", "listen", ln.Addr().String(), "data", *dir)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-		logger.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = srv.Shutdown(sctx)
-		cancel()
-	}
+	err = httpserver.Serve(ctx, srv, ln, 10*time.Second)
 	if cerr := d.Close(); err == nil {
 		err = cerr
 	}
@@ -706,31 +699,36 @@ func (c *cli) witness(args []string) error {
 		logger := slog.New(slog.NewJSONHandler(c.stderr, nil))
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		mux := http.NewServeMux()
-		mux.Handle("/", w.Handler())
-		mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) { io.WriteString(rw, "ok\n") })
 		ln, err := net.Listen("tcp", *listen)
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		o := witnessServing
+		o.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+		srv := httpserver.New(witnessHandler(w), o)
 		logger.Info("witness serving", "listen", ln.Addr().String(), "key", w.VerifierKey())
-		errc := make(chan error, 1)
-		go func() { errc <- srv.Serve(ln) }()
-		select {
-		case err = <-errc:
-		case <-ctx.Done():
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			err = srv.Shutdown(sctx)
-			cancel()
-		}
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		return err
+		return httpserver.Serve(ctx, srv, ln, 10*time.Second)
 	default:
 		return usageError{fmt.Sprintf("unknown witness command %q", args[0])}
 	}
+}
+
+// The servers of "registry serve" and "witness serve": httpserver's
+// defaults (10 s for headers, 1 min per request, 30 s per 64 KiB written,
+// 1 min idle), with each one's body limit. The registry's limit is twice
+// its signed-request limit so that its own JSON "too-large" answer is the
+// one clients see.
+var (
+	registryServing = httpserver.Options{MaxBodyBytes: 2 * registry.MaxRequestSize}
+	witnessServing  = httpserver.Options{MaxBodyBytes: witness.MaxRequestSize}
+)
+
+// witnessHandler is the witness API plus a health check.
+func witnessHandler(w *witness.Witness) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", w.Handler())
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) { io.WriteString(rw, "ok\n") })
+	return mux
 }
 
 // plural writes n and the noun in the form n calls for: "1 key", "2 keys".

@@ -13,6 +13,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -54,7 +55,11 @@ INPUT is a QR image (PNG, JPEG, GIF, SVG), a .smart-health-card file, or text
 with shc:/ lines, IP1: or SD-JWT presentations, HC1: or a JWS; "-" reads
 standard input. A challenge (IPC1:, written with its QR image) asks a wallet
 for a presentation bound to this verifier and a fresh nonce; verify
---challenge FILE then accepts only answers to it.
+--challenge FILE then accepts only answers to it, and one answer per call:
+the same answer given twice in one call is refused the second time. The
+CLI keeps no state between runs, so it cannot refuse an answer replayed in
+a later run (within the freshness window); a verifier app that keeps
+running remembers the answered challenges and refuses such replays.
 
 --context NAME adds a second verdict to each credential: whether it meets the
 context's rules (school-entry-ae, school-entry-fr, yellow-fever, traveller-eu,
@@ -396,8 +401,11 @@ func decode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	failed := false
+	// The images of one call share one budget, as in verify.
+	ctx, cancel := context.WithTimeout(context.Background(), verifier.DefaultImageBudget)
+	defer cancel()
 	for _, in := range ins {
-		texts, err := qr.Decode(in.Data)
+		texts, err := qr.DecodeContext(ctx, in.Data)
 		if err != nil {
 			failed = true
 			if *asJSON {
