@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/immunopass/immunopass/internal/httpserver"
 	"github.com/immunopass/immunopass/verifier/web"
 )
 
@@ -76,6 +77,9 @@ web export writes the same site as a static folder for any web server or a
 USB stick (serve .wasm as application/wasm).
 `
 
+// serving are the web app server's limits: it takes no request bodies.
+var serving = httpserver.Options{MaxBodyBytes: 1 << 10}
+
 // serve runs the web app until SIGINT or SIGTERM.
 func serve(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verifier serve", flag.ContinueOnError)
@@ -124,8 +128,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(stop)
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
+	srv := httpserver.New(h, serving)
 	scheme := "http"
 	if *cert != "" {
 		scheme = "https"

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/immunopass/immunopass/internal/httpserver"
+	"github.com/immunopass/immunopass/internal/httpserver/httpservertest"
 	"github.com/immunopass/immunopass/verifier/web"
 	"github.com/immunopass/immunopass/verifier/web/webtest"
 )
@@ -84,4 +86,16 @@ func TestServe(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// The web app's server cuts slow and idle clients and marks every answer
+// nosniff (its own options, timeouts shortened for the test).
+func TestServeCutsSlowClients(t *testing.T) {
+	h, err := web.Handler(web.Options{WASM: []byte("\x00asm"), WASMExec: []byte("//")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := httpservertest.Serve(t, httpserver.New(h, httpservertest.Shorten(serving)))
+	httpservertest.CheckSlowClients(t, addr, "/", "/")
+	httpservertest.CheckNosniff(t, "http://"+addr, "/", "/", "/app.js", "/no-such-page")
 }
