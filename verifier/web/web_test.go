@@ -23,6 +23,7 @@ import (
 	"github.com/immunopass/immunopass/credential/hcert"
 	"github.com/immunopass/immunopass/credential/hcert/hcerttest"
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/verifier"
 	"github.com/immunopass/immunopass/verifier/web/webtest"
 )
 
@@ -39,7 +40,7 @@ func TestSite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"index.html", "app.js", "app.css", "i18n.js", "sw.js", "verifier.wasm", "wasm_exec.js", "trust/policy.json", "trust/bundle.json", "trust/manifest.json"} {
+	for _, p := range []string{"index.html", "app.js", "app.css", "i18n.json", "sw.js", "verifier.wasm", "wasm_exec.js", "trust/policy.json", "trust/bundle.json", "trust/manifest.json"} {
 		if _, ok := files[p]; !ok {
 			t.Errorf("no %s", p)
 		}
@@ -230,7 +231,7 @@ func site(t *testing.T, trustFiles []File) (*httptest.Server, Options) {
 
 func screenshot(t *testing.T, b *browser, name string) {
 	if dir := os.Getenv("IMMUNOPASS_WEB_SCREENSHOTS"); dir != "" {
-		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+		png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -397,5 +398,41 @@ func TestBrowserOffline(t *testing.T) {
 	}
 	if !strings.Contains(offline, "hors ligne") {
 		t.Errorf("offline note %q", offline)
+	}
+}
+
+// TestTranslations: the page has every word in English, French and Arabic,
+// and every reason and warning code of the verifier in each.
+func TestTranslations(t *testing.T) {
+	b, err := static.ReadFile("static/i18n.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr map[string]map[string]any
+	if err := json.Unmarshal(b, &tr); err != nil {
+		t.Fatal(err)
+	}
+	en := tr["en"]
+	for _, lang := range []string{"en", "fr", "ar"} {
+		m := tr[lang]
+		if m == nil {
+			t.Fatalf("no %s", lang)
+		}
+		for k := range en {
+			if _, ok := m[k]; !ok {
+				t.Errorf("%s lacks %q", lang, k)
+			}
+		}
+		for k := range m {
+			if _, ok := en[k]; !ok {
+				t.Errorf("%s has %q, which English lacks", lang, k)
+			}
+		}
+		reasons, _ := m["reason"].(map[string]any)
+		for _, code := range verifier.Codes() {
+			if s, _ := reasons[code].(string); s == "" {
+				t.Errorf("%s: no words for %q", lang, code)
+			}
+		}
 	}
 }

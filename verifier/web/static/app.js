@@ -2,7 +2,10 @@
 // pictures feed the project's own verifier, compiled to WebAssembly
 // (verifier.wasm); nothing is sent anywhere, nothing is kept.
 'use strict';
-(function () {
+(async function () {
+  // The page's words in English, French and Arabic: the interface, the
+  // verdicts, and every reason and warning code of the verifier contract.
+  const I18N = await (await fetch('i18n.json')).json();
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
   let lang = params.get('lang') || localStorage.getItem('lang') || (navigator.language || 'en').slice(0, 2);
@@ -17,6 +20,11 @@
   function t(key, ...args) {
     const v = (I18N[lang][key] !== undefined ? I18N[lang][key] : I18N.en[key]) || key;
     return v.replace(/\{(\d)\}/g, (_, i) => String(args[+i]));
+  }
+  // n with its noun: plural forms are [one, other] per language.
+  function count(key, n) {
+    const forms = I18N[lang][key] || I18N.en[key];
+    return forms[n === 1 ? 0 : 1].replace('{0}', String(n));
   }
   function reasonWords(code) {
     return (I18N[lang].reason && I18N[lang].reason[code]) || I18N.en.reason[code] || code;
@@ -63,7 +71,7 @@
   function showTrust() {
     if (!ready) return;
     const s = JSON.parse(immunopass.trust());
-    let line = s.issuers + s.dscs === 0 ? t('noTrust') : t('trust', s.issuers, s.dscs);
+    let line = s.issuers + s.dscs === 0 ? t('noTrust') : t('trust', count('issuers', s.issuers), count('signers', s.dscs));
     if (s.bundleTime) line += ' · ' + t('trustBundle', new Date(s.bundleTime).toLocaleString(lang));
     if (s.stale) line += ' · ' + t('trustStale');
     $('trust').textContent = line;
