@@ -21,6 +21,7 @@ import (
 
 	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/internal/boltcheck"
 	"github.com/immunopass/immunopass/registry/anchorlog"
 )
 
@@ -100,6 +101,10 @@ func Open(o Options) (*Server, error) {
 	db, err := bolt.Open(o.DB, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", o.DB, err)
+	}
+	if err := boltcheck.Durable(db); err != nil {
+		db.Close()
+		return nil, err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {

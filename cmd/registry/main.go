@@ -18,11 +18,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/immunopass/immunopass/internal/atomicfile"
 	"github.com/immunopass/immunopass/internal/httpserver"
 	"github.com/immunopass/immunopass/internal/prompt"
 
@@ -650,12 +650,10 @@ func (c *cli) bundle(args []string) error {
 	return nil
 }
 
+// writeFile replaces path with data atomically and durably: the bundle a
+// verifier is handed is never empty or half written after a power cut.
 func writeFile(path string, data []byte) error {
-	tmp := path + ".tmp" + strconv.Itoa(os.Getpid())
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, data, 0o644)
 }
 
 func (c *cli) witness(args []string) error {
