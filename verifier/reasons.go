@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/jose"
@@ -225,4 +226,19 @@ func quoteShort(s string) string {
 		return "\"" + string(r[:24]) + "…\""
 	}
 	return "\"" + s + "\""
+}
+
+// Codes lists every reason and warning code the verifier can give, for the
+// faces that put them in words (the web app's translations are checked
+// against it).
+func Codes() []string {
+	codes := []string{OK}
+	for c := range reasonWords {
+		codes = append(codes, c)
+	}
+	for c := range warningWords {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	return slices.Compact(codes)
 }

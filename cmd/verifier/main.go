@@ -4,6 +4,8 @@
 //	verifier decode [--json] INPUT...
 //	verifier keygen --out FILE
 //	verifier challenge --key FILE (--claims LIST | --context NAME [--rules FILE]) --out FILE [--ttl DURATION] [--purpose TEXT]
+//	verifier serve [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--policy FILE] [--trust FILE]... [--status FILE]...
+//	verifier web export --out DIR [--policy FILE] [--trust FILE]... [--status FILE]...
 //
 // INPUT is a path or "-" for standard input. Exit status: 2 if a file could
 // not be opened or the flags are wrong, else 1 if any credential is invalid
@@ -46,6 +48,8 @@ const usage = `usage:
   verifier decode [--json] INPUT...
   verifier keygen --out FILE
   verifier challenge --key FILE (--claims LIST | --context NAME [--rules FILE]) --out FILE [--ttl DURATION] [--purpose TEXT]
+  verifier serve [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--policy FILE] [--trust FILE]... [--status FILE]...
+  verifier web export --out DIR [--policy FILE] [--trust FILE]... [--status FILE]...
 
 INPUT is a QR image (PNG, JPEG, GIF, SVG), a .smart-health-card file, or text
 with shc:/ lines, IP1: or SD-JWT presentations, HC1: or a JWS; "-" reads
@@ -63,6 +67,10 @@ or those of --rules FILE or of the bundle), does not (with the rules not met,
 in words, --lang en|fr|ar), or cannot tell. It does not change the exit
 status, which is the credentials' own validity. challenge --context NAME asks
 for the claims the context's rules read.
+
+serve runs the offline web app (camera, scanner, paste; verified in the
+browser by this verifier compiled to WebAssembly, against the trust files
+given); web export writes it as a static folder.
 
 --trust also reads a registry trust bundle, which needs --policy FILE (the
 trust policy from "registry init"). An anchoring proof (c2sp.org/tlog-proof)
@@ -89,6 +97,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return keygen(args[1:], stdout, stderr)
 	case "challenge":
 		return challenge(args[1:], stdout, stderr)
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "web":
+		return webCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

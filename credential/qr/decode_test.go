@@ -404,3 +404,23 @@ func TestTwoCodes(t *testing.T) {
 		t.Errorf("got %q", texts)
 	}
 }
+
+// TestDecodeFrame: a clean symbol in a frame reads; a frame without a code
+// is given up within its budget (bounded by the cheap steps), where
+// DecodeImage would run its whole ladder.
+func TestDecodeFrame(t *testing.T) {
+	sym, err := Encode("HC1:NCFOXN%TS3DH0YOJ58S", M)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := DecodeFrame(sym.ImageScaled(6), 200*time.Millisecond); err != nil || got != "HC1:NCFOXN%TS3DH0YOJ58S" {
+		t.Fatalf("clean frame: %q %v", got, err)
+	}
+	noise := image.NewGray(image.Rect(0, 0, 640, 480))
+	for i := range noise.Pix {
+		noise.Pix[i] = uint8((i*7919 + i/640*104729) % 251)
+	}
+	if _, err := DecodeFrame(noise, 50*time.Millisecond); err != ErrNoCode {
+		t.Fatalf("noise: %v", err)
+	}
+}
