@@ -14,6 +14,9 @@
 //     vax.ParseCSV.
 //   - schedules/*.json: vaccination schedules (WHO, UAE, France) that the
 //     wallet's "due" view reads; informational, each names its source.
+//   - cdsi/*.xml: the CDC's CDSi supporting data v4.64 (the US ACIP
+//     schedule as computable data: antigens, series, target doses, CVX map,
+//     vaccine groups, live-virus conflicts), read by credential/forecast.
 package assets
 
 import (
@@ -31,7 +34,22 @@ var (
 	demoRecordCSV []byte
 	//go:embed schedules/*.json
 	schedules embed.FS
+	//go:embed cdsi/*.xml
+	cdsi embed.FS
 )
+
+// CDSi returns the CDC CDSi supporting data files (cdsi/*.xml, v4.64) by
+// file name: "ScheduleSupportingData.xml" and one
+// "AntigenSupportingData-_<antigen>-508.xml" per antigen.
+func CDSi() map[string][]byte {
+	out := map[string][]byte{}
+	names, _ := fs.Glob(cdsi, "cdsi/*.xml")
+	for _, n := range names {
+		b, _ := cdsi.ReadFile(n)
+		out[n[len("cdsi/"):]] = b
+	}
+	return out
+}
 
 // Schedules returns the vaccination schedule files (schedules/*.json), by
 // file name ("who.json", "ae.json", "fr.json").
