@@ -88,15 +88,18 @@ func caseOutcome(t testing.TB, us *Schedule, c cdsiCase) (group, forecastDiff, d
 	if got != want {
 		forecastDiff = "forecast: got " + got + ", want " + want
 	}
-	byID := map[string]DoseResult{}
+	byID := map[string]int{}
 	for _, d := range res.Doses {
-		byID[d.ID] = d
+		byID[d.ID] = d.Index
 	}
 	var dd []string
 	for _, wd := range c.Doses {
-		gd := byID[wd.ID]
-		if string(gd.Status) != wd.Status || gd.Reason != str(wd.Reason) {
-			dd = append(dd, fmt.Sprintf("%s: got %s/%s, want %s/%s", wd.ID, gd.Status, gd.Reason, wd.Status, str(wd.Reason)))
+		st, reason, ok := g.DoseIn(byID[wd.ID])
+		if !ok { // a dose of another group: its own evaluation
+			st, reason = res.Doses[byID[wd.ID]].Status, res.Doses[byID[wd.ID]].Reason
+		}
+		if string(st) != wd.Status || reason != str(wd.Reason) {
+			dd = append(dd, fmt.Sprintf("%s: got %s/%s, want %s/%s", wd.ID, st, reason, wd.Status, str(wd.Reason)))
 		}
 	}
 	return group, forecastDiff, strings.Join(dd, "; ")

@@ -755,8 +755,8 @@ func (r *run) forecast(sr *seriesRun, list []adm) {
 	}
 	if late != noDay {
 		late--
-		if late < rec {
-			late = noDay
+		if late < earliest {
+			late = earliest // past due as soon as it may be given
 		}
 	}
 	sr.earliest, sr.rec, sr.pastDue = earliest, rec, late
@@ -791,9 +791,6 @@ func groupForecast(g *Group, ants map[string]*AntigenForecast) *GroupForecast {
 		var e, rc, pd, lt day = noDay, noDay, noDay, noDay
 		for _, af := range due {
 			ae, ar, ap, al := fromVax(af.Earliest), fromVax(af.Recommended), fromVax(af.PastDue), fromVax(af.Latest)
-			if ap == noDay {
-				ap = ar
-			}
 			if g.Full {
 				// given together: due when the last antigen is
 				e, rc, pd = maxDay(e, ae), maxDay(rc, ar), maxDay(pd, ap)
@@ -816,4 +813,41 @@ func groupForecast(g *Group, ants map[string]*AntigenForecast) *GroupForecast {
 		gf.Status = NoSchedule
 	}
 	return gf
+}
+
+// DoseIn returns the evaluation of input dose i within a vaccine group:
+// not valid if one of the group's antigens says so (with its reason),
+// extraneous if all do, else valid; ok is false when the dose does not
+// count for the group.
+func (g *GroupForecast) DoseIn(i int) (status DoseStatus, reason string, ok bool) {
+	total, notValid, extraneous := 0, 0, 0
+	for _, af := range g.Antigens {
+		for _, e := range af.Evaluations {
+			if e.Dose != i {
+				continue
+			}
+			total++
+			switch e.Status {
+			case NotValid:
+				if notValid == 0 {
+					reason = e.Reason
+				}
+				notValid++
+			case Extraneous:
+				if notValid == 0 && extraneous == 0 {
+					reason = e.Reason
+				}
+				extraneous++
+			}
+		}
+	}
+	switch {
+	case total == 0:
+		return "", "", false
+	case notValid > 0:
+		return NotValid, reason, true
+	case extraneous == total:
+		return Extraneous, reason, true
+	}
+	return Valid, "", true
 }
