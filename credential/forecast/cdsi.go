@@ -377,26 +377,34 @@ func optDay(s string) (day, error) {
 func parseDose(xd xDose) (*TargetDose, error) {
 	td := &TargetDose{Number: strings.TrimSpace(xd.Number), Recurring: strings.EqualFold(strings.TrimSpace(xd.Recurring), "Yes"),
 		SeasonStart: noDay, SeasonEnd: noDay}
-	// Several age rows can carry effective/cessation dates: the row without
-	// a cessation date (the current rule) wins.
 	for _, a := range xd.Ages {
-		if strings.TrimSpace(a.Cessation) != "" && len(xd.Ages) > 1 {
-			continue
-		}
-		if err := spans(&td.AbsMinAge, a.AbsMin, &td.MinAge, a.Min, &td.EarliestRecAge, a.EarliestRec,
-			&td.LatestRecAge, a.LatestRec, &td.MaxAge, a.Max); err != nil {
+		ag := Ages{}
+		var err error
+		if ag.Effective, err = optDay(a.Effective); err != nil {
 			return nil, err
 		}
+		if ag.Cessation, err = optDay(a.Cessation); err != nil {
+			return nil, err
+		}
+		if err := spans(&ag.AbsMin, a.AbsMin, &ag.Min, a.Min, &ag.EarliestRec, a.EarliestRec,
+			&ag.LatestRec, a.LatestRec, &ag.Max, a.Max); err != nil {
+			return nil, err
+		}
+		td.Ages = append(td.Ages, ag)
 	}
 	for _, list := range []struct {
 		in  []xInterval
 		out *[]Interval
 	}{{xd.Intervals, &td.Intervals}, {xd.Allowable, &td.AllowableIntervals}} {
 		for _, xi := range list.in {
-			if strings.TrimSpace(xi.Cessation) != "" {
-				continue
-			}
 			iv := Interval{FromPrevious: strings.EqualFold(strings.TrimSpace(xi.FromPrevious), "Y")}
+			var err error
+			if iv.Effective, err = optDay(xi.Effective); err != nil {
+				return nil, err
+			}
+			if iv.Cessation, err = optDay(xi.Cessation); err != nil {
+				return nil, err
+			}
 			if t := strings.TrimSpace(xi.FromTarget); t != "" {
 				n, err := strconv.Atoi(t)
 				if err != nil || n < 1 || n > 100 {

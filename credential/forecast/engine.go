@@ -496,21 +496,22 @@ func (r *run) evalDose(td *TargetDose, sr *seriesRun, list []adm, k int) (DoseSt
 	}
 	prev := previous(sr.evals, k)
 	prevBad := prev >= 0 && sr.evals[prev].Status == NotValid
+	age := td.agesAt(a.date)
 	// Age, with the grace period between the absolute minimum and the
 	// minimum age.
-	if !td.AbsMinAge.IsZero() && a.date < td.AbsMinAge.add(r.birth) {
+	if !age.AbsMin.IsZero() && a.date < age.AbsMin.add(r.birth) {
 		return NotValid, ReasonTooYoung
 	}
-	if !td.MinAge.IsZero() && a.date < td.MinAge.add(r.birth) && prevBad {
+	if !age.Min.IsZero() && a.date < age.Min.add(r.birth) && prevBad {
 		return NotValid, ReasonTooYoung
 	}
-	if !td.MaxAge.IsZero() && a.date >= td.MaxAge.add(r.birth) {
+	if !age.Max.IsZero() && a.date >= age.Max.add(r.birth) {
 		return Extraneous, ReasonTooOld
 	}
 	// Intervals: every preferable interval must hold, else every allowable
 	// one.
-	if !r.intervalsOK(td.Intervals, sr, list, k, prev, prevBad, false) {
-		if len(td.AllowableIntervals) == 0 || !r.intervalsOK(td.AllowableIntervals, sr, list, k, prev, prevBad, true) {
+	if !r.intervalsOK(intervalsAt(td.Intervals, a.date), sr, list, k, prev, prevBad, false) {
+		if len(intervalsAt(td.AllowableIntervals, a.date)) == 0 || !r.intervalsOK(intervalsAt(td.AllowableIntervals, a.date), sr, list, k, prev, prevBad, true) {
 			return NotValid, ReasonInterval
 		}
 	}
@@ -696,20 +697,21 @@ func (r *run) forecast(sr *seriesRun, list []adm) {
 		return
 	}
 	td := s.Doses[sr.next]
+	age := td.agesAt(r.at)
 	sr.status = NotComplete
 	earliest := r.birth
-	if !td.MinAge.IsZero() {
-		earliest = td.MinAge.add(r.birth)
+	if !age.Min.IsZero() {
+		earliest = age.Min.add(r.birth)
 	}
 	rec, late := noDay, noDay
-	if !td.EarliestRecAge.IsZero() {
-		rec = td.EarliestRecAge.add(r.birth)
+	if !age.EarliestRec.IsZero() {
+		rec = age.EarliestRec.add(r.birth)
 	}
-	if !td.LatestRecAge.IsZero() {
-		late = td.LatestRecAge.add(r.birth)
+	if !age.LatestRec.IsZero() {
+		late = age.LatestRec.add(r.birth)
 	}
 	prev := previous(sr.evals, n)
-	for _, iv := range td.Intervals {
+	for _, iv := range intervalsAt(td.Intervals, r.at) {
 		ref := r.refDate(iv, sr, list, n, prev)
 		if ref == noDay {
 			continue
@@ -719,10 +721,10 @@ func (r *run) forecast(sr *seriesRun, list []adm) {
 		}
 		// Recommended and past-due dates come from the ages when the dose
 		// has them, else from the intervals.
-		if !iv.EarliestRec.IsZero() && td.EarliestRecAge.IsZero() {
+		if !iv.EarliestRec.IsZero() && age.EarliestRec.IsZero() {
 			rec = maxDay(rec, iv.EarliestRec.add(ref))
 		}
-		if !iv.LatestRec.IsZero() && td.LatestRecAge.IsZero() {
+		if !iv.LatestRec.IsZero() && age.LatestRec.IsZero() {
 			late = maxDay(late, iv.LatestRec.add(ref))
 		}
 	}
@@ -760,8 +762,8 @@ func (r *run) forecast(sr *seriesRun, list []adm) {
 		}
 	}
 	sr.earliest, sr.rec, sr.pastDue = earliest, rec, late
-	if !td.MaxAge.IsZero() {
-		maxd := td.MaxAge.add(r.birth)
+	if !age.Max.IsZero() {
+		maxd := age.Max.add(r.birth)
 		sr.latest = maxd - 1
 		if r.at >= maxd || earliest >= maxd {
 			sr.status = AgedOut

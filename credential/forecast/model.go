@@ -98,20 +98,55 @@ type Series struct {
 
 // TargetDose is one dose of a series.
 type TargetDose struct {
-	Number                                          string // "Dose 1"
-	AbsMinAge, MinAge, EarliestRecAge, LatestRecAge Span
-	MaxAge                                          Span
-	Intervals                                       []Interval
-	AllowableIntervals                              []Interval
-	Preferable, Allowable                           []VaccineRule
-	Inadvertent                                     []string // CVX
-	Skips                                           []Skip
-	Recurring                                       bool
-	SeasonStart, SeasonEnd                          day
+	Number string // "Dose 1"
+	// Ages: the age rules; when several, each has effective and cessation
+	// dates and the one in force on the date of the dose applies.
+	Ages                   []Ages
+	Intervals              []Interval
+	AllowableIntervals     []Interval
+	Preferable, Allowable  []VaccineRule
+	Inadvertent            []string // CVX
+	Skips                  []Skip
+	Recurring              bool
+	SeasonStart, SeasonEnd day
+}
+
+// Ages are a target dose's ages.
+type Ages struct {
+	AbsMin, Min, EarliestRec, LatestRec, Max Span
+	Effective, Cessation                     day // noDay when unset
+}
+
+// inForce reports whether a rule with these effective and cessation dates
+// is in force on d.
+func inForce(effective, cessation, d day) bool {
+	return (effective == noDay || d >= effective) && (cessation == noDay || d <= cessation)
+}
+
+// agesAt returns the age rule in force on d.
+func (td *TargetDose) agesAt(d day) Ages {
+	for _, a := range td.Ages {
+		if inForce(a.Effective, a.Cessation, d) {
+			return a
+		}
+	}
+	return Ages{}
+}
+
+// intervalsAt returns the intervals in force on d.
+func intervalsAt(ivs []Interval, d day) []Interval {
+	var out []Interval
+	for _, iv := range ivs {
+		if inForce(iv.Effective, iv.Cessation, d) {
+			out = append(out, iv)
+		}
+	}
+	return out
 }
 
 // Interval is a minimum (and recommended) interval between doses.
 type Interval struct {
+	Effective, Cessation                day      // noDay when unset
 	FromPrevious                        bool     // from the dose given just before
 	FromTarget                          int      // from the dose that satisfied this target dose (1-based); 0 = not
 	FromMostRecent                      []string // from the most recent dose of these CVX codes
