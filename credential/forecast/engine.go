@@ -325,6 +325,9 @@ func (r *run) antigen(ag *Antigen, list []adm) *AntigenForecast {
 		runs = append(runs, sr)
 	}
 	best := r.best(runs, list)
+	if debugRuns != nil {
+		debugRuns(runs)
+	}
 	if best == nil {
 		af.Status = NoSchedule
 		for _, a := range list {
@@ -346,6 +349,8 @@ func (r *run) antigen(ag *Antigen, list []adm) *AntigenForecast {
 	}
 	return af
 }
+
+var debugRuns func([]*seriesRun)
 
 func (r *run) genderOK(s *Series) bool {
 	if len(s.Gender) == 0 {
@@ -387,8 +392,15 @@ func (r *run) best(runs []*seriesRun, list []adm) *seriesRun {
 	}
 	var eligible []*seriesRun
 	for _, sr := range runs {
-		if canStart(sr) {
+		if sr.status == Complete {
 			eligible = append(eligible, sr)
+		}
+	}
+	if len(eligible) == 0 {
+		for _, sr := range runs {
+			if canStart(sr) {
+				eligible = append(eligible, sr)
+			}
 		}
 	}
 	if len(eligible) == 0 {
