@@ -344,7 +344,7 @@ func (r *run) antigen(ag *Antigen, list []adm) *AntigenForecast {
 	af.Doses = len(best.s.Doses)
 	af.ValidDoses = best.valid
 	if best.status == NotComplete {
-		af.DoseNumber = best.valid + 1
+		af.DoseNumber = min(best.valid, best.next) + 1
 		af.Earliest, af.Recommended, af.PastDue, af.Latest = best.earliest.vax(), best.rec.vax(), best.pastDue.vax(), best.latest.vax()
 	}
 	return af
