@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/immunopass/immunopass/credential/vax"
 )
@@ -15,8 +14,29 @@ type day int32
 
 const noDay day = -1 << 30
 
+// dayOf returns the day number of a proleptic Gregorian date; m and d may
+// overflow (month 13 = January of the next year, day 0 = the last day of the
+// month before), as with time.Date.
 func dayOf(y, m, d int) day {
-	return day(time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+	y += (m - 1) / 12
+	m = (m-1)%12 + 1
+	if m < 1 {
+		m += 12
+		y--
+	}
+	// days from civil (H. Hinnant's algorithm)
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + 1 - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return day(era*146097+doe-719468) + day(d-1)
 }
 
 func fromVax(d vax.Date) day {
@@ -34,8 +54,25 @@ func fromVax(d vax.Date) day {
 }
 
 func (d day) civil() (y, m, dd int) {
-	t := time.Unix(int64(d)*86400, 0).UTC()
-	return t.Year(), int(t.Month()), t.Day()
+	z := int(d) + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y = yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	dd = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m, dd
 }
 
 func (d day) vax() vax.Date {
@@ -96,7 +133,16 @@ func atoiErr(s string, err error) (int, error) {
 }
 
 func daysIn(y, m int) int {
-	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // Span is a CDSi age or interval such as "6 weeks - 4 days" or

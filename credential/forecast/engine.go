@@ -532,10 +532,7 @@ func (r *run) evalDose(td *TargetDose, sr *seriesRun, list []adm, k int) (DoseSt
 		if b.date >= a.date {
 			break
 		}
-		for _, c := range r.sched.Conflicts {
-			if c.Previous != b.cvx || c.Current != a.cvx {
-				continue
-			}
+		for _, c := range r.sched.conflictsOf(b.cvx, a.cvx) {
 			end := c.End
 			if !c.MinEnd.IsZero() {
 				end = c.MinEnd
@@ -747,10 +744,8 @@ func (r *run) forecast(sr *seriesRun, list []adm) {
 		for _, v := range td.Preferable {
 			end := noDay
 			for _, b := range r.all {
-				for _, c := range r.sched.Conflicts {
-					if c.Previous == b.cvx && c.Current == v.CVX {
-						end = maxDay(end, c.End.add(b.date))
-					}
+				for _, c := range r.sched.conflictsOf(b.cvx, v.CVX) {
+					end = maxDay(end, c.End.add(b.date))
 				}
 			}
 			if end == noDay {

@@ -33,6 +33,8 @@
 // built.
 package forecast
 
+import "sync"
+
 // Schedule is a vaccination schedule as data.
 type Schedule struct {
 	ID        string // "us-cdsi", "who", "ae", "fr"
@@ -47,6 +49,22 @@ type Schedule struct {
 	Vaccines map[string][]Association
 	// Conflicts are the live-virus conflicts between vaccines.
 	Conflicts []LiveConflict
+
+	idxOnce   sync.Once
+	conflicts map[[2]string][]LiveConflict // by previous, current CVX
+}
+
+// conflictsOf returns the live-virus conflicts of current given after
+// previous.
+func (s *Schedule) conflictsOf(previous, current string) []LiveConflict {
+	s.idxOnce.Do(func() {
+		s.conflicts = map[[2]string][]LiveConflict{}
+		for _, c := range s.Conflicts {
+			k := [2]string{c.Previous, c.Current}
+			s.conflicts[k] = append(s.conflicts[k], c)
+		}
+	})
+	return s.conflicts[[2]string{previous, current}]
 }
 
 // Group is a vaccine group: antigens that are forecast together (DTaP:
