@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,3 +216,5 @@ func TestDayArithmetic(t *testing.T) {
 		t.Errorf("2025-02-28 → 03-01: %d", got)
 	}
 }
+
+func sortStrings(s []string) { slices.Sort(s) }
