@@ -357,7 +357,10 @@ func (r *run) genderOK(s *Series) bool {
 		return true
 	}
 	g := r.gender
-	if g == "" || g == "other" {
+	if g == "" {
+		return true // not known: no series is excluded
+	}
+	if g == "other" {
 		g = "unknown"
 	}
 	return slices.Contains(s.Gender, g)
@@ -545,7 +548,7 @@ func (r *run) evalDose(td *TargetDose, sr *seriesRun, list []adm, k int) (DoseSt
 	// Preferable, else allowable vaccine.
 	for _, lists := range [][]VaccineRule{td.Preferable, td.Allowable} {
 		for _, v := range lists {
-			if v.CVX != a.cvx {
+			if v.CVX != a.cvx && v.CVX != anyVaccine {
 				continue
 			}
 			if !v.Begin.IsZero() && a.date < v.Begin.add(r.birth) {

@@ -9,10 +9,13 @@ import (
 // schedules are the schedules that ship, by id.
 var schedules = map[string]func() (*Schedule, error){
 	"us-cdsi": US,
+	"who":     WHO,
+	"ae":      UAE,
+	"fr":      France,
 }
 
 // aliases are other names of schedule ids.
-var aliases = map[string]string{"cdsi": "us-cdsi", "us": "us-cdsi"}
+var aliases = map[string]string{"cdsi": "us-cdsi", "us": "us-cdsi", "uae": "ae", "france": "fr"}
 
 // UnknownScheduleError names a schedule id that does not exist.
 type UnknownScheduleError struct{ ID string }
