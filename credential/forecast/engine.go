@@ -59,6 +59,11 @@ type Dose struct {
 	ID   string // the Immunization's id, for reports
 	CVX  string // CVX code ("03" and "3" are the same)
 	Date vax.Date
+	// Antigens, for a vaccine coded in another system than CVX (SNOMED CT,
+	// ICD-11, ATC, EU products): the antigens it protects against (see
+	// [AntigensFor]). Such a dose counts as an unspecified formulation of
+	// any vaccine the target dose admits at that age.
+	Antigens []string
 }
 
 // MaxDoses bounds a history: more doses than this is an input error.
@@ -153,9 +158,10 @@ func (r *Result) Group(codeOrName string) *GroupForecast {
 
 // adm is one dose as an antigen sees it.
 type adm struct {
-	i    int // input index
-	date day
-	cvx  string
+	i     int // input index
+	date  day
+	cvx   string
+	coded bool // false: not a CVX code, known by its antigens only
 }
 
 type run struct {
@@ -199,9 +205,16 @@ func Run(s *Schedule, p Patient, doses []Dose, at vax.Date) (*Result, error) {
 			res.Doses[i].Status, res.Doses[i].Reason = Extraneous, ReasonAfterAssessed
 			continue
 		}
-		a := adm{i: i, date: dd, cvx: cvx}
+		a := adm{i: i, date: dd, cvx: cvx, coded: true}
 		r.all = append(r.all, a)
 		assoc := s.Vaccines[cvx]
+		if len(assoc) == 0 && len(d.Antigens) > 0 {
+			a.coded = false
+			r.all[len(r.all)-1].coded = false
+			for _, ag := range d.Antigens {
+				assoc = append(assoc, Association{Antigen: ag})
+			}
+		}
 		if len(assoc) == 0 {
 			res.Doses[i].Status, res.Doses[i].Reason = Extraneous, ReasonNotSchedule
 			continue
@@ -548,7 +561,7 @@ func (r *run) evalDose(td *TargetDose, sr *seriesRun, list []adm, k int) (DoseSt
 	// Preferable, else allowable vaccine.
 	for _, lists := range [][]VaccineRule{td.Preferable, td.Allowable} {
 		for _, v := range lists {
-			if v.CVX != a.cvx && v.CVX != anyVaccine {
+			if v.CVX != a.cvx && v.CVX != anyVaccine && a.coded {
 				continue
 			}
 			if !v.Begin.IsZero() && a.date < v.Begin.add(r.birth) {

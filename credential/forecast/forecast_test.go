@@ -218,3 +218,23 @@ func TestDayArithmetic(t *testing.T) {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// A dose coded in SNOMED CT or ICD-11 counts through its antigens.
+func TestNonCVXCodes(t *testing.T) {
+	who, err := WHO()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mmr := dose("a", "http://snomed.info/sct", "871831003", d("2017-04-15"))
+	if len(mmr.Antigens) < 2 {
+		t.Fatalf("SNOMED MMR maps to %v", mmr.Antigens)
+	}
+	mmr2 := dose("b", "http://id.who.int/icd/release/11/mms", "XM8TF3", d("2017-10-17"))
+	res, err := Run(who, Patient{BirthDate: d("2016-04-12")}, []Dose{mmr, mmr2}, d("2026-12-07"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := res.Group("MMR"); g.Status != Complete {
+		t.Errorf("MMR from SNOMED and ICD-11 codes: %s", g.Status)
+	}
+}

@@ -61,10 +61,10 @@ type fResource struct {
 // FromFHIR reads a FHIR R4 Bundle: one Patient (birth date, gender) and its
 // Immunization resources (id, status, vaccine code, occurrence date).
 // Immunizations whose status is entered-in-error or not-done are left out.
-// A vaccine coded in another system than CVX is mapped to a CVX code
-// through [CVXFor] (SNOMED CT, ICD-11, ATC and EU product codes from the
-// code table in assets); one with no mapping keeps its code, and the
-// forecast reports it as not in the schedule.
+// A CVX coding is preferred; a vaccine coded only in another system (SNOMED
+// CT, ICD-11, ATC, EU products) is mapped to its antigens through the code
+// table in assets ([AntigensFor]); one the table does not know is reported
+// as not in the schedule.
 func FromFHIR(data []byte) (Patient, []Dose, error) {
 	var p Patient
 	if len(data) > MaxBundle {
@@ -116,17 +116,11 @@ func FromFHIR(data []byte) (Patient, []Dose, error) {
 			if r.VaccineCode == nil || len(r.VaccineCode.Coding) == 0 {
 				return p, nil, &InputError{Path: path + ".vaccineCode.coding", Problem: "missing"}
 			}
-			cvx := ""
+			coding := r.VaccineCode.Coding[0]
 			for _, c := range r.VaccineCode.Coding {
 				if c.System == vax.SystemCVX && strings.TrimSpace(c.Code) != "" {
-					cvx = normCVX(c.Code)
+					coding = c
 					break
-				}
-			}
-			if cvx == "" {
-				c := r.VaccineCode.Coding[0]
-				if cvx = CVXFor(c.System, c.Code); cvx == "" {
-					cvx = c.System + "|" + c.Code
 				}
 			}
 			if r.Occurrence == "" {
@@ -146,7 +140,7 @@ func FromFHIR(data []byte) (Patient, []Dose, error) {
 			if id == "" {
 				id = fmt.Sprintf("dose%d", len(doses)+1)
 			}
-			doses = append(doses, Dose{ID: id, CVX: cvx, Date: d})
+			doses = append(doses, dose(id, coding.System, strings.TrimSpace(coding.Code), d))
 			if len(doses) > MaxDoses {
 				return p, nil, &InputError{Path: path, Problem: fmt.Sprintf("more than %d doses", MaxDoses)}
 			}
@@ -168,60 +162,46 @@ func FromRecord(rec *vax.Record) (Patient, []Dose) {
 		if im.Status == vax.StatusEnteredInError || im.Status == vax.StatusNotDone {
 			continue
 		}
-		cvx := CVXFor(im.Vaccine.System, im.Vaccine.Code)
-		if cvx == "" {
-			cvx = im.Vaccine.System + "|" + im.Vaccine.Code
-		}
-		doses = append(doses, Dose{ID: fmt.Sprintf("dose%d", i+1), CVX: cvx, Date: im.Date})
+		doses = append(doses, dose(fmt.Sprintf("dose%d", i+1), im.Vaccine.System, im.Vaccine.Code, im.Date))
 	}
 	return p, doses
 }
 
-// CVXFor maps a vaccine code to the CVX code the schedules use: CVX codes
-// as they are; other systems through the diseases the code table in assets
-// gives them (a COVID-19 product → CVX 213 "SARS-COV-2, unspecified"; MMR
-// → 03 …). "" when there is no mapping.
+// CVXFor returns the CVX code of a vaccine coded in CVX, "" for another
+// system.
 func CVXFor(system, code string) string {
-	code = strings.TrimSpace(code)
-	if code == "" {
-		return ""
-	}
 	if system == vax.SystemCVX {
 		return normCVX(code)
-	}
-	ds := vax.Diseases(system, code)
-	if len(ds) == 0 {
-		return ""
-	}
-	key := strings.ToLower(strings.Join(ds, ";"))
-	if c, ok := diseaseCVX[key]; ok {
-		return c
-	}
-	if c, ok := diseaseCVX[strings.ToLower(ds[0])]; ok && len(ds) == 1 {
-		return c
 	}
 	return ""
 }
 
-// diseaseCVX maps the target diseases of a non-CVX code (as the code table
-// lists them) to the CVX code of the unspecified formulation.
-var diseaseCVX = map[string]string{
-	"covid-19":                        "213",
-	"measles;mumps;rubella":           "03",
-	"measles;mumps;rubella;varicella": "94",
-	"measles;rubella":                 "04",
-	"varicella":                       "21",
-	"hepatitis b":                     "45",
-	"hepatitis a":                     "85",
-	"polio":                           "89",
-	"hib":                             "17",
-	"pneumococcal":                    "109",
-	"rotavirus":                       "122",
-	"hpv":                             "137",
-	"influenza":                       "88",
-	"yellow fever":                    "37",
-	"diphtheria;tetanus;pertussis":    "107",
-	"tetanus;diphtheria":              "139",
-	"diphtheria;tetanus":              "139",
-	"meningococcal":                   "108",
+// AntigensFor returns the antigens (as the schedules name them: "HepB",
+// "Measles", …) that a vaccine code protects against, from the target
+// diseases the code table in assets gives it: how doses coded in SNOMED
+// CT, ICD-11, ATC or as EU products are evaluated.
+func AntigensFor(system, code string) []string {
+	var out []string
+	for _, dis := range vax.Diseases(system, code) {
+		if a, ok := diseaseAntigen[dis]; ok {
+			dis = a
+		}
+		out = append(out, dis)
+	}
+	return out
+}
+
+// diseaseAntigen maps the code table's disease names to antigen names where
+// they differ.
+var diseaseAntigen = map[string]string{
+	"Hepatitis B": "HepB", "Hepatitis A": "HepA", "Yellow fever": "Yellow Fever",
+	"Japanese encephalitis": "Japanese Encephalitis",
+}
+
+// dose builds a Dose from a code.
+func dose(id, system, code string, date vax.Date) Dose {
+	if c := CVXFor(system, code); c != "" {
+		return Dose{ID: id, CVX: c, Date: date}
+	}
+	return Dose{ID: id, CVX: system + "|" + code, Date: date, Antigens: AntigensFor(system, code)}
 }
