@@ -105,17 +105,22 @@ var (
 			series: map[string]*Series{
 				// BCG at birth; unvaccinated children are caught up to 5 years.
 				"Tuberculosis": buildSeries("BCG 1 dose", nil, dz{"0 days", "0 days", "12 months", "5 years", "", ""}),
-				// Birth dose within 24 h, then with DTP at 6, 10, 14 weeks (4 weeks apart).
-				"HepB": buildSeries("HepB 3 doses (birth, 6, 14 weeks)", nil,
-					dz{"0 days", "0 days", "1 month", "18 years", "", ""},
+				// Birth dose within 24 h, then 3 doses with DTP at 6, 10, 14
+				// weeks (4 weeks apart); a child first vaccinated after 1 month
+				// skips the birth dose and has 3.
+				"HepB": buildSeries("HepB birth + 3", nil,
+					dz{"0 days", "0 days", "1 month", "18 years", "", "1 month"},
 					dz{"4 weeks", "6 weeks", "4 months", "18 years", "4 weeks", ""},
-					dz{"14 weeks", "14 weeks", "6 months", "18 years", "4 weeks", ""}),
-				// bOPV/IPV: 3 primary doses from 6 weeks, 4 weeks apart; IPV2 at 9 months, 4 months after.
+					dz{"8 weeks", "10 weeks", "5 months", "18 years", "4 weeks", ""},
+					dz{"12 weeks", "14 weeks", "6 months", "18 years", "4 weeks", ""}),
+				// bOPV at birth (counts), then 3 doses (bOPV + IPV, or IPV in a
+				// hexavalent vaccine) from 6 weeks, 4 weeks apart; the last one
+				// (IPV2) recommended at 9 months.
 				"Polio": buildSeries("Polio 4 doses", nil,
-					dz{"6 weeks", "6 weeks", "4 months", "18 years", "", ""},
+					dz{"0 days", "0 days", "1 month", "18 years", "", ""},
+					dz{"6 weeks", "6 weeks", "4 months", "18 years", "4 weeks", ""},
 					dz{"10 weeks", "10 weeks", "5 months", "18 years", "4 weeks", ""},
-					dz{"14 weeks", "14 weeks", "6 months", "18 years", "4 weeks", ""},
-					dz{"9 months", "9 months", "12 months", "18 years", "4 months", ""}),
+					dz{"14 weeks", "9 months", "12 months", "18 years", "4 weeks", ""}),
 				// DTP: 3 primary + 3 boosters (12–23 months, 4–7 years, 9–15 years).
 				"Diphtheria": buildSeries("DTP 3+3", nil, dtp()...),
 				"Tetanus":    buildSeries("DTP 3+3", nil, dtp()...),
@@ -169,9 +174,12 @@ var (
 			published: "2023",
 			series: map[string]*Series{
 				"Tuberculosis": buildSeries("BCG 1 dose", nil, dz{"0 days", "0 days", "2 months", "5 years", "", ""}),
-				"HepB": buildSeries("HepB 3 doses (birth, 2, 6 months)", nil,
-					dz{"0 days", "0 days", "1 month", "18 years", "", ""},
+				// Birth dose, then the hexavalent vaccine at 2, 4, 6 months; a
+				// child first vaccinated after 1 month skips the birth dose.
+				"HepB": buildSeries("HepB birth + 3", nil,
+					dz{"0 days", "0 days", "1 month", "18 years", "", "1 month"},
 					dz{"4 weeks", "2 months", "4 months", "18 years", "4 weeks", ""},
+					dz{"8 weeks", "4 months", "6 months", "18 years", "4 weeks", ""},
 					dz{"14 weeks", "6 months", "8 months", "18 years", "8 weeks", ""}),
 				// Hexavalent 2, 4, 6 and 18 months, DTaP-IPV at 5 years, Tdap at 13.
 				"Diphtheria": buildSeries("DTaP 4 + 5 y + 13 y", nil, aeDTaP()...),

@@ -103,7 +103,7 @@ func TestScheduleTables(t *testing.T) {
 			{code: "BCG", status: Complete}, {code: "HepB", status: Complete}, {code: "HIB", status: Complete},
 			{code: "MMR", status: Complete}, {code: "ROTA", status: AgedOut}, {code: "PCV", status: AgedOut},
 			{code: "DTAP", status: NotComplete, dose: 4},               // the Td booster of 9–15 years
-			{code: "POL", status: NotComplete, dose: 4, overdue: true}, // IPV2
+			{code: "POL", status: NotComplete, dose: 4, overdue: true}, // the hexavalent doses are 1–3 (no birth dose)
 			{code: "VAR", status: NotComplete, dose: 1, overdue: true},
 		}},
 		{"ae", []groupWant{
