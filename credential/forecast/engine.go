@@ -456,6 +456,9 @@ func (r *run) best(runs []*seriesRun, list []adm) *seriesRun {
 			return seriesOrder(x.s, y.s)
 		}
 		if xd == 1 {
+			if xv != yv { // the complete series that counts every valid dose
+				return xv > yv
+			}
 			return seriesOrder(x.s, y.s)
 		}
 		if xv != yv {
@@ -817,13 +820,23 @@ func groupForecast(g *Group, ants map[string]*AntigenForecast) *GroupForecast {
 		for _, af := range due {
 			ae, ar, ap, al := fromVax(af.Earliest), fromVax(af.Recommended), fromVax(af.PastDue), fromVax(af.Latest)
 			if g.Full {
-				// given together: due when the last antigen is
-				e, rc, pd = maxDay(e, ae), maxDay(rc, ar), maxDay(pd, ap)
+				// given together (MMR): the group's dose may be given once
+				// every antigen may, and is recommended and past due as soon
+				// as one antigen's is
+				e = maxDay(e, ae)
+				if gf.DoseNumber == 0 || af.DoseNumber < gf.DoseNumber {
+					gf.DoseNumber = af.DoseNumber
+				}
 			} else {
-				e, rc, pd = minDay(e, ae), minDay(rc, ar), minDay(pd, ap)
+				e = minDay(e, ae)
+				gf.DoseNumber = max(gf.DoseNumber, af.DoseNumber)
 			}
+			rc, pd = minDay(rc, ar), minDay(pd, ap)
 			lt = minDay(lt, al)
-			gf.DoseNumber = max(gf.DoseNumber, af.DoseNumber)
+		}
+		rc = maxDay(rc, e)
+		if pd != noDay {
+			pd = maxDay(pd, e)
 		}
 		gf.Earliest, gf.Recommended, gf.PastDue, gf.Latest = e.vax(), rc.vax(), pd.vax(), lt.vax()
 	case n > 0 && counts[Immune] == n:
