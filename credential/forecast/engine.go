@@ -170,6 +170,7 @@ type run struct {
 	at     day
 	gender string
 	all    []adm // every dose of the person, by date
+	live   []adm // the doses of live vaccines, by date
 }
 
 // Run evaluates the doses and forecasts every vaccine group of the schedule
@@ -231,6 +232,11 @@ func Run(s *Schedule, p Patient, doses []Dose, at vax.Date) (*Result, error) {
 		}
 	}
 	sortAdm(r.all)
+	for _, a := range r.all {
+		if s.isLive(a.cvx) {
+			r.live = append(r.live, a)
+		}
+	}
 	names := make([]string, 0, len(s.Antigens))
 	for n := range s.Antigens {
 		names = append(names, n)
@@ -547,7 +553,7 @@ func (r *run) evalDose(td *TargetDose, sr *seriesRun, list []adm, k int) (DoseSt
 		}
 	}
 	// Live virus conflicts with any earlier dose of the person.
-	for _, b := range r.all {
+	for _, b := range r.live {
 		if b.date >= a.date {
 			break
 		}
@@ -758,11 +764,11 @@ func (r *run) forecast(sr *seriesRun, list []adm) {
 	}
 	// A live vaccine cannot be forecast inside a conflict window of an
 	// earlier live dose: the window of the forecast vaccine that ends first.
-	if len(td.Preferable) > 0 {
+	if len(td.Preferable) > 0 && len(r.live) > 0 {
 		lv := noDay
 		for _, v := range td.Preferable {
 			end := noDay
-			for _, b := range r.all {
+			for _, b := range r.live {
 				for _, c := range r.sched.conflictsOf(b.cvx, v.CVX) {
 					end = maxDay(end, c.End.add(b.date))
 				}

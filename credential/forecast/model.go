@@ -52,6 +52,13 @@ type Schedule struct {
 
 	idxOnce   sync.Once
 	conflicts map[[2]string][]LiveConflict // by previous, current CVX
+	live      map[string]bool              // CVX codes that start a conflict
+}
+
+// isLive reports whether a vaccine starts a live-virus conflict window.
+func (s *Schedule) isLive(cvx string) bool {
+	s.conflictsOf("", "")
+	return s.live[cvx]
 }
 
 // conflictsOf returns the live-virus conflicts of current given after
@@ -59,7 +66,9 @@ type Schedule struct {
 func (s *Schedule) conflictsOf(previous, current string) []LiveConflict {
 	s.idxOnce.Do(func() {
 		s.conflicts = map[[2]string][]LiveConflict{}
+		s.live = map[string]bool{}
 		for _, c := range s.Conflicts {
+			s.live[c.Previous] = true
 			k := [2]string{c.Previous, c.Current}
 			s.conflicts[k] = append(s.conflicts[k], c)
 		}
