@@ -127,3 +127,34 @@ func (r *Result) WriteText(w io.Writer, s *Schedule, input string, p Patient) er
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// UpToDate reports whether the person is up to date, as of the result's
+// date, in the given vaccine groups (codes or names; all reported groups
+// when none are given): each is complete, immune, aged out, or not complete
+// but not yet past due. behind lists the groups that are past due, or that
+// the schedule does not have. This is what a context rule asks ("up to date
+// for school entry in the UAE": Run with the UAE schedule as of the school
+// entry date, then UpToDate("DTAP", "POL", "MMR", "VAR")).
+func (r *Result) UpToDate(groups ...string) (ok bool, behind []string) {
+	check := func(g *GroupForecast) {
+		if g.Status == NotComplete && !g.PastDue.IsZero() && g.PastDue.Compare(r.At) < 0 {
+			behind = append(behind, g.Group.Code)
+		}
+	}
+	if len(groups) == 0 {
+		for _, g := range r.Groups {
+			if g.Reported() {
+				check(g)
+			}
+		}
+	}
+	for _, name := range groups {
+		g := r.Group(name)
+		if g == nil {
+			behind = append(behind, name)
+			continue
+		}
+		check(g)
+	}
+	return len(behind) == 0, behind
+}

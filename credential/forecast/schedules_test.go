@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/immunopass/immunopass/assets"
@@ -157,5 +158,41 @@ func checkGroups(t *testing.T, name string, res *Result, want []groupWant) {
 		if !g.Latest.IsZero() && g.Latest.Compare(res.At) < 0 {
 			t.Errorf("%s: %s not complete but too late since %s", name, w.code, g.Latest)
 		}
+	}
+}
+
+// A context rule asks the forecaster: up to date for school entry at 6 in
+// the UAE.
+func TestUpToDate(t *testing.T) {
+	ae, err := UAE()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, doses, err := FromFHIR(assets.DemoRecord())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At 6 (2022-04-12) the demo child lacks the 18-month DTaP booster
+	// (past due at 2) and varicella; the school-entry polio dose is due
+	// until 7.
+	res, err := Run(ae, p, doses, d("2022-04-12"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, behind := res.UpToDate("DTAP", "POL", "MMR", "VAR")
+	if ok || !slices.Equal(behind, []string{"DTAP", "VAR"}) {
+		t.Errorf("school entry at 6: %v %v", ok, behind)
+	}
+	if ok, behind := res.UpToDate("MMR", "HepB"); !ok {
+		t.Errorf("MMR and HepB: behind %v", behind)
+	}
+	if ok, behind := res.UpToDate("YF"); ok || behind[0] != "YF" {
+		t.Errorf("a group the schedule lacks: %v %v", ok, behind)
+	}
+	// A baby of 2 months who had everything so far is up to date.
+	baby := Patient{BirthDate: d("2026-10-01")}
+	res, _ = Run(ae, baby, []Dose{{ID: "bcg", CVX: "19", Date: d("2026-10-01")}, {ID: "hepb", CVX: "08", Date: d("2026-10-01")}}, d("2026-12-01"))
+	if ok, behind := res.UpToDate(); !ok {
+		t.Errorf("baby: behind %v", behind)
 	}
 }
