@@ -51,11 +51,6 @@ func str(p *string) string {
 	return *p
 }
 
-// knownDisagreements are the cases where the v4.45 expectation and the
-// v4.64 supporting data disagree because the schedule changed in between
-// (see README.md, "CDSi agreement"). They are reported, not failed.
-var knownDisagreements = map[string]string{}
-
 // caseOutcome runs one case and returns what differs ("" = agrees) for the
 // forecast and for the dose evaluations.
 func caseOutcome(t testing.TB, us *Schedule, c cdsiCase) (group, forecastDiff, doseDiff string) {

@@ -344,9 +344,6 @@ func (r *run) antigen(ag *Antigen, list []adm) *AntigenForecast {
 		runs = append(runs, sr)
 	}
 	best := r.best(runs, list)
-	if debugRuns != nil {
-		debugRuns(runs)
-	}
 	if best == nil {
 		af.Status = NoSchedule
 		for _, a := range list {
@@ -368,8 +365,6 @@ func (r *run) antigen(ag *Antigen, list []adm) *AntigenForecast {
 	}
 	return af
 }
-
-var debugRuns func([]*seriesRun)
 
 func (r *run) genderOK(s *Series) bool {
 	if len(s.Gender) == 0 {
