@@ -150,3 +150,20 @@ func TestDueIn(t *testing.T) {
 		t.Fatal("an unknown schedule")
 	}
 }
+
+// A dose dated before the birth date (a typing error) does not break the
+// due view: it is left out of the forecast.
+func TestDueDoseBeforeBirth(t *testing.T) {
+	doses, birth := demoDoses(t)
+	bad := doses[1]
+	bad.Date = mustDate("2001-01-01")
+	doses = append(doses, bad)
+	s, _ := scheduleFor("AE")
+	items, err := dueFor(s, Profile{BirthDate: birth}, doses, time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := item(items, "DTAP"); it == nil || len(it.Given) != 3 {
+		t.Fatalf("DTAP: %+v", it)
+	}
+}

@@ -299,6 +299,9 @@ func diseaseOf(antigen string) string {
 }
 
 func dueFor(s *forecast.Schedule, p Profile, doses []Dose, now time.Time) ([]DueItem, error) {
+	// A dose dated before the birth date (a typing error in a record) cannot
+	// be evaluated: it stays in the record view, not in the forecast.
+	doses = slices.DeleteFunc(slices.Clone(doses), func(d Dose) bool { return d.Date.Compare(p.BirthDate) < 0 })
 	in := make([]forecast.Dose, len(doses))
 	for i, d := range doses {
 		in[i] = forecast.Dose{ID: strconv.Itoa(i), CVX: forecast.CVXFor(d.Vaccine.System, d.Vaccine.Code), Date: d.Date}
