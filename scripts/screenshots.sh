@@ -118,6 +118,8 @@ shot people-dark         people en dark
 shot person-dark         person en dark
 shot qr-dark             qr en dark
 shot person-fr           person fr light
+shot due-fr              due fr light
+shot due-ar              due ar light
 shot person-ar           person ar light
 shot people-ar           people ar dark
 shot unlock-light        unlock

@@ -159,6 +159,12 @@ func dueImportance(s wallet.DueState) widget.Importance {
 	return widget.MediumImportance
 }
 
+// lines0 stacks labels as the lines of one cell: one label per line, as
+// the bidi reordering works per label, without padding between them.
+func lines0(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewCustomPaddedVBoxLayout(-theme.InnerPadding()), objs...)
+}
+
 // reasonText translates the wallet's words for a dose that does not count.
 func reasonText(r string) string {
 	switch r {
@@ -224,9 +230,13 @@ func (u *UI) dueTable(id, schedID string, show func(string)) fyne.CanvasObject {
 				lines = append(lines, lang.L("{{.Date}}: not counted ({{.Reason}})", map[string]any{"Date": formatVaxDate(g.Date), "Reason": reasonText(g.Reason)}))
 			}
 		}
-		vaccine := cell(strings.Join(lines, "\n"))
+		vbox := lines0()
+		for _, l := range lines {
+			vbox.Add(cell(l))
+		}
+		vaccine := fyne.CanvasObject(vbox)
 		dose := cell(lang.N("{{.Count}} dose", len(it.Given), map[string]any{"Count": formatInt(len(it.Given))}))
-		when := "—"
+		when, until := "—", ""
 		if it.State != wallet.Done && it.State != wallet.TooLate {
 			dose = cell(lang.L("{{.N}} of {{.Of}}", map[string]any{"N": digits(strconv.Itoa(it.Dose)), "Of": digits(strconv.Itoa(it.Of))}))
 			when = lang.L("from {{.Date}}", map[string]any{"Date": formatVaxDate(it.From)})
@@ -234,13 +244,18 @@ func (u *UI) dueTable(id, schedID string, show func(string)) fyne.CanvasObject {
 				when = lang.L("{{.From}} to {{.By}}", map[string]any{"From": formatVaxDate(it.From), "By": formatVaxDate(it.By)})
 			}
 			if !it.Until.IsZero() {
-				when += "\n" + lang.L("until {{.Date}}", map[string]any{"Date": formatVaxDate(it.Until)})
+				until = lang.L("until {{.Date}}", map[string]any{"Date": formatVaxDate(it.Until)})
 			}
 		}
 		st := labelStyle(dueStateText(it.State), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		st.Importance = dueImportance(it.State)
 		st.Wrapping = fyne.TextWrapWord
-		grid.row(vaccine, dose, cell(when), st)
+		// one label per line: the bidi reordering works per label
+		whenCell := fyne.CanvasObject(cell(when))
+		if until != "" {
+			whenCell = lines0(cell(when), cell(until))
+		}
+		grid.row(vaccine, dose, whenCell, st)
 	}
 	s := items[0].Schedule
 	note := para(lang.L("Schedule: {{.Name}} ({{.Published}}). Informational only: ask your doctor or clinic.",
