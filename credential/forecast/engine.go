@@ -527,14 +527,10 @@ func (r *run) evalDose(td *TargetDose, sr *seriesRun, list []adm, k int) (DoseSt
 		return NotValid, ReasonInadvertent
 	}
 	prev := previous(sr.evals, k)
-	prevBad := prev >= 0 && sr.evals[prev].Status == NotValid
 	age := td.agesAt(a.date)
-	// Age, with the grace period between the absolute minimum and the
-	// minimum age.
+	// Age: the absolute minimum age is the minimum less the 4-day grace
+	// period; a dose inside the grace period counts.
 	if !age.AbsMin.IsZero() && a.date < age.AbsMin.add(r.birth) {
-		return NotValid, ReasonTooYoung
-	}
-	if !age.Min.IsZero() && a.date < age.Min.add(r.birth) && prevBad {
 		return NotValid, ReasonTooYoung
 	}
 	if !age.Max.IsZero() && a.date >= age.Max.add(r.birth) {
@@ -542,8 +538,8 @@ func (r *run) evalDose(td *TargetDose, sr *seriesRun, list []adm, k int) (DoseSt
 	}
 	// Intervals: every preferable interval must hold, else every allowable
 	// one.
-	if !r.intervalsOK(intervalsAt(td.Intervals, a.date), sr, list, k, prev, prevBad, false) {
-		if len(intervalsAt(td.AllowableIntervals, a.date)) == 0 || !r.intervalsOK(intervalsAt(td.AllowableIntervals, a.date), sr, list, k, prev, prevBad, true) {
+	if !r.intervalsOK(intervalsAt(td.Intervals, a.date), sr, list, k, prev) {
+		if len(intervalsAt(td.AllowableIntervals, a.date)) == 0 || !r.intervalsOK(intervalsAt(td.AllowableIntervals, a.date), sr, list, k, prev) {
 			return NotValid, ReasonInterval
 		}
 	}
@@ -604,7 +600,9 @@ func (r *run) refDate(iv Interval, sr *seriesRun, list []adm, k, prev int) day {
 	return noDay
 }
 
-func (r *run) intervalsOK(ivs []Interval, sr *seriesRun, list []adm, k, prev int, prevBad, allowable bool) bool {
+// intervalsOK: every interval that applies holds at its absolute minimum
+// (the minimum less the 4-day grace period).
+func (r *run) intervalsOK(ivs []Interval, sr *seriesRun, list []adm, k, prev int) bool {
 	a := list[k]
 	for _, iv := range ivs {
 		ref := r.refDate(iv, sr, list, k, prev)
@@ -612,9 +610,6 @@ func (r *run) intervalsOK(ivs []Interval, sr *seriesRun, list []adm, k, prev int
 			continue
 		}
 		if !iv.AbsMin.IsZero() && a.date < iv.AbsMin.add(ref) {
-			return false
-		}
-		if !allowable && !iv.Min.IsZero() && a.date < iv.Min.add(ref) && prevBad {
 			return false
 		}
 	}
