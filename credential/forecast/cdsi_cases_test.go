@@ -169,7 +169,7 @@ func TestCDSiCases(t *testing.T) {
 	}
 	// The floor is the agreement measured when this test was written; raise
 	// it when the engine improves, never lower it to pass.
-	const floor = 0.95
+	const floor = 0.96
 	if got := float64(total.ok) / float64(total.cases); got < floor {
 		t.Errorf("agreement %.3f under the floor %.3f", got, floor)
 	}

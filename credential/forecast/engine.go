@@ -774,6 +774,11 @@ func (r *run) forecast(sr *seriesRun, list []adm) {
 	if td.SeasonStart != noDay {
 		earliest = maxDay(earliest, td.SeasonStart)
 	}
+	// Never before the last dose given, valid or not (a dose that did not
+	// count is not followed by another on an earlier date).
+	if n > 0 {
+		earliest = maxDay(earliest, list[n-1].date)
+	}
 	if rec == noDay || rec < earliest {
 		rec = earliest
 	}
