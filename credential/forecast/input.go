@@ -198,6 +198,10 @@ var diseaseAntigen = map[string]string{
 	"Japanese encephalitis": "Japanese Encephalitis",
 }
 
+// DoseOf builds a Dose from a vaccine code in any system: a CVX code as
+// it is, another through its antigens ([AntigensFor]).
+func DoseOf(id, system, code string, date vax.Date) Dose { return dose(id, system, code, date) }
+
 // dose builds a Dose from a code.
 func dose(id, system, code string, date vax.Date) Dose {
 	if c := CVXFor(system, code); c != "" {
