@@ -48,7 +48,10 @@ func TestDueDemoChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for _, it := range items {
+	for i, it := range items {
+		if i > 0 && stateRank(items[i-1].State) > stateRank(it.State) {
+			t.Errorf("%s (%s) after %s (%s): what needs doing comes first", it.Vaccine, it.State, items[i-1].Vaccine, items[i-1].State)
+		}
 		if seen[it.Group] {
 			t.Errorf("%s twice on one screen", it.Group)
 		}
@@ -166,4 +169,8 @@ func TestDueDoseBeforeBirth(t *testing.T) {
 	if it := item(items, "DTAP"); it == nil || len(it.Given) != 3 {
 		t.Fatalf("DTAP: %+v", it)
 	}
+}
+
+func stateRank(s DueState) int {
+	return slices.Index([]DueState{Overdue, Due, Upcoming, Later, Done, TooLate}, s)
 }

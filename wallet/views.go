@@ -241,7 +241,8 @@ func (e *NoBirthDateError) Error() string {
 }
 
 // Due returns, per vaccine group of the profile's country's schedule
-// (WHO's when the country has none), the doses given and what is next.
+// (WHO's when the country has none), the doses given and what is next:
+// overdue groups first, then due, upcoming, later, done, and too late.
 func (w *Wallet) Due(profileID string) ([]DueItem, error) {
 	return w.DueIn(profileID, "")
 }
@@ -374,6 +375,10 @@ func dueFor(s *forecast.Schedule, p Profile, doses []Dose, now time.Time) ([]Due
 		}
 		out = append(out, it)
 	}
+	// What needs doing first, then what is done, then what is too late; the
+	// schedule's order within each.
+	rank := map[DueState]int{Overdue: 0, Due: 1, Upcoming: 2, Later: 3, Done: 4, TooLate: 5}
+	slices.SortStableFunc(out, func(a, b DueItem) int { return rank[a.State] - rank[b.State] })
 	return out, nil
 }
 
