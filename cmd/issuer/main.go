@@ -9,6 +9,7 @@
 //	issuer snapshot --key FILE --iss URL --name NAME [--site DIR] --out FILE
 //	issuer revoke --registry URL --key FILE --iss URL (--record ID | --rid RID | --entry URI#IDX)...
 //	issuer outbox status|flush [--state DIR]
+//	issuer forecast --schedule us-cdsi|who|ae|fr [--at DATE] [--json] [--trust FILE]... FILE...
 //
 // The key file's passphrase comes from IMMUNOPASS_PASSPHRASE or a prompt.
 package main
@@ -46,6 +47,7 @@ const usage = `usage:
   issuer status publish --key FILE [--file FILE] --out FILE [--valid DURATION]
   issuer crl --key FILE [--site DIR] (--revoke RID[@RFC3339] | --revoke-user ID)...
   issuer snapshot --key FILE --iss URL --name NAME [--site DIR] --out FILE
+  issuer forecast --schedule us-cdsi|cdsi|who|ae|fr [--at DATE] [--json] [--trust FILE]... FILE...
 with a registry (the clinic is accredited in it; --iss is its issuer URL there):
   issuer issue --registry URL [--state DIR] [--anchor-timeout DURATION] [--region CODE] … (as above)
   issuer revoke --registry URL --key FILE --iss URL [--state DIR] [--status revoked|suspended|valid]
@@ -71,6 +73,11 @@ are reported to it. If the registry cannot be reached within
 --anchor-timeout, issue exits 1 and the item stays queued: 'issuer outbox
 flush' finishes the job, 'issuer outbox status' shows what is pending.
 The key passphrase is read from IMMUNOPASS_PASSPHRASE, or asked for.
+forecast evaluates each dose of a FHIR R4 Bundle (a Patient with a birth date,
+Immunizations), or of a credential verified against --trust, and forecasts what is due per vaccine group in the schedule, as
+of --at (default today); --json writes one object per line: per group
+{"input","kind":"forecast","vaccineGroup","status","doseNumber","earliest",
+"recommended","pastDue"}, per dose {"input","kind":"dose","id","status","reason"}.
 `
 
 type cli struct {
@@ -86,7 +93,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func([]string) error{
 		"keygen": c.keygen, "jwks": c.jwks, "issue": c.issue, "crl": c.crl, "snapshot": c.snapshot, "status": c.status,
-		"revoke": c.revoke, "outbox": c.outbox,
+		"revoke": c.revoke, "outbox": c.outbox, "forecast": c.forecast,
 	}
 	cmd, ok := cmds[args[0]]
 	switch {
