@@ -41,7 +41,7 @@ func TestRulesInBundle(t *testing.T) {
 		t.Fatalf("rules signed by another key: %d", code)
 	}
 	code, out := w.post(w.admin, AdminIss, "/v1/admin/rules", RulesRequest{File: string(assets.ContextPolicies())})
-	if code != 200 || fmt.Sprint(out["contexts"]) != "[school-entry-ae school-entry-fr yellow-fever traveller-eu]" {
+	if code != 200 || fmt.Sprint(out["contexts"]) != "[school-entry-ae school-entry-fr yellow-fever traveller-eu up-to-date-ae up-to-date-fr]" {
 		t.Fatalf("post rules: %d %v", code, out)
 	}
 	r1, full := w.bundle()
@@ -57,7 +57,7 @@ func TestRulesInBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	set, err := policy.Parse(st.Policies())
-	if err != nil || len(set.Contexts) != 4 {
+	if err != nil || len(set.Contexts) != 6 {
 		t.Fatalf("policies from the bundle: %v", err)
 	}
 	t.Logf("bundle with the shipped policies: %d bytes (%d without)", len(full), len(data))

@@ -25,7 +25,7 @@ func TestCheckContextSchool(t *testing.T) {
 	w := newTestWallet(t, Options{})
 	f := setUpFamily(t, w, newClinic(t))
 	set, err := w.Contexts()
-	if err != nil || len(set.Contexts) != 4 {
+	if err != nil || len(set.Contexts) != 6 {
 		t.Fatalf("shipped contexts: %v", err)
 	}
 	got, err := w.CheckContext(f.amira.ID, "school-entry-ae", "fr")
@@ -138,7 +138,7 @@ func TestContextsFromBundle(t *testing.T) {
 		t.Fatal("the bundle's policies are not in the wallet's trust")
 	}
 	set, err := w.Contexts()
-	if err != nil || strings.Join(set.Names(), " ") != "school-entry-ae school-entry-fr yellow-fever traveller-eu" {
+	if err != nil || strings.Join(set.Names(), " ") != "school-entry-ae school-entry-fr yellow-fever traveller-eu up-to-date-ae up-to-date-fr" {
 		t.Fatalf("contexts from the bundle: %v %v", set.Names(), err)
 	}
 }

@@ -62,7 +62,7 @@ a later run (within the freshness window); a verifier app that keeps
 running remembers the answered challenges and refuses such replays.
 
 --context NAME adds a second verdict to each credential: whether it meets the
-context's rules (school-entry-ae, school-entry-fr, yellow-fever, traveller-eu,
+context's rules (school-entry-ae, school-entry-fr, yellow-fever, traveller-eu, up-to-date-ae, up-to-date-fr,
 or those of --rules FILE or of the bundle), does not (with the rules not met,
 in words, --lang en|fr|ar), or cannot tell. It does not change the exit
 status, which is the credentials' own validity. challenge --context NAME asks

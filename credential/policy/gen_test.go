@@ -14,6 +14,7 @@ import (
 
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/assets/i18n"
+	"github.com/immunopass/immunopass/credential/forecast"
 )
 
 var update = flag.Bool("update", false, "rewrite assets/policies/contexts.json from the schedules")
@@ -312,6 +313,33 @@ func yellowFever() map[string]any {
 	}
 }
 
+// upToDate asks the forecaster (credential/forecast) with the schedule id:
+// one rule per vaccine group of the schedule, met when the group is
+// complete, immune, aged out, or not yet past due at the check date; a
+// group the person's forecast does not report (no dose of it is due yet)
+// passes; without a forecast (no full birth date) the answer is "cannot
+// tell".
+func upToDate(t testing.TB, id, country string, titles []map[string]string, where [3]string) map[string]any {
+	s, err := forecast.Lookup(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []any
+	for i, g := range s.Groups {
+		path := "payload.forecast.groups." + g.Code + ".upToDate"
+		logic := ifx(v("payload.forecast"), ifx(op("===", v(path), false), false, true), undetermined)
+		rules = append(rules, rule(fmt.Sprintf("UTD-%s-%04d", country, i+1), country, "Vaccination", desc(
+			fmt.Sprintf("%s: up to date with the %s schedule (no dose past due).", g.Name, where[0]),
+			fmt.Sprintf("%s : à jour selon le calendrier %s (aucune dose en retard).", g.Name, where[1]),
+			fmt.Sprintf("%s: محدّث وفق جدول %s (لا جرعة متأخرة).", g.Name, where[2])),
+			[]string{"forecast.groups." + g.Code}, logic))
+	}
+	return map[string]any{
+		"name": "up-to-date-" + strings.ToLower(country), "country": country, "payload": PayloadView, "schedule": id,
+		"title": titles, "claims": []string{"given_name", "family_name", "birthdate", "doses"}, "rules": rules,
+	}
+}
+
 // traveller is a rule set in EU DCC business-rule form over EU DCC
 // payloads (ver 1.3), as the EU's national verifier apps run them.
 func traveller() map[string]any {
@@ -389,6 +417,10 @@ func shipped(t testing.TB) []byte {
 		schoolEntry(t, "fr.json", desc("School entry in France", "Entrée à l'école en France", "الالتحاق بالمدرسة في فرنسا")),
 		yellowFever(),
 		traveller(),
+		upToDate(t, "ae", "AE", desc("Up to date with the UAE immunization schedule", "À jour du calendrier vaccinal des Émirats arabes unis", "محدّث وفق جدول التطعيمات في الإمارات العربية المتحدة"),
+			[3]string{"UAE", "des Émirats arabes unis", "الإمارات"}),
+		upToDate(t, "fr", "FR", desc("Up to date with the French immunization schedule", "À jour du calendrier vaccinal français", "محدّث وفق جدول التطعيمات في فرنسا"),
+			[3]string{"French", "français", "فرنسا"}),
 	}}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -414,7 +446,7 @@ func TestShipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Join(set.Names(), " "); n != "school-entry-ae school-entry-fr yellow-fever traveller-eu" {
+	if n := strings.Join(set.Names(), " "); n != "school-entry-ae school-entry-fr yellow-fever traveller-eu up-to-date-ae up-to-date-fr" {
 		t.Fatalf("contexts %s", n)
 	}
 	for _, c := range set.Contexts {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/certlogic"
+	"github.com/immunopass/immunopass/credential/forecast"
 	"github.com/immunopass/immunopass/internal/strictjson"
 )
 
@@ -52,8 +53,13 @@ type Context struct {
 	// Claims are the SD-JWT VC claims a verifier must see to evaluate the
 	// rules (a challenge asks for exactly these).
 	Claims []string
-	Rules  []*certlogic.Rule
-	raw    json.RawMessage // the rules as given, for MarshalJSON
+	// Schedule, when set, names the immunization schedule (a
+	// credential/forecast id: "ae", "fr", "who", "us-cdsi") whose forecast
+	// the rules may read, for a view payload: "forecast" in the data (see
+	// [View.Forecast]).
+	Schedule string
+	Rules    []*certlogic.Rule
+	raw      json.RawMessage // the rules as given, for MarshalJSON
 }
 
 var (
@@ -123,7 +129,7 @@ func show(v any) string {
 }
 
 func parseContext(o strictjson.Object) (*Context, error) {
-	if err := only(o, "name", "title", "country", "payload", "claims", "rules"); err != nil {
+	if err := only(o, "name", "title", "country", "payload", "claims", "schedule", "rules"); err != nil {
 		return nil, err
 	}
 	c := &Context{}
@@ -150,6 +156,17 @@ func parseContext(o strictjson.Object) (*Context, error) {
 	}
 	if c.Payload != PayloadView && c.Payload != PayloadDCC {
 		return nil, fmt.Errorf("%w: %s: payload %q is neither %q nor %q", ErrPolicy, c.Name, c.Payload, PayloadView, PayloadDCC)
+	}
+	if _, ok := o.Get("schedule"); ok {
+		if c.Schedule, err = str("schedule"); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(forecast.ScheduleIDs(), c.Schedule) {
+			return nil, fmt.Errorf("%w: %s: schedule %q is not one of %s", ErrPolicy, c.Name, c.Schedule, strings.Join(forecast.ScheduleIDs(), ", "))
+		}
+		if c.Payload != PayloadView {
+			return nil, fmt.Errorf("%w: %s: a schedule's forecast is read from the %q payload", ErrPolicy, c.Name, PayloadView)
+		}
 	}
 	tv, _ := o.Get("title")
 	tl, ok := tv.([]any)
@@ -222,13 +239,14 @@ func (c *Context) MarshalJSON() ([]byte, error) {
 		claims = []string{}
 	}
 	return json.Marshal(struct {
-		Name    string                  `json:"name"`
-		Title   []certlogic.Description `json:"title"`
-		Country string                  `json:"country"`
-		Payload string                  `json:"payload"`
-		Claims  []string                `json:"claims"`
-		Rules   json.RawMessage         `json:"rules"`
-	}{c.Name, c.Title, c.Country, c.Payload, claims, rules})
+		Name     string                  `json:"name"`
+		Title    []certlogic.Description `json:"title"`
+		Country  string                  `json:"country"`
+		Payload  string                  `json:"payload"`
+		Claims   []string                `json:"claims"`
+		Schedule string                  `json:"schedule,omitempty"`
+		Rules    json.RawMessage         `json:"rules"`
+	}{c.Name, c.Title, c.Country, c.Payload, claims, c.Schedule, rules})
 }
 
 // MarshalJSON writes the set in its file form.
@@ -376,7 +394,13 @@ func (c *Context) Check(s Subject, at time.Time, lang string) Verdict {
 	var payload any
 	switch {
 	case c.Payload == PayloadView:
-		payload = view.Data()
+		d := view.Data()
+		if c.Schedule != "" {
+			if f := view.Forecast(c.Schedule, at); f != nil {
+				d["forecast"] = f
+			}
+		}
+		payload = d
 	case s.DCC != nil:
 		payload = s.DCC
 	default:

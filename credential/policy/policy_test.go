@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/certlogic"
+	"github.com/immunopass/immunopass/credential/forecast"
 	"github.com/immunopass/immunopass/credential/vax"
 )
 
@@ -455,5 +457,70 @@ func TestDiseasesCoverCodeTable(t *testing.T) {
 				t.Errorf("disease %q (%s %s) is not in Diseases", d, row[0], row[1])
 			}
 		}
+	}
+}
+
+// TestUpToDateAE asks the forecaster through a context (issue 10 item 5):
+// the UAE child with every dose to 24 months is up to date at 2 years, then
+// falls behind when the 4-to-6-year boosters are past due; without the
+// measles doses the MMR group is the rule not met; without a full birth
+// date the forecaster cannot run and the answer is "cannot tell". The
+// failing rules agree with what the forecaster itself reports as behind.
+func TestUpToDateAE(t *testing.T) {
+	c, ok := shippedSet(t).Context("up-to-date-ae")
+	if !ok || c.Schedule != "ae" {
+		t.Fatalf("no up-to-date-ae context with the ae schedule")
+	}
+	sched, err := forecast.Lookup("ae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupOf := map[string]string{} // rule id → group code
+	for i, g := range sched.Groups {
+		groupOf[fmt.Sprintf("UTD-AE-%04d", i+1)] = g.Code
+	}
+	for _, tc := range []struct {
+		name    string
+		rec     *vax.Record
+		at      string
+		want    Outcome
+		behind  string // a group that must be among the rules not met
+		nothing string // a group that must not be
+	}{
+		{"every dose to 24 months, at 25 months", uaeChild(t, "2020-03-15"), "2022-04-20T00:00:00Z", Meets, "", "MMR"},
+		{"no measles doses, at 25 months", uaeChild(t, "2020-03-15", "94@2021-03-15", "94@2021-09-15"), "2022-04-20T00:00:00Z", Fails, "MMR", "POL"},
+		{"years later, boosters past due", uaeChild(t, "2020-03-15"), "2027-06-01T00:00:00Z", Fails, "DTAP", ""},
+		{"birth year only", uaeChild(t, "2020"), "2022-04-20T00:00:00Z", CannotTell, "", ""},
+		{"no birth date", uaeChild(t, ""), "2022-04-20T00:00:00Z", CannotTell, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			view := NewView(tc.rec, "shc", "")
+			v := c.Check(Subject{View: view}, at(tc.at), "en")
+			if v.Result != tc.want {
+				t.Fatalf("%s, want %s: %s", v.Result, tc.want, failing(v))
+			}
+			var failed []string
+			for _, r := range v.Failed() {
+				if r.Result == "fail" {
+					failed = append(failed, groupOf[r.ID])
+				}
+			}
+			if tc.behind != "" && !slices.Contains(failed, tc.behind) {
+				t.Errorf("rules not met %v, want %s among them", failed, tc.behind)
+			}
+			if tc.nothing != "" && slices.Contains(failed, tc.nothing) {
+				t.Errorf("rules not met %v include %s", failed, tc.nothing)
+			}
+			if tc.want == Fails {
+				f := view.Forecast("ae", at(tc.at))
+				behind := f["behind"].([]any)
+				if len(behind) != len(failed) {
+					t.Errorf("forecaster behind in %v, rules not met for %v", behind, failed)
+				}
+				if !strings.Contains(v.Failed()[0].Description, "up to date with the UAE schedule") {
+					t.Errorf("description %q", v.Failed()[0].Description)
+				}
+			}
+		})
 	}
 }

@@ -2,10 +2,12 @@ package policy
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/immunopass/immunopass/credential/forecast"
 	"github.com/immunopass/immunopass/credential/vax"
 )
 
@@ -246,4 +248,57 @@ func (v *View) DCC() map[string]any {
 	}
 	p["v"] = list
 	return p
+}
+
+// Forecast is what the immunization schedule with that id (a
+// credential/forecast id) says of the person at the instant at, as CertLogic
+// data for a context with a "schedule":
+//
+//	{"schedule", "upToDate": bool, "behind": [group code…],
+//	 "groups": {"<code>": {"status", "upToDate", "dose", "recommended", "pastDue"}}}
+//
+// A group is up to date when it is complete, immune, aged out, or not
+// complete but not yet past due (forecast.Result.UpToDate). Without a full
+// birth date there is no forecast: Forecast returns nil, and rules that read
+// it cannot tell.
+func (v *View) Forecast(schedule string, at time.Time) map[string]any {
+	if v.Person.BirthDate.IsZero() || v.Person.BirthDate.Precision() != "day" {
+		return nil
+	}
+	s, err := forecast.Lookup(schedule)
+	if err != nil {
+		return nil
+	}
+	doses := make([]forecast.Dose, 0, len(v.Doses))
+	for i, d := range v.Doses {
+		if d.Date.IsZero() || d.Date.Precision() != "day" {
+			continue // a forecast needs the day of each dose
+		}
+		doses = append(doses, forecast.DoseOf(strconv.Itoa(i+1), d.System, d.Code, d.Date))
+	}
+	day := vax.Date{Year: at.UTC().Year(), Month: int(at.UTC().Month()), Day: at.UTC().Day()}
+	r, err := forecast.Run(s, forecast.Patient{BirthDate: v.Person.BirthDate}, doses, day)
+	if err != nil {
+		return nil
+	}
+	groups := map[string]any{}
+	for _, g := range r.Groups {
+		if !g.Reported() {
+			continue
+		}
+		ok, _ := r.UpToDate(g.Group.Code)
+		groups[g.Group.Code] = map[string]any{
+			"status": string(g.Status), "upToDate": ok, "dose": g.DoseNumber,
+			"recommended": dateString(g.Recommended), "pastDue": dateString(g.PastDue),
+		}
+	}
+	ok, behind := r.UpToDate()
+	if behind == nil {
+		behind = []string{}
+	}
+	be := make([]any, len(behind))
+	for i, b := range behind {
+		be[i] = b
+	}
+	return map[string]any{"schedule": schedule, "upToDate": ok, "behind": be, "groups": groups}
 }
