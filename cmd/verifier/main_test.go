@@ -134,6 +134,9 @@ func TestScripts(t *testing.T) {
 			if err := writeHostile(filepath.Join(env.WorkDir, "hostile")); err != nil {
 				return err
 			}
+			if err := writeGDHCN(filepath.Join(env.WorkDir, "gdhcn")); err != nil {
+				return err
+			}
 			return writeRegistry(filepath.Join(env.WorkDir, "reg"))
 		},
 	})

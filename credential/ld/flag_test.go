@@ -2,4 +2,6 @@ package ld
 
 import "flag"
 
-func flagUpdate() *bool { return flag.Bool("update", false, "rewrite the committed canonical vectors from the npm peer") }
+func flagUpdate() *bool {
+	return flag.Bool("update", false, "rewrite the committed canonical vectors from the npm peer")
+}

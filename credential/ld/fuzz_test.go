@@ -56,3 +56,29 @@ func FuzzCanonicalize(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseJWSProof: a document with a proof gives a signing input or a
+// typed error, never a panic.
+func FuzzParseJWSProof(f *testing.F) {
+	f.Add([]byte(`{"@context":"https://w3id.org/security/v2","http://ex.org/p":1,"proof":{"type":"JsonWebSignature2020","created":"2021-01-01T00:00:00Z","proofPurpose":"assertionMethod","verificationMethod":"did:x","jws":"eyJiNjQiOmZhbHNlLCJjcml0IjpbImI2NCJdLCJhbGciOiJFUzI1NiJ9..AA"}}`))
+	f.Add([]byte(`{"@context":"https://w3id.org/security/v2","proof":[{"jws":"a..b"}]}`))
+	f.Add([]byte(`{"proof":{"jws":"eyJhbGciOiJFUzI1NiIsImFsZyI6IlJTMjU2In0..AA"}}`))
+	lim := Limits{MaxBytes: 64 << 10, MaxHashNDeg: 500, MaxTime: time.Second}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := Parse(data, lim)
+		if err != nil {
+			return
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		p, err := ParseJWSProof(m, lim)
+		if err != nil {
+			return
+		}
+		if len(p.SigningInput) < 65 || p.Alg == "" || len(p.Signature) == 0 {
+			t.Fatalf("proof %+v", p)
+		}
+	})
+}

@@ -144,6 +144,10 @@ type Store struct {
 	bundles  []*loadedBundle
 	policies []*Policy
 	dscs     map[string][]*DSC // EU DCC document signers by kid (dsc.go)
+	// GDHCN trust lists wait here until the signer their proof names is
+	// loaded (gdhcn.go); listSigners are the signer keys loaded so far.
+	pendingLists []pendingList
+	listSigners  []ListSigner
 	// ops replays every issuer and status load in order, to rebuild the
 	// store when a newer bundle supersedes one already applied (see
 	// LoadBundle). Document signers are not affected and not replayed.
@@ -226,6 +230,8 @@ func (s *Store) Load(name string, data []byte) error {
 		return s.loadDSCs(name, data)
 	case IsGDHCNList(trimmed):
 		return s.loadGDHCN(name, trimmed)
+	case IsSignerDID(trimmed):
+		return s.loadListSigner(name, trimmed)
 	case IsBundle(trimmed):
 		return &FileError{Name: name, Problem: ErrNeedPolicy.Error()}
 	case trimmed[0] == '{':
