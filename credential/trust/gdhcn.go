@@ -209,3 +209,34 @@ func (s *Store) CheckPending() error {
 	p := s.pendingLists[0]
 	return &FileError{Name: p.name, Problem: fmt.Sprintf("the trust list is signed by %q and no trust file holds that signer's DID document, so its proof cannot be checked: the list is refused (give the signer's DID document with --trust too)", p.signer)}
 }
+
+// addBundleDSC adds a document signer that a registry bundle carries.
+func (s *Store) addBundleDSC(d *DSC) {
+	if s.bundleDSCs == nil {
+		s.bundleDSCs = map[*DSC]bool{}
+	}
+	s.bundleDSCs[d] = true
+	s.AddDSC(d)
+}
+
+// dropBundleDSCs removes the document signers bundles added, before a
+// rebuild replays the bundles still in force.
+func (s *Store) dropBundleDSCs() {
+	if len(s.bundleDSCs) == 0 {
+		return
+	}
+	for k, ds := range s.dscs {
+		kept := ds[:0]
+		for _, d := range ds {
+			if !s.bundleDSCs[d] {
+				kept = append(kept, d)
+			}
+		}
+		if len(kept) == 0 {
+			delete(s.dscs, k)
+		} else {
+			s.dscs[k] = kept
+		}
+	}
+	s.bundleDSCs = nil
+}

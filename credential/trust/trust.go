@@ -148,9 +148,11 @@ type Store struct {
 	// loaded (gdhcn.go); listSigners are the signer keys loaded so far.
 	pendingLists []pendingList
 	listSigners  []ListSigner
+	bundleDSCs   map[*DSC]bool // the DSCs bundles added: a rebuild drops and replays them
 	// ops replays every issuer and status load in order, to rebuild the
 	// store when a newer bundle supersedes one already applied (see
-	// LoadBundle). Document signers are not affected and not replayed.
+	// LoadBundle). Document signers from files are not affected; those a
+	// bundle carries are dropped and replayed with it.
 	ops       []loadOp
 	replaying bool
 	notes     []string
@@ -192,6 +194,7 @@ func (s *Store) Notes() []string { return slices.Clone(s.notes) }
 func (s *Store) rebuild(drop *loadedBundle) {
 	s.issuers, s.status = map[string]*Issuer{}, map[string]*statusList{}
 	s.bundles = nil
+	s.dropBundleDSCs()
 	kept := s.ops[:0]
 	for _, o := range s.ops {
 		if o.b == nil || o.b != drop {

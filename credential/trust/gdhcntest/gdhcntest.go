@@ -6,15 +6,21 @@
 package gdhcntest
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/immunopass/immunopass/credential/hcert"
+	"github.com/immunopass/immunopass/credential/hcert/hcerttest"
 	"github.com/immunopass/immunopass/credential/ld"
 )
 
@@ -112,4 +118,60 @@ func (s *Signer) List(listID string, entries []Entry, created time.Time) ([]byte
 	}
 	proof["jws"] = h + ".." + base64.RawURLEncoding.EncodeToString(sig)
 	return json.MarshalIndent(doc, "", " ")
+}
+
+// Files returns the files of a GDHCN test world, for CLI scripts:
+// dev-list.json and who-signing-dev.did.json (the published DEV list and
+// its signer's DID document, read from gdhcnDir, the repository's
+// testdata/gdhcn), own-list.json signed by own-signer.did.json's key and
+// holding the DSC (country FRA, EKU vaccination) that signed vacc.txt
+// (an HCERT issued 2021-06-02, expiring 2022-06-02), and tampered-list.json
+// (own-list.json with that DSC's country changed after signing).
+func Files(gdhcnDir string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for dst, src := range map[string]string{"dev-list.json": "trustlist-dev-v2.did.json", "who-signing-dev.did.json": "who-signing-dev.did.json"} {
+		b, err := os.ReadFile(filepath.Join(gdhcnDir, src))
+		if err != nil {
+			return nil, err
+		}
+		files[dst] = b
+	}
+	der, key, err := hcerttest.NewDSC(hcerttest.DSCOptions{Country: "FR", EKU: []asn1.ObjectIdentifier{hcerttest.EKU["vaccination"]}})
+	if err != nil {
+		return nil, err
+	}
+	iat := time.Date(2021, 6, 2, 0, 0, 0, 0, time.UTC)
+	kid := sha256.Sum256(der)
+	vacc, err := hcert.Issue([]byte(hcerttest.Vaccination), key, hcert.IssueOptions{Issuer: "FR", IssuedAt: iat, Expires: iat.AddDate(1, 0, 0), KID: kid[:8]})
+	if err != nil {
+		return nil, err
+	}
+	sg, err := NewSigner("did:web:trust.example:signing")
+	if err != nil {
+		return nil, err
+	}
+	list, err := sg.List("did:web:trust.example:v2:trustlist", []Entry{{Domain: "DCC", Country: "FRA", Usage: "DSC", KID: kid[:8], Cert: der}}, iat)
+	if err != nil {
+		return nil, err
+	}
+	files["own-list.json"], files["own-signer.did.json"], files["vacc.txt"] = list, sg.DIDDocument(), []byte(vacc+"\n")
+	files["tampered-list.json"] = bytes.Replace(list, []byte(":DCC:FRA:DSC#"), []byte(":DCC:DEU:DSC#"), 1)
+	return files, nil
+}
+
+// WriteFiles writes [Files] into dir.
+func WriteFiles(dir, gdhcnDir string) error {
+	files, err := Files(gdhcnDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for n, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
