@@ -58,6 +58,12 @@ type Limits struct {
 	MaxBlankNodes int           // distinct blank nodes
 	MaxHashNDeg   int           // calls of Hash N-Degree Quads
 	MaxTime       time.Duration // wall time of the canonicalisation
+	// DropUndefined processes JSON-LD as signers of the 2018–2020 suites
+	// did (jsonld.js without safe mode): a member no context defines is
+	// dropped instead of being an [*UndefinedTermError]. The signature
+	// then does not cover it: a caller that sets this must show only data
+	// it has found in the signed quads (see [Covers]).
+	DropUndefined bool
 }
 
 // DefaultLimits suit a credential or a trust list: a few megabytes at most.
@@ -97,6 +103,7 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxTime > 0 {
 		d.MaxTime = l.MaxTime
 	}
+	d.DropUndefined = l.DropUndefined
 	return d
 }
 
@@ -258,7 +265,7 @@ func ToRDF(doc any, lim Limits) (quads []Quad, err error) {
 	opts := jsonld.NewJsonLdOptions("")
 	opts.DocumentLoader = loader{}
 	opts.ProcessingMode = jsonld.JsonLd_1_1
-	opts.SafeMode = true
+	opts.SafeMode = !lim.DropUndefined
 	opts.Algorithm = jsonld.AlgorithmURDNA2015
 	proc := jsonld.NewJsonLdProcessor()
 	res, err := proc.ToRDF(doc, opts)

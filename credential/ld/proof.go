@@ -28,6 +28,9 @@ type JWSProof struct {
 	Alg                string // the JWS header's alg: the caller checks it against the suite and the key
 	SigningInput       []byte
 	Signature          []byte
+	// Quads are the canonical quads of the document without its proof:
+	// exactly what the signature covers.
+	Quads []Quad
 }
 
 // ProofError reports a proof that cannot be checked as it stands.
@@ -114,25 +117,31 @@ func ParseJWSProof(doc map[string]any, lim Limits) (*JWSProof, error) {
 	if err != nil {
 		return nil, err
 	}
-	bo, err := canonical(body, lim, start)
+	bq, err := canonicalQuads(body, lim, start)
 	if err != nil {
 		return nil, err
 	}
+	bo := NQuads(bq)
+	p.Quads = bq
 	ph, bh := sha256.Sum256(po), sha256.Sum256(bo)
 	p.SigningInput = slices.Concat([]byte(hdr+"."), ph[:], bh[:])
 	return p, nil
 }
 
 func canonical(doc any, lim Limits, start time.Time) ([]byte, error) {
-	quads, err := ToRDF(doc, lim)
-	if err != nil {
-		return nil, err
-	}
-	c, err := CanonicalQuads(quads, lim, start)
+	c, err := canonicalQuads(doc, lim, start)
 	if err != nil {
 		return nil, err
 	}
 	return NQuads(c), nil
+}
+
+func canonicalQuads(doc any, lim Limits, start time.Time) ([]Quad, error) {
+	quads, err := ToRDF(doc, lim)
+	if err != nil {
+		return nil, err
+	}
+	return CanonicalQuads(quads, lim, start)
 }
 
 // checkHeader accepts exactly the unencoded-payload header: alg, b64 false,
