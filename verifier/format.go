@@ -27,6 +27,7 @@ type format interface {
 // hold dots.
 var formats = []format{
 	hcertFormat{},
+	divocFormat{},
 	sdjwtFormat{},
 	vcjwtFormat{},
 	shcFormat{},

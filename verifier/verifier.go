@@ -56,6 +56,7 @@ package verifier
 
 import (
 	"bytes"
+	"github.com/immunopass/immunopass/credential/divoc"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -248,6 +249,15 @@ func (v *Verifier) extract(in Input) []item {
 	data := bytes.TrimSpace(bytes.TrimPrefix(in.Data, []byte("\xef\xbb\xbf")))
 	if len(data) == 0 {
 		return []item{{input: in.Name, err: &UnrecognisedError{Start: ""}}}
+	}
+	// A DIVOC payload read from a file: the raw ZIP archive (untrimmed:
+	// its bytes are binary) or certificate.json.
+	if divoc.IsPayload(string(in.Data)) || isDIVOCJSON(data) {
+		text := string(data)
+		if divoc.IsPayload(string(in.Data)) {
+			text = string(in.Data)
+		}
+		return []item{{input: in.Name, text: text}}
 	}
 	if isImageName(in.Name) || !looksText(data) {
 		texts, err := qr.Decode(in.Data)

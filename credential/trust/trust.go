@@ -35,6 +35,7 @@
 package trust
 
 import (
+	"crypto"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -115,6 +116,9 @@ type Issuer struct {
 	Registry string
 	// keyInfo holds bundle key metadata by kid.
 	keyInfo map[string]*KeyInfo
+	// ldKeys are RSA and Ed25519 JWKs for Linked Data signature suites
+	// (DIVOC), by kid (ldkeys.go).
+	ldKeys map[string]crypto.PublicKey
 }
 
 // KeyInfo is what a bundle says about one issuer key.
@@ -284,6 +288,7 @@ func (s *Store) loadSnapshot(name string, m map[string]json.RawMessage) error {
 // addKeys adds published JWKs and SHC CRLs; a bad one is remembered for
 // its kid and does not stop the others.
 func (iss *Issuer) addKeys(where string, rawKeys, rawCRLs []json.RawMessage) {
+	iss.addLDKeys(rawKeys)
 	keysJSON, _ := json.Marshal(map[string][]json.RawMessage{"keys": rawKeys})
 	keys, bad, _ := jose.ParseJWKS(keysJSON)
 	for _, e := range bad {
