@@ -35,8 +35,8 @@
 package trust
 
 import (
-	"crypto"
 	"bytes"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
