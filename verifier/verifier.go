@@ -56,7 +56,6 @@ package verifier
 
 import (
 	"bytes"
-	"github.com/immunopass/immunopass/credential/divoc"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -64,6 +63,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/immunopass/immunopass/credential/anchor"
+	"github.com/immunopass/immunopass/credential/divoc"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
