@@ -230,7 +230,7 @@ func Verify(c *Certificate, keys []Key) (string, error) {
 	default:
 		return "", &UnsupportedSuiteError{Type: c.ProofType}
 	}
-	p, err := ld.ParseJWSProof(c.Doc, Limits)
+	p, err := ld.ParseJWSProof(c.Doc, Limits, ld.SecurityV2)
 	if err != nil {
 		return "", err
 	}

@@ -73,7 +73,7 @@ func FuzzParseJWSProof(f *testing.F) {
 		if !ok {
 			return
 		}
-		p, err := ParseJWSProof(m, lim)
+		p, err := ParseJWSProof(m, lim, nil)
 		if err != nil {
 			return
 		}

@@ -19,7 +19,12 @@ import (
 //	signing input = BASE64URL(header) "." SHA-256(c14n(proof options)) ‖ SHA-256(c14n(document without proof))
 //
 // where the proof options are the proof without its jws, under the
-// document's @context, and c14n is RDFC-1.0 N-Quads.
+// document's @context (JsonWebSignature2020 as ld-signatures-java signs it,
+// and jsonld-signatures from version 7) or under the security v2 context
+// (jsonld-signatures up to version 6, which DIVOC's signer uses: with the
+// credentials v1 context its JSON-LD 1.0 processor leaves the
+// RsaSignature2018 terms unexpanded, so the two differ), and c14n is
+// RDFC-1.0 N-Quads.
 type JWSProof struct {
 	Type               string
 	VerificationMethod string
@@ -33,6 +38,10 @@ type JWSProof struct {
 	Quads []Quad
 }
 
+// SecurityV2 is the security v2 context URL, under which jsonld-signatures
+// up to version 6 canonicalises proof options.
+const SecurityV2 = "https://w3id.org/security/v2"
+
 // ProofError reports a proof that cannot be checked as it stands.
 type ProofError struct{ Problem string }
 
@@ -42,7 +51,10 @@ func (e *ProofError) Error() string { return "linked data proof: " + e.Problem }
 // signs. It does not verify the signature (the caller holds the keys);
 // canonicalisation errors (an unknown context, an undefined term, a bound
 // exceeded) are returned as they are.
-func ParseJWSProof(doc map[string]any, lim Limits) (*JWSProof, error) {
+//
+// proofContext is the @context the proof options are canonicalised under:
+// nil for the document's own, or [SecurityV2].
+func ParseJWSProof(doc map[string]any, lim Limits, proofContext any) (*JWSProof, error) {
 	start := time.Now()
 	raw, ok := doc["proof"]
 	if !ok {
@@ -107,6 +119,9 @@ func ParseJWSProof(doc map[string]any, lim Limits) (*JWSProof, error) {
 		return nil, &ProofError{Problem: "the document has no @context"}
 	}
 	opts["@context"] = ctx
+	if proofContext != nil {
+		opts["@context"] = proofContext
+	}
 	body := make(map[string]any, len(doc))
 	for k, v := range doc {
 		if k != "proof" {

@@ -133,7 +133,7 @@ func VerifyGDHCNProof(data []byte, signers []ListSigner) (time.Time, error) {
 	if pr, ok := doc["proof"].(map[string]any); ok && pr["type"] != "JsonWebSignature2020" {
 		return time.Time{}, &ListProofError{Signer: GDHCNProofSigner(data), Problem: fmt.Sprintf("proof type %q, want JsonWebSignature2020", pr["type"])}
 	}
-	p, err := ld.ParseJWSProof(doc, lim)
+	p, err := ld.ParseJWSProof(doc, lim, nil)
 	if err != nil {
 		return time.Time{}, &ListProofError{Signer: GDHCNProofSigner(data), Problem: err.Error()}
 	}

@@ -79,7 +79,7 @@ func Sign(doc map[string]any, key crypto.Signer, vm, alg string) (map[string]any
 	if err != nil {
 		return nil, err
 	}
-	p, err := ld.ParseJWSProof(v.(map[string]any), divoc.Limits)
+	p, err := ld.ParseJWSProof(v.(map[string]any), divoc.Limits, ld.SecurityV2)
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func (s *Signer) List(listID string, entries []Entry, created time.Time) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	p, err := ld.ParseJWSProof(v.(map[string]any), ld.Limits{MaxBytes: 16 << 20})
+	p, err := ld.ParseJWSProof(v.(map[string]any), ld.Limits{MaxBytes: 16 << 20}, nil)
 	if err != nil {
 		return nil, err
 	}
