@@ -137,6 +137,9 @@ func TestScripts(t *testing.T) {
 			if err := writeGDHCN(filepath.Join(env.WorkDir, "gdhcn")); err != nil {
 				return err
 			}
+			if err := writeDIVOC(filepath.Join(env.WorkDir, "divoc")); err != nil {
+				return err
+			}
 			return writeRegistry(filepath.Join(env.WorkDir, "reg"))
 		},
 	})
