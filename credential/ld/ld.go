@@ -41,6 +41,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/immunopass/immunopass/assets"
@@ -148,7 +149,14 @@ func (e *SyntaxError) Unwrap() error { return e.Err }
 // loader serves the embedded contexts and nothing else.
 type loader struct{}
 
+// parsedContexts caches the decoded embedded contexts: decoding them on
+// every load was 16% of a DIVOC verification. json-gold only reads them.
+var parsedContexts sync.Map // URL → any
+
 func (loader) LoadDocument(u string) (*jsonld.RemoteDocument, error) {
+	if doc, ok := parsedContexts.Load(u); ok {
+		return &jsonld.RemoteDocument{DocumentURL: u, Document: doc}, nil
+	}
 	b, ok := assets.LDContext(u)
 	if !ok {
 		return nil, &UnknownContextError{URL: u}
@@ -157,6 +165,7 @@ func (loader) LoadDocument(u string) (*jsonld.RemoteDocument, error) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("embedded context %q: %w", u, err)
 	}
+	parsedContexts.Store(u, doc)
 	return &jsonld.RemoteDocument{DocumentURL: u, Document: doc}, nil
 }
 
@@ -267,14 +276,13 @@ func ToRDF(doc any, lim Limits) (quads []Quad, err error) {
 	opts.ProcessingMode = jsonld.JsonLd_1_1
 	opts.SafeMode = !lim.DropUndefined
 	opts.Algorithm = jsonld.AlgorithmURDNA2015
-	proc := jsonld.NewJsonLdProcessor()
-	res, err := proc.ToRDF(doc, opts)
+	expanded, err := expand(doc, opts)
 	if err != nil {
 		return nil, jsonldError(err)
 	}
-	ds, ok := res.(*jsonld.RDFDataset)
-	if !ok {
-		return nil, &SyntaxError{Err: fmt.Errorf("unexpected result %T", res)}
+	ds, err := jsonld.NewJsonLdApi().ToRDF(expanded, opts)
+	if err != nil {
+		return nil, jsonldError(err)
 	}
 	for g, qs := range ds.Graphs {
 		var gn Term
@@ -365,4 +373,58 @@ func CanonicalizeDoc(doc any, lim Limits) ([]byte, error) {
 		return nil, err
 	}
 	return NQuads(c), nil
+}
+
+// activeContexts caches the active context of a top-level @context value
+// (by its JSON text and the safe-mode flag, which json-gold keeps in the
+// context): processing the credentials and DIVOC contexts was half of a
+// DIVOC verification. A processed context is only read by expansion.
+var activeContexts sync.Map // string → *jsonld.Context
+
+// expand is json-gold's JsonLdProcessor expansion with the document's
+// top-level @context processed once per distinct value.
+func expand(doc any, opts *jsonld.JsonLdOptions) (any, error) {
+	m, ok := doc.(map[string]any)
+	ctxv, has := m["@context"]
+	if !ok || !has {
+		return jsonld.NewJsonLdProcessor().Expand(doc, opts)
+	}
+	kb, err := json.Marshal(ctxv)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%t|%s", opts.SafeMode, kb)
+	var active *jsonld.Context
+	if c, ok := activeContexts.Load(key); ok {
+		active = c.(*jsonld.Context)
+	} else {
+		if active, err = jsonld.NewContext(nil, opts).Parse(ctxv); err != nil {
+			return nil, err
+		}
+		activeContexts.Store(key, active)
+	}
+	body := make(map[string]any, len(m))
+	for k, v := range m {
+		if k != "@context" {
+			body[k] = v
+		}
+	}
+	out, err := jsonld.NewJsonLdApi().Expand(active, "", body, opts, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The final steps of the expansion algorithm, as JsonLdProcessor does.
+	om, isMap := out.(map[string]any)
+	if isMap && len(om) == 0 {
+		out = nil
+	}
+	if g, hasGraph := om["@graph"]; isMap && hasGraph && len(om) == 1 {
+		out = g
+	} else if out == nil {
+		out = []any{}
+	}
+	if l, isList := out.([]any); isList {
+		return l, nil
+	}
+	return []any{out}, nil
 }

@@ -1,6 +1,7 @@
 // peer.cjs gen-keys                                  → {"rsa": KEY, "ed25519": KEY}
 // peer.cjs sign   --doc FILE --key FILE --contexts FILE [--created ISO]  → {"signed": DOC}
 // peer.cjs verify --doc FILE --key FILE --contexts FILE                 → {"verified": bool, "error": "…"}
+// peer.cjs bench  --doc FILE --key FILE --contexts FILE [--n N]         → {"medianMs": M, "n": N} (verify N times)
 //
 // KEY is {"type": "RSA"|"Ed25519", "id", "controller", "publicKeyPem"/"privateKeyPem" or
 // "publicKeyBase58"/"privateKeyBase58"}. Contexts are served from the contexts file
@@ -78,8 +79,22 @@ function suiteFor(key, opts) {
       '@context': SEC, id: key.controller, assertionMethod: [key.id]}}), documentLoader, compactProof: false});
     const error = res.error ? String((res.error.errors && res.error.errors[0] && res.error.errors[0].message) || res.error.message || res.error) : '';
     console.log(JSON.stringify({verified: !!res.verified, error}));
+  } else if (cmd === 'bench') {
+    const n = Number(opt('--n', '50'));
+    const {privateKeyPem, privateKeyBase58, ...pub} = key;
+    const purpose = () => new AssertionProofPurpose({controller: {'@context': SEC, id: key.controller, assertionMethod: [key.id]}});
+    const times = [];
+    for (let i = 0; i < n; i++) {
+      const d = JSON.parse(JSON.stringify(doc));
+      const t0 = process.hrtime.bigint();
+      const res = await jsigs.verify(d, {suite: suiteFor(pub, {}), purpose: purpose(), documentLoader, compactProof: false});
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (!res.verified) throw new Error('bench: not verified');
+    }
+    times.sort((a, b) => a - b);
+    console.log(JSON.stringify({medianMs: times[Math.floor(n / 2)], n}));
   } else {
-    console.error('usage: peer.cjs gen-keys|sign|verify …');
+    console.error('usage: peer.cjs gen-keys|sign|verify|bench …');
     process.exit(2);
   }
 })().catch((e) => {

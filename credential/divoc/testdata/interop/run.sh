@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the npm interop peer for DIVOC certificates (credential/divoc).
 #
-#   run.sh gen-keys | sign|verify --doc FILE --key FILE --contexts FILE   (prints one JSON line)
+#   run.sh gen-keys | sign|verify|bench --doc FILE --key FILE --contexts FILE [--n N]   (prints one JSON line)
 #   run.sh install (npm ci from package-lock.json)
 #
 # Exit codes: 0 = it ran; 2 = usage; 3 = skipped (node >= 20 missing, or the
@@ -14,13 +14,13 @@ here="$(cd "$dir" && pwd)"
 SKIP=3
 
 usage() {
-  echo "usage: run.sh gen-keys|sign|verify|install ARGS…" >&2
+  echo "usage: run.sh gen-keys|sign|verify|bench|install ARGS…" >&2
   exit 2
 }
 [ $# -ge 1 ] || usage
 cmd="$1"; shift
 case "$cmd" in
-  gen-keys|sign|verify) script="$here/peer.cjs" ;;
+  gen-keys|sign|verify|bench) script="$here/peer.cjs" ;;
   install) script= ;;
   *)       usage ;;
 esac
