@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/immunopass/immunopass/credential/divoc/divoctest"
+	"github.com/immunopass/immunopass/credential/qr"
 )
 
 // writeDIVOC writes DIVOC test files: trust.json (a VCI snapshot trusting
@@ -43,6 +44,13 @@ func writeDIVOC(dir string) error {
 	zip := divoctest.Payload(good)
 	files["qr.zip"], files["certificate.json"] = zip, js(good)
 	files["qr.b64"] = []byte("B64:" + base64.StdEncoding.EncodeToString(zip) + "\n")
+	sym, err := qr.Encode(string(zip), qr.L)
+	if err != nil {
+		return err
+	}
+	if files["qr.png"], err = sym.PNG(4); err != nil {
+		return err
+	}
 	ed, err := divoctest.Sign(divoctest.Certificate(), ek, "did:wrong", "")
 	if err != nil {
 		return err
