@@ -1,13 +1,21 @@
 package verifier
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/shc"
+	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/credential/vc"
 )
 
-// vcjwtFormat is W3C VC-JWT: a compact JWS that is not deflated (a SMART
-// Health Card's JWS always is). Recognised, not verified yet.
+// vcjwtFormat is a W3C verifiable credential secured with JOSE: VC-JWT 1.1
+// (the "vc" claim) or VC 2.0 (typ vc+jwt), a compact JWS that is not
+// deflated (a SMART Health Card's JWS always is). ES256 only (jose.Parse
+// refuses other algs); the issuer is a DID that must be in trust: for
+// did:key the key is the DID's own, for did:web (and any other method) it
+// comes from trust by (issuer, kid) — no DID is ever resolved.
 type vcjwtFormat struct{}
 
 func (vcjwtFormat) name() string { return FormatVCJWT }
@@ -20,10 +28,91 @@ func (vcjwtFormat) detect(text string) bool {
 	return err == nil && j.Header.Zip != "DEF"
 }
 
-func (vcjwtFormat) decode(string) (any, error) {
-	return nil, &UnsupportedError{Format: "W3C VC-JWT"}
+type vcjwt struct {
+	jws  *jose.JWS
+	cred *vc.Credential
 }
 
-func (vcjwtFormat) check(_ *Verifier, input string, _ any) Result {
-	return failed(input, FormatVCJWT, &UnsupportedError{Format: "W3C VC-JWT"})
+func (vcjwtFormat) decode(text string) (any, error) {
+	j, err := jose.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	c, err := vc.ParseJWT(j.Header.Typ, j.Payload)
+	if err != nil {
+		return nil, err
+	}
+	return &vcjwt{jws: j, cred: c}, nil
+}
+
+func (vcjwtFormat) check(v *Verifier, input string, decoded any) Result {
+	d := decoded.(*vcjwt)
+	c := d.cred
+	r := failed(input, FormatVCJWT, nil)
+	r.Issuer = Issuer{ID: c.Issuer, KID: d.jws.Header.Kid}
+	iss := v.Trust.Issuer(c.Issuer)
+	if iss == nil {
+		addErrors(&r, []error{&trust.UnknownIssuerError{Iss: c.Issuer}})
+		return r
+	}
+	r.Issuer.Name = iss.Name
+	if iss.Suspended {
+		addErrors(&r, []error{&trust.SuspendedError{Iss: c.Issuer, At: iss.SuspendedAt}})
+		return r
+	}
+	var key *jose.Key
+	if strings.HasPrefix(c.Issuer, "did:key:") {
+		// The key is the DID's; a kid, if any, must name it.
+		k, err := jose.ParseDIDKey(c.Issuer)
+		if err != nil {
+			addErrors(&r, []error{&trust.BadKeyError{Iss: c.Issuer, KID: d.jws.Header.Kid, Err: err}})
+			return r
+		}
+		if kid := d.jws.Header.Kid; kid != "" && kid != c.Issuer && !strings.HasPrefix(kid, c.Issuer+"#") && !strings.HasPrefix(kid, "#") {
+			addErrors(&r, []error{&trust.UnknownKeyError{Iss: c.Issuer, KID: kid}})
+			return r
+		}
+		key = k
+	} else {
+		kid := d.jws.Header.Kid
+		k, err := v.Trust.ResolveKey(c.Issuer, kid)
+		if err != nil && strings.Contains(kid, "#") {
+			// A DID URL: trust may list the key by its fragment.
+			if k2, err2 := v.Trust.ResolveKey(c.Issuer, kid[strings.Index(kid, "#")+1:]); err2 == nil {
+				k, err = k2, nil
+			}
+		}
+		if err != nil {
+			addErrors(&r, []error{err})
+			return r
+		}
+		key = k
+	}
+	if err := d.jws.Verify(key); err != nil {
+		addErrors(&r, []error{err})
+		return r
+	}
+	var errs []error
+	now := v.at()
+	if !c.Expires.IsZero() && now.After(c.Expires) {
+		errs = append(errs, fmt.Errorf("%w: the credential expired %s", shc.ErrExpired, c.Expires.Format("2006-01-02")))
+	}
+	if now.Before(c.NotBefore) {
+		errs = append(errs, fmt.Errorf("%w: the credential is valid from %s", shc.ErrNotYetValid, c.NotBefore.Format("2006-01-02 15:04 MST")))
+	}
+	if c.Status != nil {
+		// Never silently valid: status lists are not read for this format yet.
+		errs = append(errs, &trust.BadCRLError{Iss: c.Issuer, KID: r.Issuer.KID, Err: fmt.Errorf("the credential has a %s status (%s) that this verifier cannot check yet", c.Status.Type, c.Status.ListCredential)})
+	}
+	r.Subject = Subject{Name: c.Recipient.Name(), BirthDate: c.Recipient.BirthDate}
+	for _, e := range c.Events {
+		im := Immunization{Vaccine: Vaccine{Display: e.Product}, Date: dateOnly(e.Date), Lot: e.Batch, Performer: e.Centre, Country: e.Country}
+		if e.ATC != "" {
+			im.Vaccine.System, im.Vaccine.Code = "http://www.whocc.no/atc", e.ATC
+		}
+		fmt.Sscanf(e.Dose, "%d", &im.Dose)
+		r.Immunizations = append(r.Immunizations, im)
+	}
+	addErrors(&r, errs)
+	return finish(r)
 }

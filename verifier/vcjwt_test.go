@@ -1,0 +1,99 @@
+package verifier_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/verifier"
+)
+
+// ccgEvent is a VaccinationEvent in the W3C CCG vocabulary.
+func ccgEvent() map[string]any {
+	return map[string]any{"type": "VaccinationEvent", "batchNumber": "1183738569", "administeringCentre": "MoH",
+		"countryOfVaccination": "NZ", "dateOfVaccination": "2021-04-01T10:00:00Z", "order": "2",
+		"recipient": map[string]any{"type": "VaccineRecipient", "givenName": "JOHN", "familyName": "SMITH", "birthDate": "1958-07-17"},
+		"vaccine":   map[string]any{"type": "Vaccine", "disease": "COVID-19", "atcCode": "J07BX03", "medicinalProductName": "COVID-19 Vaccine Moderna"}}
+}
+
+func TestVCJWT(t *testing.T) {
+	keyK, _ := jose.GenerateKey()
+	keyW, _ := jose.GenerateKey()
+	other, _ := jose.GenerateKey()
+	didKey := keyK.Public().DIDKey()
+	const didWeb = "did:web:health.example"
+	jwk := map[string]any{}
+	json.Unmarshal(keyW.Public().JWK(), &jwk)
+	jwk["kid"] = "key-1"
+	snap, _ := json.Marshal(map[string]any{"issuerInfo": []any{
+		map[string]any{"issuer": map[string]any{"iss": didKey, "name": "Clinic (did:key)"}, "keys": []any{}},
+		map[string]any{"issuer": map[string]any{"iss": didWeb, "name": "Ministry (did:web)"}, "keys": []any{jwk}},
+	}})
+	v := &verifier.Verifier{Trust: trust.New(), At: time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)}
+	if err := v.Trust.Load("snap.json", snap); err != nil {
+		t.Fatal(err)
+	}
+	v11 := func(iss string, exp int64, status bool) []byte {
+		cred := map[string]any{"@context": []any{"https://www.w3.org/2018/credentials/v1", "https://w3id.org/vaccination/v1"},
+			"type": []any{"VerifiableCredential", "VaccinationCertificate"}, "credentialSubject": ccgEvent()}
+		if status {
+			cred["credentialStatus"] = map[string]any{"type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "7", "statusListCredential": "https://health.example/status/1"}
+		}
+		p := map[string]any{"iss": iss, "nbf": 1617271200, "jti": "urn:uuid:1", "vc": cred}
+		if exp != 0 {
+			p["exp"] = exp
+		}
+		b, _ := json.Marshal(p)
+		return b
+	}
+	v20 := func(iss string) []byte {
+		b, _ := json.Marshal(map[string]any{"@context": []any{"https://www.w3.org/ns/credentials/v2", "https://w3id.org/vaccination/v1"},
+			"type": []any{"VerifiableCredential", "VaccinationCertificate"}, "issuer": iss, "validFrom": "2021-04-01T10:00:00Z",
+			"credentialSubject": ccgEvent()})
+		return b
+	}
+	sign := func(k *jose.PrivateKey, h jose.Header, payload []byte) string {
+		s, err := k.Sign(h, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	good11 := sign(keyK, jose.Header{Typ: "JWT", OmitKid: true}, v11(didKey, 0, false))
+	parts := strings.Split(good11, ".")
+	tamperedPayload := strings.Replace(string(v11(didKey, 0, false)), "SMITH", "SMYTH", 1)
+	tampered := parts[0] + "." + b64(tamperedPayload) + "." + parts[2]
+	tests := []struct {
+		name, jws, reason string
+		valid             bool
+	}{
+		{"VC-JWT 1.1, did:key", good11, "ok", true},
+		{"VC 2.0 vc+jwt, did:web key from trust", sign(keyW, jose.Header{Typ: "vc+jwt", Kid: didWeb + "#key-1"}, v20(didWeb)), "ok", true},
+		{"edited after signing", tampered, "bad-signature", false},
+		{"did:key issuer not in trust", sign(other, jose.Header{Typ: "JWT", OmitKid: true}, v11(other.Public().DIDKey(), 0, false)), "unknown-issuer", false},
+		{"did:key of one issuer, signed by another key", sign(other, jose.Header{Typ: "JWT", OmitKid: true}, v11(didKey, 0, false)), "bad-signature", false},
+		{"did:web, unknown kid", sign(keyW, jose.Header{Typ: "vc+jwt", Kid: didWeb + "#key-9"}, v20(didWeb)), "unknown-kid", false},
+		{"expired", sign(keyK, jose.Header{Typ: "JWT", OmitKid: true}, v11(didKey, 1619863200, false)), "expired", false},
+		{"status not checkable: never silently valid", sign(keyK, jose.Header{Typ: "JWT", OmitKid: true}, v11(didKey, 0, true)), "bad-crl", false},
+		{"vc+jwt with a vc claim", sign(keyK, jose.Header{Typ: "vc+jwt", OmitKid: true}, v11(didKey, 0, false)), "bad-payload", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := v.Verify([]verifier.Input{{Name: "vc.txt", Data: []byte(tc.jws)}})
+			r := res[0]
+			if r.Format != "vc-jwt" || r.Valid != tc.valid || r.Reasons[0] != tc.reason {
+				t.Fatalf("%+v", r)
+			}
+			if tc.valid && (r.Subject.Name != "JOHN SMITH" || r.Subject.BirthDate != "1958-07-17" || len(r.Immunizations) != 1 ||
+				r.Immunizations[0].Dose != 2 || r.Immunizations[0].Vaccine.Code != "J07BX03" || r.Immunizations[0].Country != "NZ") {
+				t.Fatalf("%+v", r)
+			}
+		})
+	}
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
