@@ -63,7 +63,7 @@ func (r Recipient) Name() string { return strings.TrimSpace(r.GivenName + " " + 
 // Event is one VaccinationEvent.
 type Event struct {
 	Date, Dose, Batch, Centre, Country string
-	Product, ATC, Disease, Holder     string
+	Product, ATC, Disease, Holder      string
 }
 
 // ParseJWT reads the payload of a JOSE-secured credential; typ is the JWS
