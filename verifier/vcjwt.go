@@ -1,8 +1,11 @@
 package verifier
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/shc"
@@ -24,8 +27,18 @@ func (vcjwtFormat) detect(text string) bool {
 	if isSHCQR(text) || strings.Count(text, ".") != 2 {
 		return false
 	}
-	j, err := jose.Parse(text)
-	return err == nil && j.Header.Zip != "DEF"
+	// Only the header is read here (decode parses the whole JWS once): a
+	// JSON object without "zip": "DEF".
+	h, _, _ := strings.Cut(text, ".")
+	b, err := base64.RawURLEncoding.DecodeString(h)
+	if err != nil {
+		return false
+	}
+	var hdr struct {
+		Alg string `json:"alg"`
+		Zip string `json:"zip"`
+	}
+	return json.Unmarshal(b, &hdr) == nil && hdr.Alg != "" && hdr.Zip != "DEF"
 }
 
 type vcjwt struct {
@@ -63,7 +76,7 @@ func (vcjwtFormat) check(v *Verifier, input string, decoded any) Result {
 	var key *jose.Key
 	if strings.HasPrefix(c.Issuer, "did:key:") {
 		// The key is the DID's; a kid, if any, must name it.
-		k, err := jose.ParseDIDKey(c.Issuer)
+		k, err := didKey(c.Issuer)
 		if err != nil {
 			addErrors(&r, []error{&trust.BadKeyError{Iss: c.Issuer, KID: d.jws.Header.Kid, Err: err}})
 			return r
@@ -115,4 +128,20 @@ func (vcjwtFormat) check(v *Verifier, input string, decoded any) Result {
 	}
 	addErrors(&r, errs)
 	return finish(r)
+}
+
+// didKeys caches the keys of did:key issuers; only issuers already found
+// in trust get here, so it is bounded by the trust store.
+var didKeys sync.Map // DID → *jose.Key
+
+func didKey(did string) (*jose.Key, error) {
+	if k, ok := didKeys.Load(did); ok {
+		return k.(*jose.Key), nil
+	}
+	k, err := jose.ParseDIDKey(did)
+	if err != nil {
+		return nil, err
+	}
+	didKeys.Store(did, k)
+	return k, nil
 }

@@ -3,12 +3,14 @@ package verifier_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/internal/ratiobench"
 	"github.com/immunopass/immunopass/verifier"
 )
 
@@ -97,3 +99,36 @@ func TestVCJWT(t *testing.T) {
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// BenchmarkVCJWT: a VC-JWT 1.1 (did:key issuer in trust) → verdict,
+// interleaved with a bare ES256 verify of the same JWS (ratiobench; goal
+// ≤ 1.3×).
+func BenchmarkVCJWT(b *testing.B) {
+	k, _ := jose.GenerateKey()
+	did := k.Public().DIDKey()
+	snap, _ := json.Marshal(map[string]any{"issuerInfo": []any{map[string]any{"issuer": map[string]any{"iss": did, "name": "Clinic"}, "keys": []any{}}}})
+	v := &verifier.Verifier{Trust: trust.New(), At: time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)}
+	if err := v.Trust.Load("snap.json", snap); err != nil {
+		b.Fatal(err)
+	}
+	p, _ := json.Marshal(map[string]any{"iss": did, "nbf": 1617271200, "vc": map[string]any{
+		"@context": []any{"https://www.w3.org/2018/credentials/v1", "https://w3id.org/vaccination/v1"},
+		"type":     []any{"VerifiableCredential", "VaccinationCertificate"}, "credentialSubject": ccgEvent()}})
+	text, err := k.Sign(jose.Header{Typ: "JWT", OmitKid: true}, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := []verifier.Input{{Name: "vc.txt", Data: []byte(text)}}
+	if r := v.Verify(in)[0]; !r.Valid {
+		b.Fatal(r.Reasons, r.Messages)
+	}
+	j, _ := jose.Parse(text)
+	ours := func() error {
+		if r := v.Verify(in)[0]; !r.Valid {
+			return errors.New("invalid")
+		}
+		return nil
+	}
+	bare := func() error { return j.Verify(k.Public()) }
+	ratiobench.Run(b, ours, bare)
+}
