@@ -7,6 +7,7 @@ import (
 	"github.com/immunopass/immunopass/credential/divoc"
 	"github.com/immunopass/immunopass/credential/ld"
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/credential/vc"
 )
 
 // divocFormat is a DIVOC certificate: the QR payload (a ZIP archive, raw
@@ -84,7 +85,8 @@ func dateOnly(s string) string {
 	return s
 }
 
-// divocReason maps the errors of packages divoc and ld to reason codes.
+// divocReason maps the errors of packages divoc, ld and vc (Data
+// Integrity) to reason codes.
 func divocReason(err error) (string, bool) {
 	var (
 		ze *divoc.ZipError
@@ -98,6 +100,7 @@ func divocReason(err error) (string, bool) {
 		te *ld.UndefinedTermError
 		sy *ld.SyntaxError
 		pe *ld.ProofError
+		kt *vc.KeyTypeError
 	)
 	switch {
 	case errors.As(err, &ze):
@@ -105,11 +108,11 @@ func divocReason(err error) (string, bool) {
 			return TooLarge, true
 		}
 		return BadCompression, true
-	case errors.Is(err, divoc.ErrBadSignature):
+	case errors.Is(err, divoc.ErrBadSignature), errors.Is(err, vc.ErrDISignature):
 		return BadSignature, true
 	case errors.As(err, &he), errors.As(err, &se):
 		return BadHeader, true
-	case errors.As(err, &ke):
+	case errors.As(err, &ke), errors.As(err, &kt):
 		return BadKey, true
 	case errors.As(err, &le):
 		return TooLarge, true

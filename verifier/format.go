@@ -28,6 +28,7 @@ type format interface {
 var formats = []format{
 	hcertFormat{},
 	divocFormat{},
+	vcdiFormat{},
 	sdjwtFormat{},
 	vcjwtFormat{},
 	shcFormat{},

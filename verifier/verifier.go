@@ -252,7 +252,7 @@ func (v *Verifier) extract(in Input) []item {
 	}
 	// A DIVOC payload read from a file: the raw ZIP archive (untrimmed:
 	// its bytes are binary) or certificate.json.
-	if divoc.IsPayload(string(in.Data)) || isDIVOCJSON(data) {
+	if divoc.IsPayload(string(in.Data)) || isDIVOCJSON(data) || isDIJSON(data) {
 		text := string(data)
 		if divoc.IsPayload(string(in.Data)) {
 			text = string(in.Data)

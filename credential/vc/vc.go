@@ -44,7 +44,10 @@ type Credential struct {
 	// Status is the credentialStatus entry, if any (its type and the
 	// status list credential it names).
 	Status *Status
+	doc    map[string]any // a Data Integrity credential's document, for the coverage check
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // Status is a BitstringStatusListEntry (or an older StatusList2021Entry).
 type Status struct {
