@@ -102,8 +102,8 @@ func (vcdiFormat) check(v *Verifier, input string, decoded any) Result {
 	if now.Before(c.NotBefore) {
 		errs = append(errs, fmt.Errorf("%w: the credential is valid from %s", shc.ErrNotYetValid, c.NotBefore.Format("2006-01-02 15:04 MST")))
 	}
-	if c.Status != nil {
-		errs = append(errs, &trust.BadCRLError{Iss: c.Issuer, KID: r.Issuer.KID, Err: fmt.Errorf("the credential has a %s status (%s) that this verifier cannot check yet", c.Status.Type, c.Status.ListCredential)})
+	if err := vcStatus(v, c); err != nil {
+		errs = append(errs, err)
 	}
 	r.Subject = Subject{Name: c.Recipient.Name(), BirthDate: c.Recipient.BirthDate}
 	for _, e := range c.Events {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/credential/vc"
@@ -113,9 +114,8 @@ func (vcjwtFormat) check(v *Verifier, input string, decoded any) Result {
 	if now.Before(c.NotBefore) {
 		errs = append(errs, fmt.Errorf("%w: the credential is valid from %s", shc.ErrNotYetValid, c.NotBefore.Format("2006-01-02 15:04 MST")))
 	}
-	if c.Status != nil {
-		// Never silently valid: status lists are not read for this format yet.
-		errs = append(errs, &trust.BadCRLError{Iss: c.Issuer, KID: r.Issuer.KID, Err: fmt.Errorf("the credential has a %s status (%s) that this verifier cannot check yet", c.Status.Type, c.Status.ListCredential)})
+	if err := vcStatus(v, c); err != nil {
+		errs = append(errs, err)
 	}
 	r.Subject = Subject{Name: c.Recipient.Name(), BirthDate: c.Recipient.BirthDate}
 	for _, e := range c.Events {
@@ -144,4 +144,29 @@ func didKey(did string) (*jose.Key, error) {
 	}
 	didKeys.Store(did, k)
 	return k, nil
+}
+
+// vcStatus checks a credential's BitstringStatusListEntry against the
+// status lists the verifier holds (--status, or a bundle), each signed by
+// the credential's issuer: revoked or suspended when the bit is set,
+// bad-crl when the list is not held or not the issuer's.
+func vcStatus(v *Verifier, c *vc.Credential) error {
+	st := c.Status
+	if st == nil {
+		return nil
+	}
+	if st.Type != "BitstringStatusListEntry" {
+		return &trust.BadCRLError{Iss: c.Issuer, Err: fmt.Errorf("status type %q is not read (BitstringStatusListEntry is)", st.Type)}
+	}
+	val, err := v.Trust.StatusFor(c.Issuer, v.at()).Status(st.ListCredential, st.Index)
+	if err != nil {
+		return err
+	}
+	if val == 0 {
+		return nil
+	}
+	if st.Purpose == "suspension" {
+		return fmt.Errorf("%w: the issuer suspended this credential (status list %s, entry %d)", sdjwt.ErrSuspended, st.ListCredential, st.Index)
+	}
+	return fmt.Errorf("%w: the issuer revoked this credential (status list %s, entry %d)", sdjwt.ErrRevoked, st.ListCredential, st.Index)
 }

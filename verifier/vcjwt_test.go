@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/status"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/internal/ratiobench"
 	"github.com/immunopass/immunopass/verifier"
@@ -131,4 +132,49 @@ func BenchmarkVCJWT(b *testing.B) {
 	}
 	bare := func() error { return j.Verify(k.Public()) }
 	ratiobench.Run(b, ours, bare)
+}
+
+// TestVCJWTStatus: a BitstringStatusListEntry is checked against a W3C
+// Bitstring Status List credential given with --status (LoadStatus),
+// signed by the credential's issuer.
+func TestVCJWTStatus(t *testing.T) {
+	k, _ := jose.GenerateKey()
+	const iss = "did:web:health.example"
+	snap, _ := json.Marshal(map[string]any{"issuerInfo": []any{map[string]any{"issuer": map[string]any{"iss": iss, "name": "Ministry"},
+		"keys": []any{json.RawMessage(k.Public().JWK())}}}})
+	at := time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)
+	const listURI = "https://health.example/status/1"
+	l, err := status.New(1, 131072)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Set(7, 1)
+	listVC, err := l.BitstringCredential(k, listURI, "revocation", iss, at.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred := func(idx string) []byte {
+		p, _ := json.Marshal(map[string]any{"iss": iss, "nbf": 1617271200, "vc": map[string]any{
+			"@context": []any{"https://www.w3.org/2018/credentials/v1"}, "type": []any{"VerifiableCredential"}, "credentialSubject": ccgEvent(),
+			"credentialStatus": map[string]any{"type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": idx, "statusListCredential": listURI}}})
+		s, _ := k.Sign(jose.Header{Typ: "JWT", Kid: iss + "#" + k.Public().KID()}, p)
+		return []byte(s)
+	}
+	v := &verifier.Verifier{Trust: trust.New(), At: at}
+	if err := v.Trust.Load("snap.json", snap); err != nil {
+		t.Fatal(err)
+	}
+	// Without the list: never silently valid.
+	if r := v.Verify([]verifier.Input{{Name: "a", Data: cred("3")}})[0]; r.Valid || r.Reasons[0] != "bad-crl" {
+		t.Fatalf("no list: %+v", r)
+	}
+	if err := v.Trust.LoadStatus("list.jwt", []byte(listVC)); err != nil {
+		t.Fatal(err)
+	}
+	if r := v.Verify([]verifier.Input{{Name: "a", Data: cred("3")}})[0]; !r.Valid {
+		t.Fatalf("entry 3: %+v", r)
+	}
+	if r := v.Verify([]verifier.Input{{Name: "a", Data: cred("7")}})[0]; r.Valid || r.Reasons[0] != "revoked" {
+		t.Fatalf("entry 7: %+v", r)
+	}
 }
