@@ -140,6 +140,9 @@ func TestScripts(t *testing.T) {
 			if err := writeDIVOC(filepath.Join(env.WorkDir, "divoc")); err != nil {
 				return err
 			}
+			if err := writeVC(filepath.Join(env.WorkDir, "vc")); err != nil {
+				return err
+			}
 			return writeRegistry(filepath.Join(env.WorkDir, "reg"))
 		},
 	})
