@@ -105,7 +105,11 @@ func TestDataIntegrity(t *testing.T) {
 }
 
 func ecdsaDIDKey(pub *ecdsa.PublicKey) (string, error) {
-	b := elliptic.MarshalCompressed(elliptic.P256(), pub.X, pub.Y)
+	u, err := pub.Bytes() // 0x04 ‖ X ‖ Y
+	if err != nil {
+		return "", err
+	}
+	b := append([]byte{0x02 | u[64]&1}, u[1:33]...)
 	s, err := multibase.Encode(multibase.Base58BTC, append([]byte{0x80, 0x24}, b...))
 	return "did:key:" + s, err
 }
