@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/immunopass/immunopass/credential/divoc/divoctest"
 	"github.com/immunopass/immunopass/credential/qr"
@@ -22,9 +23,37 @@ import (
 // empty-id.json (signed with an empty credentialSubject.id, so that JSON-LD
 // drops the name from the signed data) and two-entries.zip.
 func writeDIVOC(dir string) error {
+	divocOnce.Do(func() { divocFiles, divocErr = divocWorld() })
+	if divocErr != nil {
+		return divocErr
+	}
+	return writeAll(dir, divocFiles)
+}
+
+// The DIVOC files are made once per test binary (an RSA key per script
+// would slow every script down).
+var (
+	divocOnce  sync.Once
+	divocFiles map[string][]byte
+	divocErr   error
+)
+
+func writeAll(dir string, files map[string][]byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for n, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func divocWorld() (map[string][]byte, error) {
 	rk, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, ek, _ := ed25519.GenerateKey(rand.Reader)
 	enc := base64.RawURLEncoding.EncodeToString
@@ -39,21 +68,21 @@ func writeDIVOC(dir string) error {
 	js := func(m map[string]any) []byte { b, _ := json.MarshalIndent(m, "", " "); return b }
 	good, err := divoctest.Sign(divoctest.Certificate(), rk, "did:india", "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	zip := divoctest.Payload(good)
 	files["qr.zip"], files["certificate.json"] = zip, js(good)
 	files["qr.b64"] = []byte("B64:" + base64.StdEncoding.EncodeToString(zip) + "\n")
 	sym, err := qr.Encode(string(zip), qr.L)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if files["qr.png"], err = sym.PNG(4); err != nil {
-		return err
+		return nil, err
 	}
 	ed, err := divoctest.Sign(divoctest.Certificate(), ek, "did:wrong", "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	files["ed25519.json"] = js(ed)
 	edited, _ := divoctest.Sign(divoctest.Certificate(), rk, "did:india", "")
@@ -63,17 +92,9 @@ func writeDIVOC(dir string) error {
 	m["credentialSubject"].(map[string]any)["id"] = ""
 	empty, err := divoctest.Sign(m, rk, "did:india", "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	files["empty-id.json"] = js(empty)
 	files["two-entries.zip"] = divoctest.Zip([]string{"certificate.json", "extra.json"}, [][]byte{js(good), js(good)})
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for n, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, n), data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return files, nil
 }

@@ -4,8 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
-	"os"
-	"path/filepath"
+	"sync"
 
 	"github.com/multiformats/go-multibase"
 
@@ -18,13 +17,27 @@ import (
 // the first), di.json (an eddsa-rdfc-2022 Data Integrity credential by the
 // second) and di-edited.json (its batch number changed after signing).
 func writeVC(dir string) error {
+	vcOnce.Do(func() { vcFiles, vcErr = vcWorld() })
+	if vcErr != nil {
+		return vcErr
+	}
+	return writeAll(dir, vcFiles)
+}
+
+var (
+	vcOnce  sync.Once
+	vcFiles map[string][]byte
+	vcErr   error
+)
+
+func vcWorld() (map[string][]byte, error) {
 	event := map[string]any{"type": "VaccinationEvent", "batchNumber": "1183738569", "administeringCentre": "MoH",
 		"countryOfVaccination": "NZ", "dateOfVaccination": "2021-04-01T10:00:00Z", "order": "2",
 		"recipient": map[string]any{"type": "VaccineRecipient", "givenName": "JOHN", "familyName": "SMITH", "birthDate": "1958-07-17"},
 		"vaccine":   map[string]any{"type": "Vaccine", "atcCode": "J07BX03", "medicinalProductName": "COVID-19 Vaccine Moderna"}}
 	k, err := jose.GenerateKey()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	didP := k.Public().DIDKey()
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
@@ -39,7 +52,7 @@ func writeVC(dir string) error {
 		"type":     []any{"VerifiableCredential", "VaccinationCertificate"}, "credentialSubject": event}})
 	jwt, err := k.Sign(jose.Header{Typ: "JWT", OmitKid: true}, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	doc := map[string]any{"@context": []any{"https://www.w3.org/2018/credentials/v1", "https://w3id.org/vaccination/v1", "https://w3id.org/security/data-integrity/v2"},
 		"type": []any{"VerifiableCredential", "VaccinationCertificate"}, "issuer": didE, "validFrom": "2021-04-08T23:41:41Z",
@@ -49,7 +62,7 @@ func writeVC(dir string) error {
 	b, _ := json.Marshal(doc)
 	_, proof, err := vc.ParseDI(b)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pv, _ := multibase.Encode(multibase.Base58BTC, ed25519.Sign(priv, proof.HashData()))
 	doc["proof"].(map[string]any)["proofValue"] = pv
@@ -57,13 +70,5 @@ func writeVC(dir string) error {
 	event["batchNumber"] = "999"
 	edited, _ := json.MarshalIndent(doc, "", " ")
 	files := map[string][]byte{"trust.json": snap, "jwt.txt": []byte(jwt + "\n"), "di.json": di, "di-edited.json": edited}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for n, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, n), data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return files, nil
 }
