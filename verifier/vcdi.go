@@ -26,7 +26,7 @@ func (vcdiFormat) detect(text string) bool { return isDIJSON([]byte(text)) }
 // isDIJSON reports whether data is a JSON credential with a Data
 // Integrity proof.
 func isDIJSON(data []byte) bool {
-	return len(data) > 0 && data[0] == '{' && strings.Contains(string(data), `"DataIntegrityProof"`)
+	return len(data) > 0 && data[0] == '{' && (strings.Contains(string(data), `"DataIntegrityProof"`) || strings.Contains(string(data), `"Ed25519Signature2020"`))
 }
 
 type vcdi struct {

@@ -22,7 +22,9 @@ import (
 var DILimits = ld.Limits{MaxBytes: 64 << 10, MaxDepth: 16, MaxValues: 5_000, MaxQuads: 2_000, MaxBlankNodes: 500, MaxHashNDeg: 200, DropUndefined: true}
 
 // DIProof is a Data Integrity proof of the two RDFC cryptosuites
-// (W3C VC DI EdDSA eddsa-rdfc-2022, VC DI ECDSA ecdsa-rdfc-2019 on P-256).
+// (W3C VC DI EdDSA eddsa-rdfc-2022, VC DI ECDSA ecdsa-rdfc-2019 on P-256),
+// or an Ed25519Signature2020 proof (the same hash data; Cryptosuite is then
+// "Ed25519Signature2020").
 type DIProof struct {
 	Cryptosuite, VerificationMethod, ProofPurpose, Created string
 	Signature                                              []byte
@@ -65,8 +67,12 @@ func ParseDI(data []byte) (*Credential, *DIProof, error) {
 	for k, dst := range map[string]*string{"cryptosuite": &p.Cryptosuite, "verificationMethod": &p.VerificationMethod, "proofPurpose": &p.ProofPurpose, "created": &p.Created} {
 		*dst, _ = pr[k].(string)
 	}
-	if pr["type"] != "DataIntegrityProof" || (p.Cryptosuite != "eddsa-rdfc-2022" && p.Cryptosuite != "ecdsa-rdfc-2019") {
-		return nil, nil, &FormatError{Problem: fmt.Sprintf("proof %v/%q: only DataIntegrityProof with eddsa-rdfc-2022 or ecdsa-rdfc-2019", pr["type"], p.Cryptosuite)}
+	switch {
+	case pr["type"] == "Ed25519Signature2020" && p.Cryptosuite == "":
+		// The older suite signs the same hash data as eddsa-rdfc-2022.
+		p.Cryptosuite = "Ed25519Signature2020"
+	case pr["type"] != "DataIntegrityProof" || (p.Cryptosuite != "eddsa-rdfc-2022" && p.Cryptosuite != "ecdsa-rdfc-2019"):
+		return nil, nil, &FormatError{Problem: fmt.Sprintf("proof %v/%q: only DataIntegrityProof with eddsa-rdfc-2022 or ecdsa-rdfc-2019, or Ed25519Signature2020", pr["type"], p.Cryptosuite)}
 	}
 	if p.ProofPurpose != "assertionMethod" {
 		return nil, nil, &FormatError{Problem: fmt.Sprintf("proofPurpose %q, want assertionMethod", p.ProofPurpose)}
@@ -157,7 +163,7 @@ func DIKey(vm string) (any, error) {
 func (p *DIProof) Verify(c *Credential, pub any) error {
 	ok := false
 	switch p.Cryptosuite {
-	case "eddsa-rdfc-2022":
+	case "eddsa-rdfc-2022", "Ed25519Signature2020":
 		k, isEd := pub.(ed25519.PublicKey)
 		if !isEd {
 			return &KeyTypeError{Suite: p.Cryptosuite, Got: fmt.Sprintf("%T", pub)}

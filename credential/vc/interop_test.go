@@ -33,7 +33,7 @@ func verifyDI(t testing.TB, data []byte) error {
 // TestPeerVectors: credentials signed by @digitalbazaar/data-integrity
 // (eddsa-rdfc-2022, ecdsa-rdfc-2019), committed, verify here.
 func TestPeerVectors(t *testing.T) {
-	for _, n := range []string{"eddsa", "ecdsa"} {
+	for _, n := range []string{"eddsa", "ecdsa", "ed2020"} {
 		data, err := os.ReadFile(peerDir + "/vectors/" + n + "-signed.json")
 		if err != nil {
 			t.Fatal(err)
@@ -60,8 +60,15 @@ func TestPeerInterop(t *testing.T) {
 	unsigned := diDoc("x", "eddsa-rdfc-2022")
 	delete(unsigned, "proof")
 	ub, _ := json.Marshal(unsigned)
-	for _, suite := range []string{"eddsa", "ecdsa"} {
-		out := npmpeer.Run(t, peerDir, "sign", "--doc", npmpeer.Write(t, "u.json", ub), "--suite", suite, "--contexts", ctx)
+	for _, suite := range []string{"eddsa", "ecdsa", "ed2020"} {
+		doc := ub
+		if suite == "ed2020" {
+			u := diDoc("x", "")
+			delete(u, "proof")
+			u["@context"] = []any{"https://www.w3.org/2018/credentials/v1", "https://w3id.org/vaccination/v1", "https://w3id.org/security/suites/ed25519-2020/v1"}
+			doc, _ = json.Marshal(u)
+		}
+		out := npmpeer.Run(t, peerDir, "sign", "--doc", npmpeer.Write(t, "u.json", doc), "--suite", suite, "--contexts", ctx)
 		signed, ok := out["signed"]
 		if !ok {
 			t.Fatalf("%s: peer: %v", suite, out)

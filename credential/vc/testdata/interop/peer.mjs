@@ -1,4 +1,4 @@
-// peer.mjs sign   --doc FILE --suite eddsa|ecdsa --contexts FILE  → {"signed": DOC, "did": DID}
+// peer.mjs sign   --doc FILE --suite eddsa|ecdsa|ed2020 --contexts FILE  → {"signed": DOC, "did": DID}
 // peer.mjs verify --doc FILE --contexts FILE                      → {"verified": bool, "error": "…"}
 //
 // @digitalbazaar/data-integrity with the eddsa-rdfc-2022 / ecdsa-rdfc-2019
@@ -12,6 +12,8 @@ import {cryptosuite as eddsa} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {cryptosuite as ecdsa} from '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
+import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
+import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
 
 const {AssertionProofPurpose} = jsigs.purposes;
 const args = process.argv.slice(2);
@@ -33,8 +35,13 @@ const multikeyContext = {'@context': {id: '@id', type: '@type', '@protected': tr
 
 const contexts = JSON.parse(fs.readFileSync(opt('--contexts'), 'utf8'));
 contexts[MULTIKEY] = multikeyContext;
+const ED2020 = 'https://w3id.org/security/suites/ed25519-2020/v1';
+let vmType = 'Multikey';
 const vmDoc = (did) => {
   const fp = did.slice('did:key:'.length);
+  if (vmType === 'Ed25519VerificationKey2020') {
+    return {'@context': ED2020, id: `${did}#${fp}`, type: vmType, controller: did, publicKeyMultibase: fp};
+  }
   return {'@context': MULTIKEY, id: `${did}#${fp}`, type: 'Multikey', controller: did, publicKeyMultibase: fp};
 };
 const documentLoader = async (url) => {
@@ -51,7 +58,17 @@ const documentLoader = async (url) => {
 
 try {
   const doc = JSON.parse(fs.readFileSync(opt('--doc'), 'utf8'));
-  if (cmd === 'sign') {
+  if (cmd === 'sign' && opt('--suite') === 'ed2020') {
+    vmType = 'Ed25519VerificationKey2020';
+    const kp = await Ed25519VerificationKey2020.generate();
+    const did = `did:key:${kp.fingerprint()}`;
+    kp.controller = did;
+    kp.id = `${did}#${kp.fingerprint()}`;
+    doc.issuer = did;
+    const suite = new Ed25519Signature2020({key: kp, date: '2021-04-09T00:00:00Z'});
+    const signed = await jsigs.sign(doc, {suite, purpose: new AssertionProofPurpose(), documentLoader});
+    console.log(JSON.stringify({signed, did}));
+  } else if (cmd === 'sign') {
     const suiteName = opt('--suite');
     const kp = suiteName === 'eddsa' ? await Ed25519Multikey.generate() : await EcdsaMultikey.generate({curve: 'P-256'});
     const fp = kp.publicKeyMultibase || (await kp.export({publicKey: true})).publicKeyMultibase;
