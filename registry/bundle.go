@@ -156,6 +156,9 @@ func (s *Server) buildBundle(tx *bolt.Tx, version uint64, checkpoint string, fro
 		return nil, err
 	}
 	sort.Slice(b.StatusLists, func(i, j int) bool { return b.StatusLists[i].URI < b.StatusLists[j].URI })
+	if b.DSCs, err = importedDSCs(tx); err != nil {
+		return nil, err
+	}
 	return b.Sign(s.o.Key)
 }
 

@@ -223,6 +223,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/admin/rules", "admin", s.signed(scopeAdmin, s.postRules))
 	s.handle("POST /v1/admin/issuers/{slug}/{action}", "admin", s.signed(scopeAdmin, s.changeIssuer))
 	s.handle("POST /v1/admin/advisories", "admin", s.signed(scopeAdmin, s.postAdvisory))
+	s.handle("POST /v1/admin/trustlists", "admin", s.signed(scopeAdmin, s.importTrustList))
 }
 
 type scope int

@@ -27,6 +27,8 @@ type format interface {
 // hold dots.
 var formats = []format{
 	hcertFormat{},
+	divocFormat{},
+	vcdiFormat{},
 	sdjwtFormat{},
 	vcjwtFormat{},
 	shcFormat{},

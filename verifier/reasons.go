@@ -83,6 +83,9 @@ func Reason(err error) string {
 	if code, ok := hcertReason(err); ok {
 		return code
 	}
+	if code, ok := divocReason(err); ok {
+		return code
+	}
 	var (
 		qrErr      *shc.QRError
 		chunkErr   *shc.ChunkError

@@ -30,6 +30,7 @@ var formatNames = map[string]string{
 	FormatHCERT:   "EU Digital COVID Certificate",
 	FormatVCJWT:   "W3C verifiable credential",
 	FormatDIVOC:   "DIVOC certificate",
+	FormatVCDI:    "W3C verifiable credential (Data Integrity)",
 	"":            "unrecognised input",
 }
 

@@ -5,7 +5,9 @@
 //
 // An [Input] is a named byte string: a QR image (PNG, JPEG, GIF, SVG), a
 // ".smart-health-card" file, or text holding "shc:/…" lines (one QR chunk a
-// line), "HC1:…", a compact JWS or an SD-JWT. [Verifier.Verify] detects the
+// line), "HC1:…", "B64:…" (DIVOC), a compact JWS or an SD-JWT; a DIVOC ZIP
+// archive or certificate.json; a JSON credential with a Data Integrity
+// proof. [Verifier.Verify] detects the
 // format, decodes, checks the signature against the trust store, then the
 // credential type, revocation and the validity window, and returns one
 // [Result] per credential. Chunks of one SMART Health Card spread across
@@ -57,8 +59,13 @@
 // SMART Health Cards and SD-JWT VC presentations (as "~" text or in the
 // compact "IP1:" QR form, in static, live and challenge modes) and EU DCC /
 // WHO DDCC (HC1:, against document signer certificates in the store) are
-// verified in full. W3C VC-JWT is recognised and reported with the reason
-// "policy" until its verification lands.
+// verified in full, and so are DIVOC certificates (the QR's ZIP archive,
+// "B64:" text or certificate.json; RsaSignature2018, Ed25519Signature2018)
+// and W3C verifiable credentials: VC-JWT 1.1 and VC 2.0 with JOSE
+// ("vc-jwt", ES256) and with a Data Integrity proof ("vc-di",
+// eddsa-rdfc-2022, ecdsa-rdfc-2019). For the JSON-LD formats only what the
+// signature covers is shown: every shown field must be in the signed
+// canonical quads (credential/ld), else bad-payload.
 //
 // Each format is one type behind one small interface (format.go): detect,
 // decode, check against trust, normalised record. Adding a format is adding
@@ -75,6 +82,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/immunopass/immunopass/credential/anchor"
+	"github.com/immunopass/immunopass/credential/divoc"
 	"github.com/immunopass/immunopass/credential/hcert"
 	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/credential/qr"
@@ -310,6 +318,15 @@ func (v *Verifier) extract(ctx context.Context, in Input) []item {
 	data := bytes.TrimSpace(bytes.TrimPrefix(in.Data, []byte("\xef\xbb\xbf")))
 	if len(data) == 0 {
 		return []item{{input: in.Name, err: &UnrecognisedError{Start: ""}}}
+	}
+	// A DIVOC payload read from a file: the raw ZIP archive (untrimmed:
+	// its bytes are binary) or certificate.json.
+	if divoc.IsPayload(string(in.Data)) || isDIVOCJSON(data) || isDIJSON(data) {
+		text := string(data)
+		if divoc.IsPayload(string(in.Data)) {
+			text = string(in.Data)
+		}
+		return []item{{input: in.Name, text: text}}
 	}
 	if isImageName(in.Name) || !looksText(data) {
 		texts, err := qr.DecodeContext(ctx, in.Data)

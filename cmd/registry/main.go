@@ -48,6 +48,8 @@ const usage = `usage:
   registry issuer list --registry URL
   registry rules post FILE                                              (+ admin flags)
   registry advisory post --title T --body B [--region R] [--severity info|warning|alert] [--expires RFC3339|DURATION]
+  registry trustlist import FILE --signer DIDDOC                         (+ admin flags)
+                  (a WHO GDHCN trust list, v2 DID document; DIDDOC: the DID document of the key its proof names)
   registry bundle (--data DIR | --registry URL --policy FILE) --out FILE
   registry witness init --data DIR [--name NAME]
   registry witness serve --data DIR --listen ADDR --log VKEY...
@@ -85,6 +87,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = c.rules(args[1:])
 	case "advisory":
 		err = c.advisory(args[1:])
+	case "trustlist":
+		err = c.trustlist(args[1:])
 	case "bundle":
 		err = c.bundle(args[1:])
 	case "witness":
@@ -634,9 +638,13 @@ func (c *cli) bundle(args []string) error {
 	for range b.StatusLists {
 		lists++
 	}
-	fmt.Fprintf(c.stdout, "bundle version %d written to %s: %d bytes, %s, %s, %s\n",
+	dscs := ""
+	if len(b.DSCs) > 0 {
+		dscs = ", " + plural(len(b.DSCs), "imported document signer", "imported document signers")
+	}
+	fmt.Fprintf(c.stdout, "bundle version %d written to %s: %d bytes, %s, %s, %s%s\n",
 		b.Version, *out, len(data), plural(len(b.Issuers), "issuer", "issuers"), plural(lists, "status list", "status lists"),
-		plural(len(b.Advisories), "advisory", "advisories"))
+		plural(len(b.Advisories), "advisory", "advisories"), dscs)
 	for _, w := range warns {
 		fmt.Fprintf(c.stdout, "warning: %v\n", w)
 	}

@@ -127,6 +127,7 @@ func wantsHelp(args []string) bool {
 // trustForms names every kind of file --trust reads.
 const trustForms = `a VCI directory snapshot (JSON with "issuerInfo", from "issuer snapshot"), ` +
 	`a registry trust bundle (with --policy FILE, from the registry's /v1/bundle), ` +
+	`a WHO GDHCN trust list (DID document, v2; with its signer's DID document as another --trust), ` +
 	`or EU DCC document-signer certificates (PEM or DER)`
 
 type multi []string
@@ -272,6 +273,11 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "verifier verify: --trust: %v\n  --trust takes %s\n", err, trustForms)
 			return 2
 		}
+	}
+	// A GDHCN trust list whose signer's DID document was not given is refused.
+	if err := v.Trust.CheckPending(); err != nil {
+		fmt.Fprintf(stderr, "verifier verify: --trust: %v\n", err)
+		return 2
 	}
 	// An older bundle of one registry, an older status list for one URI:
 	// ignored whatever the order of the flags, and said.

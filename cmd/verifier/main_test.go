@@ -145,6 +145,15 @@ func TestScripts(t *testing.T) {
 			if err := writeHostile(filepath.Join(env.WorkDir, "hostile")); err != nil {
 				return err
 			}
+			if err := writeGDHCN(filepath.Join(env.WorkDir, "gdhcn")); err != nil {
+				return err
+			}
+			if err := writeDIVOC(filepath.Join(env.WorkDir, "divoc")); err != nil {
+				return err
+			}
+			if err := writeVC(filepath.Join(env.WorkDir, "vc")); err != nil {
+				return err
+			}
 			return writeRegistry(filepath.Join(env.WorkDir, "reg"))
 		},
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/makiuchi-d/gozxing"
 	multidetector "github.com/makiuchi-d/gozxing/multi/qrcode/detector"
@@ -35,6 +36,12 @@ func zxBits(bits *gozxing.BitMatrix) (text string, err error) {
 	res, err := decoder.NewDecoder().Decode(bits, hintsFast)
 	if err != nil {
 		return "", err
+	}
+	// A binary payload (one byte segment that is not UTF-8, such as the
+	// ZIP archive of a DIVOC certificate) is returned as its bytes: the
+	// text gozxing makes of it has replacement characters.
+	if segs := res.GetByteSegments(); len(segs) == 1 && !utf8.Valid(segs[0]) {
+		return string(segs[0]), nil
 	}
 	return res.GetText(), nil
 }

@@ -41,6 +41,22 @@ type Bundle struct {
 	// Checkpoint is the latest witness-cosigned checkpoint note of the log.
 	Checkpoint string     `json:"checkpoint"`
 	Advisories []Advisory `json:"advisories"`
+	// DSCs are foreign EU DCC document signers the registry imported from
+	// checked GDHCN trust lists ("registry trustlist import").
+	DSCs []BundleDSC `json:"dscs,omitempty"`
+}
+
+// BundleDSC is one imported document signer: the certificate (its
+// validity and key usage extension apply), the HCERT kid and the country
+// the list names it under, and the list it came from with the time the
+// list's proof was created.
+type BundleDSC struct {
+	Cert       []byte    `json:"cert"` // DER, base64 in JSON
+	KID        []byte    `json:"kid"`
+	Country    string    `json:"country"`
+	Domain     string    `json:"domain,omitempty"` // "DCC", "PH4H", …
+	List       string    `json:"list"`
+	ListSigned time.Time `json:"listSigned,omitzero"`
 }
 
 // BundleIssuer is an accredited issuer.

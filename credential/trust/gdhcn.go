@@ -13,8 +13,9 @@ import (
 // in the JWK's x5c and the id
 // did:web:<host>:v2:trustlist:<domain>:<country>:<usage>#<kid>.
 //
-// The list's JsonWebSignature2020 proof is read but not checked here: it
-// needs RDF canonicalisation (URDNA2015), which this package does not do.
+// ParseGDHCNList reads the list's JsonWebSignature2020 proof but does not
+// check it; [VerifyGDHCNProof] does, and a [Store] uses a list's entries
+// only once it has.
 type GDHCNList struct {
 	ID      string
 	Entries []GDHCNEntry
@@ -122,18 +123,120 @@ func (l *GDHCNList) DSCs() ([]*DSC, []error) {
 	return out, errs
 }
 
+// pendingList is a trust list whose signer has not been loaded yet.
+type pendingList struct {
+	name   string
+	data   []byte
+	signer string
+}
+
+// loadGDHCN adds a GDHCN trust list's document signers once its proof
+// checks. A list whose signer's DID document is not loaded yet waits for
+// it (the trust files may come in any order); [Store.CheckPending] reports
+// the lists still waiting when all files are loaded. A list whose proof
+// fails is refused as a whole.
 func (s *Store) loadGDHCN(name string, data []byte) error {
 	l, err := ParseGDHCNList(data)
 	if err != nil {
 		return &FileError{Name: name, Problem: err.Error()}
 	}
-	ds, _ := l.DSCs()
-	if len(ds) == 0 {
+	if ds, _ := l.DSCs(); len(ds) == 0 {
 		return &FileError{Name: name, Problem: "a trust list without usable DSC entries"}
 	}
+	signer := l.Proof.VerificationMethod
+	if signer == "" {
+		return &FileError{Name: name, Problem: "the trust list has no proof; an unsigned list is refused (anyone could have added a document signer to it)"}
+	}
+	for _, ls := range s.listSigners {
+		if ls.ID == signer {
+			return s.checkGDHCN(name, data, l)
+		}
+	}
+	s.pendingLists = append(s.pendingLists, pendingList{name: name, data: data, signer: signer})
+	return nil
+}
+
+func (s *Store) checkGDHCN(name string, data []byte, l *GDHCNList) error {
+	if _, err := VerifyGDHCNProof(data, s.listSigners); err != nil {
+		return &FileError{Name: name, Problem: err.Error() + "; the list is refused (a list that fails its proof may have been altered, and one altered entry is enough to trust a forger)"}
+	}
+	ds, _ := l.DSCs()
 	for _, d := range ds {
 		d.Source = name
 		s.AddDSC(d)
 	}
 	return nil
+}
+
+// loadListSigner adds the keys of a trust-list signer's DID document and
+// checks the lists that were waiting for them.
+func (s *Store) loadListSigner(name string, data []byte) error {
+	ls, err := ParseListSigners(data)
+	if err != nil {
+		return &FileError{Name: name, Problem: err.Error()}
+	}
+	s.listSigners = append(s.listSigners, ls...)
+	waiting := s.pendingLists
+	s.pendingLists = nil
+	var first error
+	for _, p := range waiting {
+		known := false
+		for _, k := range ls {
+			known = known || k.ID == p.signer
+		}
+		if !known {
+			s.pendingLists = append(s.pendingLists, p)
+			continue
+		}
+		l, err := ParseGDHCNList(p.data)
+		if err == nil {
+			err = s.checkGDHCN(p.name, p.data, l)
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// CheckPending reports the GDHCN trust lists still waiting for their
+// signer's DID document once every trust file is loaded: such a list is
+// not used. Call it after the last Load.
+func (s *Store) CheckPending() error {
+	if len(s.pendingLists) == 0 {
+		return nil
+	}
+	p := s.pendingLists[0]
+	return &FileError{Name: p.name, Problem: fmt.Sprintf("the trust list is signed by %q and no trust file holds that signer's DID document, so its proof cannot be checked: the list is refused (give the signer's DID document with --trust too)", p.signer)}
+}
+
+// addBundleDSC adds a document signer that a registry bundle carries.
+func (s *Store) addBundleDSC(d *DSC) {
+	if s.bundleDSCs == nil {
+		s.bundleDSCs = map[*DSC]bool{}
+	}
+	s.bundleDSCs[d] = true
+	s.AddDSC(d)
+}
+
+// dropBundleDSCs removes the document signers bundles added, before a
+// rebuild replays the bundles still in force.
+func (s *Store) dropBundleDSCs() {
+	if len(s.bundleDSCs) == 0 {
+		return
+	}
+	for k, ds := range s.dscs {
+		kept := ds[:0]
+		for _, d := range ds {
+			if !s.bundleDSCs[d] {
+				kept = append(kept, d)
+			}
+		}
+		if len(kept) == 0 {
+			delete(s.dscs, k)
+		} else {
+			s.dscs[k] = kept
+		}
+	}
+	s.bundleDSCs = nil
 }

@@ -55,13 +55,21 @@ func TestGDHCNDevList(t *testing.T) {
 	}
 	t.Logf("DEV list: %d DSCs parsed (%d unparsable), %d whose listed kid is the SHA-256 prefix of their DER", len(ds), len(errs), same)
 	// The proof is a detached JsonWebSignature2020 by the WHO DEV signing
-	// key; checking it needs URDNA2015 (credential/ld, not landed yet).
+	// key (checked in gdhcn_proof_test.go).
 	if l.Proof.Type != "JsonWebSignature2020" || !strings.Contains(l.Proof.JWS, "..") || !strings.HasPrefix(l.Proof.VerificationMethod, "did:web:raw.githubusercontent.com:WorldHealthOrganization") {
 		t.Fatalf("proof %+v", l.Proof)
 	}
-	// Loaded as a trust file, the DSCs are in the store.
+	// Loaded as a trust file with its signer's DID document, the DSCs are
+	// in the store.
 	s := New()
+	signer, err := os.ReadFile("../../testdata/gdhcn/who-signing-dev.did.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Load("trustlist-dev-v2.did.json", data); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Load("who-signing-dev.did.json", signer); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(s.AllDSCs()); got == 0 || got > len(ds) {

@@ -119,6 +119,17 @@ func (s *Store) applyBundle(lb *loadedBundle) {
 		}
 		iss.addKeys(where, raw, bi.CRLs)
 	}
+	for n, bd := range b.DSCs {
+		d, err := NewDSC(bd.Cert)
+		if err != nil || len(bd.KID) == 0 {
+			// One broken certificate: credentials under its kid find no
+			// signer (unknown-kid); the rest of the bundle stands.
+			s.note(fmt.Sprintf("trust bundle %s: dscs[%d] (list %q) is not usable: %v", name, n, bd.List, err))
+			continue
+		}
+		d.KID, d.Country, d.Source = bd.KID, bd.Country, name
+		s.addBundleDSC(d)
+	}
 	for n, sl := range b.StatusLists {
 		l, err := sl.List()
 		if err != nil {

@@ -36,6 +36,7 @@ package trust
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,6 +116,9 @@ type Issuer struct {
 	Registry string
 	// keyInfo holds bundle key metadata by kid.
 	keyInfo map[string]*KeyInfo
+	// ldKeys are RSA and Ed25519 JWKs for Linked Data signature suites
+	// (DIVOC), by kid (ldkeys.go).
+	ldKeys map[string]crypto.PublicKey
 }
 
 // KeyInfo is what a bundle says about one issuer key.
@@ -144,9 +148,15 @@ type Store struct {
 	bundles  []*loadedBundle
 	policies []*Policy
 	dscs     map[string][]*DSC // EU DCC document signers by kid (dsc.go)
+	// GDHCN trust lists wait here until the signer their proof names is
+	// loaded (gdhcn.go); listSigners are the signer keys loaded so far.
+	pendingLists []pendingList
+	listSigners  []ListSigner
+	bundleDSCs   map[*DSC]bool // the DSCs bundles added: a rebuild drops and replays them
 	// ops replays every issuer and status load in order, to rebuild the
 	// store when a newer bundle supersedes one already applied (see
-	// LoadBundle). Document signers are not affected and not replayed.
+	// LoadBundle). Document signers from files are not affected; those a
+	// bundle carries are dropped and replayed with it.
 	ops       []loadOp
 	replaying bool
 	notes     []string
@@ -188,6 +198,7 @@ func (s *Store) Notes() []string { return slices.Clone(s.notes) }
 func (s *Store) rebuild(drop *loadedBundle) {
 	s.issuers, s.status = map[string]*Issuer{}, map[string]*statusList{}
 	s.bundles = nil
+	s.dropBundleDSCs()
 	kept := s.ops[:0]
 	for _, o := range s.ops {
 		if o.b == nil || o.b != drop {
@@ -226,6 +237,8 @@ func (s *Store) Load(name string, data []byte) error {
 		return s.loadDSCs(name, data)
 	case IsGDHCNList(trimmed):
 		return s.loadGDHCN(name, trimmed)
+	case IsSignerDID(trimmed):
+		return s.loadListSigner(name, trimmed)
 	case IsBundle(trimmed):
 		return &FileError{Name: name, Problem: ErrNeedPolicy.Error()}
 	case trimmed[0] == '{':
@@ -275,6 +288,7 @@ func (s *Store) loadSnapshot(name string, m map[string]json.RawMessage) error {
 // addKeys adds published JWKs and SHC CRLs; a bad one is remembered for
 // its kid and does not stop the others.
 func (iss *Issuer) addKeys(where string, rawKeys, rawCRLs []json.RawMessage) {
+	iss.addLDKeys(rawKeys)
 	keysJSON, _ := json.Marshal(map[string][]json.RawMessage{"keys": rawKeys})
 	keys, bad, _ := jose.ParseJWKS(keysJSON)
 	for _, e := range bad {
