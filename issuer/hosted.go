@@ -238,3 +238,32 @@ func (s *State) Ledger(record string) ([]LedgerEntry, error) {
 	}
 	return out, nil
 }
+
+// Release is one credential of a batch: its anchor item, its ledger entry
+// and the line the output gets.
+type Release struct {
+	Item   *Item
+	Ledger LedgerEntry
+	Line   []byte // without the final newline
+}
+
+// ReleaseBatch releases a group of credentials with a constant number of
+// fsyncs: Commit (outbox and ledger), then every line appended to the
+// JSON Lines file out and fsynced. extra items (statistics) are queued
+// with them. When it returns nil the group is released, and whatever
+// happens next every released credential is queued for anchoring (or
+// already anchored) and in the ledger.
+func (s *State) ReleaseBatch(out string, group []Release, extra ...*Item) error {
+	items := make([]*Item, 0, len(group)+len(extra))
+	ledger := make([]LedgerEntry, 0, len(group))
+	var lines []byte
+	for _, r := range group {
+		items = append(items, r.Item)
+		ledger = append(ledger, r.Ledger)
+		lines = append(append(lines, r.Line...), '\n')
+	}
+	if err := s.Commit(append(items, extra...), ledger); err != nil {
+		return fmt.Errorf("nothing of this group was released: %w", err)
+	}
+	return AppendDurably(s.fs, out, lines)
+}
