@@ -263,7 +263,8 @@ func (c *cli) issue(args []string) error {
 	ridUser := fs.String("rid-user", "", "the patient's stable clinic `ID`: derives the SHC rid and names the record in the status file")
 	statusFile := fs.String("status-file", "status.json", "the local status list `FILE`")
 	statusURI := fs.String("status-uri", "", "the `URI` the status list is published at (when the file is new)")
-	out := fs.String("out", "", "output `FILE`; the extension picks the form")
+	out := fs.String("out", "", "output `FILE`; the extension picks the form (.jsonl: a batch, one credential a line)")
+	batchSize := fs.Int("batch-size", 500, "with --out FILE.jsonl: records signed, written and anchored together (`N`)")
 	var h hostedFlags
 	h.register(fs)
 	pos, err := parse(fs, args)
@@ -307,6 +308,22 @@ func (c *cli) issue(args []string) error {
 		if req.Expires, err = parseDuration(*exp); err != nil {
 			return err
 		}
+	}
+	if strings.EqualFold(filepath.Ext(*out), ".jsonl") {
+		if *batchSize < 1 || *batchSize > issuer.AnchorBatch/2 {
+			return fmt.Errorf("--batch-size %d: want 1 to %d", *batchSize, issuer.AnchorBatch/2)
+		}
+		kf, err := c.openKey(*key)
+		if err != nil {
+			return err
+		}
+		run := *ridUser
+		if run == "" {
+			run = "batch-" + time.Now().UTC().Format("20060102T150405Z")
+		}
+		req.RIDUser = "" // each card gets its own random rid
+		return c.issueBatch(&batchJob{kf: kf, req: req, wantSHC: wantSHC, wantSD: wantSD, holders: holderKeys, holderDIDs: holders,
+			out: *out, size: *batchSize, input: pos[0], statusFile: *statusFile, statusURI: *statusURI, h: &h, runID: run})
 	}
 	shcOut, sdOut := *out, *out
 	if *format == "both" && *out != "" {
