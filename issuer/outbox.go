@@ -414,8 +414,10 @@ func (o *Outbox) Flush(ctx context.Context, r *Registry, opt FlushOptions) (*Flu
 				return res, err
 			}
 			res.Anchored += len(batch)
-			if len(batch) == 1 {
-				logf("anchored %s at index %d", batch[0].What, *batch[0].Index)
+			if len(batch) <= 16 {
+				for _, it := range batch {
+					logf("anchored %s at index %d", it.What, *it.Index)
+				}
 			} else {
 				logf("anchored %d credentials at indexes %d to %d", len(batch), *batch[0].Index, *batch[len(batch)-1].Index)
 			}
