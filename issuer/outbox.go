@@ -325,6 +325,45 @@ type FlushResult struct {
 	LastError                  error
 }
 
+// AnchorAdded anchors items just queued by Add, without reading the
+// outbox: items must be every item of one or more Add calls (statistics
+// included; only anchors are sent). It sends up to AnchorBatch digests per
+// request, tries once, and records the indexes with one write per outbox
+// file. A batch run calls it for each group while it signs the next; what
+// it could not anchor stays queued for Flush.
+func (o *Outbox) AnchorAdded(ctx context.Context, r *Registry, items []*Item) (int, error) {
+	byFile := map[string][]*Item{}
+	var queued []*Item
+	for _, it := range items {
+		byFile[it.file] = append(byFile[it.file], it)
+		if it.Kind == KindAnchor && it.Index == nil {
+			queued = append(queued, it)
+		}
+	}
+	n := 0
+	for len(queued) > 0 {
+		batch := queued[:min(len(queued), AnchorBatch)]
+		queued = queued[len(batch):]
+		ds := make([][32]byte, len(batch))
+		for i, it := range batch {
+			ds[i], _ = ParseDigest(it.Digest)
+		}
+		idx, err := r.Anchor(ctx, ds)
+		if err != nil {
+			return n, err
+		}
+		for i, it := range batch {
+			v := idx[ds[i]]
+			it.Index = &v
+		}
+		if err := o.commit(batch, byFile); err != nil {
+			return n, err
+		}
+		n += len(batch)
+	}
+	return n, nil
+}
+
 // AnchorBatch is the most digests Flush sends in one signed request (the
 // registry takes up to 10,000 in a request body of at most 1 MiB).
 const AnchorBatch = 4000
@@ -438,113 +477,26 @@ func (o *Outbox) Flush(ctx context.Context, r *Registry, opt FlushOptions) (*Flu
 		for len(anchored) > 0 && tempErr == nil {
 			round := anchored[:min(len(anchored), AnchorBatch)]
 			anchored = anchored[len(round):]
-			proofs := make([][]byte, len(round))
-			errs := make([]error, len(round))
-			var wg sync.WaitGroup
-			next := make(chan int)
-			for range min(proofWorkers, len(round)) {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := range next {
-						d, _ := ParseDigest(round[i].Digest)
-						proofs[i], errs[i] = r.Proof(ctx, d)
-					}
-				}()
-			}
-			for i := range round {
-				next <- i
-			}
-			close(next)
-			wg.Wait()
-
-			var proved, changed, failed []*Item
-			logs := map[string][]byte{}
-			var logOrder []string
-			for i, it := range round {
-				d, _ := ParseDigest(it.Digest)
-				switch err := errs[i]; {
-				case errors.Is(err, ErrNotIntegrated):
-					pendingProof = true
-					continue
-				case errors.Is(err, ErrUnknownDigest):
-					// The registry acknowledged it and now denies it: anchor
-					// again (idempotent if it does hold it) and say so.
-					e := fmt.Errorf("%s: the registry acknowledged index %d but does not know the digest now; anchoring it again", it.What, *it.Index)
-					res.LastError = e
-					logf("%v", e)
-					it.Index, it.LastError = nil, e.Error()
-					changed = append(changed, it)
-					progress = true
-					continue
-				case err != nil:
-					if ctx.Err() != nil {
-						return o.finish(res, items, refused), nil
-					}
-					failed = append(failed, it)
-					res.LastError = err
-					if IsTemporary(err) {
-						tempErr = err
-					} else {
-						refused[it.ID] = true
-					}
-					it.Attempts++
-					it.LastTry = time.Now().UTC()
-					it.LastError = err.Error()
-					continue
-				}
-				if err := check(proofs[i], d, *it.Index); err != nil {
-					err = fmt.Errorf("%s: the registry's proof for index %d does not check: %w", it.What, *it.Index, err)
-					res.LastError = err
-					refused[it.ID] = true
-					it.Attempts++
-					it.LastTry = time.Now().UTC()
-					it.LastError = err.Error()
-					failed = append(failed, it)
-					continue
-				}
-				switch {
-				case it.ProofLog != "":
-					line, err := json.Marshal(struct {
-						Digest string `json:"digest"`
-						Index  uint64 `json:"index"`
-						Proof  string `json:"proof"`
-					}{it.Digest, *it.Index, string(proofs[i])})
-					if err != nil {
-						return res, err
-					}
-					if logs[it.ProofLog] == nil {
-						logOrder = append(logOrder, it.ProofLog)
-					}
-					logs[it.ProofLog] = append(append(logs[it.ProofLog], line...), '\n')
-				default:
-					dst := it.Proof
-					if dst == "" {
-						dst = filepath.Join(opt.ProofDir, it.Digest+".proof")
-					}
-					if err := o.fs.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-						return res, err
-					}
-					if err := atomicfile.WriteFS(o.fs, dst, proofs[i], 0o644); err != nil {
-						return res, err
-					}
-					logf("inclusion proof of %s (index %d) → %s", it.What, *it.Index, dst)
-				}
-				it.done = true
-				proved = append(proved, it)
-			}
-			for _, name := range logOrder {
-				if err := AppendDurably(o.fs, name, logs[name]); err != nil {
-					return res, err
-				}
-			}
-			// The proofs are durable: now the items may go.
-			if err := o.commit(append(append(proved, changed...), failed...), byFile); err != nil {
+			pr, err := o.prove(ctx, r, round, byFile, check, opt.ProofDir, logf)
+			if err != nil {
 				return res, err
 			}
-			if len(proved) > 0 {
-				res.Proved += len(proved)
+			if ctx.Err() != nil {
+				return o.finish(res, items, refused), nil
+			}
+			for _, it := range pr.refused {
+				refused[it.ID] = true
+			}
+			if pr.lastErr != nil {
+				res.LastError = pr.lastErr
+			}
+			tempErr = pr.tempErr
+			pendingProof = pendingProof || len(pr.pending) > 0
+			if pr.proved > 0 || pr.changed {
 				progress = true
+			}
+			if pr.proved > 0 {
+				res.Proved += pr.proved
 				progressf(res.Anchored, res.Proved)
 			}
 		}
@@ -604,6 +556,175 @@ func (o *Outbox) Flush(ctx context.Context, r *Registry, opt FlushOptions) (*Flu
 		case <-t.C:
 		}
 	}
+}
+
+// proveResult is what one round of prove did.
+type proveResult struct {
+	proved  int
+	pending []*Item // not integrated yet
+	refused []*Item // refused for good (this run)
+	changed bool    // an item went back to the anchoring queue
+	tempErr error   // a temporary failure: back off
+	lastErr error
+}
+
+// prove fetches the proofs of anchored items (proofWorkers at a time),
+// checks them, writes them (durably), then drops the proved items from
+// their files (byFile holds every item of those files).
+func (o *Outbox) prove(ctx context.Context, r *Registry, round []*Item, byFile map[string][]*Item, check func([]byte, [32]byte, uint64) error, proofDir string, logf func(string, ...any)) (*proveResult, error) {
+	res := &proveResult{}
+	proofs := make([][]byte, len(round))
+	errs := make([]error, len(round))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(proofWorkers, len(round)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				d, _ := ParseDigest(round[i].Digest)
+				proofs[i], errs[i] = r.Proof(ctx, d)
+			}
+		}()
+	}
+	for i := range round {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	var proved, touched []*Item
+	logs := map[string][]byte{}
+	var logOrder []string
+	fail := func(it *Item, err error) {
+		it.Attempts++
+		it.LastTry = time.Now().UTC()
+		it.LastError = err.Error()
+		touched = append(touched, it)
+	}
+	for i, it := range round {
+		d, _ := ParseDigest(it.Digest)
+		switch err := errs[i]; {
+		case errors.Is(err, ErrNotIntegrated):
+			res.pending = append(res.pending, it)
+			continue
+		case errors.Is(err, ErrUnknownDigest):
+			// The registry acknowledged it and now denies it: anchor
+			// again (idempotent if it does hold it) and say so.
+			e := fmt.Errorf("%s: the registry acknowledged index %d but does not know the digest now; anchoring it again", it.What, *it.Index)
+			res.lastErr = e
+			logf("%v", e)
+			it.Index, it.LastError = nil, e.Error()
+			touched = append(touched, it)
+			res.changed = true
+			continue
+		case err != nil:
+			if ctx.Err() != nil {
+				return res, nil
+			}
+			res.lastErr = err
+			if IsTemporary(err) {
+				res.tempErr = err
+			} else {
+				res.refused = append(res.refused, it)
+			}
+			fail(it, err)
+			continue
+		}
+		if err := check(proofs[i], d, *it.Index); err != nil {
+			err = fmt.Errorf("%s: the registry's proof for index %d does not check: %w", it.What, *it.Index, err)
+			res.lastErr = err
+			res.refused = append(res.refused, it)
+			fail(it, err)
+			continue
+		}
+		if it.ProofLog != "" {
+			line, err := json.Marshal(struct {
+				Digest string `json:"digest"`
+				Index  uint64 `json:"index"`
+				Proof  string `json:"proof"`
+			}{it.Digest, *it.Index, string(proofs[i])})
+			if err != nil {
+				return res, err
+			}
+			if logs[it.ProofLog] == nil {
+				logOrder = append(logOrder, it.ProofLog)
+			}
+			logs[it.ProofLog] = append(append(logs[it.ProofLog], line...), '\n')
+		} else {
+			dst := it.Proof
+			if dst == "" {
+				dst = filepath.Join(proofDir, it.Digest+".proof")
+			}
+			if err := o.fs.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return res, err
+			}
+			if err := atomicfile.WriteFS(o.fs, dst, proofs[i], 0o644); err != nil {
+				return res, err
+			}
+			logf("inclusion proof of %s (index %d) → %s", it.What, *it.Index, dst)
+		}
+		it.done = true
+		proved = append(proved, it)
+	}
+	for _, name := range logOrder {
+		if err := AppendDurably(o.fs, name, logs[name]); err != nil {
+			return res, err
+		}
+	}
+	// The proofs are durable: now the items may go.
+	if err := o.commit(append(proved, touched...), byFile); err != nil {
+		return res, err
+	}
+	res.proved = len(proved)
+	return res, nil
+}
+
+// ProveAdded fetches and writes the proofs of items anchored by
+// AnchorAdded (items: every item of their Add calls), polling while the
+// log has not integrated them, until all are proved, one fails, or ctx
+// ends. It returns how many it proved; what is left stays queued for
+// Flush.
+func (o *Outbox) ProveAdded(ctx context.Context, r *Registry, items []*Item, check func([]byte, [32]byte, uint64) error) (int, error) {
+	if check == nil {
+		check = CheckProof
+	}
+	byFile := map[string][]*Item{}
+	var todo []*Item
+	for _, it := range items {
+		byFile[it.file] = append(byFile[it.file], it)
+		if it.Kind == KindAnchor && it.Index != nil && !it.done {
+			todo = append(todo, it)
+		}
+	}
+	n := 0
+	wait := 20 * time.Millisecond
+	for len(todo) > 0 {
+		pr, err := o.prove(ctx, r, todo, byFile, check, "", func(string, ...any) {})
+		n += pr.proved
+		if err != nil {
+			return n, err
+		}
+		if pr.lastErr != nil {
+			return n, pr.lastErr
+		}
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		todo = pr.pending
+		if len(todo) == 0 {
+			break
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return n, ctx.Err()
+		case <-t.C:
+		}
+		wait = min(wait*2, time.Second)
+	}
+	return n, nil
 }
 
 // waiting reports whether any item Flush waits for is still actionable.

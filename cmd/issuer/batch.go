@@ -9,7 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/immunopass/immunopass/credential/jose"
@@ -182,72 +185,159 @@ func (c *cli) issueBatch(j *batchJob) error {
 	j.onStart = prog.start
 	var names []string
 	var lastErr error
-	anchored := 0
 	creds := 0
+	var stats []string // statistics items, sent by the final flush
 	logf := func(string, ...any) {}
+
+	// Anchoring runs beside signing: while a request waits for the log to
+	// sequence one group, the next groups are signed and released, and
+	// the next request carries all of them.
+	toAnchor := make(chan []*issuer.Item, 64)
+	var anchoredN atomic.Int64
+	var anchorErr atomic.Value
+	anchorDone := make(chan struct{})
+	// Proofs are fetched beside both, as soon as a group is anchored.
+	toProve := make(chan []*issuer.Item, 64)
+	var provedN atomic.Int64
+	var proveErr atomic.Value
+	proveDone := make(chan struct{})
+	go func() {
+		defer close(proveDone)
+		for items := range toProve {
+			if proveErr.Load() != nil {
+				continue // the final flush retries
+			}
+		more:
+			for len(items) < issuer.AnchorBatch {
+				select {
+				case next, ok := <-toProve:
+					if !ok {
+						break more
+					}
+					items = append(items, next...)
+				default:
+					break more
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			n, err := st.Outbox.ProveAdded(ctx, r, items, check)
+			cancel()
+			provedN.Add(int64(n))
+			if err != nil {
+				proveErr.Store(err)
+			}
+		}
+	}()
+	go func() {
+		defer close(anchorDone)
+		defer close(toProve)
+		for items := range toAnchor {
+		more:
+			for len(items) < issuer.AnchorBatch {
+				select {
+				case next, ok := <-toAnchor:
+					if !ok {
+						break more
+					}
+					items = append(items, next...)
+				default:
+					break more
+				}
+			}
+			if anchorErr.Load() != nil {
+				continue // the registry failed: the final flush retries
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			n, err := st.Outbox.AnchorAdded(ctx, r, items)
+			cancel()
+			anchoredN.Add(int64(n))
+			if err != nil {
+				anchorErr.Store(err)
+				continue
+			}
+			toProve <- items
+		}
+	}()
 
 	people, err := j.records(c.stdin, func(first int, recs []*vax.Record, bundles [][]byte) error {
 		now := time.Now().UTC()
 		req := j.req
 		req.Now = now
-		var group []issuer.Release
-		add := func(n int, rec *vax.Record, format, cred, text string, line batchLine, led issuer.LedgerEntry) error {
-			d := issuer.DigestHex(cred)
-			line.N, line.Record, line.Name, line.Format, line.Credential, line.Digest = n, j.recordID(n, len(recs)), rec.Patient.Name(), format, text, d
-			if rec.Patient.BirthDate.String() != "" {
-				line.BirthDate = rec.Patient.BirthDate.String()
+		for i, rec := range recs {
+			if err := rec.Validate(now); err != nil {
+				return fmt.Errorf("record %d (%s): %w", first+i+1, rec.Patient.Name(), err)
 			}
-			b, err := json.Marshal(line)
-			if err != nil {
-				return err
-			}
-			led.Time, led.Record, led.Format, led.Digest, led.KID, led.Out = now, line.Record, format, d, kid, j.out
-			what := fmt.Sprintf("%s of record %d (%s)", map[string]string{"shc": "SMART Health Card", "sd-jwt": "SD-JWT VC"}[format], n, j.out)
-			it := &issuer.Item{Kind: issuer.KindAnchor, Digest: d, What: what, ProofLog: proofLog, Registry: r.Base.String(), Issuer: r.Issuer}
-			group = append(group, issuer.Release{Item: it, Ledger: led, Line: b})
-			return nil
 		}
+		// What to sign: every card, then every SD-JWT VC with its holder
+		// and status entry.
+		type job struct {
+			rec    int // index in recs
+			sd     bool
+			holder *jose.Key
+			did    string
+			entry  issuer.StatusEntry
+		}
+		var jobs []job
 		if j.wantSHC {
-			for i, rec := range recs {
-				n := first + i + 1
-				card, err := j.kf.SignSHC(rec, bundles[i], req, n)
-				if err != nil {
-					return err
-				}
-				text, err := shc.EncodeQR(card.JWS)
-				if err != nil {
-					return err
-				}
-				if err := add(n, rec, "shc", card.JWS, text, batchLine{RID: card.RID}, issuer.LedgerEntry{RID: card.RID}); err != nil {
-					return err
-				}
+			for i := range recs {
+				jobs = append(jobs, job{rec: i})
 			}
 		}
 		if j.wantSD {
 			hs, dids := j.holdersFor(first, len(recs))
-			for i, rec := range recs {
-				if err := rec.Validate(now); err != nil {
-					return fmt.Errorf("record %d (%s): %w", first+i+1, rec.Patient.Name(), err)
-				}
-			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			entries, err := st.TakeStatus(ctx, r, len(hs), max(j.h.reserve, len(hs)))
 			cancel()
 			if err != nil {
 				return err
 			}
-			for i, h := range hs {
-				ri := min(i, len(recs)-1)
-				n := first + ri + 1
-				cred, err := j.kf.SignSDJWT(recs[ri], req, h, entries[i])
+			for i := range hs {
+				jobs = append(jobs, job{rec: min(i, len(recs)-1), sd: true, holder: hs[i], did: dids[i], entry: entries[i]})
+			}
+		}
+		group := make([]issuer.Release, len(jobs))
+		err := parallel(len(jobs), func(k int) error {
+			jb := jobs[k]
+			rec, n := recs[jb.rec], first+jb.rec+1
+			line := batchLine{N: n, Record: j.recordID(n, len(recs)), Name: rec.Patient.Name(), BirthDate: rec.Patient.BirthDate.String()}
+			led := issuer.LedgerEntry{Time: now, Record: line.Record, KID: kid, Out: j.out}
+			var cred string
+			if jb.sd {
+				sd, err := j.kf.SignSDJWT(rec, req, jb.holder, jb.entry)
 				if err != nil {
 					return err
 				}
-				e := entries[i]
-				if err := add(n, recs[ri], "sd-jwt", cred.SDJWT, cred.SDJWT, batchLine{Status: fmt.Sprintf("%s#%d", e.URI, e.Idx), Holder: dids[i]}, issuer.LedgerEntry{Status: &e}); err != nil {
+				cred = sd.SDJWT
+				line.Format, line.Credential, line.Holder = "sd-jwt", cred, jb.did
+				line.Status = fmt.Sprintf("%s#%d", jb.entry.URI, jb.entry.Idx)
+				e := jb.entry
+				led.Status = &e
+			} else {
+				card, err := j.kf.SignSHC(rec, bundles[jb.rec], req, n)
+				if err != nil {
 					return err
 				}
+				cred = card.JWS
+				text, err := shc.EncodeQR(card.JWS)
+				if err != nil {
+					return err
+				}
+				line.Format, line.Credential, line.RID = "shc", text, card.RID
+				led.RID = card.RID
 			}
+			line.Digest = issuer.DigestHex(cred)
+			led.Format, led.Digest = line.Format, line.Digest
+			b, err := json.Marshal(line)
+			if err != nil {
+				return err
+			}
+			what := fmt.Sprintf("%s of record %d (%s)", map[string]string{"shc": "SMART Health Card", "sd-jwt": "SD-JWT VC"}[line.Format], n, j.out)
+			it := &issuer.Item{Kind: issuer.KindAnchor, Digest: line.Digest, What: what, ProofLog: proofLog, Registry: r.Base.String(), Issuer: r.Issuer}
+			group[k] = issuer.Release{Item: it, Ledger: led, Line: b}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		var extra []*issuer.Item
 		if counts := issuer.CountDoses(recs, j.h.region); len(counts) > 0 {
@@ -257,29 +347,24 @@ func (c *cli) issueBatch(j *batchJob) error {
 			return err
 		}
 		creds += len(group)
-		chunk := make([]string, len(group))
-		for i, g := range group {
-			chunk[i] = g.Item.Name()
+		items := make([]*issuer.Item, 0, len(group)+len(extra))
+		for _, g := range group {
+			items = append(items, g.Item)
+			names = append(names, g.Item.Name())
 		}
-		names = append(names, chunk...)
-		if !j.anchorDisabled {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			res, err := st.Outbox.Flush(ctx, r, issuer.FlushOptions{Wait: chunk, AnchorOnly: true, CheckProof: check, Log: logf})
-			cancel()
-			if err != nil {
-				return err
-			}
-			anchored += res.Anchored
-			if res.LastError != nil {
-				lastErr = res.LastError
-				// The registry is unavailable: keep issuing; everything
-				// left is queued and the final flush tries again.
-				j.anchorDisabled = true
-			}
+		for _, it := range extra {
+			stats = append(stats, it.Name())
 		}
-		prog.add(len(recs), len(group), anchored)
+		toAnchor <- append(items, extra...)
+		prog.add(len(recs), len(group), int(anchoredN.Load()))
 		return nil
 	})
+	close(toAnchor)
+	<-anchorDone
+	<-proveDone
+	if e, ok := anchorErr.Load().(error); ok {
+		lastErr = e
+	}
 	if err != nil {
 		prog.stop()
 		if creds > 0 {
@@ -288,11 +373,16 @@ func (c *cli) issueBatch(j *batchJob) error {
 		return err
 	}
 
-	// Proofs, all at once: the registry integrates the anchors in batches.
+	// What is left (proofs not fetched yet, anything the registry did not
+	// take, the statistics): one flush.
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	res, err := st.Outbox.Flush(ctx, r, issuer.FlushOptions{Wait: names, CheckProof: check, Log: logf,
-		Progress: func(a, p int) { prog.proofs(p, len(names)) }})
+	done := int(provedN.Load())
+	if done < len(names) {
+		prog.proofs(done, len(names))
+	}
+	res, err := st.Outbox.Flush(ctx, r, issuer.FlushOptions{Wait: append(names, stats...), CheckProof: check, Log: logf,
+		Progress: func(a, p int) { prog.proofs(done+p, len(names)) }})
 	prog.stop()
 	if err != nil {
 		return err
@@ -435,4 +525,32 @@ func (j *batchJob) holdersFor(first, count int) ([]*jose.Key, []string) {
 		return j.holders, j.holderDIDs
 	}
 	return j.holders[first : first+count], j.holderDIDs[first : first+count]
+}
+
+// parallel runs fn(0…n-1) on as many goroutines as there are CPUs and
+// returns the error of the lowest index that failed.
+func parallel(n int, fn func(int) error) error {
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				errs[i] = fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
