@@ -43,7 +43,12 @@ func NewRegistry(base string, key *jose.PrivateKey, iss string) (*Registry, erro
 	if iss == "" {
 		return nil, errors.New("registry client: no issuer URL (iss)")
 	}
-	return &Registry{Base: u, Key: key, Issuer: iss, HTTP: &http.Client{Timeout: 30 * time.Second}, Now: time.Now}, nil
+	// Flush fetches proofWorkers proofs at once: keep that many
+	// connections open (the default transport keeps 2 per host and
+	// reconnects for every other request).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = proofWorkers + 4
+	return &Registry{Base: u, Key: key, Issuer: iss, HTTP: &http.Client{Timeout: 30 * time.Second, Transport: tr}, Now: time.Now}, nil
 }
 
 // RegistryError is a request the registry answered with an error, or one that

@@ -55,9 +55,11 @@ iss="https://registry.example/issuers/bench"
 "$bin/verifier" keygen --out wallet.key >wallet.txt
 did="$(grep -o 'did:key:z[1-9A-HJ-NP-Za-km-z]*' wallet.txt | head -1)"
 
+# cpu_s PID: CPU seconds (user + system) the process has used so far.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 have_strace=""
 command -v strace >/dev/null && have_strace=1
-printf '%-8s %-6s %-8s %-8s %-10s %-12s %-10s %s\n' records creds seconds creds/s peakRSS fsyncs/cred renames/cred mode
+printf '%-8s %-6s %-8s %-8s %-8s %-12s %-12s %-8s %-8s %s\n' records creds seconds creds/s peakRSS fsyncs/cred renames/cred issCPU regCPU mode
 for n in "${sizes[@]}"; do
   rm -rf state issued.* people.csv holders.txt
   awk -v n="$n" 'BEGIN {
@@ -68,10 +70,13 @@ for n in "${sizes[@]}"; do
   for _ in $(seq "$n"); do echo "$did"; done >holders.txt
   args=(issue --registry "$base" --key clinic.key --iss "$iss" --format both --holders holders.txt
     --state state --anchor-timeout 10m --out issued.jsonl people.csv)
+  regcpu0="$(cpu_s "$regpid")"
   start=$(date +%s.%N)
   /usr/bin/time -v -o time.txt "$bin/issuer" "${args[@]}" >issue.out 2>issue.err ||
     { tail -5 issue.err >&2; exit 1; }
   end=$(date +%s.%N)
+  regcpu="$(awk -v a="$regcpu0" -v b="$(cpu_s "$regpid")" 'BEGIN { printf "%.1f", b - a }')"
+  isscpu="$(awk -F: '/User time|System time/ {s += $2} END {printf "%.1f", s}' time.txt)"
   rss_kb="$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' time.txt)"
   creds=$((2 * n))
   got="$(wc -l <issued.jsonl | tr -d ' ')"
@@ -84,6 +89,6 @@ for n in "${sizes[@]}"; do
     fs="$(awk -v c="$creds" '$NF=="fsync"||$NF=="fdatasync" {s+=$4} END {printf "%.3f", s/c}' strace.txt)"
     rn="$(awk -v c="$creds" '$NF ~ /^rename/ {s+=$4} END {printf "%.3f", s/c}' strace.txt)"
   fi
-  awk -v n="$n" -v c="$creds" -v s="$start" -v e="$end" -v r="$rss_kb" -v f="$fs" -v m="$rn" 'BEGIN {
-    t = e - s; printf "%-8d %-6d %-8.2f %-8.0f %-10s %-12s %-10s both, anchored, durable\n", n, c, t, c / t, sprintf("%.0fMB", r / 1024), f, m }'
+  awk -v n="$n" -v c="$creds" -v s="$start" -v e="$end" -v r="$rss_kb" -v f="$fs" -v m="$rn" -v ic="$isscpu" -v rc="$regcpu" 'BEGIN {
+    t = e - s; printf "%-8d %-6d %-8.2f %-8.0f %-8s %-12s %-12s %-8s %-8s both, anchored, proofs, durable\n", n, c, t, c / t, sprintf("%.0fMB", r / 1024), f, m, ic "s", rc "s" }'
 done
