@@ -9,6 +9,7 @@ import (
 	"hash/maphash"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/immunopass/immunopass/credential/vax"
 )
@@ -73,6 +74,24 @@ func ScanCSV(r io.Reader) (CSVScan, error) {
 // their FHIR Bundles; first is the number of people before the group.
 // Errors name the line of the file, as vax.ParseCSV's do.
 func ReadCSVChunks(r io.Reader, n int, fn func(first int, recs []*vax.Record, bundles [][]byte) error) error {
+	return readCSVChunks(r, n, true, fn)
+}
+
+// CheckCSV reads a CSV as ReadCSVChunks does and validates every record
+// as of now, without signing anything: a batch checks its whole input
+// first, so that a bad row stops it before anything is issued.
+func CheckCSV(r io.Reader, n int, now time.Time) error {
+	return readCSVChunks(r, n, false, func(first int, recs []*vax.Record, _ [][]byte) error {
+		for i, rec := range recs {
+			if err := rec.Validate(now); err != nil {
+				return fmt.Errorf("record %d (%s): %w", first+i+1, rec.Patient.Name(), err)
+			}
+		}
+		return nil
+	})
+}
+
+func readCSVChunks(r io.Reader, n int, bundles bool, fn func(first int, recs []*vax.Record, bundles [][]byte) error) error {
 	if n < 1 {
 		n = 1
 	}
@@ -93,7 +112,18 @@ func ReadCSVChunks(r io.Reader, n int, fn func(first int, recs []*vax.Record, bu
 			if people == first && people > 0 {
 				return nil
 			}
-			recs, bundles, err := ReadRecords(buf.Bytes())
+			var recs []*vax.Record
+			var bs [][]byte
+			var err error
+			if bundles {
+				recs, bs, err = ReadRecords(buf.Bytes())
+			} else {
+				var rs []vax.Record
+				rs, err = vax.ParseCSV(buf.Bytes())
+				for i := range rs {
+					recs = append(recs, &rs[i])
+				}
+			}
 			if err != nil {
 				var ce *vax.CSVError
 				if errors.As(err, &ce) && ce.Line > 0 && ce.Line <= len(lines) {
@@ -101,7 +131,7 @@ func ReadCSVChunks(r io.Reader, n int, fn func(first int, recs []*vax.Record, bu
 				}
 				return err
 			}
-			if err := fn(first, recs, bundles); err != nil {
+			if err := fn(first, recs, bs); err != nil {
 				return err
 			}
 			first = people

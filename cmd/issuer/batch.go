@@ -71,6 +71,12 @@ func (j *batchJob) records(stdin io.Reader, fn func(first int, recs []*vax.Recor
 		if err != nil {
 			return 0, err
 		}
+		now := time.Now()
+		for i, rec := range recs {
+			if err := rec.Validate(now); err != nil {
+				return 0, fmt.Errorf("record %d (%s): %w (nothing was issued)", i+1, rec.Patient.Name(), err)
+			}
+		}
 		return len(recs), j.pairAnd(len(recs), func() error {
 			for i := 0; i < len(recs); i += j.size {
 				e := min(i+j.size, len(recs))
@@ -123,6 +129,13 @@ func (j *batchJob) records(stdin io.Reader, fn func(first int, recs []*vax.Recor
 	}
 	if sc.People == 0 {
 		return 0, fmt.Errorf("%s: %w", j.input, &vax.CSVError{Line: 2, Problem: "no rows after the header"})
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	// Every row is checked before anything is issued.
+	if err := issuer.CheckCSV(f, j.size, time.Now()); err != nil {
+		return 0, fmt.Errorf("%s: %w (nothing was issued)", j.input, err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return 0, err

@@ -39,7 +39,7 @@ func (p *progress) add(records, creds, anchored int) {
 	p.anchored = anchored
 	rate := float64(p.creds) / max(time.Since(p.began).Seconds(), 1e-3)
 	if !p.tty {
-		fmt.Fprintf(p.w, "issued %d/%d records (%d credentials, %d anchored, %.0f credentials/s)\n", p.records, p.total, p.creds, p.anchored, rate)
+		fmt.Fprintf(p.w, "issued %d/%d records (%s, %d anchored, %.0f credentials/s)\n", p.records, p.total, plural(p.creds, "credential", "credentials"), p.anchored, rate)
 		return
 	}
 	if time.Since(p.drawn) < 100*time.Millisecond && p.records < p.total {
