@@ -573,25 +573,7 @@ type proveResult struct {
 // their files (byFile holds every item of those files).
 func (o *Outbox) prove(ctx context.Context, r *Registry, round []*Item, byFile map[string][]*Item, check func([]byte, [32]byte, uint64) error, proofDir string, logf func(string, ...any)) (*proveResult, error) {
 	res := &proveResult{}
-	proofs := make([][]byte, len(round))
-	errs := make([]error, len(round))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(proofWorkers, len(round)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				d, _ := ParseDigest(round[i].Digest)
-				proofs[i], errs[i] = r.Proof(ctx, d)
-			}
-		}()
-	}
-	for i := range round {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	proofs, errs := fetchProofs(ctx, r, round, check)
 
 	var proved, touched []*Item
 	logs := map[string][]byte{}
@@ -680,12 +662,72 @@ func (o *Outbox) prove(ctx context.Context, r *Registry, round []*Item, byFile m
 	return res, nil
 }
 
-// ProveAdded fetches and writes the proofs of items anchored by
-// AnchorAdded (items: every item of their Add calls), polling while the
-// log has not integrated them, until all are proved, one fails, or ctx
-// ends. It returns how many it proved; what is left stays queued for
-// Flush.
-func (o *Outbox) ProveAdded(ctx context.Context, r *Registry, items []*Item, check func([]byte, [32]byte, uint64) error) (int, error) {
+// tileProofsFrom is the smallest round whose proofs are built from the
+// log's tiles rather than asked for one by one.
+const tileProofsFrom = 16
+
+// fetchProofs gets the proofs of anchored items: built from the log's
+// tiles for a large round (TileProofs), asked for one by one (Proof,
+// proofWorkers at a time) for a small one, for what the tiles could not
+// prove, or when the registry serves no tiles.
+func fetchProofs(ctx context.Context, r *Registry, round []*Item, check func([]byte, [32]byte, uint64) error) ([][]byte, []error) {
+	proofs := make([][]byte, len(round))
+	errs := make([]error, len(round))
+	ask := make([]int, 0, len(round))
+	if len(round) >= tileProofsFrom && !r.noTiles.Load() {
+		idx := make([]uint64, len(round))
+		for i, it := range round {
+			idx[i] = *it.Index
+		}
+		tp, err := r.TileProofs(ctx, idx)
+		if err != nil && ctx.Err() == nil {
+			r.noTiles.Store(true)
+		}
+		for i, it := range round {
+			p, ok := tp[*it.Index]
+			d, _ := ParseDigest(it.Digest)
+			switch {
+			case err != nil:
+				ask = append(ask, i)
+			case !ok:
+				errs[i] = ErrNotIntegrated
+			case check(p, d, *it.Index) != nil:
+				ask = append(ask, i) // the registry explains (unknown digest…)
+			default:
+				proofs[i] = p
+			}
+		}
+	} else {
+		for i := range round {
+			ask = append(ask, i)
+		}
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(proofWorkers, len(ask)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				d, _ := ParseDigest(round[i].Digest)
+				proofs[i], errs[i] = r.Proof(ctx, d)
+			}
+		}()
+	}
+	for _, i := range ask {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return proofs, errs
+}
+
+// ProveRound fetches and writes the proofs of items anchored by
+// AnchorAdded, once, without waiting: items must be every item of one or
+// more Add calls (items already proved and other kinds are passed over).
+// It returns how many it proved and how many the log has not integrated
+// yet (try again a little later); what is left stays queued for Flush.
+func (o *Outbox) ProveRound(ctx context.Context, r *Registry, items []*Item, check func([]byte, [32]byte, uint64) error) (proved, pending int, err error) {
 	if check == nil {
 		check = CheckProof
 	}
@@ -697,35 +739,28 @@ func (o *Outbox) ProveAdded(ctx context.Context, r *Registry, items []*Item, che
 			todo = append(todo, it)
 		}
 	}
-	n := 0
-	wait := 20 * time.Millisecond
 	for len(todo) > 0 {
-		pr, err := o.prove(ctx, r, todo, byFile, check, "", func(string, ...any) {})
-		n += pr.proved
+		round := todo[:min(len(todo), AnchorBatch)]
+		todo = todo[len(round):]
+		pr, err := o.prove(ctx, r, round, byFile, check, "", func(string, ...any) {})
+		proved += pr.proved
+		pending += len(pr.pending)
 		if err != nil {
-			return n, err
+			return proved, pending, err
 		}
 		if pr.lastErr != nil {
-			return n, pr.lastErr
+			return proved, pending, pr.lastErr
 		}
 		if ctx.Err() != nil {
-			return n, ctx.Err()
+			return proved, pending, ctx.Err()
 		}
-		todo = pr.pending
-		if len(todo) == 0 {
-			break
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return n, ctx.Err()
-		case <-t.C:
-		}
-		wait = min(wait*2, time.Second)
 	}
-	return n, nil
+	return proved, pending, nil
 }
+
+// Done reports whether an item was written off by this process (anchored
+// and proved, or reported).
+func (it *Item) Done() bool { return it.done }
 
 // waiting reports whether any item Flush waits for is still actionable.
 func (o *Outbox) waiting(items []*Item, want map[string]bool, refused map[string]bool, anchorOnly bool) bool {

@@ -205,39 +205,81 @@ func (c *cli) issueBatch(j *batchJob) error {
 	// Anchoring runs beside signing: while a request waits for the log to
 	// sequence one group, the next groups are signed and released, and
 	// the next request carries all of them.
-	toAnchor := make(chan []*issuer.Item, 64)
+	toAnchor := make(chan []*issuer.Item, 4)
 	var anchoredN atomic.Int64
 	var anchorErr atomic.Value
 	anchorDone := make(chan struct{})
 	// Proofs are fetched beside both, as soon as a group is anchored.
-	toProve := make(chan []*issuer.Item, 64)
+	toProve := make(chan []*issuer.Item, 4)
 	var provedN atomic.Int64
 	var proveErr atomic.Value
 	proveDone := make(chan struct{})
 	go func() {
 		defer close(proveDone)
-		for items := range toProve {
+		// Groups whose proofs are not all written yet. Each round tries
+		// them all, then takes what was anchored meanwhile; groups the log
+		// has not integrated yet wait for the next round.
+		var inflight [][]*issuer.Item
+		open := true
+		for open || len(inflight) > 0 {
 			if proveErr.Load() != nil {
-				continue // the final flush retries
+				for range toProve { // drain: the final flush retries
+				}
+				return
+			}
+			if len(inflight) == 0 {
+				items, ok := <-toProve
+				if !ok {
+					return
+				}
+				inflight = append(inflight, items)
 			}
 		more:
-			for len(items) < issuer.AnchorBatch {
+			for open {
 				select {
-				case next, ok := <-toProve:
+				case items, ok := <-toProve:
 					if !ok {
+						open = false
 						break more
 					}
-					items = append(items, next...)
+					inflight = append(inflight, items)
 				default:
 					break more
 				}
 			}
+			var all []*issuer.Item
+			for _, g := range inflight {
+				all = append(all, g...)
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			n, err := st.Outbox.ProveAdded(ctx, r, items, check)
+			n, pending, err := st.Outbox.ProveRound(ctx, r, all, check)
 			cancel()
 			provedN.Add(int64(n))
 			if err != nil {
 				proveErr.Store(err)
+				continue
+			}
+			keep := inflight[:0]
+			for _, g := range inflight {
+				for _, it := range g {
+					if it.Kind == issuer.KindAnchor && !it.Done() {
+						keep = append(keep, g)
+						break
+					}
+				}
+			}
+			inflight = keep
+			if pending > 0 {
+				// The log integrates every few hundred milliseconds.
+				select {
+				case items, ok := <-toProve:
+					if ok {
+						inflight = append(inflight, items)
+					} else {
+						open = false
+					}
+				case <-time.After(100 * time.Millisecond):
+				}
 			}
 		}
 	}()
