@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,9 +30,12 @@ type Registry struct {
 	Key    *jose.PrivateKey // the issuer's registered signing key
 	Issuer string           // the issuer's iss URL
 	HTTP   *http.Client     // default: a client with a 30 s timeout
+	Now    func() time.Time // default time.Now
 
-	noTiles atomic.Bool      // the registry serves no log tiles: proofs one by one
-	Now     func() time.Time // default time.Now
+	noTiles   atomic.Bool // the registry serves no log tiles: proofs one by one
+	tilesOnce sync.Once
+	tiles     *tileCache
+	tilesErr  error
 }
 
 // NewRegistry checks the base URL and returns a client.
