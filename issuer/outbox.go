@@ -235,7 +235,10 @@ func (o *Outbox) load() ([]*Item, map[string][]*Item, error) {
 		if !out[i].Created.Equal(out[j].Created) {
 			return out[i].Created.Before(out[j].Created)
 		}
-		return out[i].ID < out[j].ID
+		if out[i].file != out[j].file {
+			return out[i].file < out[j].file
+		}
+		return false // one file's items stay in their order
 	})
 	return out, byFile, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -30,8 +31,7 @@ type batchJob struct {
 	req            issuer.Request
 	wantSHC        bool
 	wantSD         bool
-	holders        []*jose.Key
-	holderDIDs     []string
+	holders        *holderSource
 	out            string // FILE.jsonl
 	size           int    // people per group
 	input          string // path or "-"
@@ -154,7 +154,14 @@ func (j *batchJob) records(stdin io.Reader, fn func(first int, recs []*vax.Recor
 // anything is issued, then runs fn.
 func (j *batchJob) pairAnd(people int, fn func() error) error {
 	if j.wantSD {
-		if err := issuer.PairHolders(people, len(j.holders)); err != nil {
+		n, err := j.holders.count()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errors.New("--format sd-jwt needs holder keys: --holders FILE with the did:key of each person, one a line, in the order of the records")
+		}
+		if err := issuer.PairHolders(people, n); err != nil {
 			return err
 		}
 	}
@@ -196,7 +203,20 @@ func (c *cli) issueBatch(j *batchJob) error {
 	kid := j.kf.Key.Public().KID()
 	prog := newProgress(c.stderr)
 	j.onStart = prog.start
+	// Items the anchoring and proving beside signing did not finish: the
+	// final flush waits for them (only them: memory stays bounded when
+	// all goes well).
+	var leftMu sync.Mutex
 	var names []string
+	addLeft := func(items []*issuer.Item) {
+		leftMu.Lock()
+		defer leftMu.Unlock()
+		for _, it := range items {
+			if it.Kind == issuer.KindAnchor && !it.Done() {
+				names = append(names, it.Name())
+			}
+		}
+	}
 	var lastErr error
 	creds := 0
 	var stats []string // statistics items, sent by the final flush
@@ -223,7 +243,11 @@ func (c *cli) issueBatch(j *batchJob) error {
 		open := true
 		for open || len(inflight) > 0 {
 			if proveErr.Load() != nil {
-				for range toProve { // drain: the final flush retries
+				for _, g := range inflight {
+					addLeft(g)
+				}
+				for g := range toProve { // drain: the final flush retries
+					addLeft(g)
 				}
 				return
 			}
@@ -269,6 +293,14 @@ func (c *cli) issueBatch(j *batchJob) error {
 				}
 			}
 			inflight = keep
+			if !open && len(inflight) > 0 {
+				// Signing is over: the final flush waits for the rest,
+				// within --anchor-timeout.
+				for _, g := range inflight {
+					addLeft(g)
+				}
+				return
+			}
 			if pending > 0 {
 				// The log integrates every few hundred milliseconds.
 				select {
@@ -300,7 +332,8 @@ func (c *cli) issueBatch(j *batchJob) error {
 				}
 			}
 			if anchorErr.Load() != nil {
-				continue // the registry failed: the final flush retries
+				addLeft(items) // the registry failed: the final flush retries
+				continue
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			n, err := st.Outbox.AnchorAdded(ctx, r, items)
@@ -308,6 +341,7 @@ func (c *cli) issueBatch(j *batchJob) error {
 			anchoredN.Add(int64(n))
 			if err != nil {
 				anchorErr.Store(err)
+				addLeft(items)
 				continue
 			}
 			toProve <- items
@@ -339,7 +373,10 @@ func (c *cli) issueBatch(j *batchJob) error {
 			}
 		}
 		if j.wantSD {
-			hs, dids := j.holdersFor(first, len(recs))
+			hs, dids, err := j.holdersFor(first, len(recs))
+			if err != nil {
+				return err
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			entries, err := st.TakeStatus(ctx, r, len(hs), max(j.h.reserve, len(hs)))
 			cancel()
@@ -405,7 +442,6 @@ func (c *cli) issueBatch(j *batchJob) error {
 		items := make([]*issuer.Item, 0, len(group)+len(extra))
 		for _, g := range group {
 			items = append(items, g.Item)
-			names = append(names, g.Item.Name())
 		}
 		for _, it := range extra {
 			stats = append(stats, it.Name())
@@ -433,11 +469,11 @@ func (c *cli) issueBatch(j *batchJob) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	done := int(provedN.Load())
-	if done < len(names) {
-		prog.proofs(done, len(names))
+	if done < creds {
+		prog.proofs(done, creds)
 	}
 	res, err := st.Outbox.Flush(ctx, r, issuer.FlushOptions{Wait: append(names, stats...), CheckProof: check, Log: logf,
-		Progress: func(a, p int) { prog.proofs(done+p, len(names)) }})
+		Progress: func(a, p int) { prog.proofs(done+p, creds) }})
 	prog.stop()
 	if err != nil {
 		return err
@@ -522,7 +558,10 @@ func (c *cli) issueBatchLocal(j *batchJob) error {
 			}
 		}
 		if j.wantSD {
-			hs, dids := j.holdersFor(first, len(recs))
+			hs, dids, err := j.holdersFor(first, len(recs))
+			if err != nil {
+				return err
+			}
 			for i, h := range hs {
 				ri := min(i, len(recs)-1)
 				rec := recs[ri]
@@ -573,13 +612,114 @@ func (j *batchJob) recordID(n, _ int) string {
 	return fmt.Sprintf("%s-%d", j.runID, n)
 }
 
-// holdersFor returns the holder keys of records first+1…first+count: one
-// each, or, for a one-record input, all of them.
-func (j *batchJob) holdersFor(first, count int) ([]*jose.Key, []string) {
+// holdersFor returns the holder keys of records first+1…first+count, read
+// from the source in order: one each, or, for a one-record input, all of
+// them.
+func (j *batchJob) holdersFor(first, count int) ([]*jose.Key, []string, error) {
 	if !j.multi {
-		return j.holders, j.holderDIDs
+		return j.holders.next(-1)
 	}
-	return j.holders[first : first+count], j.holderDIDs[first : first+count]
+	return j.holders.next(count)
+}
+
+// holderSource yields a batch's holder did:keys in order: the --holder
+// flags, then the words of the --holders file, read as the records go, so
+// that memory does not grow with the batch.
+type holderSource struct {
+	flags []string
+	path  string
+	f     *os.File
+	sc    *bufio.Scanner
+	used  int // flags used
+}
+
+// count checks every did:key (nothing is issued when one is bad) and
+// counts them.
+func (h *holderSource) count() (int, error) {
+	n := 0
+	check := func(where, did string) error {
+		if _, err := jose.ParseDIDKey(did); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		n++
+		return nil
+	}
+	for _, d := range h.flags {
+		if err := check("--holder", d); err != nil {
+			return 0, err
+		}
+	}
+	if h.path != "" {
+		f, err := os.Open(h.path)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		line := 0
+		for sc.Scan() {
+			line++
+			for _, w := range strings.Fields(sc.Text()) {
+				if err := check(fmt.Sprintf("--holders %s line %d", h.path, line), w); err != nil {
+					return 0, err
+				}
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return 0, fmt.Errorf("--holders %s: %w", h.path, err)
+		}
+	}
+	return n, nil
+}
+
+// next returns the next n keys (n < 0: all that are left).
+func (h *holderSource) next(n int) ([]*jose.Key, []string, error) {
+	var keys []*jose.Key
+	var dids []string
+	take := func(did string) error {
+		k, err := jose.ParseDIDKey(did)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, k)
+		dids = append(dids, did)
+		return nil
+	}
+	for (n < 0 || len(keys) < n) && h.used < len(h.flags) {
+		if err := take(h.flags[h.used]); err != nil {
+			return nil, nil, err
+		}
+		h.used++
+	}
+	if h.path != "" && h.sc == nil {
+		f, err := os.Open(h.path)
+		if err != nil {
+			return nil, nil, err
+		}
+		h.f = f
+		h.sc = bufio.NewScanner(f)
+		h.sc.Split(bufio.ScanWords)
+	}
+	for h.sc != nil && (n < 0 || len(keys) < n) && h.sc.Scan() {
+		if err := take(h.sc.Text()); err != nil {
+			return nil, nil, err
+		}
+	}
+	if h.sc != nil {
+		if err := h.sc.Err(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if n >= 0 && len(keys) != n {
+		return nil, nil, fmt.Errorf("--holders %s: %d did:keys left, want %d", h.path, len(keys), n)
+	}
+	return keys, dids, nil
+}
+
+func (h *holderSource) close() {
+	if h.f != nil {
+		h.f.Close()
+	}
 }
 
 // parallel runs fn(0…n-1) on as many goroutines as there are CPUs and

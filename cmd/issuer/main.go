@@ -285,6 +285,33 @@ func (c *cli) issue(args []string) error {
 	if err := shc.CheckIssuerURL(*iss); err != nil {
 		return fmt.Errorf("--iss: %w", err)
 	}
+	req := issuer.Request{Issuer: *iss, RIDUser: *ridUser}
+	if *exp != "" {
+		if req.Expires, err = parseDuration(*exp); err != nil {
+			return err
+		}
+	}
+	if strings.EqualFold(filepath.Ext(*out), ".jsonl") {
+		if *batchSize < 1 || *batchSize > issuer.AnchorBatch/2 {
+			return fmt.Errorf("--batch-size %d: want 1 to %d", *batchSize, issuer.AnchorBatch/2)
+		}
+		if wantSD && len(holders) == 0 && *holdersFile == "" {
+			return errors.New("--format sd-jwt needs holder keys: --holders FILE with the did:key of each person, one a line, in the order of the records")
+		}
+		kf, err := c.openKey(*key)
+		if err != nil {
+			return err
+		}
+		run := *ridUser
+		if run == "" {
+			run = "batch-" + time.Now().UTC().Format("20060102T150405Z")
+		}
+		req.RIDUser = "" // each card gets its own random rid
+		j := &batchJob{kf: kf, req: req, wantSHC: wantSHC, wantSD: wantSD, holders: &holderSource{flags: holders, path: *holdersFile},
+			out: *out, size: *batchSize, input: pos[0], statusFile: *statusFile, statusURI: *statusURI, h: &h, runID: run}
+		defer j.holders.close()
+		return c.issueBatch(j)
+	}
 	if *holdersFile != "" {
 		data, err := os.ReadFile(*holdersFile)
 		if err != nil {
@@ -302,28 +329,6 @@ func (c *cli) issue(args []string) error {
 	}
 	if wantSD && len(holderKeys) == 0 {
 		return errors.New("--format sd-jwt needs --holder: the did:key the wallet shows for this person")
-	}
-	req := issuer.Request{Issuer: *iss, RIDUser: *ridUser}
-	if *exp != "" {
-		if req.Expires, err = parseDuration(*exp); err != nil {
-			return err
-		}
-	}
-	if strings.EqualFold(filepath.Ext(*out), ".jsonl") {
-		if *batchSize < 1 || *batchSize > issuer.AnchorBatch/2 {
-			return fmt.Errorf("--batch-size %d: want 1 to %d", *batchSize, issuer.AnchorBatch/2)
-		}
-		kf, err := c.openKey(*key)
-		if err != nil {
-			return err
-		}
-		run := *ridUser
-		if run == "" {
-			run = "batch-" + time.Now().UTC().Format("20060102T150405Z")
-		}
-		req.RIDUser = "" // each card gets its own random rid
-		return c.issueBatch(&batchJob{kf: kf, req: req, wantSHC: wantSHC, wantSD: wantSD, holders: holderKeys, holderDIDs: holders,
-			out: *out, size: *batchSize, input: pos[0], statusFile: *statusFile, statusURI: *statusURI, h: &h, runID: run})
 	}
 	shcOut, sdOut := *out, *out
 	if *format == "both" && *out != "" {
