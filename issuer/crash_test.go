@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/immunopass/immunopass/internal/vfs"
 	"github.com/immunopass/immunopass/issuer/fakeregistry"
@@ -15,9 +16,10 @@ import (
 // TestBatchCrashAtEveryStep runs the batch issuance protocol the CLI runs
 // (issuer issue with a multi-record input and a .jsonl output) on vfs.Mem:
 // three groups of credentials, each released with ReleaseBatch (outbox
-// file, ledger append, output append) and anchored with
-// Flush(AnchorOnly), then one Flush that fetches every proof into the proof
-// log and empties the outbox. It cuts the power after each operation the
+// file, ledger append, output append) and anchored with AnchorAdded, the
+// first one proved with ProveRound as the CLI does beside signing, then one
+// Flush that fetches every other proof into the proof log and empties the
+// outbox. It cuts the power after each operation the
 // protocol does on the file system (Mem.CrashAfter, then Mem.Crash:
 // unsynced writes and unsynced creates and renames are forgotten), and
 // checks what survived:
@@ -35,13 +37,16 @@ import (
 //   - the file fsync in atomicfile (outbox files): "crash after step 6:
 //     outbox: /state/outbox/batch-….jsonl is cut short (no final newline)";
 //   - the folder fsync in atomicfile (a new outbox file's name): "crash
-//     after step 18 of 98: credential g0c0 acknowledged but neither queued
+//     after step 18 of 84: credential g0c0 acknowledged but neither queued
 //     nor proved";
 //   - the file fsync in AppendDurably (ledger, output, proof log): "crash
-//     after step 17 of 97: credential g0c0 acknowledged but missing from
+//     after step 17 of 82: credential g0c0 acknowledged but missing from
 //     the ledger";
+//   - that fsync for the proof log only: "crash after step 32 of 88:
+//     credential g0c0 acknowledged but neither queued nor proved" (the
+//     items left the outbox, their proofs did not survive);
 //   - the folder fsync in AppendDurably (the name of a new ledger, output
-//     or proof log): "crash after step 17 of 101: credential g0c0
+//     or proof log): "crash after step 17 of 87: credential g0c0
 //     acknowledged but missing from the ledger".
 func TestBatchCrashAtEveryStep(t *testing.T) {
 	kf := testKey(t)
@@ -79,8 +84,26 @@ func TestBatchCrashAtEveryStep(t *testing.T) {
 				return acked, err
 			}
 			acked = append(acked, creds[g]...)
-			if _, err := st.Outbox.Flush(context.Background(), r, FlushOptions{AnchorOnly: true, Backoff: fastBackoff}); err != nil {
+			// As the CLI does beside signing: anchor the group, then
+			// prove it (first group) or leave it to the final flush.
+			items := make([]*Item, len(group))
+			for i, rel := range group {
+				items[i] = rel.Item
+			}
+			if _, err := st.Outbox.AnchorAdded(context.Background(), r, items); err != nil {
 				return acked, err
+			}
+			if g == 0 {
+				for {
+					_, pending, err := st.Outbox.ProveRound(context.Background(), r, items, nil)
+					if err != nil {
+						return acked, err
+					}
+					if pending == 0 {
+						break
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
 			}
 		}
 		res, err := st.Outbox.Flush(context.Background(), r, FlushOptions{Backoff: fastBackoff})
