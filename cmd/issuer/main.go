@@ -3,6 +3,7 @@
 //	issuer keygen --out FILE
 //	issuer jwks --key FILE [--site DIR]
 //	issuer issue --key FILE --iss URL --format shc|sd-jwt|both [--holder DID]... [--exp DURATION] [--rid-user ID] [--out FILE] INPUT
+//	issuer issue … [--holders FILE] [--batch-size N] --out FILE.jsonl PEOPLE.csv   (a batch)
 //	issuer status revoke|suspend|reinstate [--file FILE] (IDX... | --record ID)
 //	issuer status publish --key FILE [--file FILE] --out FILE [--valid DURATION]
 //	issuer crl --key FILE [--site DIR] (--revoke RID[@RFC3339] | --revoke-user ID)...
@@ -71,6 +72,13 @@ indexes come from the registry, and dose counts per vaccine, region and week
 are reported to it. If the registry cannot be reached within
 --anchor-timeout, issue exits 1 and the item stays queued: 'issuer outbox
 flush' finishes the job, 'issuer outbox status' shows what is pending.
+A batch: --out FILE.jsonl [--batch-size N] issues every record of a CSV to one
+file, one credential a line (n, record, name, birthDate, format, credential,
+rid or status, holder, digest), in groups of N people (default 500), with a
+progress bar on stderr. Every row is checked before anything is issued. SD-JWT
+VCs take one did:key per record from --holders FILE, in the order of the
+people in the CSV. Records are named RUN-n for revocation (RUN: --rid-user, or
+batch-<time>). With --registry, proofs go to FILE.proofs.jsonl.
 The key passphrase is read from IMMUNOPASS_PASSPHRASE, or asked for.
 `
 
