@@ -109,6 +109,7 @@ func Reason(err error) string {
 		sdType     *sdjwt.TypeError
 		sdHolder   *sdjwt.HolderBindingError
 		sdChal     *sdjwt.ChallengeError
+		answered   *AnsweredError
 		sdStatus   *sdjwt.StatusUnavailableError
 		sdQR       *sdjwt.QRError
 		suspended  *trust.SuspendedError
@@ -130,7 +131,7 @@ func Reason(err error) string {
 		return BadQR
 	case errors.As(err, &sdDisc):
 		return BadDisclosure
-	case errors.As(err, &sdChal):
+	case errors.As(err, &sdChal), errors.As(err, &answered):
 		return ChallengeMismatch
 	case errors.As(err, &sdHolder):
 		return HolderBinding
@@ -157,7 +158,7 @@ func Reason(err error) string {
 		return BadQR
 	case errors.As(err, &shcLarge), errors.As(err, &imgLarge), errors.As(err, &qrTooLarge):
 		return TooLarge
-	case errors.Is(err, qr.ErrNoCode), errors.As(err, &imgFormat):
+	case errors.Is(err, qr.ErrNoCode), errors.Is(err, qr.ErrBudget), errors.As(err, &imgFormat):
 		return QRDecodeError
 	case errors.As(err, &encErr), errors.As(err, &unrecog):
 		return BadEncoding

@@ -54,6 +54,7 @@ func (u *UI) showPerson(id string, tab int) {
 		container.NewTabItemWithIcon(lang.L("Due"), theme.CalendarIcon(), u.dueView(id)),
 		container.NewTabItemWithIcon(lang.L("Records"), theme.DocumentIcon(), u.credentialsView(id)),
 		container.NewTabItemWithIcon(lang.L("Advisories"), theme.WarningIcon(), u.advisoriesView(id)),
+		container.NewTabItemWithIcon(lang.L("Check"), theme.ConfirmIcon(), u.checkView(id)),
 	)
 	tabs.SelectIndex(tab)
 	tabs.OnSelected = func(*container.TabItem) { u.touch(); u.personTab = tabs.SelectedIndex() }
