@@ -145,6 +145,11 @@ func TestIssueSDJWTOneKeyPerRecord(t *testing.T) {
 			}
 		}
 	}
+	for i := range 3 {
+		if idx := st.Record(fmt.Sprintf("batch-%d", i+1)); len(idx) != 1 || idx[0] != creds[i].Index {
+			t.Fatalf("record batch-%d has status indexes %v, want [%d]", i+1, idx, creds[i].Index)
+		}
+	}
 	if _, err := kf.IssueSDJWT(csv, Request{Issuer: "https://clinic.example"}, hs[:2], st, "batch"); !errors.Is(err, ErrHolders) || !strings.Contains(err.Error(), "3 records and 2 holder keys") {
 		t.Fatalf("2 keys for 3 records: %v, want ErrHolders", err)
 	}

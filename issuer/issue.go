@@ -166,10 +166,15 @@ type IssuedSD struct {
 // presentations of the batch cannot be linked by a repeated signature, key
 // or index. Revoking the record (st.Record) revokes them all. An input of
 // several records needs one holder key per record, in order (PairHolders):
-// record i is bound to key i.
+// record i is bound to key i, and its indexes go under "<record>-<i>" so
+// that each record can be revoked on its own.
 func (kf *KeyFile) IssueSDJWT(input []byte, req Request, holders []*jose.Key, st *LocalStatus, record string) ([]IssuedSD, error) {
-	return kf.issueSDJWT(input, req, holders, func() (sdjwt.StatusRef, error) {
-		idx, err := st.Allocate(record)
+	return kf.issueSDJWT(input, req, holders, func(rec, n int) (sdjwt.StatusRef, error) {
+		name := record
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d", record, rec+1) // each record revocable on its own
+		}
+		idx, err := st.Allocate(name)
 		return sdjwt.StatusRef{URI: st.URI, Idx: idx}, err
 	})
 }
@@ -181,14 +186,14 @@ func (kf *KeyFile) IssueSDJWTWithStatus(input []byte, req Request, holders []*jo
 		return nil, fmt.Errorf("%d status entries for %d holders", len(entries), len(holders))
 	}
 	next := 0
-	return kf.issueSDJWT(input, req, holders, func() (sdjwt.StatusRef, error) {
+	return kf.issueSDJWT(input, req, holders, func(int, int) (sdjwt.StatusRef, error) {
 		e := entries[next]
 		next++
 		return sdjwt.StatusRef{URI: e.URI, Idx: e.Idx}, nil
 	})
 }
 
-func (kf *KeyFile) issueSDJWT(input []byte, req Request, holders []*jose.Key, allocate func() (sdjwt.StatusRef, error)) ([]IssuedSD, error) {
+func (kf *KeyFile) issueSDJWT(input []byte, req Request, holders []*jose.Key, allocate func(rec, n int) (sdjwt.StatusRef, error)) ([]IssuedSD, error) {
 	recs, _, err := ReadRecords(input)
 	if err != nil {
 		return nil, err
@@ -211,8 +216,9 @@ func (kf *KeyFile) issueSDJWT(input []byte, req Request, holders []*jose.Key, al
 	}
 	var out []IssuedSD
 	for i, h := range holders {
-		rec := recs[min(i, len(recs)-1)]
-		ref, err := allocate()
+		ri := min(i, len(recs)-1)
+		rec := recs[ri]
+		ref, err := allocate(ri, len(recs))
 		if err != nil {
 			return nil, err
 		}

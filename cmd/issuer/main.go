@@ -382,6 +382,9 @@ func (c *cli) issue(args []string) error {
 		if record == "" {
 			record = "record-" + time.Now().UTC().Format("20060102T150405.000000000")
 		}
+		if recs, _, err := issuer.ReadRecords(input); err == nil && len(recs) > 1 {
+			return fmt.Errorf("the input holds %d records: issue them as a batch with --out FILE.jsonl and --holders FILE (one did:key per record, in their order; each record revocable on its own)", len(recs))
+		}
 		creds, err := kf.IssueSDJWT(input, req, holderKeys, st, record)
 		if err != nil {
 			return err
