@@ -2,9 +2,12 @@ package issuer
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -247,4 +250,46 @@ func FuzzParseOutboxFile(f *testing.F) {
 			t.Fatalf("wrote %d items, read back %d: %v", len(items), len(again), err)
 		}
 	})
+}
+
+// An outbox written by an earlier version (one indented item per
+// anchor-<digest>.json file) is still read, flushed and emptied.
+func TestOutboxReadsEarlierFiles(t *testing.T) {
+	_, fake, r := hosted(t)
+	st, err := OpenState(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := DigestHex("an earlier card")
+	old := fmt.Sprintf(`{
+  "kind": "anchor",
+  "digest": %q,
+  "what": "SMART Health Card rid abc",
+  "registry": %q,
+  "iss": %q,
+  "created": "2026-12-01T10:00:00Z",
+  "attempts": 3,
+  "lastError": "registry anchor: unreachable"
+}
+`, d, r.Base.String(), r.Issuer)
+	if err := os.WriteFile(filepath.Join(st.Outbox.Dir(), "anchor-"+d+".json"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	items, err := st.Outbox.List()
+	if err != nil || len(items) != 1 || items[0].Name() != "anchor-"+d || items[0].Attempts != 3 {
+		t.Fatalf("List = %v, %v; want the earlier item", items, err)
+	}
+	res, err := st.Outbox.Flush(context.Background(), r, FlushOptions{Backoff: fastBackoff, ProofDir: st.ProofDir()})
+	if err != nil || res.Proved != 1 || len(res.Left) != 0 {
+		t.Fatalf("Flush = %+v, %v; want 1 proved, 0 left", res, err)
+	}
+	if _, ok := fake.Index(d); !ok {
+		t.Fatal("the earlier digest was not anchored")
+	}
+	if ents, _ := os.ReadDir(st.Outbox.Dir()); len(ents) != 0 {
+		t.Fatalf("outbox still holds %d files", len(ents))
+	}
+	if _, err := os.Stat(filepath.Join(st.ProofDir(), d+".proof")); err != nil {
+		t.Fatal(err)
+	}
 }
