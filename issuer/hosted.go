@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/internal/atomicfile"
+	"github.com/immunopass/immunopass/internal/vfs"
 )
 
 // StatCount is one cell of the statistics an issuer reports: how many doses
@@ -81,15 +82,32 @@ func CountDoses(recs []*vax.Record, region string) []StatCount {
 type State struct {
 	Dir    string
 	Outbox *Outbox
+	fs     vfs.FS
 }
 
 // OpenState opens (creating if needed) the state folder.
-func OpenState(dir string) (*State, error) {
-	ob, err := OpenOutbox(filepath.Join(dir, "outbox"))
+func OpenState(dir string) (*State, error) { return OpenStateFS(vfs.OS, dir) }
+
+// OpenStateFS is OpenState on fsys.
+func OpenStateFS(fsys vfs.FS, dir string) (*State, error) {
+	ob, err := OpenOutboxFS(fsys, filepath.Join(dir, "outbox"))
 	if err != nil {
 		return nil, err
 	}
-	return &State{Dir: dir, Outbox: ob}, nil
+	return &State{Dir: dir, Outbox: ob, fs: fsys}, nil
+}
+
+// Commit makes a group of credentials ready for release in one step per
+// file: their anchor items (and any statistics) go to the outbox (one file,
+// one fsync) and their ledger entries to the ledger (one append, one fsync).
+// Only after it returns nil may the credentials be written or shown:
+// then everything released is queued for anchoring and can be revoked,
+// whatever happens next.
+func (s *State) Commit(items []*Item, ledger []LedgerEntry) error {
+	if err := s.Outbox.Add(items...); err != nil {
+		return err
+	}
+	return s.AppendLedger(ledger...)
 }
 
 // ProofDir is where proofs of credentials without an output file go.
@@ -106,7 +124,7 @@ func (s *State) poolPath() string { return filepath.Join(s.Dir, "status-pool.jso
 
 func (s *State) readPool(r *Registry) (*poolFile, error) {
 	p := &poolFile{Version: 1, Registry: r.Base.String(), Issuer: r.Issuer}
-	data, err := os.ReadFile(s.poolPath())
+	data, err := s.fs.ReadFile(s.poolPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return p, nil
 	}
@@ -153,7 +171,7 @@ func (s *State) TakeStatus(ctx context.Context, r *Registry, n, reserve int) ([]
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(s.poolPath(), b, 0o600); err != nil {
+	if err := atomicfile.WriteFS(s.fs, s.poolPath(), b, 0o600); err != nil {
 		return nil, err
 	}
 	return taken, nil
@@ -173,8 +191,11 @@ type LedgerEntry struct {
 
 func (s *State) ledgerPath() string { return filepath.Join(s.Dir, "ledger.jsonl") }
 
-// AppendLedger appends entries durably (fsync).
+// AppendLedger appends entries durably: one write, one fsync.
 func (s *State) AppendLedger(entries ...LedgerEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
 	var buf bytes.Buffer
 	for _, e := range entries {
 		b, err := json.Marshal(e)
@@ -184,25 +205,14 @@ func (s *State) AppendLedger(entries ...LedgerEntry) error {
 		buf.Write(b)
 		buf.WriteByte('\n')
 	}
-	f, err := os.OpenFile(s.ledgerPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return AppendDurably(s.fs, s.ledgerPath(), buf.Bytes())
 }
 
-// Ledger returns the ledger entries of a record ("" for all). A last line
-// cut short by a crash mid-append is skipped; any other bad line is an error.
+// Ledger returns the ledger entries of a record ("" for all). A line cut
+// short by a crash mid-append (not valid JSON, and not ending in "}") is
+// skipped: it was never acknowledged; any other bad line is an error.
 func (s *State) Ledger(record string) ([]LedgerEntry, error) {
-	data, err := os.ReadFile(s.ledgerPath())
+	data, err := s.fs.ReadFile(s.ledgerPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -217,8 +227,8 @@ func (s *State) Ledger(record string) ([]LedgerEntry, error) {
 		}
 		var e LedgerEntry
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			if n == len(lines)-1 {
-				break // unterminated: the append never completed
+			if n == len(lines)-1 || (!json.Valid([]byte(line)) && !strings.HasSuffix(strings.TrimSpace(line), "}")) {
+				continue // cut short: the append never completed
 			}
 			return nil, fmt.Errorf("%s line %d: %v", s.ledgerPath(), n+1, err)
 		}
@@ -227,4 +237,33 @@ func (s *State) Ledger(record string) ([]LedgerEntry, error) {
 		}
 	}
 	return out, nil
+}
+
+// Release is one credential of a batch: its anchor item, its ledger entry
+// and the line the output gets.
+type Release struct {
+	Item   *Item
+	Ledger LedgerEntry
+	Line   []byte // without the final newline
+}
+
+// ReleaseBatch releases a group of credentials with a constant number of
+// fsyncs: Commit (outbox and ledger), then every line appended to the
+// JSON Lines file out and fsynced. extra items (statistics) are queued
+// with them. When it returns nil the group is released, and whatever
+// happens next every released credential is queued for anchoring (or
+// already anchored) and in the ledger.
+func (s *State) ReleaseBatch(out string, group []Release, extra ...*Item) error {
+	items := make([]*Item, 0, len(group)+len(extra))
+	ledger := make([]LedgerEntry, 0, len(group))
+	var lines []byte
+	for _, r := range group {
+		items = append(items, r.Item)
+		ledger = append(ledger, r.Ledger)
+		lines = append(append(lines, r.Line...), '\n')
+	}
+	if err := s.Commit(append(items, extra...), ledger); err != nil {
+		return fmt.Errorf("nothing of this group was released: %w", err)
+	}
+	return AppendDurably(s.fs, out, lines)
 }

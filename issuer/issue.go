@@ -77,31 +77,50 @@ func (kf *KeyFile) IssueSHC(input []byte, req Request) ([]Issued, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	req.Now = now
 	var out []Issued
 	for i, rec := range recs {
-		if err := rec.Validate(now); err != nil {
-			return nil, fmt.Errorf("record %d (%s): %w", i+1, rec.Patient.Name(), err)
-		}
-		rid := ""
-		if req.RIDUser != "" {
-			rid = shc.RID(kf.RIDSecret, kf.Key.Public().KID(), req.RIDUser)
-		} else if rid, err = randomB64(8); err != nil {
-			return nil, err
-		}
-		opt := shc.IssueOptions{Issuer: req.Issuer, NotBefore: now, RID: rid, Country: req.Country}
-		if req.Expires > 0 {
-			opt.Expires = now.Add(req.Expires)
-		}
-		jws, err := shc.Issue(kf.Key, bundles[i], opt)
+		card, err := kf.SignSHC(rec, bundles[i], req, i+1)
 		if err != nil {
 			return nil, err
 		}
-		if len(jws) > shc.MaxSingleQRJWS {
-			return nil, fmt.Errorf("record %d (%s): the card is %d characters, over the %d that fit one QR code; issue fewer doses per card", i+1, rec.Patient.Name(), len(jws), shc.MaxSingleQRJWS)
-		}
-		out = append(out, Issued{Record: rec, JWS: jws, RID: rid})
+		out = append(out, card)
 	}
 	return out, nil
+}
+
+// SignSHC validates one record and signs it as a SMART Health Card that
+// fits one QR code; n numbers the record in errors (its place in the
+// input).
+func (kf *KeyFile) SignSHC(rec *vax.Record, bundle []byte, req Request, n int) (Issued, error) {
+	now := req.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if err := rec.Validate(now); err != nil {
+		return Issued{}, fmt.Errorf("record %d (%s): %w", n, rec.Patient.Name(), err)
+	}
+	rid := ""
+	if req.RIDUser != "" {
+		rid = shc.RID(kf.RIDSecret, kf.Key.Public().KID(), req.RIDUser)
+	} else {
+		var err error
+		if rid, err = randomB64(8); err != nil {
+			return Issued{}, err
+		}
+	}
+	opt := shc.IssueOptions{Issuer: req.Issuer, NotBefore: now, RID: rid, Country: req.Country}
+	if req.Expires > 0 {
+		opt.Expires = now.Add(req.Expires)
+	}
+	jws, err := shc.Issue(kf.Key, bundle, opt)
+	if err != nil {
+		return Issued{}, err
+	}
+	if len(jws) > shc.MaxSingleQRJWS {
+		return Issued{}, fmt.Errorf("record %d (%s): the card is %d characters, over the %d that fit one QR code; issue fewer doses per card", n, rec.Patient.Name(), len(jws), shc.MaxSingleQRJWS)
+	}
+	return Issued{Record: rec, JWS: jws, RID: rid}, nil
 }
 
 // Render formats a card for the output file's extension: .smart-health-card,
@@ -145,10 +164,17 @@ type IssuedSD struct {
 // IssueSDJWT signs one record as a batch of SD-JWT VCs, one per holder key:
 // each has its own salts, holder key and random status index, so two
 // presentations of the batch cannot be linked by a repeated signature, key
-// or index. Revoking the record (st.Record) revokes them all.
+// or index. Revoking the record (st.Record) revokes them all. An input of
+// several records needs one holder key per record, in order (PairHolders):
+// record i is bound to key i, and its indexes go under "<record>-<i>" so
+// that each record can be revoked on its own.
 func (kf *KeyFile) IssueSDJWT(input []byte, req Request, holders []*jose.Key, st *LocalStatus, record string) ([]IssuedSD, error) {
-	return kf.issueSDJWT(input, req, holders, func() (sdjwt.StatusRef, error) {
-		idx, err := st.Allocate(record)
+	return kf.issueSDJWT(input, req, holders, func(rec, n int) (sdjwt.StatusRef, error) {
+		name := record
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d", record, rec+1) // each record revocable on its own
+		}
+		idx, err := st.Allocate(name)
 		return sdjwt.StatusRef{URI: st.URI, Idx: idx}, err
 	})
 }
@@ -160,52 +186,71 @@ func (kf *KeyFile) IssueSDJWTWithStatus(input []byte, req Request, holders []*jo
 		return nil, fmt.Errorf("%d status entries for %d holders", len(entries), len(holders))
 	}
 	next := 0
-	return kf.issueSDJWT(input, req, holders, func() (sdjwt.StatusRef, error) {
+	return kf.issueSDJWT(input, req, holders, func(int, int) (sdjwt.StatusRef, error) {
 		e := entries[next]
 		next++
 		return sdjwt.StatusRef{URI: e.URI, Idx: e.Idx}, nil
 	})
 }
 
-func (kf *KeyFile) issueSDJWT(input []byte, req Request, holders []*jose.Key, allocate func() (sdjwt.StatusRef, error)) ([]IssuedSD, error) {
+func (kf *KeyFile) issueSDJWT(input []byte, req Request, holders []*jose.Key, allocate func(rec, n int) (sdjwt.StatusRef, error)) ([]IssuedSD, error) {
 	recs, _, err := ReadRecords(input)
 	if err != nil {
 		return nil, err
 	}
-	if len(recs) != 1 {
-		return nil, fmt.Errorf("SD-JWT credentials are bound to one person's keys: the input holds %d records, want 1", len(recs))
-	}
 	if len(holders) == 0 {
 		return nil, fmt.Errorf("an SD-JWT VC is bound to its holder: give the wallet's did:key")
+	}
+	if err := PairHolders(len(recs), len(holders)); err != nil {
+		return nil, err
 	}
 	now := req.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	rec := recs[0]
-	if err := rec.Validate(now); err != nil {
-		return nil, fmt.Errorf("record (%s): %w", rec.Patient.Name(), err)
+	req.Now = now
+	for i, rec := range recs {
+		if err := rec.Validate(now); err != nil {
+			return nil, fmt.Errorf("record %d (%s): %w", i+1, rec.Patient.Name(), err)
+		}
 	}
 	var out []IssuedSD
-	for _, h := range holders {
-		ref, err := allocate()
+	for i, h := range holders {
+		ri := min(i, len(recs)-1)
+		rec := recs[ri]
+		ref, err := allocate(ri, len(recs))
 		if err != nil {
 			return nil, err
 		}
-		ir := sdjwt.IssueRequest{
-			Issuer: req.Issuer, IssuedAt: now, Holder: h,
-			Status: &ref, Claims: sdjwt.FromRecord(rec),
-		}
-		if req.Expires > 0 {
-			ir.Expires = now.Add(req.Expires)
-		}
-		is, err := sdjwt.Issue(kf.Key, ir)
+		cred, err := kf.SignSDJWT(rec, req, h, StatusEntry{URI: ref.URI, Idx: ref.Idx})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, IssuedSD{Record: rec, SDJWT: is.String(), Index: ref.Idx, StatusURI: ref.URI})
+		out = append(out, cred)
 	}
 	return out, nil
+}
+
+// SignSDJWT signs one validated record as an SD-JWT VC bound to holder,
+// with its status list entry.
+func (kf *KeyFile) SignSDJWT(rec *vax.Record, req Request, holder *jose.Key, st StatusEntry) (IssuedSD, error) {
+	now := req.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	ref := sdjwt.StatusRef{URI: st.URI, Idx: st.Idx}
+	ir := sdjwt.IssueRequest{
+		Issuer: req.Issuer, IssuedAt: now, Holder: holder,
+		Status: &ref, Claims: sdjwt.FromRecord(rec),
+	}
+	if req.Expires > 0 {
+		ir.Expires = now.Add(req.Expires)
+	}
+	is, err := sdjwt.Issue(kf.Key, ir)
+	if err != nil {
+		return IssuedSD{}, err
+	}
+	return IssuedSD{Record: rec, SDJWT: is.String(), Index: st.Idx, StatusURI: st.URI}, nil
 }
 
 // RenderSD formats an SD-JWT for the output file's extension: .sdjwt (the

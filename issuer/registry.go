@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/immunopass/immunopass/credential/jose"
@@ -29,6 +31,11 @@ type Registry struct {
 	Issuer string           // the issuer's iss URL
 	HTTP   *http.Client     // default: a client with a 30 s timeout
 	Now    func() time.Time // default time.Now
+
+	noTiles   atomic.Bool // the registry serves no log tiles: proofs one by one
+	tilesOnce sync.Once
+	tiles     *tileCache
+	tilesErr  error
 }
 
 // NewRegistry checks the base URL and returns a client.
@@ -43,7 +50,12 @@ func NewRegistry(base string, key *jose.PrivateKey, iss string) (*Registry, erro
 	if iss == "" {
 		return nil, errors.New("registry client: no issuer URL (iss)")
 	}
-	return &Registry{Base: u, Key: key, Issuer: iss, HTTP: &http.Client{Timeout: 30 * time.Second}, Now: time.Now}, nil
+	// Flush fetches proofWorkers proofs at once: keep that many
+	// connections open (the default transport keeps 2 per host and
+	// reconnects for every other request).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = proofWorkers + 4
+	return &Registry{Base: u, Key: key, Issuer: iss, HTTP: &http.Client{Timeout: 30 * time.Second, Transport: tr}, Now: time.Now}, nil
 }
 
 // RegistryError is a request the registry answered with an error, or one that

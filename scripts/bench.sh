@@ -84,3 +84,9 @@ echo "== Wallet: open + unlock + list 1,000 credentials over 5 profiles; import 
 go test -run '^$' -bench 'BenchmarkOpenList|BenchmarkImportPhoto' -benchtime=5x ./wallet | grep '^Benchmark'
 go test -run '^$' -bench 'BenchmarkOpenUnlockList|BenchmarkImport' -benchtime=5x ./wallet/store | grep '^Benchmark'
 go test -run '^$' -bench 'BenchmarkBackup' -benchtime=3x ./wallet/backup | grep '^Benchmark'
+
+echo "== Issuance end to end through a real registry (5,000 people, both formats, anchored, proofs, durable)"
+issbin="$(mktemp -d)"
+CGO_ENABLED=0 go build -o "$issbin/" ./cmd/issuer ./cmd/registry ./cmd/verifier
+scripts/issue-bench.sh "$issbin" 5000 || echo "issue-bench: failed"
+rm -rf "$issbin"

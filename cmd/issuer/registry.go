@@ -111,6 +111,9 @@ func (c *cli) issueHosted(kf *issuer.KeyFile, h *hostedFlags, input []byte, req 
 	if err != nil {
 		return err
 	}
+	if wantSD && len(recs) > 1 {
+		return fmt.Errorf("the input holds %d records: issue them as a batch with --out FILE.jsonl and --holders FILE (one did:key per record, in their order; each record revocable on its own)", len(recs))
+	}
 	record := req.RIDUser
 	if record == "" {
 		record = "record-" + time.Now().UTC().Format("20060102T150405.000000000")
