@@ -1,0 +1,304 @@
+package service
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/internal/strictjson"
+	"github.com/immunopass/immunopass/issuer"
+)
+
+// MaxRecordSize bounds a submitted record (a FHIR Bundle of one patient and
+// their immunizations is a few kilobytes).
+const MaxRecordSize = 256 << 10
+
+// MaxHolders bounds the SD-JWT VC batch of one submission.
+const MaxHolders = 20
+
+// InputError reports a submitted record that cannot be used. Field names
+// the problem in FHIRPath form for a Bundle ("Bundle.entry[1].resource.
+// occurrenceDateTime") or as a JSON path for record JSON
+// ("immunizations[0].date"); it is "" for the whole body.
+type InputError struct {
+	Field   string
+	Problem string
+}
+
+func (e *InputError) Error() string {
+	if e.Field == "" {
+		return e.Problem
+	}
+	return e.Field + ": " + e.Problem
+}
+
+// ReadRecord reads a submitted record: a FHIR R4 Bundle (resourceType
+// "Bundle", mapped by vax.FromFHIR) or the project's record JSON
+// ({"patient":…,"immunizations":[…]}, as vax.Record marshals). It does
+// not validate the record's content (Validate does); it returns the FHIR
+// Bundle that the SMART Health Card will hold. Every problem is an
+// *InputError.
+func ReadRecord(body []byte) (*vax.Record, []byte, error) {
+	if len(body) > MaxRecordSize {
+		return nil, nil, &InputError{Problem: fmt.Sprintf("body of %d bytes is larger than %d", len(body), MaxRecordSize)}
+	}
+	body = bytes.TrimSpace(body)
+	obj, err := strictjson.ParseObject(body, 0)
+	if err != nil {
+		return nil, nil, &InputError{Problem: "not a JSON object: " + err.Error()}
+	}
+	if rt, ok := obj.Get("resourceType"); ok {
+		if rt != "Bundle" {
+			return nil, nil, &InputError{Field: "resourceType", Problem: fmt.Sprintf("want \"Bundle\" (of Patient and Immunization), got %v", rt)}
+		}
+		rec, err := vax.FromFHIR(body)
+		if err != nil {
+			var fe *vax.FHIRError
+			if errors.As(err, &fe) {
+				return nil, nil, &InputError{Field: fe.Path, Problem: strings.TrimPrefix(fe.Error(), "fhir: "+fe.Path+": ")}
+			}
+			return nil, nil, &InputError{Problem: err.Error()}
+		}
+		return rec, body, nil
+	}
+	for _, m := range obj {
+		if m.Name != "patient" && m.Name != "immunizations" {
+			return nil, nil, &InputError{Field: m.Name, Problem: "unknown member (want a FHIR Bundle, or record JSON with patient and immunizations)"}
+		}
+	}
+	if _, ok := obj.Get("patient"); !ok {
+		return nil, nil, &InputError{Field: "patient", Problem: "missing (want a FHIR Bundle, or record JSON with patient and immunizations)"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var rec vax.Record
+	if err := dec.Decode(&rec); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return nil, nil, &InputError{Field: ute.Field, Problem: "want a JSON " + ute.Type.Kind().String() + ", got " + ute.Value}
+		}
+		field := ""
+		msg := err.Error()
+		if _, after, ok := strings.Cut(msg, "unknown field "); ok {
+			field = strings.Trim(after, `"`)
+			msg = "unknown member"
+		}
+		return nil, nil, &InputError{Field: field, Problem: strings.TrimPrefix(msg, "json: ")}
+	}
+	bundle, err := rec.FHIR()
+	if err != nil {
+		return nil, nil, &InputError{Problem: err.Error()}
+	}
+	return &rec, bundle, nil
+}
+
+// Validate checks a record's content as of now; every problem is an
+// *InputError naming its field (several are joined).
+func Validate(rec *vax.Record, now time.Time) error {
+	err := rec.Validate(now)
+	if err == nil {
+		return nil
+	}
+	var errs []error
+	for _, ve := range vax.ValidationErrors(err) {
+		p := ve.Problem
+		if ve.Value != "" {
+			p += fmt.Sprintf(" %q", ve.Value)
+		}
+		errs = append(errs, &InputError{Field: ve.Field, Problem: p})
+	}
+	if len(errs) == 0 {
+		return &InputError{Problem: err.Error()}
+	}
+	return errors.Join(errs...)
+}
+
+// Ledger states.
+const (
+	StatusValid     = "valid"
+	StatusRevoked   = "revoked"
+	StatusSuspended = "suspended"
+)
+
+// Entry is one ledger entry: every credential issued from one submitted
+// record, with what revocation needs.
+type Entry struct {
+	ID       string      `json:"id"`
+	Created  time.Time   `json:"created"`
+	By       string      `json:"by"` // the user or "token:ID"
+	KID      string      `json:"kid"`
+	Status   string      `json:"status"`
+	Reason   string      `json:"reason,omitempty"` // why it was revoked
+	Doses    int         `json:"doses"`
+	SHC      string      `json:"shc"` // the SMART Health Card's compact JWS
+	RID      string      `json:"rid"`
+	SDJWT    []SDJWTCred `json:"sdJwtVc"`
+	Changed  time.Time   `json:"changed,omitzero"`
+	ChangeBy string      `json:"changedBy,omitempty"`
+}
+
+// SDJWTCred is one SD-JWT VC of a batch.
+type SDJWTCred struct {
+	SDJWT     string `json:"sdJwt"`
+	StatusURI string `json:"statusUri"`
+	Index     int    `json:"index"`
+}
+
+// Issue signs a record as a SMART Health Card and, for each holder key
+// (did:key), an SD-JWT VC bound to it, records them in the ledger and the
+// audit log, and returns the entry. With no holder key the SD-JWT VC is
+// not issued: it is bound to the wallet's key, which the wallet gives when
+// it receives the credential.
+func (s *Service) Issue(by string, rec *vax.Record, bundle []byte, holders []string) (*Entry, error) {
+	now := s.now()
+	if err := Validate(rec, now); err != nil {
+		return nil, err
+	}
+	if len(holders) > MaxHolders {
+		return nil, &InputError{Field: "holder", Problem: fmt.Sprintf("%d holder keys, at most %d", len(holders), MaxHolders)}
+	}
+	var keys []*jose.Key
+	for i, h := range holders {
+		k, err := jose.ParseDIDKey(h)
+		if err != nil {
+			return nil, &InputError{Field: fmt.Sprintf("holder[%d]", i), Problem: err.Error()}
+		}
+		keys = append(keys, k)
+	}
+	req := issuer.Request{Issuer: s.cfg.Issuer, Now: now}
+	cards, err := s.key.IssueSHC(bundle, req)
+	if err != nil {
+		return nil, &InputError{Problem: err.Error()}
+	}
+	id := randomToken(12)
+	e := &Entry{ID: id, Created: now.UTC(), By: by, KID: s.KID(), Status: StatusValid, Doses: len(rec.Immunizations),
+		SHC: cards[0].JWS, RID: cards[0].RID}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(keys) > 0 {
+		sds, err := s.key.IssueSDJWT(bundle, req, keys, s.status, id)
+		if err != nil {
+			return nil, &InputError{Problem: err.Error()}
+		}
+		for _, sd := range sds {
+			e.SDJWT = append(e.SDJWT, SDJWTCred{SDJWT: sd.SDJWT, StatusURI: sd.StatusURI, Index: sd.Index})
+		}
+		// The indexes are allocated before the entry is stored: a crash in
+		// between leaves them allocated and unused, never reused.
+		if err := s.status.Save(); err != nil {
+			return nil, err
+		}
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := putJSON(tx.Bucket(bucketLedger), id, e); err != nil {
+			return err
+		}
+		return appendAudit(tx, now, by, "record.issue", "ledger:"+id,
+			fmt.Sprintf("%d doses; SMART Health Card rid %s; %d SD-JWT VC; kid %s", e.Doses, e.RID, len(e.SDJWT), e.KID))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Entry returns a ledger entry.
+func (s *Service) Entry(id string) (*Entry, error) {
+	var e Entry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		found, err := getJSON(tx.Bucket(bucketLedger), id, &e)
+		if err == nil && !found {
+			err = fmt.Errorf("ledger entry %q: %w", id, ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// Entries lists the ledger (newest first), at most limit entries.
+func (s *Service) Entries(limit int) ([]Entry, error) {
+	var out []Entry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketLedger).ForEach(func(_, v []byte) error {
+			var e Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return err
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b Entry) int { return b.Created.Compare(a.Created) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}
+
+// ErrAlreadyRevoked reports a second revocation: revocation is final.
+var ErrAlreadyRevoked = errors.New("already revoked")
+
+// Revoke revokes every credential of a ledger entry: the SD-JWT VCs' status
+// entries are set to revoked in the status list and the card's rid is added
+// to the revoked rids (the CRL). It is final.
+func (s *Service) Revoke(by, id, reason string) (*Entry, error) {
+	reason = strings.TrimSpace(reason)
+	if len(reason) > 500 {
+		return nil, &InputError{Field: "reason", Problem: "longer than 500 characters"}
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.Entry(id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status == StatusRevoked {
+		return e, fmt.Errorf("ledger entry %q: %w", id, ErrAlreadyRevoked)
+	}
+	for _, sd := range e.SDJWT {
+		if err := s.status.Set(sd.Index, 1); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.status.Save(); err != nil {
+		return nil, err
+	}
+	e.Status, e.Reason, e.Changed, e.ChangeBy = StatusRevoked, reason, now.UTC(), by
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := putJSON(tx.Bucket(bucketLedger), id, e); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketCRL).Put([]byte(e.RID), []byte(now.UTC().Format(time.RFC3339))); err != nil {
+			return err
+		}
+		return appendAudit(tx, now, by, "record.revoke", "ledger:"+id, reason)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// RevokedRIDs returns the revoked card rids with the revocation times.
+func (s *Service) RevokedRIDs() (map[string]string, error) {
+	out := map[string]string{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCRL).ForEach(func(k, v []byte) error {
+			out[string(k)] = string(v)
+			return nil
+		})
+	})
+	return out, err
+}
