@@ -9,6 +9,8 @@
 //	issuer snapshot --key FILE --iss URL --name NAME [--site DIR] --out FILE
 //	issuer revoke --registry URL --key FILE --iss URL (--record ID | --rid RID | --entry URI#IDX)...
 //	issuer outbox status|flush [--state DIR]
+//	issuer init --data DIR --iss URL [--admin NAME]
+//	issuer serve --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE]
 //
 // The key file's passphrase comes from IMMUNOPASS_PASSPHRASE or a prompt.
 package main
@@ -52,6 +54,9 @@ with a registry (the clinic is accredited in it; --iss is its issuer URL there):
                 (--record ID | --rid RID[@RFC3339] | --entry URI#IDX)...
   issuer outbox status [--state DIR]
   issuer outbox flush --key FILE [--state DIR] [--registry URL] [--iss URL] [--timeout DURATION]
+the clinic service (staff pages and the EMR API):
+  issuer init --data DIR --iss URL [--admin NAME]
+  issuer serve --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE]
 
 INPUT is a FHIR R4 Bundle (JSON) or CSV rows (header: family,given,birth_date,
 vaccine_system,vaccine_code,date,dose,series,lot,performer,country[,status]).
@@ -71,6 +76,12 @@ are reported to it. If the registry cannot be reached within
 --anchor-timeout, issue exits 1 and the item stays queued: 'issuer outbox
 flush' finishes the job, 'issuer outbox status' shows what is pending.
 The key passphrase is read from IMMUNOPASS_PASSPHRASE, or asked for.
+init creates the service's data folder: the signing key (encrypted as keygen
+does), and a database of staff accounts, sessions, API tokens, the ledger and
+the audit log, with the first administrator (password from
+IMMUNOPASS_ADMIN_PASSWORD, or generated and shown once). serve runs it
+(default --listen 127.0.0.1:8630) until SIGINT or SIGTERM; plain HTTP only on
+a loopback address, TLS with --tls-cert and --tls-key.
 `
 
 type cli struct {
@@ -86,7 +97,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func([]string) error{
 		"keygen": c.keygen, "jwks": c.jwks, "issue": c.issue, "crl": c.crl, "snapshot": c.snapshot, "status": c.status,
-		"revoke": c.revoke, "outbox": c.outbox,
+		"revoke": c.revoke, "outbox": c.outbox, "init": c.initData, "serve": c.serve,
 	}
 	cmd, ok := cmds[args[0]]
 	switch {
