@@ -1,10 +1,12 @@
 package service
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -285,6 +287,9 @@ func (s *Service) Login(addr, user, password string) (string, *Session, error) {
 		if err := putJSON(b, user, cur); err != nil {
 			return err
 		}
+		if err := sweepSessions(tx.Bucket(bucketSessions), now); err != nil {
+			return err
+		}
 		if err := putJSON(tx.Bucket(bucketSessions), sessionKey(id), sess); err != nil {
 			return err
 		}
@@ -297,6 +302,38 @@ func (s *Service) Login(addr, user, password string) (string, *Session, error) {
 		return "", nil, result
 	}
 	return id, sess, nil
+}
+
+// sweepSessions removes the sessions that are over, so that sessions
+// nobody signed out of do not pile up.
+func sweepSessions(b *bolt.Bucket, now time.Time) error {
+	var over [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var sess Session
+		if err := json.Unmarshal(v, &sess); err != nil || now.Sub(sess.LastSeen) > IdleTimeout || now.Sub(sess.Created) > SessionLifetime {
+			over = append(over, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range over {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Sessions counts the open sessions (for tests and metrics).
+func (s *Service) Sessions() (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketSessions).Stats().KeyN
+		return nil
+	})
+	return n, err
 }
 
 // Session returns the open session with this id and marks it used; a

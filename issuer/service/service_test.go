@@ -108,9 +108,20 @@ func TestLoginLockoutAndSessions(t *testing.T) {
 	if _, err := s.Session(id); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("idle session: %v", err)
 	}
+	stale, _, err := s.Login("10.0.0.2", "admin", testAdminPwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.add(IdleTimeout + time.Second)
 	id, _, err = s.Login("10.0.0.2", "admin", testAdminPwd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n, _ := s.Sessions(); n != 1 {
+		t.Errorf("%d sessions stored after a sign-in; the one left idle was not swept", n)
+	}
+	if _, err := s.Session(stale); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("idle session: %v", err)
 	}
 	if err := s.Logout(id); err != nil {
 		t.Fatal(err)
