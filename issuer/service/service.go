@@ -213,6 +213,9 @@ func Open(dir, passphrase string, o Options) (*Service, error) {
 // Close closes the database.
 func (s *Service) Close() error { return s.db.Close() }
 
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
 // Config returns the folder's configuration.
 func (s *Service) Config() Config { return s.cfg }
 
