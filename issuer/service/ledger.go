@@ -251,7 +251,10 @@ var ErrAlreadyRevoked = errors.New("already revoked")
 
 // Revoke revokes every credential of a ledger entry: the SD-JWT VCs' status
 // entries are set to revoked in the status list and the card's rid is added
-// to the revoked rids (the CRL). It is final.
+// to the signing key's CRL (and the JWKS's crlVersion bumped). The files
+// are written before the ledger: a crash in between leaves the credentials
+// revoked and the entry still valid, and revoking it again finishes the job.
+// It is final.
 func (s *Service) Revoke(by, id, reason string) (*Entry, error) {
 	reason = strings.TrimSpace(reason)
 	if len(reason) > 500 {
@@ -274,6 +277,11 @@ func (s *Service) Revoke(by, id, reason string) (*Entry, error) {
 	}
 	if err := s.status.Save(); err != nil {
 		return nil, err
+	}
+	if e.KID == s.KID() {
+		if _, err := s.site().Revoke(s.key.Key.Public(), []string{e.RID}); err != nil {
+			return nil, err
+		}
 	}
 	e.Status, e.Reason, e.Changed, e.ChangeBy = StatusRevoked, reason, now.UTC(), by
 	err = s.db.Update(func(tx *bolt.Tx) error {

@@ -27,6 +27,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,14 @@ const (
 	ConfigFileName = "config.json"
 	StatusFileName = "status.json"
 	DBFileName     = "clinic.db"
+	SiteDirName    = "site" // .well-known/jwks.json and .well-known/crl/{kid}.json
+)
+
+// Public paths below the issuer URL, for verifiers.
+const (
+	JWKSPath   = "/.well-known/jwks.json"
+	CRLPath    = "/.well-known/crl/" // + kid + ".json"
+	StatusPath = "/status/1"         // the Token Status List of the SD-JWT VCs
 )
 
 var (
@@ -68,7 +77,6 @@ type Config struct {
 // InitOptions says how to create a data folder.
 type InitOptions struct {
 	Issuer        string // the issuer URL (iss)
-	StatusURI     string // default Issuer + "/status/1"
 	Passphrase    string // seals key.age
 	WorkFactor    int    // scrypt work factor of key.age (0: keyfile.WorkFactor)
 	AdminUser     string // default "admin"
@@ -80,8 +88,12 @@ type InitOptions struct {
 // with the first administrator. It refuses a folder that already holds a
 // key or a database, so that nothing is overwritten.
 func Init(dir string, o InitOptions) error {
-	if !strings.HasPrefix(o.Issuer, "https://") && !strings.HasPrefix(o.Issuer, "http://") {
+	u, err := url.Parse(o.Issuer)
+	if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return fmt.Errorf("issuer URL %q: want an https:// URL", o.Issuer)
+	}
+	if strings.TrimSuffix(u.Path, "/") != "" {
+		return fmt.Errorf("issuer URL %q: the service publishes its keys, CRLs and status list at the root of its origin; give the origin (%s://%s) as the issuer", o.Issuer, u.Scheme, u.Host)
 	}
 	if o.AdminUser == "" {
 		o.AdminUser = "admin"
@@ -92,9 +104,7 @@ func Init(dir string, o InitOptions) error {
 	if err := checkPassword(o.AdminPassword); err != nil {
 		return err
 	}
-	if o.StatusURI == "" {
-		o.StatusURI = strings.TrimSuffix(o.Issuer, "/") + "/status/1"
-	}
+	statusURI := strings.TrimSuffix(o.Issuer, "/") + StatusPath
 	if o.WorkFactor == 0 {
 		o.WorkFactor = keyfile.WorkFactor
 	}
@@ -117,7 +127,7 @@ func Init(dir string, o InitOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, _ := json.MarshalIndent(Config{Version: 1, Issuer: strings.TrimSuffix(o.Issuer, "/"), StatusURI: o.StatusURI}, "", "  ")
+	cfg, _ := json.MarshalIndent(Config{Version: 1, Issuer: strings.TrimSuffix(o.Issuer, "/"), StatusURI: statusURI}, "", "  ")
 	db, err := bolt.Open(filepath.Join(dir, DBFileName), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		return err

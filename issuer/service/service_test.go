@@ -62,6 +62,7 @@ func TestInitChecksInput(t *testing.T) {
 		"short password": {Issuer: "https://c.example", Passphrase: testPass, AdminPassword: "short"},
 		"bad user":       {Issuer: "https://c.example", Passphrase: testPass, AdminPassword: testAdminPwd, AdminUser: "Bad User"},
 		"bad issuer":     {Issuer: "clinic.example", Passphrase: testPass, AdminPassword: testAdminPwd},
+		"issuer path":    {Issuer: "https://clinic.example/shc", Passphrase: testPass, AdminPassword: testAdminPwd},
 	} {
 		if err := Init(t.TempDir(), o); err == nil {
 			t.Errorf("%s: Init succeeded", name)

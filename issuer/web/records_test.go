@@ -9,8 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/immunopass/immunopass/assets"
+	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/shc"
+	"github.com/immunopass/immunopass/credential/status"
 	"github.com/immunopass/immunopass/issuer/service"
 )
 
@@ -103,5 +106,49 @@ func TestRecordPagesIssueShowQRAndRevoke(t *testing.T) {
 	e.get(admin, "/records/nope", http.StatusNotFound)
 	if got, _ := e.svc.Entry(entry.ID); got.Status != service.StatusRevoked || got.ChangeBy != "admin" {
 		t.Errorf("after revoking: %+v", got)
+	}
+}
+
+// TestPublicFilesShowRevocation checks what verifiers fetch: the JWKS (the
+// signing key, with crlVersion after a revocation), the CRL holding the
+// revoked card's rid, and the signed status list with the revoked SD-JWT
+// VCs' entries set.
+func TestPublicFilesShowRevocation(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok, _, _ := e.svc.CreateToken("admin", "EMR", []string{service.ScopeRecordsWrite, service.ScopeRecordsRevoke})
+	hk, _ := jose.GenerateKey()
+	rec := e.api("POST", "/api/v1/records?holder="+url.QueryEscape(hk.Public().DIDKey()), tok, "application/fhir+json", assets.DemoRecord(), http.StatusCreated)
+	id := rec["id"].(string)
+	kid := e.svc.KID()
+	e.api("GET", "/.well-known/crl/"+kid+".json", "", "", nil, http.StatusNotFound)
+	e.api("POST", "/api/v1/records/"+id+"/revoke", tok, "", nil, http.StatusOK)
+	entry, _ := e.svc.Entry(id)
+
+	body, _ := e.get(http.DefaultClient, "/.well-known/jwks.json", 200)
+	keys, bad, err := jose.ParseJWKS([]byte(body))
+	if err != nil || len(bad) > 0 || len(keys) != 1 || keys[0].KID() != kid {
+		t.Fatalf("JWKS %s: %v", body, err)
+	}
+	if !strings.Contains(body, `"crlVersion":1`) && !strings.Contains(body, `"crlVersion": 1`) {
+		t.Errorf("JWKS lacks crlVersion 1: %s", body)
+	}
+	body, _ = e.get(http.DefaultClient, "/.well-known/crl/"+kid+".json", 200)
+	crl, err := shc.ParseCRL([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, revoked := crl.Revoked(entry.RID, 0); !revoked {
+		t.Errorf("rid %s not in the CRL %s", entry.RID, body)
+	}
+	body, _ = e.get(http.DefaultClient, "/status/1", 200)
+	st, err := status.ParseToken(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Verify(keys[0]); err != nil {
+		t.Fatalf("status list signature: %v", err)
+	}
+	if v, err := st.Status(entry.SDJWT[0].Index); err != nil || v != 1 {
+		t.Errorf("status of index %d: %d, %v; want 1 (revoked)", entry.SDJWT[0].Index, v, err)
 	}
 }
