@@ -37,6 +37,10 @@ const (
 	LoginEvery = 6 * time.Second
 )
 
+// touchEvery is how often a session's last use is written: the idle
+// timeout is counted from a use at most this much earlier than the last.
+const touchEvery = 30 * time.Second
+
 // argon2id parameters (RFC 9106 second recommended option, OWASP's 19 MiB line).
 const (
 	argonTime    = 2
@@ -346,7 +350,26 @@ func (s *Service) Session(id string) (*Session, error) {
 	now := s.now()
 	key := sessionKey(id)
 	var sess Session
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	var expired bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		found, err := getJSON(tx.Bucket(bucketSessions), key, &sess)
+		if err != nil || !found {
+			return ErrNoSession
+		}
+		expired = now.Sub(sess.LastSeen) > IdleTimeout || now.Sub(sess.Created) > SessionLifetime
+		var a Account
+		if found, _ := getJSON(tx.Bucket(bucketAccounts), sess.User, &a); !found || a.Disabled || a.Role != sess.Role {
+			expired = true
+		}
+		return nil
+	})
+	if err == nil && !expired && now.Sub(sess.LastSeen) < touchEvery {
+		return &sess, nil // a read only: no write, no fsync
+	}
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		found, err := getJSON(b, key, &sess)
 		if err != nil || !found {
@@ -360,6 +383,9 @@ func (s *Service) Session(id string) (*Session, error) {
 		if found, _ := getJSON(tx.Bucket(bucketAccounts), sess.User, &a); !found || a.Disabled || a.Role != sess.Role {
 			b.Delete([]byte(key))
 			return ErrNoSession
+		}
+		if now.Sub(sess.LastSeen) < touchEvery {
+			return nil // recent enough: spare the write (and its fsync)
 		}
 		sess.LastSeen = now.UTC()
 		return putJSON(b, key, sess)

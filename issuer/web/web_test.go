@@ -35,7 +35,7 @@ func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return 
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *service.Service
 	srv   *Server
 	ts    *httptest.Server
@@ -43,7 +43,7 @@ type env struct {
 	doc   *openAPIDoc
 }
 
-func newEnv(t *testing.T, o Options) *env {
+func newEnv(t testing.TB, o Options) *env {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "clinic")
 	c := &clock{t: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
@@ -434,7 +434,7 @@ type openAPIDoc struct {
 	comp  *jsonschema.Compiler
 }
 
-func loadDoc(t *testing.T) *openAPIDoc {
+func loadDoc(t testing.TB) *openAPIDoc {
 	t.Helper()
 	var raw map[string]any
 	if err := json.Unmarshal(openAPI, &raw); err != nil {
@@ -501,7 +501,7 @@ func (d *openAPIDoc) templatePath(path string) string {
 
 // validate checks that the document describes this response (path, method,
 // status, content type) and that a JSON body validates against its schema.
-func (d *openAPIDoc) validate(t *testing.T, method, path string, resp *http.Response, body []byte) {
+func (d *openAPIDoc) validate(t testing.TB, method, path string, resp *http.Response, body []byte) {
 	t.Helper()
 	tp := d.templatePath(path)
 	if tp == "" {
