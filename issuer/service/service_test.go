@@ -336,3 +336,32 @@ func FuzzReadRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestSessionsSurviveRestart: a session stays open across a restart, and
+// one signed out before the restart stays closed after it.
+func TestSessionsSurviveRestart(t *testing.T) {
+	s, c, dir := newService(t)
+	open, _, err := s.Login("10.0.0.1", "admin", testAdminPwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, _, err := s.Login("10.0.0.1", "admin", testAdminPwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Logout(closed); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, err := Open(dir, testPass, Options{Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if _, err := s2.Session(open); err != nil {
+		t.Errorf("open session after restart: %v", err)
+	}
+	if _, err := s2.Session(closed); !errors.Is(err, ErrNoSession) {
+		t.Errorf("signed-out session after restart: %v", err)
+	}
+}
