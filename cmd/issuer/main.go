@@ -11,6 +11,7 @@
 //	issuer outbox status|flush [--state DIR]
 //	issuer init --data DIR --iss URL [--admin NAME]
 //	issuer serve --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE]
+//	issuer token create|list|revoke --data DIR [--name NAME --scope SCOPE...] [ID]
 //
 // The key file's passphrase comes from IMMUNOPASS_PASSPHRASE or a prompt.
 package main
@@ -57,6 +58,9 @@ with a registry (the clinic is accredited in it; --iss is its issuer URL there):
 the clinic service (staff pages and the EMR API):
   issuer init --data DIR --iss URL [--admin NAME]
   issuer serve --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE]
+  issuer token create --data DIR --name NAME --scope SCOPE...   (records:write, records:read, records:revoke)
+  issuer token list --data DIR
+  issuer token revoke --data DIR ID
 
 INPUT is a FHIR R4 Bundle (JSON) or CSV rows (header: family,given,birth_date,
 vaccine_system,vaccine_code,date,dose,series,lot,performer,country[,status]).
@@ -81,7 +85,8 @@ does), and a database of staff accounts, sessions, API tokens, the ledger and
 the audit log, with the first administrator (password from
 IMMUNOPASS_ADMIN_PASSWORD, or generated and shown once). serve runs it
 (default --listen 127.0.0.1:8630) until SIGINT or SIGTERM; plain HTTP only on
-a loopback address, TLS with --tls-cert and --tls-key.
+a loopback address, TLS with --tls-cert and --tls-key. token manages the EMR
+API tokens while the server is stopped (administrators also can on its pages).
 `
 
 type cli struct {
@@ -97,7 +102,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func([]string) error{
 		"keygen": c.keygen, "jwks": c.jwks, "issue": c.issue, "crl": c.crl, "snapshot": c.snapshot, "status": c.status,
-		"revoke": c.revoke, "outbox": c.outbox, "init": c.initData, "serve": c.serve,
+		"revoke": c.revoke, "outbox": c.outbox, "init": c.initData, "serve": c.serve, "token": c.token,
 	}
 	cmd, ok := cmds[args[0]]
 	switch {

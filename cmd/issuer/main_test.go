@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"flag"
@@ -50,7 +51,7 @@ func TestScripts(t *testing.T) {
 	}
 	testscript.Run(t, testscript.Params{
 		Dir:  "testdata/script",
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakereg": fakereg, "fetch": fetch, "selfcert": selfcert},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakereg": fakereg, "fetch": fetch, "selfcert": selfcert, "jsonget": jsonget, "envfile": envfile},
 		Setup: func(env *testscript.Env) error {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
@@ -139,6 +140,32 @@ func fetch(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s: %s %q", args[0], resp.Status, data)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
+}
+
+// jsonget prints a top-level string member of a JSON file:
+//
+//	jsonget FILE NAME
+func jsonget(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: jsonget FILE NAME")
+	}
+	var m map[string]any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &m))
+	v, ok := m[args[1]].(string)
+	if !ok {
+		ts.Fatalf("%s has no string member %q", args[0], args[1])
+	}
+	fmt.Fprint(ts.Stdout(), v)
+}
+
+// envfile sets an environment variable to a file's trimmed content:
+//
+//	envfile NAME FILE
+func envfile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: envfile NAME FILE")
+	}
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
 }
 
 // selfcert writes a self-signed certificate for 127.0.0.1 and its key:

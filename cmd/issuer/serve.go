@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -152,4 +153,69 @@ func (c *cli) serve(args []string) error {
 	}
 	logger.Info("stopped", "err", err)
 	return err
+}
+
+// token is `issuer token create|list|revoke --data DIR`: EMR API tokens
+// managed from the command line (the server must be stopped: it holds the
+// database).
+func (c *cli) token(args []string) error {
+	if len(args) == 0 {
+		return errors.New("want create, list or revoke")
+	}
+	fs := c.flags("token " + args[0])
+	dir := fs.String("data", "", "the clinic's data folder `DIR`")
+	name := fs.String("name", "", "the token's `NAME` (which EMR uses it)")
+	var scopes multi
+	fs.Var(&scopes, "scope", "a `SCOPE` of the token (repeat): "+strings.Join(service.Scopes, ", "))
+	pos, err := parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if err := required("data", *dir); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(*dir, service.ConfigFileName)); err != nil {
+		return fmt.Errorf("%s is not a clinic data folder: run issuer init --data %s first", *dir, *dir)
+	}
+	pass, err := prompt.Passphrase(false)
+	if err != nil {
+		return err
+	}
+	svc, err := service.Open(*dir, pass, service.Options{})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	switch args[0] {
+	case "create":
+		secret, t, err := svc.CreateToken("cli", *name, scopes)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stderr, "token %s (%s, scopes %s) created; it is shown once:\n", t.ID, t.Name, strings.Join(t.Scopes, " "))
+		fmt.Fprintln(c.stdout, secret)
+	case "list":
+		toks, err := svc.Tokens()
+		if err != nil {
+			return err
+		}
+		for _, t := range toks {
+			state := "active"
+			if !t.Revoked.IsZero() {
+				state = "revoked " + t.Revoked.Format(time.RFC3339)
+			}
+			fmt.Fprintf(c.stdout, "%s\t%s\t%s\t%s\n", t.ID, t.Name, strings.Join(t.Scopes, " "), state)
+		}
+	case "revoke":
+		if len(pos) != 1 {
+			return errors.New("token revoke: give the token's id")
+		}
+		if err := svc.RevokeToken("cli", pos[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "token %s revoked\n", pos[0])
+	default:
+		return fmt.Errorf("unknown token command %q: want create, list or revoke", args[0])
+	}
+	return nil
 }
