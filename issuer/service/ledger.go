@@ -2,6 +2,8 @@ package service
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -152,12 +154,66 @@ type SDJWTCred struct {
 	Index     int    `json:"index"`
 }
 
+// ErrIdempotencyMismatch reports an idempotency key used again for another
+// request.
+var ErrIdempotencyMismatch = errors.New("this Idempotency-Key was already used for a different request")
+
+type idemRecord struct {
+	Request string `json:"request"` // hex SHA-256 of the request
+	Entry   string `json:"entry"`
+}
+
+// IssueOnce is Issue made safe to retry: the first request with this key
+// (per actor) issues; a repeat of the same request returns the same entry
+// with replay true, and nothing is signed again; the key used for another
+// request is ErrIdempotencyMismatch. request identifies the request (the
+// body and the holder keys).
+func (s *Service) IssueOnce(by, key string, request []byte, rec *vax.Record, bundle []byte, holders []string) (e *Entry, replay bool, err error) {
+	if key == "" || len(key) > 200 {
+		return nil, false, &InputError{Field: "Idempotency-Key", Problem: "want 1 to 200 characters"}
+	}
+	for _, r := range key {
+		if r < 0x21 || r > 0x7e {
+			return nil, false, &InputError{Field: "Idempotency-Key", Problem: "want printable ASCII without spaces"}
+		}
+	}
+	sum := sha256.Sum256(request)
+	reqHash := hex.EncodeToString(sum[:])
+	dbKey := by + "\x00" + key
+	s.idemMu.Lock()
+	defer s.idemMu.Unlock()
+	var prior idemRecord
+	var found bool
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		found, err = getJSON(tx.Bucket(bucketIdem), dbKey, &prior)
+		return err
+	}); err != nil {
+		return nil, false, err
+	}
+	if found {
+		if prior.Request != reqHash {
+			return nil, false, ErrIdempotencyMismatch
+		}
+		e, err := s.Entry(prior.Entry)
+		return e, true, err
+	}
+	e, err = s.issue(by, rec, bundle, holders, dbKey, reqHash)
+	return e, false, err
+}
+
 // Issue signs a record as a SMART Health Card and, for each holder key
 // (did:key), an SD-JWT VC bound to it, records them in the ledger and the
 // audit log, and returns the entry. With no holder key the SD-JWT VC is
 // not issued: it is bound to the wallet's key, which the wallet gives when
 // it receives the credential.
 func (s *Service) Issue(by string, rec *vax.Record, bundle []byte, holders []string) (*Entry, error) {
+	return s.issue(by, rec, bundle, holders, "", "")
+}
+
+// issue is Issue; with idemKey set, the idempotency record is written in
+// the same transaction as the ledger entry.
+func (s *Service) issue(by string, rec *vax.Record, bundle []byte, holders []string, idemKey, reqHash string) (*Entry, error) {
 	now := s.now()
 	if err := Validate(rec, now); err != nil {
 		return nil, err
@@ -200,6 +256,11 @@ func (s *Service) Issue(by string, rec *vax.Record, bundle []byte, holders []str
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if err := putJSON(tx.Bucket(bucketLedger), id, e); err != nil {
 			return err
+		}
+		if idemKey != "" {
+			if err := putJSON(tx.Bucket(bucketIdem), idemKey, idemRecord{Request: reqHash, Entry: id}); err != nil {
+				return err
+			}
 		}
 		return appendAudit(tx, now, by, "record.issue", "ledger:"+id,
 			fmt.Sprintf("%d doses; SMART Health Card rid %s; %d SD-JWT VC; kid %s", e.Doses, e.RID, len(e.SDJWT), e.KID))

@@ -64,7 +64,8 @@ var (
 	bucketLedger   = []byte("ledger")
 	bucketAudit    = []byte("audit")
 	bucketCRL      = []byte("crl")
-	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL}
+	bucketIdem     = []byte("idempotency")
+	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL, bucketIdem}
 )
 
 // Config is config.json.
@@ -169,6 +170,7 @@ type Service struct {
 
 	mu     sync.Mutex // the status list file
 	status *issuer.LocalStatus
+	idemMu sync.Mutex // one idempotent issuance at a time
 }
 
 // Options tune an open Service; the zero value is the production setting.

@@ -180,13 +180,29 @@ func (s *Server) apiIssue(w http.ResponseWriter, r *http.Request) {
 		s.inputOutcome(w, err)
 		return
 	}
-	e, err := s.svc.Issue(actor(r), rec, bundle, r.URL.Query()["holder"])
+	holders := r.URL.Query()["holder"]
+	var e *service.Entry
+	replay := false
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		request := append(append([]byte(strings.Join(holders, "\n")), 0), body...)
+		e, replay, err = s.svc.IssueOnce(actor(r), key, request, rec, bundle, holders)
+	} else {
+		e, err = s.svc.Issue(actor(r), rec, bundle, holders)
+	}
+	if errors.Is(err, service.ErrIdempotencyMismatch) {
+		outcome(w, http.StatusUnprocessableEntity, "conflict", "Idempotency-Key", err.Error())
+		return
+	}
 	if err != nil {
 		s.inputOutcome(w, err)
 		return
 	}
-	s.issued.Inc()
 	w.Header().Set("Location", "/api/v1/records/"+e.ID)
+	if replay {
+		writeJSON(w, http.StatusOK, recordResponse(e))
+		return
+	}
+	s.issued.Inc()
 	writeJSON(w, http.StatusCreated, recordResponse(e))
 }
 

@@ -551,3 +551,47 @@ func (d *openAPIDoc) validate(t testing.TB, method, path string, resp *http.Resp
 		t.Errorf("%s %s %s: the response does not match openapi.json: %v\n%.400s", method, tp, code, err, body)
 	}
 }
+
+// TestAPIIdempotencyKey: an EMR retrying after a lost answer gets the first
+// entry back and nothing is signed twice; the key reused for another record
+// is refused; keys are per token.
+func TestAPIIdempotencyKey(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok1, _, _ := e.svc.CreateToken("admin", "EMR 1", []string{service.ScopeRecordsWrite})
+	tok2, _, _ := e.svc.CreateToken("admin", "EMR 2", []string{service.ScopeRecordsWrite})
+	post := func(tok, key string, body []byte, want int) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest("POST", e.ts.URL+"/api/v1/records", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/fhir+json")
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		json.Unmarshal([]byte(e.check(resp, "POST", "/api/v1/records", want)), &out)
+		return out
+	}
+	fhir := assets.DemoRecord()
+	first := post(tok1, "visit-123", fhir, http.StatusCreated)
+	again := post(tok1, "visit-123", fhir, http.StatusOK)
+	if again["id"] != first["id"] || again["smartHealthCard"] != first["smartHealthCard"] {
+		t.Errorf("the retry got another entry: %v vs %v", again["id"], first["id"])
+	}
+	other := bytes.Replace(fhir, []byte("Haddad"), []byte("Haddat"), 1)
+	if bytes.Equal(other, fhir) {
+		t.Fatal("the demo record changed: pick another name to alter")
+	}
+	oo := post(tok1, "visit-123", other, http.StatusUnprocessableEntity)
+	if !strings.Contains(fmt.Sprint(oo), "Idempotency-Key") {
+		t.Errorf("mismatch outcome: %v", oo)
+	}
+	if third := post(tok2, "visit-123", fhir, http.StatusCreated); third["id"] == first["id"] {
+		t.Error("another token's key replayed the first token's entry")
+	}
+	post(tok1, "bad key with spaces", fhir, http.StatusUnprocessableEntity)
+	if entries, _ := e.svc.Entries(0); len(entries) != 2 {
+		t.Errorf("%d ledger entries, want 2", len(entries))
+	}
+}
