@@ -202,6 +202,58 @@ func (s *Service) CreateAccount(by, user, password, role string) error {
 	})
 }
 
+// Unlock clears an account's failed sign-ins and lockout; by is the
+// administrator who did it.
+func (s *Service) Unlock(by, user string) error {
+	now := s.now()
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAccounts)
+		var a Account
+		found, err := getJSON(b, user, &a)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("user %q: %w", user, ErrNotFound)
+		}
+		a.Failures, a.LockedUntil = 0, time.Time{}
+		if err := putJSON(b, user, a); err != nil {
+			return err
+		}
+		return appendAudit(tx, now, by, "account.unlock", "account:"+user, "")
+	})
+}
+
+// SetDisabled disables an account (its sessions end at their next use) or
+// enables it again. An administrator cannot disable their own account, so
+// that a clinic always keeps one.
+func (s *Service) SetDisabled(by, user string, disabled bool) error {
+	if by == user && disabled {
+		return errors.New("you cannot disable your own account")
+	}
+	now := s.now()
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAccounts)
+		var a Account
+		found, err := getJSON(b, user, &a)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("user %q: %w", user, ErrNotFound)
+		}
+		a.Disabled = disabled
+		if err := putJSON(b, user, a); err != nil {
+			return err
+		}
+		action := "account.enable"
+		if disabled {
+			action = "account.disable"
+		}
+		return appendAudit(tx, now, by, action, "account:"+user, "")
+	})
+}
+
 // Accounts lists the staff accounts (without their hashes).
 func (s *Service) Accounts() ([]Account, error) {
 	var out []Account

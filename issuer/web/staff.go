@@ -207,6 +207,32 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	s.renderUsers(w, r, http.StatusCreated, "", "Account "+user+" created.")
 }
 
+// changeUser unlocks, disables or enables an account.
+func (s *Server) changeUser(w http.ResponseWriter, r *http.Request) {
+	ss := r.Context().Value(sessionKey{}).(*staffSession)
+	user, action := r.PathValue("user"), r.PathValue("action")
+	var err error
+	switch action {
+	case "unlock":
+		err = s.svc.Unlock(ss.User, user)
+	case "disable":
+		err = s.svc.SetDisabled(ss.User, user, true)
+	case "enable":
+		err = s.svc.SetDisabled(ss.User, user, false)
+	default:
+		s.staffError(w, http.StatusNotFound, "unknown account action "+action+": want unlock, disable or enable")
+		return
+	}
+	switch {
+	case errors.Is(err, service.ErrNotFound):
+		s.renderUsers(w, r, http.StatusNotFound, err.Error(), "")
+	case err != nil:
+		s.renderUsers(w, r, http.StatusBadRequest, err.Error(), "")
+	default:
+		s.renderUsers(w, r, http.StatusOK, "", "Account "+user+": "+action+"d.")
+	}
+}
+
 type tokensData struct {
 	Tokens []service.Token
 	Scopes []string

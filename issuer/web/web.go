@@ -135,6 +135,7 @@ func (s *Server) register() {
 	s.handle("POST /records/{id}/revoke", MaxFormBody, s.staff(service.RoleAdmin, s.revokeRecord))
 	s.handle("GET /admin/users", 0, s.staff(service.RoleAdmin, s.usersPage))
 	s.handle("POST /admin/users", MaxFormBody, s.staff(service.RoleAdmin, s.createUser))
+	s.handle("POST /admin/users/{user}/{action}", MaxFormBody, s.staff(service.RoleAdmin, s.changeUser))
 	s.handle("GET /admin/tokens", 0, s.staff(service.RoleAdmin, s.tokensPage))
 	s.handle("POST /admin/tokens", MaxFormBody, s.staff(service.RoleAdmin, s.createToken))
 	s.handle("POST /admin/tokens/{id}/revoke", MaxFormBody, s.staff(service.RoleAdmin, s.revokeToken))

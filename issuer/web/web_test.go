@@ -595,3 +595,48 @@ func TestAPIIdempotencyKey(t *testing.T) {
 		t.Errorf("%d ledger entries, want 2", len(entries))
 	}
 }
+
+// TestAdminUnlocksAndDisables: the lockout message says to ask an
+// administrator, who can unlock the account; a disabled account's session
+// ends and it cannot sign in; an administrator cannot disable themselves.
+func TestAdminUnlocksAndDisables(t *testing.T) {
+	e := newEnv(t, Options{})
+	if err := e.svc.CreateAccount("admin", "nurse1", "nurse password 1", service.RoleNurse); err != nil {
+		t.Fatal(err)
+	}
+	nurse := e.browser()
+	for i := 1; i < service.MaxFailures; i++ {
+		e.login(nurse, "nurse1", "wrong password!", http.StatusUnauthorized)
+	}
+	e.login(nurse, "nurse1", "wrong password!", http.StatusLocked)
+	admin := e.browser()
+	e.login(admin, "admin", adminPwd, http.StatusSeeOther)
+	body, csrf := e.get(admin, "/admin/users", 200)
+	if !strings.Contains(body, `action="/admin/users/nurse1/unlock"`) {
+		t.Fatalf("no unlock button:\n%s", body)
+	}
+	e.post(admin, "/admin/users/nurse1/unlock", url.Values{}, http.StatusForbidden)
+	e.post(admin, "/admin/users/nurse1/unlock", url.Values{"csrf": {csrf}}, http.StatusOK)
+	e.login(nurse, "nurse1", "nurse password 1", http.StatusSeeOther)
+	e.get(nurse, "/", 200)
+
+	e.post(admin, "/admin/users/nurse1/disable", url.Values{"csrf": {csrf}}, http.StatusOK)
+	e.get(nurse, "/", http.StatusSeeOther) // the open session is over
+	e.login(nurse, "nurse1", "nurse password 1", http.StatusUnauthorized)
+	e.post(admin, "/admin/users/admin/disable", url.Values{"csrf": {csrf}}, http.StatusBadRequest)
+	e.post(admin, "/admin/users/nobody/unlock", url.Values{"csrf": {csrf}}, http.StatusNotFound)
+	e.post(admin, "/admin/users/nurse1/promote", url.Values{"csrf": {csrf}}, http.StatusNotFound)
+	e.post(admin, "/admin/users/nurse1/enable", url.Values{"csrf": {csrf}}, http.StatusOK)
+	e.login(nurse, "nurse1", "nurse password 1", http.StatusSeeOther)
+
+	log, _ := e.svc.Audit(0, 0)
+	var actions []string
+	for _, a := range log {
+		actions = append(actions, a.Action)
+	}
+	for _, want := range []string{"account.unlock", "account.disable", "account.enable", "login.fail"} {
+		if !strings.Contains(strings.Join(actions, " "), want) {
+			t.Errorf("audit log lacks %s", want)
+		}
+	}
+}
