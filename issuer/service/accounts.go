@@ -109,8 +109,15 @@ func hashPassword(p string) (string, error) {
 		base64.RawStdEncoding.EncodeToString(saltRaw), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
+// hashSlots bounds the argon2id computations running at once (19 MiB
+// each), so that a burst of sign-ins from many addresses cannot exhaust
+// memory.
+var hashSlots = make(chan struct{}, 4)
+
 // checkHash compares p with a PHC argon2id string.
 func checkHash(phc, p string) (bool, error) {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
 	parts := strings.Split(phc, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errors.New("stored password hash is not argon2id")
