@@ -140,6 +140,8 @@ type Entry struct {
 	Status   string      `json:"status"`
 	Reason   string      `json:"reason,omitempty"` // why it was revoked
 	Doses    int         `json:"doses"`
+	// PatientID is the clinic's id of the patient, if it was given.
+	PatientID string `json:"patientId,omitempty"`
 	SHC      string      `json:"shc"` // the SMART Health Card's compact JWS
 	RID      string      `json:"rid"`
 	SDJWT    []SDJWTCred `json:"sdJwtVc"`
@@ -168,7 +170,7 @@ type idemRecord struct {
 // with replay true, and nothing is signed again; the key used for another
 // request is ErrIdempotencyMismatch. request identifies the request (the
 // body and the holder keys).
-func (s *Service) IssueOnce(by, key string, request []byte, rec *vax.Record, bundle []byte, holders []string) (e *Entry, replay bool, err error) {
+func (s *Service) IssueOnce(by, key string, request []byte, sub Submission) (e *Entry, replay bool, err error) {
 	if key == "" || len(key) > 200 {
 		return nil, false, &InputError{Field: "Idempotency-Key", Problem: "want 1 to 200 characters"}
 	}
@@ -198,22 +200,54 @@ func (s *Service) IssueOnce(by, key string, request []byte, rec *vax.Record, bun
 		e, err := s.Entry(prior.Entry)
 		return e, true, err
 	}
-	e, err = s.issue(by, rec, bundle, holders, dbKey, reqHash)
+	e, err = s.issue(by, sub, dbKey, reqHash)
 	return e, false, err
 }
 
-// Issue signs a record as a SMART Health Card and, for each holder key
-// (did:key), an SD-JWT VC bound to it, records them in the ledger and the
-// audit log, and returns the entry. With no holder key the SD-JWT VC is
-// not issued: it is bound to the wallet's key, which the wallet gives when
-// it receives the credential.
-func (s *Service) Issue(by string, rec *vax.Record, bundle []byte, holders []string) (*Entry, error) {
-	return s.issue(by, rec, bundle, holders, "", "")
+// Submission is what is issued from: a record, the FHIR Bundle the card
+// will hold, and optionally the wallet's keys and the clinic's patient id.
+type Submission struct {
+	Record *vax.Record
+	Bundle []byte
+	// Holders are did:key strings: one SD-JWT VC bound to each. With none,
+	// no SD-JWT VC is issued (it is bound to the wallet's key, which the
+	// wallet gives when it receives the credential).
+	Holders []string
+	// PatientID is the clinic's id of the patient (an MRN), optional. The
+	// card's rid is derived from it (shc.RID), so that all of a patient's
+	// cards can be revoked together, and the ledger can be searched by it.
+	PatientID string
+}
+
+// MaxPatientID bounds a patient id.
+const MaxPatientID = 64
+
+func checkPatientID(id string) error {
+	if len(id) > MaxPatientID {
+		return &InputError{Field: "patient", Problem: fmt.Sprintf("longer than %d characters", MaxPatientID)}
+	}
+	for _, r := range id {
+		if r < 0x21 || r > 0x7e {
+			return &InputError{Field: "patient", Problem: fmt.Sprintf("%q: use printable ASCII without spaces", id)}
+		}
+	}
+	return nil
+}
+
+// Issue signs a record as a SMART Health Card and, for each holder key, an
+// SD-JWT VC bound to it, records them in the ledger and the audit log, and
+// returns the entry.
+func (s *Service) Issue(by string, sub Submission) (*Entry, error) {
+	return s.issue(by, sub, "", "")
 }
 
 // issue is Issue; with idemKey set, the idempotency record is written in
 // the same transaction as the ledger entry.
-func (s *Service) issue(by string, rec *vax.Record, bundle []byte, holders []string, idemKey, reqHash string) (*Entry, error) {
+func (s *Service) issue(by string, sub Submission, idemKey, reqHash string) (*Entry, error) {
+	rec, bundle, holders := sub.Record, sub.Bundle, sub.Holders
+	if err := checkPatientID(sub.PatientID); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	if err := Validate(rec, now); err != nil {
 		return nil, err
@@ -229,13 +263,13 @@ func (s *Service) issue(by string, rec *vax.Record, bundle []byte, holders []str
 		}
 		keys = append(keys, k)
 	}
-	req := issuer.Request{Issuer: s.cfg.Issuer, Now: now}
+	req := issuer.Request{Issuer: s.cfg.Issuer, Now: now, RIDUser: sub.PatientID}
 	cards, err := s.key.IssueSHC(bundle, req)
 	if err != nil {
 		return nil, &InputError{Problem: err.Error()}
 	}
 	id := randomToken(12)
-	e := &Entry{ID: id, Created: now.UTC(), By: by, KID: s.KID(), Status: StatusValid, Doses: len(rec.Immunizations),
+	e := &Entry{ID: id, Created: now.UTC(), By: by, KID: s.KID(), Status: StatusValid, Doses: len(rec.Immunizations), PatientID: sub.PatientID,
 		SHC: cards[0].JWS, RID: cards[0].RID}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -287,8 +321,24 @@ func (s *Service) Entry(id string) (*Entry, error) {
 	return &e, nil
 }
 
+// Filter selects ledger entries; zero fields select everything.
+type Filter struct {
+	PatientID string
+	Status    string
+	Since     time.Time // issued at or after
+	Until     time.Time // issued before
+	Limit     int       // ≤ 0: no limit
+}
+
 // Entries lists the ledger (newest first), at most limit entries.
 func (s *Service) Entries(limit int) ([]Entry, error) {
+	return s.Find(Filter{Limit: limit})
+}
+
+// Find lists the ledger entries that match f, newest first. It reads the
+// whole ledger: fine for a clinic's thousands of entries, an index is the
+// next step for more.
+func (s *Service) Find(f Filter) ([]Entry, error) {
 	var out []Entry
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketLedger).ForEach(func(_, v []byte) error {
@@ -296,10 +346,15 @@ func (s *Service) Entries(limit int) ([]Entry, error) {
 			if err := json.Unmarshal(v, &e); err != nil {
 				return err
 			}
+			if f.PatientID != "" && e.PatientID != f.PatientID || f.Status != "" && e.Status != f.Status ||
+				!f.Since.IsZero() && e.Created.Before(f.Since) || !f.Until.IsZero() && !e.Created.Before(f.Until) {
+				return nil
+			}
 			out = append(out, e)
 			return nil
 		})
 	})
+	limit := f.Limit
 	slices.SortFunc(out, func(a, b Entry) int { return b.Created.Compare(a.Created) })
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]

@@ -206,7 +206,7 @@ func TestIssueRevokeAndAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := s.Issue("nurse1", rec, bundle, []string{hk.Public().DIDKey(), hk.Public().DIDKey()})
+	e, err := s.Issue("nurse1", Submission{Record: rec, Bundle: bundle, Holders: []string{hk.Public().DIDKey(), hk.Public().DIDKey()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestIssueRevokeAndAudit(t *testing.T) {
 	if e.SDJWT[0].SDJWT == e.SDJWT[1].SDJWT || e.SDJWT[0].Index == e.SDJWT[1].Index || !strings.HasSuffix(e.SDJWT[0].SDJWT, "~") {
 		t.Errorf("the batch's SD-JWT VCs are not distinct SD-JWTs: %+v", e.SDJWT)
 	}
-	if _, err := s.Issue("nurse1", rec, bundle, []string{"did:key:nope"}); err == nil {
+	if _, err := s.Issue("nurse1", Submission{Record: rec, Bundle: bundle, Holders: []string{"did:key:nope"}}); err == nil {
 		t.Error("a bad holder key was accepted")
 	}
 	got, err := s.Entry(e.ID)

@@ -7,9 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/immunopass/immunopass/issuer/service"
 )
@@ -100,6 +104,7 @@ type RecordResponse struct {
 	Created          string          `json:"created"`
 	KID              string          `json:"kid"`
 	Doses            int             `json:"doses"`
+	PatientID        string          `json:"patientId,omitempty"`
 	SmartHealthCard  string          `json:"smartHealthCard"`
 	RID              string          `json:"rid"`
 	SDJWTVC          []SDJWTResponse `json:"sdJwtVc"`
@@ -116,7 +121,7 @@ type SDJWTResponse struct {
 }
 
 func recordResponse(e *service.Entry) RecordResponse {
-	rr := RecordResponse{ID: e.ID, Status: e.Status, Created: e.Created.UTC().Format("2006-01-02T15:04:05Z"), KID: e.KID, Doses: e.Doses,
+	rr := RecordResponse{ID: e.ID, Status: e.Status, Created: e.Created.UTC().Format("2006-01-02T15:04:05Z"), KID: e.KID, Doses: e.Doses, PatientID: e.PatientID,
 		SmartHealthCard: e.SHC, RID: e.RID, SDJWTVC: []SDJWTResponse{}, Anchoring: "not-configured",
 		RevocationReason: e.Reason}
 	if !e.Changed.IsZero() {
@@ -180,14 +185,15 @@ func (s *Server) apiIssue(w http.ResponseWriter, r *http.Request) {
 		s.inputOutcome(w, err)
 		return
 	}
-	holders := r.URL.Query()["holder"]
+	q := r.URL.Query()
+	sub := service.Submission{Record: rec, Bundle: bundle, Holders: q["holder"], PatientID: q.Get("patient")}
 	var e *service.Entry
 	replay := false
 	if key := r.Header.Get("Idempotency-Key"); key != "" {
-		request := append(append([]byte(strings.Join(holders, "\n")), 0), body...)
-		e, replay, err = s.svc.IssueOnce(actor(r), key, request, rec, bundle, holders)
+		request := append(append([]byte(sub.PatientID+"\n"+strings.Join(sub.Holders, "\n")), 0), body...)
+		e, replay, err = s.svc.IssueOnce(actor(r), key, request, sub)
 	} else {
-		e, err = s.svc.Issue(actor(r), rec, bundle, holders)
+		e, err = s.svc.Issue(actor(r), sub)
 	}
 	if errors.Is(err, service.ErrIdempotencyMismatch) {
 		outcome(w, http.StatusUnprocessableEntity, "conflict", "Idempotency-Key", err.Error())
@@ -204,6 +210,68 @@ func (s *Server) apiIssue(w http.ResponseWriter, r *http.Request) {
 	}
 	s.issued.Inc()
 	writeJSON(w, http.StatusCreated, recordResponse(e))
+}
+
+// RecordList is the answer of GET /api/v1/records.
+type RecordList struct {
+	Records []RecordResponse `json:"records"`
+}
+
+// MaxList bounds a ledger search's answer.
+const MaxList = 500
+
+// parseFilter reads a ledger search from query parameters: patient,
+// status, since and until (YYYY-MM-DD or RFC 3339), limit.
+func parseFilter(q url.Values) (service.Filter, *service.InputError) {
+	f := service.Filter{PatientID: q.Get("patient"), Status: q.Get("status"), Limit: MaxList}
+	switch f.Status {
+	case "", service.StatusValid, service.StatusRevoked, service.StatusSuspended:
+	default:
+		return f, &service.InputError{Field: "status", Problem: fmt.Sprintf("%q: want valid, revoked or suspended", f.Status)}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		v := q.Get(p.name)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			if t, err = time.Parse("2006-01-02", v); err != nil {
+				return f, &service.InputError{Field: p.name, Problem: fmt.Sprintf("%q: want YYYY-MM-DD or an RFC 3339 time", v)}
+			}
+		}
+		*p.dst = t
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxList {
+			return f, &service.InputError{Field: "limit", Problem: fmt.Sprintf("%q: want 1 to %d", v, MaxList)}
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+func (s *Server) apiList(w http.ResponseWriter, r *http.Request) {
+	f, ie := parseFilter(r.URL.Query())
+	if ie != nil {
+		outcome(w, http.StatusBadRequest, "invalid", ie.Field, ie.Error())
+		return
+	}
+	entries, err := s.svc.Find(f)
+	if err != nil {
+		s.log.Error("ledger", "err", err)
+		outcome(w, http.StatusInternalServerError, "exception", "", "the ledger could not be read")
+		return
+	}
+	out := RecordList{Records: []RecordResponse{}}
+	for i := range entries {
+		out.Records = append(out.Records, recordResponse(&entries[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) apiGet(w http.ResponseWriter, r *http.Request) {

@@ -46,7 +46,7 @@ func BenchmarkAPIIssue(b *testing.B) {
 		}
 		return nil
 	}, func() error {
-		_, err := e.svc.Issue("bench", rec, bundle, []string{did})
+		_, err := e.svc.Issue("bench", service.Submission{Record: rec, Bundle: bundle, Holders: []string{did}})
 		return err
 	})
 }
@@ -57,7 +57,7 @@ func BenchmarkLedgerPage(b *testing.B) {
 	e := newEnv(b, Options{})
 	rec, bundle, _ := service.ReadRecord(assets.DemoRecord())
 	for range 100 {
-		if _, err := e.svc.Issue("nurse1", rec, bundle, nil); err != nil {
+		if _, err := e.svc.Issue("nurse1", service.Submission{Record: rec, Bundle: bundle}); err != nil {
 			b.Fatal(err)
 		}
 	}

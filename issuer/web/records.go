@@ -58,7 +58,7 @@ type doseForm struct {
 }
 
 type recordForm struct {
-	Family, Given, BirthDate string
+	Family, Given, BirthDate, PatientID string
 	Doses                    []doseForm
 	Vaccines                 []Vaccine
 	Errors                   map[string]string // field → problem
@@ -75,7 +75,7 @@ func (s *Server) newRecordPage(w http.ResponseWriter, r *http.Request) {
 // immunization[k] of the record for the k-th non-empty row, kept in rows.
 func readRecordForm(r *http.Request) (recordForm, *vax.Record, []int, map[string]string) {
 	f := recordForm{Family: strings.TrimSpace(r.PostForm.Get("family")), Given: strings.TrimSpace(r.PostForm.Get("given")),
-		BirthDate: strings.TrimSpace(r.PostForm.Get("birthDate")), Vaccines: vaccines()}
+		BirthDate: strings.TrimSpace(r.PostForm.Get("birthDate")), PatientID: strings.TrimSpace(r.PostForm.Get("patient")), Vaccines: vaccines()}
 	errs := map[string]string{}
 	rec := &vax.Record{Patient: vax.Patient{Family: f.Family}}
 	if f.Given != "" {
@@ -131,6 +131,8 @@ func readRecordForm(r *http.Request) (recordForm, *vax.Record, []int, map[string
 // field name ("date3" when the second dose is on row 3).
 func formField(field string, rows []int) string {
 	switch {
+	case field == "patient":
+		return "patient"
 	case strings.HasPrefix(field, "patient.name"):
 		return "family"
 	case strings.HasPrefix(field, "patient.birthDate"):
@@ -174,7 +176,7 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) {
 	} else {
 		bundle, err := rec.FHIR()
 		if err == nil {
-			e, err = s.svc.Issue(ss.User, rec, bundle, nil)
+			e, err = s.svc.Issue(ss.User, service.Submission{Record: rec, Bundle: bundle, PatientID: f.PatientID})
 		}
 		merge(err)
 	}

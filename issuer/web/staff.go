@@ -167,13 +167,28 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	p := s.pageFor(r, "Ledger")
-	entries, err := s.svc.Entries(100)
-	if err != nil {
-		s.log.Error("ledger", "err", err)
-		p.Error = "the ledger could not be read"
+	q := r.URL.Query()
+	data := ledgerData{Patient: q.Get("patient"), Status: q.Get("status"), Since: q.Get("since"), Until: q.Get("until")}
+	f, ie := parseFilter(q)
+	code := http.StatusOK
+	if ie != nil {
+		p.Error, code = "Search: "+ie.Error(), http.StatusBadRequest
+	} else {
+		f.Limit = 100
+		entries, err := s.svc.Find(f)
+		if err != nil {
+			s.log.Error("ledger", "err", err)
+			p.Error = "the ledger could not be read"
+		}
+		data.Entries = entries
 	}
-	p.Data = entries
-	s.render(w, http.StatusOK, "home", p)
+	p.Data = data
+	s.render(w, code, "home", p)
+}
+
+type ledgerData struct {
+	Patient, Status, Since, Until string
+	Entries                       []service.Entry
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {

@@ -93,6 +93,7 @@ func New(svc *service.Service, o Options) *Server {
 	rand.Read(s.loginKey)
 	s.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 		"time": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"list": func(v ...string) []string { return v },
 	}).ParseFS(templateFS, "templates/*.html"))
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "issuer_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"})
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "issuer_http_request_duration_seconds", Help: "HTTP request duration by route.",
@@ -141,6 +142,7 @@ func (s *Server) register() {
 	s.handle("POST /admin/tokens/{id}/revoke", MaxFormBody, s.staff(service.RoleAdmin, s.revokeToken))
 	s.handle("GET /admin/audit", 0, s.staff(service.RoleAdmin, s.auditPage))
 	s.handle("POST /api/v1/records", MaxAPIBody, s.api(service.ScopeRecordsWrite, s.apiIssue))
+	s.handle("GET /api/v1/records", 0, s.api(service.ScopeRecordsRead, s.apiList))
 	s.handle("GET /api/v1/records/{id}", 0, s.api(service.ScopeRecordsRead, s.apiGet))
 	s.handle("POST /api/v1/records/{id}/revoke", MaxFormBody, s.api(service.ScopeRecordsRevoke, s.apiRevoke))
 }
