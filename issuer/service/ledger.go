@@ -133,20 +133,20 @@ const (
 // Entry is one ledger entry: every credential issued from one submitted
 // record, with what revocation needs.
 type Entry struct {
-	ID       string      `json:"id"`
-	Created  time.Time   `json:"created"`
-	By       string      `json:"by"` // the user or "token:ID"
-	KID      string      `json:"kid"`
-	Status   string      `json:"status"`
-	Reason   string      `json:"reason,omitempty"` // why it was revoked
-	Doses    int         `json:"doses"`
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	By      string    `json:"by"` // the user or "token:ID"
+	KID     string    `json:"kid"`
+	Status  string    `json:"status"`
+	Reason  string    `json:"reason,omitempty"` // why it was revoked
+	Doses   int       `json:"doses"`
 	// PatientID is the clinic's id of the patient, if it was given.
-	PatientID string `json:"patientId,omitempty"`
-	SHC      string      `json:"shc"` // the SMART Health Card's compact JWS
-	RID      string      `json:"rid"`
-	SDJWT    []SDJWTCred `json:"sdJwtVc"`
-	Changed  time.Time   `json:"changed,omitzero"`
-	ChangeBy string      `json:"changedBy,omitempty"`
+	PatientID string      `json:"patientId,omitempty"`
+	SHC       string      `json:"shc"` // the SMART Health Card's compact JWS
+	RID       string      `json:"rid"`
+	SDJWT     []SDJWTCred `json:"sdJwtVc"`
+	Changed   time.Time   `json:"changed,omitzero"`
+	ChangeBy  string      `json:"changedBy,omitempty"`
 }
 
 // SDJWTCred is one SD-JWT VC of a batch.

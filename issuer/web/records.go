@@ -59,9 +59,9 @@ type doseForm struct {
 
 type recordForm struct {
 	Family, Given, BirthDate, PatientID string
-	Doses                    []doseForm
-	Vaccines                 []Vaccine
-	Errors                   map[string]string // field → problem
+	Doses                               []doseForm
+	Vaccines                            []Vaccine
+	Errors                              map[string]string // field → problem
 }
 
 func (s *Server) newRecordPage(w http.ResponseWriter, r *http.Request) {
