@@ -28,7 +28,7 @@ func TestRecordPagesIssueShowQRAndRevoke(t *testing.T) {
 	if !strings.Contains(body, `value="http://hl7.org/fhir/sid/cvx|208"`) || !strings.Contains(body, `<label for="lot0">`) {
 		t.Fatalf("the form lacks the vaccine picker or labels:\n%.2000s", body)
 	}
-	form := url.Values{"csrf": {csrf}, "family": {"Haddad"}, "given": {"Amira"}, "birthDate": {"2020-03-04"},
+	form := url.Values{"csrf": {csrf}, "patient": {"MRN-9"}, "family": {"Haddad"}, "given": {"Amira"}, "birthDate": {"2020-03-04"},
 		"vaccine0": {"http://hl7.org/fhir/sid/cvx|08"}, "date0": {"2020-03-05"}, "dose0": {"1"}, "lot0": {"HB-1"},
 		// row 1 left empty; row 2 has a date in the future and row 3 no vaccine
 		"vaccine2": {"http://hl7.org/fhir/sid/cvx|08"}, "date2": {"2031-01-01"}, "dose2": {"2"},
@@ -75,7 +75,7 @@ func TestRecordPagesIssueShowQRAndRevoke(t *testing.T) {
 	if want, _ := shc.EncodeQR(entry.SHC); texts[0] != want {
 		t.Error("the QR code holds another card")
 	}
-	if entry.By != "nurse1" || entry.Doses != 2 {
+	if entry.By != "nurse1" || entry.Doses != 2 || entry.PatientID != "MRN-9" {
 		t.Errorf("entry %+v", entry)
 	}
 	if strings.Contains(body, "Revoke every credential") {
