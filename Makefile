@@ -7,17 +7,19 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin
 APT_PACKAGES := libgl1-mesa-dev xorg-dev libxkbcommon-dev
+# Tests only: the web app's browser tests drive Debian's Chromium.
+TEST_APT_PACKAGES := chromium
 INTEROP_DIRS := $(patsubst %/package.json,%,$(wildcard credential/*/testdata/interop/package.json))
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 4s
 QRBENCH_DIR ?= /tmp/immunopass-qrbench
 
-.PHONY: all deps deps-apt deps-npm build check test unit fuzz interop bench run clean test-mysql wallet screenshots
+.PHONY: all deps deps-apt deps-test-apt deps-npm web build check test unit fuzz interop bench run clean test-mysql wallet screenshots
 
 all: build
 
-## deps: system packages for Fyne's cgo (only those missing) and the npm interop peers.
-deps: deps-apt deps-npm
+## deps: system packages for Fyne's cgo and the browser tests (only those missing) and the npm interop peers.
+deps: deps-apt deps-test-apt deps-npm
 
 ## deps-apt: the system packages Fyne's cgo needs, only those missing (apt-get, with sudo when not root).
 deps-apt:
@@ -30,6 +32,10 @@ deps-apt:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+## deps-test-apt: Chromium for the web app's headless browser tests, when missing.
+deps-test-apt:
+	@$(MAKE) --no-print-directory deps-apt APT_PACKAGES="$(TEST_APT_PACKAGES)"
+
 ## deps-npm: the npm interop peers (npm ci from their lock files), when node exists.
 deps-npm:
 	@if command -v node >/dev/null 2>&1; then \
@@ -40,9 +46,18 @@ deps-npm:
 	  done; \
 	else echo "deps: node not found; interop peers will be skipped"; fi
 
-## build: the server and CLI binaries, without cgo.
-build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/issuer ./cmd/verifier ./cmd/registry
+## build: the server and CLI binaries, without cgo; the verifier carries its web app (make web).
+build: web
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/issuer ./cmd/registry
+	CGO_ENABLED=0 $(GO) build -tags webwasm -o $(BIN)/ ./cmd/verifier
+
+## web: the verifier compiled to WebAssembly for its web app, with the Go release's wasm_exec.js,
+## into verifier/web/dist (embedded by `-tags webwasm`).
+web:
+	@mkdir -p verifier/web/dist
+	GOOS=js GOARCH=wasm CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o verifier/web/dist/verifier.wasm ./cmd/verifier-wasm
+	@cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" verifier/web/dist/wasm_exec.js
+	@ls -l verifier/web/dist/verifier.wasm | awk '{printf "web: verifier.wasm %.1f MB\n", $$5/1e6}'
 
 ## check: formatting, vet, staticcheck, import rules.
 check:

@@ -12,8 +12,10 @@
 //     Haddad, small enough for a one-QR SMART Health Card.
 //   - demo/record.csv: the same record in the clinic CSV format of
 //     vax.ParseCSV.
-//   - schedules/*.json: vaccination schedules (WHO, UAE, France) that the
-//     wallet's "due" view reads; informational, each names its source.
+//   - cdsi/*.xml: the CDC's CDSi supporting data v4.64 (the US ACIP
+//     schedule as computable data: antigens, series, target doses, CVX map,
+//     vaccine groups, live-virus conflicts), read by credential/forecast,
+//     which also holds the WHO, UAE and France schedules in the same model.
 package assets
 
 import (
@@ -29,18 +31,19 @@ var (
 	demoRecord []byte
 	//go:embed demo/record.csv
 	demoRecordCSV []byte
-	//go:embed schedules/*.json
-	schedules embed.FS
+	//go:embed cdsi/*.xml
+	cdsi embed.FS
 )
 
-// Schedules returns the vaccination schedule files (schedules/*.json), by
-// file name ("who.json", "ae.json", "fr.json").
-func Schedules() map[string][]byte {
+// CDSi returns the CDC CDSi supporting data files (cdsi/*.xml, v4.64) by
+// file name: "ScheduleSupportingData.xml" and one
+// "AntigenSupportingData-_<antigen>-508.xml" per antigen.
+func CDSi() map[string][]byte {
 	out := map[string][]byte{}
-	names, _ := fs.Glob(schedules, "schedules/*.json")
+	names, _ := fs.Glob(cdsi, "cdsi/*.xml")
 	for _, n := range names {
-		b, _ := schedules.ReadFile(n)
-		out[n[len("schedules/"):]] = b
+		b, _ := cdsi.ReadFile(n)
+		out[n[len("cdsi/"):]] = b
 	}
 	return out
 }

@@ -30,6 +30,11 @@ type Request struct {
 	// When empty, each card gets a random, unlinkable rid.
 	RIDUser string
 	Now     time.Time
+	// Country is the clinic's country as its registry accreditation
+	// states it; when set, SMART Health Cards are trimmed to fit a smaller
+	// QR code (see shc.IssueOptions.Country). Leave it empty for an issuer
+	// that verifiers know only from a VCI snapshot, which has no country.
+	Country string
 }
 
 // ReadRecords reads EMR input: a FHIR R4 Bundle (JSON), or CSV rows in the
@@ -83,7 +88,7 @@ func (kf *KeyFile) IssueSHC(input []byte, req Request) ([]Issued, error) {
 		} else if rid, err = randomB64(8); err != nil {
 			return nil, err
 		}
-		opt := shc.IssueOptions{Issuer: req.Issuer, NotBefore: now, RID: rid}
+		opt := shc.IssueOptions{Issuer: req.Issuer, NotBefore: now, RID: rid, Country: req.Country}
 		if req.Expires > 0 {
 			opt.Expires = now.Add(req.Expires)
 		}

@@ -100,6 +100,10 @@ func (s *Server) buildBundle(tx *bolt.Tx, version uint64, checkpoint string, fro
 	b := &trust.Bundle{Type: trust.BundleType, Version: version, Issued: now, Registry: s.o.BaseURL,
 		Checkpoint: checkpoint, Issuers: []trust.BundleIssuer{}, StatusLists: []trust.BundleStatusList{},
 		Advisories: s.advisories(tx, now)}
+	var err error
+	if b.Policies, err = policies(tx, fromState); err != nil {
+		return nil, err
+	}
 	issuers, err := loadIssuers(tx)
 	if err != nil {
 		return nil, err

@@ -101,8 +101,14 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Created, error) {
 	if o.Quorum > len(o.Witnesses) || o.Quorum < 0 {
 		return nil, fmt.Errorf("quorum %d with %d witnesses", o.Quorum, len(o.Witnesses))
 	}
+	_, cerr := os.Stat(filepath.Join(dir, ConfigFile))
 	for _, f := range []string{ConfigFile, KeyFile, AdminKeyFile, DBFile, LogDir} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			if errors.Is(cerr, fs.ErrNotExist) {
+				// Init writes the configuration last: without it, serve
+				// never ran on this folder.
+				return nil, fmt.Errorf("%s holds a registry whose init did not finish (%s exists, %s does not): if init was interrupted, remove the folder and run init again", dir, f, ConfigFile)
+			}
 			return nil, fmt.Errorf("%s already holds a registry (%s exists)", dir, f)
 		}
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/internal/boltcheck"
 	"github.com/immunopass/immunopass/registry/anchorlog"
 )
 
@@ -100,6 +101,10 @@ func Open(o Options) (*Server, error) {
 	db, err := bolt.Open(o.DB, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", o.DB, err)
+	}
+	if err := boltcheck.Durable(db); err != nil {
+		db.Close()
+		return nil, err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
@@ -207,6 +212,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/stats.csv", "stats", s.getStats)
 	s.handle("GET /v1/stats.json", "stats", s.getStats)
 	s.handle("GET /v1/advisories", "advisories", s.getAdvisories)
+	s.handle("GET /v1/rules", "rules", s.getRules)
 
 	s.handle("POST /v1/anchors", "anchors", s.postAnchors)
 	s.handle("POST /v1/status/allocate", "status-allocate", s.signed(scopeIssuer, s.allocate))
@@ -214,6 +220,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/crl/revoke", "crl-revoke", s.signed(scopeIssuer, s.revokeRIDs))
 	s.handle("POST /v1/stats", "stats-post", s.signed(scopeIssuer, s.postStats))
 	s.handle("POST /v1/admin/issuers", "admin", s.signed(scopeAdmin, s.addIssuer))
+	s.handle("POST /v1/admin/rules", "admin", s.signed(scopeAdmin, s.postRules))
 	s.handle("POST /v1/admin/issuers/{slug}/{action}", "admin", s.signed(scopeAdmin, s.changeIssuer))
 	s.handle("POST /v1/admin/advisories", "admin", s.signed(scopeAdmin, s.postAdvisory))
 }

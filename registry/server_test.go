@@ -450,8 +450,20 @@ func TestServeRefusesUninitialised(t *testing.T) {
 	if _, err := Init(context.Background(), dir, InitOptions{URL: testURL, Passphrase: "pw", WorkFactor: 10}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Init(context.Background(), dir, InitOptions{URL: testURL, Passphrase: "pw", WorkFactor: 10}); err == nil {
-		t.Fatal("second init accepted")
+	if _, err := Init(context.Background(), dir, InitOptions{URL: testURL, Passphrase: "pw", WorkFactor: 10}); err == nil || !strings.Contains(err.Error(), "already holds a registry") {
+		t.Fatalf("second init: %v", err)
+	}
+	// A crash during init leaves files but no configuration (written
+	// last): neither serve nor init takes the folder, and init says why.
+	half := t.TempDir()
+	if err := os.WriteFile(filepath.Join(half, KeyFile), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenData(context.Background(), half, "pw", nil, nil); err == nil || !strings.Contains(err.Error(), "registry init") {
+		t.Fatalf("half-initialised folder served: %v", err)
+	}
+	if _, err := Init(context.Background(), half, InitOptions{URL: testURL, Passphrase: "pw", WorkFactor: 10}); err == nil || !strings.Contains(err.Error(), "init did not finish (registry.key exists, registry.json does not)") {
+		t.Fatalf("init of a half-initialised folder: %v", err)
 	}
 	if err := os.RemoveAll(filepath.Join(dir, LogDir, "log")); err != nil {
 		t.Fatal(err)

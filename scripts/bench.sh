@@ -37,6 +37,24 @@ b2=$(awk '/two-bare-es256/ {s+=$3; n++} END {printf "%.0f", s/n}' "$out/pres.txt
 awk -v o="$p" -v b="$b2" 'BEGIN {printf "presentation: %.1f µs, two bare ES256 %.1f µs: %.2fx (separate runs)\n", o/1000, b/1000, o/b}'
 awk '/VerifyPresentation\/interleaved/ {for (i=1;i<NF;i++) if ($(i+1)=="ratio") print "presentation, interleaved: " $i "x two bare ES256 checks (median of batch ratios)"}' "$out/pres.txt"
 
+echo "== EU DCC (HC1:): ours vs @pathcheck/dcc-sdk on the same certificate (the SDK-signed vector)"
+go test -run '^$' -bench 'BenchmarkHCERTVerdict|BenchmarkHCERTPeerVector' -benchtime=2000x ./verifier | tee "$out/hcert.txt" | grep '^Benchmark'
+if command -v node >/dev/null 2>&1; then
+  vec=credential/hcert/testdata/interop/vectors
+  credential/hcert/testdata/interop/run.sh bench --n 500 --qr "$vec/dccsdk-p256.txt" --cert "$vec/dccsdk-p256.pem" 2>/dev/null | tee "$out/dccsdk.json"
+  hc=$(awk '/HCERTPeerVector/ {print $3}' "$out/hcert.txt")
+  sdk=$(sed -E 's/.*"perCertMs":([0-9.]+).*/\1/' "$out/dccsdk.json")
+  awk -v s="$sdk" -v o="$hc" 'BEGIN {printf "dcc-sdk: %.3f ms per certificate; ours %.3f ms: %.1fx faster\n", s, o/1e6, s*1e6/o}'
+else
+  echo "node not found: dcc-sdk comparison skipped"
+fi
+
+echo "== Photos of an HCERT (the dcc-sdk vector through qrbench's 11 degradations, 5 each) → verdict"
+hcdir="$(mktemp -d)"
+(cd testdata/tools/qrbench && go run . -text "$OLDPWD/credential/hcert/testdata/interop/vectors/dccsdk-p256.txt" -n 5 -out "$hcdir") >/dev/null
+IMMUNOPASS_HCERT_PHOTOS="$hcdir" go test -run '^$' -bench 'BenchmarkHCERTPhotos' -benchtime=3x ./verifier | grep '^Benchmark'
+rm -rf "$hcdir"
+
 echo "== Issuance (one core)"
 go test -run '^$' -bench 'BenchmarkIssue' -benchtime=2s ./issuer | grep '^Benchmark'
 

@@ -118,6 +118,15 @@ shot people-dark         people en dark
 shot person-dark         person en dark
 shot qr-dark             qr en dark
 shot person-fr           person fr light
+shot due-fr              due fr light
+shot due-ar              due ar light
+# the due view of a 3-year-old with nothing recorded and of an adult
+shot due-child-light     due:Nour
+shot due-child-fr        due:Nour fr light
+shot due-child-ar        due:Nour ar light
+shot due-adult-light     due:Karim
+shot due-adult-fr        due:Karim fr light
+shot due-adult-ar        due:Karim ar light
 shot person-ar           person ar light
 shot people-ar           people ar dark
 shot unlock-light        unlock

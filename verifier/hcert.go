@@ -67,6 +67,7 @@ func (hcertFormat) check(v *Verifier, input string, decoded any) Result {
 		errs = append(errs, err)
 	} else {
 		fill(&r, rec)
+		r.hc = c
 	}
 	addErrors(&r, errs)
 	return finish(r)

@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/jose"
@@ -109,6 +110,7 @@ func Reason(err error) string {
 		sdType     *sdjwt.TypeError
 		sdHolder   *sdjwt.HolderBindingError
 		sdChal     *sdjwt.ChallengeError
+		answered   *AnsweredError
 		sdStatus   *sdjwt.StatusUnavailableError
 		sdQR       *sdjwt.QRError
 		suspended  *trust.SuspendedError
@@ -130,7 +132,7 @@ func Reason(err error) string {
 		return BadQR
 	case errors.As(err, &sdDisc):
 		return BadDisclosure
-	case errors.As(err, &sdChal):
+	case errors.As(err, &sdChal), errors.As(err, &answered):
 		return ChallengeMismatch
 	case errors.As(err, &sdHolder):
 		return HolderBinding
@@ -157,7 +159,7 @@ func Reason(err error) string {
 		return BadQR
 	case errors.As(err, &shcLarge), errors.As(err, &imgLarge), errors.As(err, &qrTooLarge):
 		return TooLarge
-	case errors.Is(err, qr.ErrNoCode), errors.As(err, &imgFormat):
+	case errors.Is(err, qr.ErrNoCode), errors.Is(err, qr.ErrBudget), errors.As(err, &imgFormat):
 		return QRDecodeError
 	case errors.As(err, &encErr), errors.As(err, &unrecog):
 		return BadEncoding
@@ -224,4 +226,19 @@ func quoteShort(s string) string {
 		return "\"" + string(r[:24]) + "…\""
 	}
 	return "\"" + s + "\""
+}
+
+// Codes lists every reason and warning code the verifier can give, for the
+// faces that put them in words (the web app's translations are checked
+// against it).
+func Codes() []string {
+	codes := []string{OK}
+	for c := range reasonWords {
+		codes = append(codes, c)
+	}
+	for c := range warningWords {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	return slices.Compact(codes)
 }

@@ -166,6 +166,9 @@ func WriteText(w io.Writer, results []Result) error {
 			}
 			b.WriteString("\n")
 		}
+		if r.Policy != nil {
+			writePolicy(&b, r.Policy)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

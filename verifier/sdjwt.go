@@ -3,6 +3,7 @@ package verifier
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/trust"
@@ -68,5 +69,28 @@ func (sdjwtFormat) check(v *Verifier, input string, decoded any) Result {
 		r.Reasons = append(r.Reasons, codes...)
 		r.Messages = append(r.Messages, msgs...)
 	}
+	// Only an answer that holds in every other respect uses up its
+	// challenge: a refused one does not stop the holder answering again.
+	if len(r.Reasons) == 0 && v.Challenge != nil && v.Answers != nil && vr.Binding == sdjwt.BindingChallenge {
+		now := v.at()
+		if err := v.Answers.Use(v.Challenge.Aud, v.Challenge.Nonce, later(now, vr.KBIssued).Add(v.window()), now); err != nil {
+			addErrors(&r, []error{err})
+		}
+	}
 	return finish(r)
+}
+
+// window is the key binding freshness window in use.
+func (v *Verifier) window() time.Duration {
+	if v.Window == 0 {
+		return sdjwt.DefaultWindow
+	}
+	return v.Window
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -28,12 +28,16 @@ type sdFixture struct {
 }
 
 func newSDFixture(t testing.TB, revoked, suspended int) *sdFixture {
+	rec, _ := vax.FromFHIR(assets.DemoRecord())
+	return newSDFixtureRecord(t, rec, revoked, suspended)
+}
+
+func newSDFixtureRecord(t testing.TB, rec *vax.Record, revoked, suspended int) *sdFixture {
 	f := &sdFixture{now: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC), store: trust.New()}
 	f.issuer, _ = jose.GenerateKey()
 	f.holder, _ = jose.GenerateKey()
 	f.verifier, _ = jose.GenerateKey()
 	f.store.AddSHCKey(clinic, "Al Noor Family Clinic", &shc.IssuerKey{Key: f.issuer.Public()})
-	rec, _ := vax.FromFHIR(assets.DemoRecord())
 	is, err := sdjwt.Issue(f.issuer, sdjwt.IssueRequest{
 		Issuer: clinic, IssuedAt: f.now.Add(-time.Hour), Holder: f.holder.Public(),
 		Status: &sdjwt.StatusRef{URI: listURI, Idx: 1000}, Claims: sdjwt.FromRecord(rec),

@@ -78,6 +78,16 @@ func (shcFormat) check(v *Verifier, input string, decoded any) Result {
 	switch {
 	case ferr == nil:
 		fill(&r, rec)
+		// A card trimmed for its QR code states the country only of the
+		// doses given outside the issuer's country (shc.IssueOptions.Country):
+		// the others take the country of the issuer's accreditation.
+		if is := v.Trust.Issuer(card.Claims.Iss); is != nil && is.Country != "" {
+			for i := range r.Immunizations {
+				if r.Immunizations[i].Country == "" {
+					r.Immunizations[i].Country = is.Country
+				}
+			}
+		}
 	case slices.Contains(card.Claims.Types, shc.TypeImmunization):
 		// An immunization card must hold a readable immunization record.
 		codes, msgs := reasons(&SchemaError{Err: ferr})

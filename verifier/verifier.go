@@ -41,6 +41,17 @@
 // that explain them, and what the credential says about the person and
 // their doses. Errors become codes in one place: [Reason].
 //
+// # Context policies
+//
+// With [Verifier.Context] set (a context of package credential/policy:
+// school entry, yellow fever, a traveller rule set), each Result also
+// carries Policy: whether the person meets the context's rules, does not
+// (the rules not met, in words, in [Verifier.Lang]), or the verifier cannot
+// tell. It is a second verdict: it never changes Valid or Reasons, and an
+// invalid credential gets "cannot tell". The rules read the format-neutral
+// view of the record the format yielded, or an EU DCC's own payload
+// ([ContextSubject]), so one policy applies to every format.
+//
 // # Formats
 //
 // SMART Health Cards and SD-JWT VC presentations (as "~" text or in the
@@ -56,6 +67,7 @@ package verifier
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -63,6 +75,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/immunopass/immunopass/credential/anchor"
+	"github.com/immunopass/immunopass/credential/hcert"
+	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/shc"
@@ -81,6 +95,13 @@ const (
 
 // MaxInput bounds one input; larger inputs are refused as too-large.
 const MaxInput = 16 << 20
+
+// DefaultImageBudget is how long one Verify call may spend reading QR
+// codes in images, all images together, unless Verifier.ImageBudget says
+// otherwise. One image takes milliseconds when clean and at most a few
+// seconds when hostile or unreadable; images left when the budget is spent
+// are qr-decode-error, saying so.
+const DefaultImageBudget = 10 * time.Second
 
 // Input is one thing to verify.
 type Input struct {
@@ -113,6 +134,13 @@ type Result struct {
 	// stale-trust warning.
 	TrustAge string        `json:"trustAge,omitempty"`
 	trustAge time.Duration `json:"-"`
+	// Policy is the answer of the context asked with [Verifier.Context]:
+	// meets / does not meet / cannot tell, separate from Valid (a valid
+	// credential can fail a rule).
+	Policy *policy.Verdict `json:"policy,omitempty"`
+
+	record *vax.Record // what fill showed, for the context's view
+	hc     *hcert.Cert // an EU DCC's payload, for rules in EU DCC form
 }
 
 // Issuer identifies who signed a credential.
@@ -154,14 +182,28 @@ type Verifier struct {
 	// clock; zero means ±60 s (sdjwt.DefaultWindow). Offline verifiers'
 	// clocks drift: an operator may widen it.
 	Window time.Duration
+	// Context, when set, adds its verdict to every result (Result.Policy).
+	Context *policy.Context
+	// Lang is the language of the context's rule descriptions: en, fr or
+	// ar ("" means en).
+	Lang string
 	// Challenge, when set, requires SD-JWT presentations to answer it.
 	Challenge *sdjwt.Expect
+	// Answers, with Challenge, accepts one answer per challenge nonce: a
+	// replayed or second answer is challenge-mismatch. A verifier that
+	// makes challenges holds one guard for its whole life; nil means a
+	// fresh guard per Verify call (an answer given twice in one call is
+	// still refused the second time).
+	Answers *Answers
 	// Proofs are anchoring proofs (tlog-proofs) presented beside the
 	// inputs; proofs found in the inputs themselves are added per call.
 	// Each is matched to its credential by the log entry it proves.
 	Proofs []*anchor.Proof
 	// RequireAnchor fails credentials without a valid proof (not-anchored).
 	RequireAnchor bool
+	// ImageBudget bounds the time one Verify call spends reading images;
+	// zero means DefaultImageBudget.
+	ImageBudget time.Duration
 }
 
 // item is one credential text found in an input.
@@ -180,13 +222,22 @@ func (v *Verifier) Verify(inputs []Input) []Result {
 	if v.Trust == nil {
 		v.Trust = trust.New()
 	}
+	budget := v.ImageBudget
+	if budget <= 0 {
+		budget = DefaultImageBudget
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
 	var items []item
 	for _, in := range inputs {
-		items = append(items, v.extract(in)...)
+		items = append(items, v.extract(ctx, in)...)
 	}
 	// Proofs among the inputs serve every credential of this call.
 	call := *v
 	call.Proofs = slices.Clone(v.Proofs)
+	if call.Challenge != nil && call.Answers == nil {
+		call.Answers = NewAnswers(0)
+	}
 	for _, it := range items {
 		if it.proof != nil {
 			call.Proofs = append(call.Proofs, it.proof)
@@ -196,21 +247,31 @@ func (v *Verifier) Verify(inputs []Input) []Result {
 	ws := v.Trust.Warnings()
 	for i := range out {
 		addTrustWarnings(&out[i], ws)
+		if v.Context != nil {
+			out[i].Policy = v.checkContext(&out[i])
+		}
 	}
 	return out
 }
 
 func (v *Verifier) verifyItems(items []item) []Result {
-	var out []Result
-	groups := map[int][]int{} // chunk total → indexes into items
-	slot := map[int]int{}     // chunk total → index of its Result in out
+	out := make([]Result, 0, len(items))
+	var (
+		groups map[int][]int // chunk total → indexes into items; made for the first chunk
+		slot   map[int]int   // chunk total → index of its Result in out
+	)
 	for i := range items {
 		it := &items[i]
 		if it.proof != nil {
 			continue
 		}
-		if it.err == nil && isSHCQR(it.text) {
+		// Only a chunk ("shc:/C/N/…") has a '/' after the prefix: a
+		// one-QR card is decoded once, by its format.
+		if it.err == nil && isSHCQR(it.text) && strings.IndexByte(it.text[5:], '/') >= 0 {
 			if c, err := shc.ParseQR(it.text); err == nil && c.Total > 1 {
+				if groups == nil {
+					groups, slot = map[int][]int{}, map[int]int{}
+				}
 				it.chunk = c
 				if _, seen := slot[c.Total]; !seen {
 					slot[c.Total] = len(out)
@@ -240,8 +301,9 @@ func (v *Verifier) verifyItems(items []item) []Result {
 	return out
 }
 
-// extract finds the credential texts in one input.
-func (v *Verifier) extract(in Input) []item {
+// extract finds the credential texts in one input; ctx bounds the time
+// spent reading images.
+func (v *Verifier) extract(ctx context.Context, in Input) []item {
 	if len(in.Data) > MaxInput {
 		return []item{{input: in.Name, err: &shc.TooLargeError{What: "input", Size: len(in.Data), Limit: MaxInput}}}
 	}
@@ -250,7 +312,7 @@ func (v *Verifier) extract(in Input) []item {
 		return []item{{input: in.Name, err: &UnrecognisedError{Start: ""}}}
 	}
 	if isImageName(in.Name) || !looksText(data) {
-		texts, err := qr.Decode(in.Data)
+		texts, err := qr.DecodeContext(ctx, in.Data)
 		if err != nil {
 			return []item{{input: in.Name, err: err}}
 		}
@@ -336,7 +398,9 @@ func failed(input, format string, err error) Result {
 }
 
 func fill(r *Result, rec *vax.Record) {
+	r.record = rec
 	r.Subject = Subject{Name: rec.Patient.Name(), BirthDate: rec.Patient.BirthDate.String()}
+	r.Immunizations = slices.Grow(r.Immunizations, len(rec.Immunizations))
 	for _, im := range rec.Immunizations {
 		display := im.Vaccine.Display
 		if display == "" {

@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,53 +29,70 @@ type Snapshot struct {
 
 // Backup writes an age-encrypted (scrypt passphrase) backup of everything:
 // profiles, keys, credentials, history, trust files and settings. The stock
-// `age -d` opens it. The time of the backup is recorded (it is in the
-// backup too, so a restored wallet knows when it was last saved).
+// `age -d` opens it. The time of the backup is in the backup (so a restored
+// wallet knows when it was last saved) and is recorded as the last backup
+// once the backup is written.
 func (w *Wallet) Backup(out io.Writer, passphrase []byte) error {
 	return w.backupWith(out, passphrase, 0)
 }
 
 func (w *Wallet) backupWith(out io.Writer, passphrase []byte, workFactor int) error {
-	st, err := w.beginBackup(passphrase)
+	st, o, err := w.beginBackup(passphrase, workFactor)
 	if err != nil {
 		return err
 	}
-	return backup.WriteWith(out, passphrase, st, backup.Options{WorkFactor: workFactor, Now: w.now})
+	if err := backup.WriteWith(out, passphrase, st, o); err != nil {
+		return err
+	}
+	return w.endBackup(o)
 }
 
 // BackupFile writes the backup to path the safe way: to a temporary file
 // beside it, fsynced, then renamed over path, so path always holds either
 // the previous backup or the complete new one, even if the app is killed
-// midway. Use it rather than Backup for files.
+// midway or the power fails. Only then is it recorded as the last backup: a
+// wallet never says it was backed up when the file is not there. Use it
+// rather than Backup for files.
 func (w *Wallet) BackupFile(path string, passphrase []byte) error {
 	return w.backupFileWith(path, passphrase, 0)
 }
 
 func (w *Wallet) backupFileWith(path string, passphrase []byte, workFactor int) error {
-	st, err := w.beginBackup(passphrase)
+	st, o, err := w.beginBackup(passphrase, workFactor)
 	if err != nil {
 		return err
 	}
-	return backup.WriteFile(path, passphrase, st, backup.Options{WorkFactor: workFactor, Now: w.now})
+	if err := backup.WriteFile(path, passphrase, st, o); err != nil {
+		return err
+	}
+	return w.endBackup(o)
 }
 
-// beginBackup records the time of a backup about to be written (it is in
-// the backup too) and returns the store to write.
-func (w *Wallet) beginBackup(passphrase []byte) (store.Store, error) {
+// beginBackup returns the store to back up and the options that put the
+// time of this backup into it (as the lastBackup record it will have).
+func (w *Wallet) beginBackup(passphrase []byte, workFactor int) (store.Store, backup.Options, error) {
 	if len(passphrase) == 0 {
-		return nil, errors.New("a backup passphrase is needed")
+		return nil, backup.Options{}, errors.New("a backup passphrase is needed")
 	}
 	w.mu.Lock()
 	st := w.st
 	w.mu.Unlock()
 	if st == nil {
-		return nil, ErrLocked
+		return nil, backup.Options{}, ErrLocked
 	}
 	now := w.now().UTC()
-	if err := w.update(func(t tx) error { return putJSON(t, kindMeta, "lastBackup", now) }); err != nil {
-		return nil, err
+	v, err := json.Marshal(now)
+	if err != nil {
+		return nil, backup.Options{}, err
 	}
-	return st, nil
+	return st, backup.Options{WorkFactor: workFactor, Now: w.now,
+		Set: []backup.Record{{Kind: kindMeta, ID: "lastBackup", Value: v}}}, nil
+}
+
+// endBackup records the time of a backup that was written.
+func (w *Wallet) endBackup(o backup.Options) error {
+	r := o.Set[0]
+	return w.update(func(t tx) error { return t.Put(r.Kind, r.ID, r.Value) })
 }
 
 // ReadBackup decrypts and checks a backup without changing anything: a wrong

@@ -2,12 +2,14 @@ package wallet
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/immunopass/immunopass/credential/anchor"
@@ -103,6 +105,9 @@ func detectKind(name string, data []byte) string {
 	return kindText
 }
 
+// pdfImageBudget bounds the time spent reading the images of one PDF.
+var pdfImageBudget = 20 * time.Second
+
 // extract finds the credential texts in one input. It returns an
 // *ImportError when it finds none.
 func extract(name string, data []byte) ([]found, error) {
@@ -119,14 +124,26 @@ func extract(name string, data []byte) ([]found, error) {
 		if err != nil {
 			return nil, &ImportError{Name: name, Problem: "cannot read the PDF", Err: err}
 		}
+		// The PDF's images share one time budget: a document full of
+		// large photos cannot hold the import for seconds per image.
+		ctx, cancel := context.WithTimeout(context.Background(), pdfImageBudget)
+		defer cancel()
+		read := 0
 		for _, im := range imgs {
-			ts, err := qr.Decode(im.data)
+			ts, err := qr.DecodeContext(ctx, im.data)
+			if errors.Is(err, qr.ErrBudget) {
+				break
+			}
+			read++
 			if err != nil {
 				continue // a logo, a photo: not every image is a QR code
 			}
 			for _, t := range ts {
 				texts = append(texts, found{source: fmt.Sprintf("%s page %d", name, im.page), text: t})
 			}
+		}
+		if len(texts) == 0 && read < len(imgs) {
+			return nil, &ImportError{Name: name, Problem: fmt.Sprintf("no QR code found in the first %d of the PDF's %d images; the others were not read (time allowed: %v)", read, len(imgs), pdfImageBudget)}
 		}
 		if len(texts) == 0 {
 			return nil, &ImportError{Name: name, Problem: fmt.Sprintf("no QR code found in the PDF's %d images", len(imgs))}

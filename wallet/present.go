@@ -220,7 +220,7 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 		// the preset needs; SD-JWT VCs before SMART Health Cards, which
 		// cannot withhold anything.
 		for _, c := range creds {
-			if c.Status == StatusInvalid || (c.Format != FormatSDJWTVC && c.Format != FormatSHC) {
+			if c.Status == StatusInvalid || (c.Format != FormatSDJWTVC && c.Format != FormatSHC && c.Format != FormatHCERT) {
 				continue
 			}
 			if mode == ModeLive && !c.Bound {
@@ -230,8 +230,10 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 				chosen = append(chosen, c)
 			}
 		}
+		// A bound or static SD-JWT VC can withhold; SMART Health Cards and
+		// EU DCCs cannot, so they are offered only when no SD-JWT VC is.
 		if slices.ContainsFunc(chosen, func(c Credential) bool { return c.Format == FormatSDJWTVC }) {
-			chosen = slices.DeleteFunc(chosen, func(c Credential) bool { return c.Format == FormatSHC })
+			chosen = slices.DeleteFunc(chosen, func(c Credential) bool { return c.Format == FormatSHC || c.Format == FormatHCERT })
 		}
 	}
 	if len(chosen) == 0 {
@@ -281,6 +283,14 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 			out.sels = append(out.sels, sel)
 			it := &out.Items[len(out.Items)-1]
 			it.Disclosed, it.Withheld = disclosedPaths(h, sel)
+		case FormatHCERT:
+			// An EU DCC has no selective disclosure and no holder binding:
+			// it is shown as the issuer's own code, whole.
+			if mode == ModeLive {
+				return nil, &PresentError{Problem: "an EU Digital COVID Certificate has no live mode and cannot hide anything: present it static"}
+			}
+			out.Items = append(out.Items, PresentedItem{CredentialID: c.ID, Format: c.Format, QR: c.Text, Text: c.Text, Disclosed: []string{"everything"}, Proof: c.Proof})
+			out.sels = append(out.sels, nil)
 		default:
 			return nil, &PresentError{Problem: fmt.Sprintf("a %s credential cannot be presented yet", c.Format)}
 		}

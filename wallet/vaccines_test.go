@@ -116,32 +116,29 @@ func TestVaccineCodesDue(t *testing.T) {
 		dose(icd11, "XM8TF3", 457),      //
 		dose(sct, "1121000221106", 274), // yellow fever
 	}}
-	items, err := dueFor(p, mergeDoses([]Credential{c}), time.Date(2017, 9, 1, 0, 0, 0, 0, time.UTC))
+	s, err := scheduleFor("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	doneBy := map[string]int{} // disease → visits done
+	items, err := dueFor(s, p, uniqueDoses([]Credential{c}), time.Date(2017, 9, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At 17 months, WHO's infant series are complete except the DTP booster
+	// of the second year, and every coded dose counts.
+	for _, g := range []string{"BCG", "HepB", "POL", "HIB", "PCV", "ROTA", "MMR"} {
+		if it := item(items, g); it == nil || it.State != Done {
+			t.Errorf("%s: %+v", g, it)
+		}
+	}
+	if it := item(items, "DTAP"); it == nil || it.State == Done || it.Dose != 4 || len(it.Given) != 3 {
+		t.Errorf("DTAP: %+v", it)
+	}
 	for _, it := range items {
-		if it.State == Done {
-			for _, d := range it.Diseases {
-				doneBy[d]++
+		for _, g := range it.Given {
+			if !g.Valid && it.Group != "POL" {
+				t.Errorf("%s: %s %s not valid (%s)", it.Group, g.Date, g.Vaccine, g.Reason)
 			}
-		}
-	}
-	for _, tc := range []struct {
-		disease string
-		atLeast int
-	}{
-		{"Tuberculosis", 1}, {"Hepatitis B", 4}, {"Polio", 4}, {"Diphtheria", 3}, {"Tetanus", 3}, {"Pertussis", 3},
-		{"Hib", 3}, {"Pneumococcal", 3}, {"Rotavirus", 2}, {"Measles", 2}, {"Rubella", 1}, {"Yellow fever", 1},
-	} {
-		if doneBy[tc.disease] < tc.atLeast {
-			t.Errorf("%s: %d scheduled doses done, want ≥ %d", tc.disease, doneBy[tc.disease], tc.atLeast)
-		}
-	}
-	for _, it := range items {
-		if it.State == Overdue {
-			t.Errorf("overdue: %s dose %d (%s) missing %v", it.Disease, it.Dose, it.Vaccine, it.Missing)
 		}
 	}
 }

@@ -1,16 +1,14 @@
 package wallet
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/immunopass/immunopass/assets"
+	"github.com/immunopass/immunopass/credential/forecast"
 	"github.com/immunopass/immunopass/credential/vax"
 	"github.com/immunopass/immunopass/internal/display"
 	"github.com/immunopass/immunopass/verifier"
@@ -37,51 +35,67 @@ type Dose struct {
 	Sources []string
 }
 
-// DueState says where a scheduled dose stands.
+// DueState says where a vaccine group stands.
 type DueState string
 
 // Due states.
 const (
-	Done    DueState = "done"
-	Due     DueState = "due"     // its age has come, still within the window
-	Overdue DueState = "overdue" // past the window, still worth catching up
-	// TooLate: missed, and the person is now past the age up to which the
-	// schedule recommends catching it up ("no longer recommended at this
-	// age"); never a reminder.
+	Done    DueState = "done"    // complete (or immune)
+	Due     DueState = "due"     // the next dose is recommended now
+	Overdue DueState = "overdue" // past its recommended window, still worth catching up
+	// TooLate: the next dose is past the age up to which the schedule gives
+	// it ("no longer recommended at this age"); never a reminder.
 	TooLate  DueState = "too-late"
-	Upcoming DueState = "upcoming" // within the next 90 days
+	Upcoming DueState = "upcoming" // recommended within the next 90 days
 	Later    DueState = "later"
 )
 
-// DueItem is one scheduled dose and where the person stands with it.
+// DueItem is one vaccine group of the person's schedule: each dose given
+// (valid or not, and why), and what is next and when. Computed by the
+// forecaster (credential/forecast), the CDSi way: per antigen, then per
+// group, so that a visit with one missed antigen never hides the doses
+// that were given, and catch-up is decided per antigen.
 type DueItem struct {
-	Disease  string   // the first disease of the entry
-	Diseases []string // every disease this visit covers
-	// Missing are the diseases of this visit still without enough doses
-	// (empty when Done): a child who had the hexavalent vaccine but not the
-	// pneumococcal one at 2 months misses only "Pneumococcal".
+	Group    string   // vaccine group code: "DTAP", "MMR", "VAR" …
+	Vaccine  string   // the group's name in the schedule: "DTaP/Tdap", "MMR"
+	Disease  string   // the first disease of the group
+	Diseases []string // every disease of the group
+	// Missing are the group's diseases that still need a dose (empty when
+	// Done or TooLate).
 	Missing []string
-	Vaccine string // what the schedule gives ("MMR", "DTaP-IPV-Hib-HepB")
-	Dose    int    // 1-based within the disease's series in this schedule
-	Of      int    // series length in this schedule
+	Dose    int // the next dose (1-based) when not done
+	Of      int // doses in the series the forecaster chose
 	State   DueState
-	From    vax.Date // the date the dose becomes due
-	By      vax.Date // the date after which it is overdue; zero: no limit
-	// Until is the date after which a missed dose is no longer
-	// recommended as catch-up (State TooLate after it); zero: no limit.
-	Until vax.Date
-	Note  string
+	// Earliest is the first date the next dose may be given; From the date
+	// it is recommended; By the last day before it is overdue (zero: no
+	// such limit); Until the last day it may still be given as catch-up
+	// (zero: no limit).
+	Earliest, From, By, Until vax.Date
+	// Note is the plan in words ("catch up now: dose 1 of 2, then …").
+	Note string
+	// Given are the doses that count for this group, oldest first.
+	Given []GivenDose
 	// Schedule names the schedule, its source and date (informational).
 	Schedule ScheduleInfo
 }
 
-// ScheduleInfo identifies an embedded schedule.
+// GivenDose is one dose given, as the forecaster evaluated it for a group.
+type GivenDose struct {
+	Date    vax.Date
+	Vaccine string // display name
+	Valid   bool
+	Status  string // "valid", "not valid", "extraneous"
+	// Reason says in words why a dose does not count ("" when valid).
+	Reason string
+}
+
+// ScheduleInfo identifies a schedule.
 type ScheduleInfo struct {
-	ID        string // "who", "ae", "fr"
+	ID        string // "who", "ae", "fr", "us-cdsi"
 	Name      string
 	Country   string // ISO alpha-2, "" for WHO
 	Source    string // URL or document title
-	Published string // the date of the table it was written from
+	Published string // the date or version of what it was written from
 	Notice    string // "Informational: …"
 }
 
@@ -98,7 +112,10 @@ func (w *Wallet) Immunizations(profileID string) ([]DiseaseGroup, error) {
 	return mergeDoses(creds), nil
 }
 
-func mergeDoses(creds []Credential) []DiseaseGroup {
+// uniqueDoses returns the doses of the credentials, de-duplicated (same
+// vaccine on the same date), in the order first stated; credentials whose
+// signature failed are left out.
+func uniqueDoses(creds []Credential) []Dose {
 	type key struct{ date, system, code string }
 	byKey := map[key]*Dose{}
 	var order []key
@@ -135,20 +152,28 @@ func mergeDoses(creds []Credential) []DiseaseGroup {
 			order = append(order, k)
 		}
 	}
-	groups := map[string]*DiseaseGroup{}
+	out := make([]Dose, 0, len(order))
 	for _, k := range order {
 		d := byKey[k]
 		// What the issuer wrote is shown to a person: make it safe once
 		// here, for every screen (wallet/ui reorders it for Arabic after).
 		d.Lot, d.Clinic, d.Country = display.Text(d.Lot), display.Text(d.Clinic), display.Text(d.Country)
 		d.Vaccine.Display = display.Text(d.Vaccine.Display)
+		out = append(out, *d)
+	}
+	return out
+}
+
+func mergeDoses(creds []Credential) []DiseaseGroup {
+	groups := map[string]*DiseaseGroup{}
+	for _, d := range uniqueDoses(creds) {
 		for _, dis := range d.Diseases {
 			g := groups[dis]
 			if g == nil {
 				g = &DiseaseGroup{Disease: dis}
 				groups[dis] = g
 			}
-			g.Doses = append(g.Doses, *d)
+			g.Doses = append(g.Doses, d)
 		}
 	}
 	var out []DiseaseGroup
@@ -172,117 +197,36 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// schedule is an embedded schedule file.
-type schedule struct {
-	ScheduleInfo
-	// CatchUp is the age per disease after which a missed dose against it
-	// is no longer recommended (rotavirus, Hib, pneumococcal…).
-	CatchUp map[string]string `json:"catchUp"`
-	Doses   []struct {
-		Vaccine  string   `json:"vaccine"`
-		Diseases []string `json:"diseases"`
-		Age      string   `json:"age"`
-		By       string   `json:"by"`
-		// Upto is the age after which this missed dose is no longer
-		// recommended as catch-up (later doses or the adult boosters take
-		// over); "" for no limit.
-		Upto string `json:"upto"`
-		Note string `json:"note"`
-	} `json:"doses"`
-}
+// scheduleCountries maps a schedule to its country ("" for WHO).
+var scheduleCountries = map[string]string{"who": "", "ae": "AE", "fr": "FR", "us-cdsi": "US"}
 
-var (
-	schedOnce sync.Once
-	scheds    map[string]*schedule // by country, "" for WHO
-	schedErr  error
-)
+const dueNotice = "Informational only: ask your doctor or clinic."
 
-func loadSchedules() (map[string]*schedule, error) {
-	schedOnce.Do(func() {
-		scheds = map[string]*schedule{}
-		for name, data := range assets.Schedules() {
-			s := new(schedule)
-			if err := json.Unmarshal(data, s); err != nil {
-				schedErr = fmt.Errorf("schedule %s: %w", name, err)
-				return
-			}
-			var optional []string
-			for _, a := range s.CatchUp {
-				optional = append(optional, a)
-			}
-			for _, d := range s.Doses {
-				if _, err := parseAge(d.Age); err != nil {
-					schedErr = fmt.Errorf("schedule %s: %w", name, err)
-					return
-				}
-				optional = append(optional, d.By, d.Upto)
-			}
-			for _, a := range optional {
-				if a == "" {
-					continue
-				}
-				if _, err := parseAge(a); err != nil {
-					schedErr = fmt.Errorf("schedule %s: %w", name, err)
-					return
-				}
-			}
-			scheds[s.Country] = s
-		}
-	})
-	return scheds, schedErr
-}
-
-// age is an age in a schedule: days, weeks, months or years.
-type age struct {
-	n    int
-	unit byte
-}
-
-func parseAge(s string) (age, error) {
-	if len(s) < 2 {
-		return age{}, fmt.Errorf("bad age %q", s)
-	}
-	n, err := strconv.Atoi(s[:len(s)-1])
-	u := s[len(s)-1]
-	if err != nil || n < 0 || n > 120 || !strings.ContainsRune("dwmy", rune(u)) {
-		return age{}, fmt.Errorf("bad age %q", s)
-	}
-	return age{n, u}, nil
-}
-
-// at returns the date a person born on birth reaches the age.
-func (a age) at(birth time.Time) time.Time {
-	switch a.unit {
-	case 'd':
-		return birth.AddDate(0, 0, a.n)
-	case 'w':
-		return birth.AddDate(0, 0, 7*a.n)
-	case 'm':
-		return birth.AddDate(0, a.n, 0)
-	}
-	return birth.AddDate(a.n, 0, 0)
+func infoOf(s *forecast.Schedule) ScheduleInfo {
+	return ScheduleInfo{ID: s.ID, Name: s.Name, Country: scheduleCountries[s.ID], Source: s.Source,
+		Published: s.Published, Notice: dueNotice}
 }
 
 // scheduleFor picks the schedule of a country, WHO's when there is none.
-func scheduleFor(country string) (*schedule, error) {
-	all, err := loadSchedules()
-	if err != nil {
-		return nil, err
+func scheduleFor(country string) (*forecast.Schedule, error) {
+	for id, c := range scheduleCountries {
+		if c != "" && c == strings.ToUpper(country) {
+			return forecast.Lookup(id)
+		}
 	}
-	if s, ok := all[strings.ToUpper(country)]; ok {
-		return s, nil
-	}
-	return all[""], nil
+	return forecast.WHO()
 }
 
-// Schedules lists the embedded schedules, WHO's first.
+// Schedules lists the schedules the due view can use, WHO's first: the
+// person's country's is the default, the others are one tap away
+// (DueIn).
 func Schedules() []ScheduleInfo {
-	all, _ := loadSchedules()
 	var out []ScheduleInfo
-	for _, s := range all {
-		out = append(out, s.ScheduleInfo)
+	for _, id := range []string{"who", "ae", "fr", "us-cdsi"} {
+		if s, err := forecast.Lookup(id); err == nil {
+			out = append(out, infoOf(s))
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Country < out[j].Country })
 	return out
 }
 
@@ -296,13 +240,16 @@ func (e *NoBirthDateError) Error() string {
 	return fmt.Sprintf("profile %q has no birth date: the due view needs one", e.ProfileID)
 }
 
-// Due returns the scheduled doses for the profile's country (WHO's when the
-// country has no embedded schedule) and where the person stands with each,
-// computed from the birth date and the doses received: for every disease,
-// the n-th dose of the schedule is done when the person has received at
-// least n doses (on distinct dates) of vaccines against it. Items come in
-// schedule order.
+// Due returns, per vaccine group of the profile's country's schedule
+// (WHO's when the country has none), the doses given and what is next:
+// overdue groups first, then due, upcoming, later, done, and too late.
 func (w *Wallet) Due(profileID string) ([]DueItem, error) {
+	return w.DueIn(profileID, "")
+}
+
+// DueIn is Due in another schedule ("who", "ae", "fr", "us-cdsi"; "" for
+// the profile's country's).
+func (w *Wallet) DueIn(profileID, scheduleID string) ([]DueItem, error) {
 	p, err := w.Profile(profileID)
 	if err != nil {
 		return nil, err
@@ -310,116 +257,152 @@ func (w *Wallet) Due(profileID string) ([]DueItem, error) {
 	if p.BirthDate.Year == 0 {
 		return nil, &NoBirthDateError{ProfileID: profileID}
 	}
-	groups, err := w.Immunizations(profileID)
+	creds, err := w.Credentials(profileID)
 	if err != nil {
 		return nil, err
 	}
-	return dueFor(p, groups, w.now())
+	var s *forecast.Schedule
+	if scheduleID == "" {
+		s, err = scheduleFor(p.Country)
+	} else {
+		s, err = forecast.Lookup(scheduleID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return dueFor(s, p, uniqueDoses(creds), w.now())
 }
 
-func dueFor(p Profile, groups []DiseaseGroup, now time.Time) ([]DueItem, error) {
-	s, err := scheduleFor(p.Country)
+// reasonWords says in words why a dose does not count.
+var reasonWords = map[string]string{
+	forecast.ReasonTooYoung:      "given before the minimum age",
+	forecast.ReasonTooOld:        "given after the age limit",
+	forecast.ReasonInterval:      "given too soon after the previous dose",
+	forecast.ReasonLiveVirus:     "given too soon after another live vaccine",
+	forecast.ReasonInadvertent:   "this vaccine is not meant for this dose",
+	forecast.ReasonNotAllowable:  "this vaccine does not count for this dose",
+	forecast.ReasonSeriesDone:    "an extra dose: the series was already complete",
+	forecast.ReasonNotSchedule:   "not part of this schedule",
+	forecast.ReasonAfterAssessed: "dated in the future",
+}
+
+// diseaseOf names an antigen as the wallet's disease groups do.
+func diseaseOf(antigen string) string {
+	switch antigen {
+	case "HepB":
+		return "Hepatitis B"
+	case "HepA":
+		return "Hepatitis A"
+	case "Yellow Fever":
+		return "Yellow fever"
+	}
+	return antigen
+}
+
+func dueFor(s *forecast.Schedule, p Profile, doses []Dose, now time.Time) ([]DueItem, error) {
+	// A dose dated before the birth date (a typing error in a record) cannot
+	// be evaluated: it stays in the record view, not in the forecast.
+	doses = slices.DeleteFunc(slices.Clone(doses), func(d Dose) bool { return d.Date.Compare(p.BirthDate) < 0 })
+	in := make([]forecast.Dose, len(doses))
+	for i, d := range doses {
+		in[i] = forecast.Dose{ID: strconv.Itoa(i), CVX: forecast.CVXFor(d.Vaccine.System, d.Vaccine.Code), Date: d.Date}
+		if in[i].CVX == "" {
+			in[i].CVX = d.Vaccine.System + "|" + d.Vaccine.Code
+			in[i].Antigens = forecast.AntigensFor(d.Vaccine.System, d.Vaccine.Code)
+		}
+	}
+	today := dateOf(now.UTC())
+	if today.Compare(p.BirthDate) < 0 {
+		today = p.BirthDate
+	}
+	res, err := forecast.Run(s, forecast.Patient{BirthDate: p.BirthDate}, in, today)
 	if err != nil {
 		return nil, err
 	}
-	received := map[string]int{}
-	for _, g := range groups {
-		dates := map[vax.Date]bool{}
-		for _, d := range g.Doses {
-			dates[d.Date] = true
-		}
-		received[g.Disease] = len(dates)
-	}
-	birth := p.BirthDate.Earliest()
-	series := map[string]int{} // disease → doses scheduled so far
-	total := map[string]int{}
-	for _, d := range s.Doses {
-		for _, dis := range d.Diseases {
-			total[dis]++
-		}
-	}
-	today := now.UTC().Truncate(24 * time.Hour)
+	info := infoOf(s)
+	todayT := today.Earliest()
 	var out []DueItem
-	for _, d := range s.Doses {
-		done := true
-		n := 0
-		var missing []string
-		for i, dis := range d.Diseases {
-			series[dis]++
-			if i == 0 {
-				n = series[dis]
+	for _, g := range res.Groups {
+		if !g.Reported() || g.Status == forecast.NoSchedule {
+			continue
+		}
+		it := DueItem{Group: g.Group.Code, Vaccine: g.Group.Name, Schedule: info}
+		for _, a := range g.Group.Antigens {
+			it.Diseases = append(it.Diseases, diseaseOf(a))
+		}
+		it.Disease = it.Diseases[0]
+		for i := range doses {
+			st, reason, ok := g.DoseIn(i)
+			if !ok {
+				continue
 			}
-			if received[dis] < series[dis] {
-				done = false
-				missing = append(missing, dis)
+			w := reasonWords[reason]
+			if w == "" {
+				w = reason
+			}
+			it.Given = append(it.Given, GivenDose{Date: doses[i].Date, Vaccine: doses[i].Vaccine.Display,
+				Valid: st == forecast.Valid, Status: string(st), Reason: w})
+		}
+		slices.SortStableFunc(it.Given, func(a, b GivenDose) int { return a.Date.Compare(b.Date) })
+		for _, a := range g.Antigens {
+			it.Of = max(it.Of, a.Doses)
+			if a.Status == forecast.NotComplete {
+				it.Missing = append(it.Missing, diseaseOf(a.Antigen))
 			}
 		}
-		from, _ := parseAge(d.Age)
-		it := DueItem{Disease: d.Diseases[0], Diseases: d.Diseases, Vaccine: d.Vaccine, Dose: n, Of: total[d.Diseases[0]],
-			From: dateOf(from.at(birth)), Note: d.Note, Schedule: s.ScheduleInfo, Missing: missing}
-		fromT := from.at(birth)
-		byT := time.Time{}
-		if d.By != "" {
-			by, _ := parseAge(d.By)
-			byT = by.at(birth)
-			it.By = dateOf(byT)
-		}
-		// Catch-up: a missing disease past its own limit (rotavirus after
-		// 24 months…) is no longer missing; the visit is no longer
-		// recommended when none is left or the visit's limit has passed.
-		var untilT time.Time
-		if d.Upto != "" {
-			up, _ := parseAge(d.Upto)
-			untilT = up.at(birth)
-		}
-		tooLate := false
-		if !done {
-			var still []string
-			var latest time.Time
-			allLimited := true
-			for _, dis := range missing {
-				a, ok := s.CatchUp[dis]
-				if !ok {
-					still, allLimited = append(still, dis), false
-					continue
-				}
-				lim, _ := parseAge(a)
-				t := lim.at(birth)
-				if t.After(latest) {
-					latest = t
-				}
-				if !today.After(t) {
-					still = append(still, dis)
-				}
-			}
-			if allLimited && (untilT.IsZero() || latest.Before(untilT)) {
-				untilT = latest
-			}
-			if len(still) > 0 {
-				it.Missing = still
-			}
-			tooLate = len(still) == 0 || (!untilT.IsZero() && today.After(untilT))
-		}
-		if !untilT.IsZero() {
-			it.Until = dateOf(untilT)
-		}
-		switch {
-		case done:
+		switch g.Status {
+		case forecast.Complete, forecast.Immune:
 			it.State = Done
-		case tooLate:
+			it.Note = "complete"
+		case forecast.AgedOut:
 			it.State = TooLate
-		case !byT.IsZero() && today.After(byT):
-			it.State = Overdue
-		case !today.Before(fromT):
-			it.State = Due
-		case fromT.Sub(today) <= UpcomingWindow:
-			it.State = Upcoming
+			it.Note = "no longer recommended at this age"
 		default:
-			it.State = Later
+			it.Dose, it.Earliest, it.From, it.By, it.Until = g.DoseNumber, g.Earliest, g.Recommended, g.PastDue, g.Latest
+			it.Of = max(it.Of, it.Dose)
+			fromT := it.From.Earliest()
+			switch {
+			case !it.By.IsZero() && today.Compare(it.By) > 0:
+				it.State = Overdue
+			case today.Compare(it.From) >= 0:
+				it.State = Due
+			case fromT.Sub(todayT) <= UpcomingWindow:
+				it.State = Upcoming
+			default:
+				it.State = Later
+			}
+			it.Note = planNote(it, today)
 		}
 		out = append(out, it)
 	}
+	// What needs doing first, then what is done, then what is too late; the
+	// schedule's order within each.
+	rank := map[DueState]int{Overdue: 0, Due: 1, Upcoming: 2, Later: 3, Done: 4, TooLate: 5}
+	slices.SortStableFunc(out, func(a, b DueItem) int { return rank[a.State] - rank[b.State] })
 	return out, nil
+}
+
+// planNote says what is next in words.
+func planNote(it DueItem, today vax.Date) string {
+	var b strings.Builder
+	switch it.State {
+	case Overdue:
+		fmt.Fprintf(&b, "catch up: dose %d as soon as possible", it.Dose)
+	case Due:
+		fmt.Fprintf(&b, "dose %d now", it.Dose)
+	default:
+		fmt.Fprintf(&b, "dose %d from %s", it.Dose, it.From)
+		if it.Earliest.Compare(it.From) < 0 {
+			fmt.Fprintf(&b, " (not before %s)", it.Earliest)
+		}
+	}
+	if it.Earliest.Compare(today) > 0 && it.State != Later && it.State != Upcoming {
+		fmt.Fprintf(&b, ", not before %s", it.Earliest)
+	}
+	if !it.Until.IsZero() {
+		fmt.Fprintf(&b, "; can be given until %s", it.Until)
+	}
+	return b.String()
 }
 
 func dateOf(t time.Time) vax.Date {

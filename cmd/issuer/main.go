@@ -9,6 +9,7 @@
 //	issuer snapshot --key FILE --iss URL --name NAME [--site DIR] --out FILE
 //	issuer revoke --registry URL --key FILE --iss URL (--record ID | --rid RID | --entry URI#IDX)...
 //	issuer outbox status|flush [--state DIR]
+//	issuer forecast --schedule us-cdsi|who|ae|fr [--at DATE] [--json] [--trust FILE]... FILE...
 //	issuer init --data DIR --iss URL [--admin NAME]
 //	issuer serve --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE]
 //	issuer token create|list|revoke --data DIR [--name NAME --scope SCOPE...] [ID]
@@ -49,6 +50,7 @@ const usage = `usage:
   issuer status publish --key FILE [--file FILE] --out FILE [--valid DURATION]
   issuer crl --key FILE [--site DIR] (--revoke RID[@RFC3339] | --revoke-user ID)...
   issuer snapshot --key FILE --iss URL --name NAME [--site DIR] --out FILE
+  issuer forecast --schedule us-cdsi|cdsi|who|ae|fr [--at DATE] [--json] [--trust FILE]... FILE...
 with a registry (the clinic is accredited in it; --iss is its issuer URL there):
   issuer issue --registry URL [--state DIR] [--anchor-timeout DURATION] [--region CODE] … (as above)
   issuer revoke --registry URL --key FILE --iss URL [--state DIR] [--status revoked|suspended|valid]
@@ -80,6 +82,11 @@ are reported to it. If the registry cannot be reached within
 --anchor-timeout, issue exits 1 and the item stays queued: 'issuer outbox
 flush' finishes the job, 'issuer outbox status' shows what is pending.
 The key passphrase is read from IMMUNOPASS_PASSPHRASE, or asked for.
+forecast evaluates each dose of a FHIR R4 Bundle (a Patient with a birth date,
+Immunizations), or of a credential verified against --trust, and forecasts what is due per vaccine group in the schedule, as
+of --at (default today); --json writes one object per line: per group
+{"input","kind":"forecast","vaccineGroup","status","doseNumber","earliest",
+"recommended","pastDue"}, per dose {"input","kind":"dose","id","status","reason"}.
 init creates the service's data folder: the signing key (encrypted as keygen
 does), and a database of staff accounts, sessions, API tokens, the ledger and
 the audit log, with the first administrator (password from
@@ -102,7 +109,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func([]string) error{
 		"keygen": c.keygen, "jwks": c.jwks, "issue": c.issue, "crl": c.crl, "snapshot": c.snapshot, "status": c.status,
-		"revoke": c.revoke, "outbox": c.outbox, "init": c.initData, "serve": c.serve, "token": c.token,
+		"revoke": c.revoke, "outbox": c.outbox, "forecast": c.forecast, "init": c.initData, "serve": c.serve, "token": c.token,
 	}
 	cmd, ok := cmds[args[0]]
 	switch {

@@ -34,6 +34,7 @@ import (
 
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/keyfile"
+	"github.com/immunopass/immunopass/internal/httpserver"
 	"github.com/immunopass/immunopass/issuer"
 	"github.com/immunopass/immunopass/registry"
 	"github.com/immunopass/immunopass/registry/anchorlog"
@@ -93,7 +94,7 @@ func run(o loadtest.Options, issuerKey, iss string, reg bool, engine, dsn string
 			return err
 		}
 		defer os.RemoveAll(dir)
-		r, err := StartRegistry(ctx, dir, engine, dsn)
+		r, err := StartRegistry(ctx, dir, engine, dsn, serving)
 		if err != nil {
 			return err
 		}
@@ -115,7 +116,7 @@ func run(o loadtest.Options, issuerKey, iss string, reg bool, engine, dsn string
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Handler: loadtest.Handler(l)}
+		srv := httpserver.New(loadtest.Handler(l), serving)
 		go srv.Serve(ln)
 		defer srv.Close()
 		o.URL = "http://" + ln.Addr().String()
@@ -176,9 +177,14 @@ func (r *Registry) Close() error {
 	return r.Data.Close()
 }
 
+// serving is the timeouts and limits of both servers this tool runs: the
+// registry's (httpserver's defaults, and twice the signed-request limit
+// so that the registry's own "too-large" answer is the one clients see).
+var serving = httpserver.Options{MaxBodyBytes: 2 * registry.MaxRequestSize}
+
 // StartRegistry initialises a registry in dir (cheap key work factor), serves
-// it on 127.0.0.1, and accredits a fresh issuer key.
-func StartRegistry(ctx context.Context, dir, engine, dsn string) (*Registry, error) {
+// it on 127.0.0.1 with the server options o, and accredits a fresh issuer key.
+func StartRegistry(ctx context.Context, dir, engine, dsn string, o httpserver.Options) (*Registry, error) {
 	const pass, public = "load test passphrase", "https://registry.load.test"
 	made, err := registry.Init(ctx, dir, registry.InitOptions{URL: public, Engine: engine, DSN: dsn, Passphrase: pass, WorkFactor: 10})
 	if err != nil {
@@ -194,7 +200,7 @@ func StartRegistry(ctx context.Context, dir, engine, dsn string) (*Registry, err
 		return nil, err
 	}
 	r := &Registry{URL: "http://" + ln.Addr().String(), Iss: public + "/issuers/load", Data: d,
-		srv: &http.Server{Handler: d.Server.Handler(), ReadHeaderTimeout: 10 * time.Second}}
+		srv: httpserver.New(d.Server.Handler(), o)}
 	go r.srv.Serve(ln)
 	fail := func(err error) (*Registry, error) {
 		r.Close()

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 
 func startRegistry(tb testing.TB) *Registry {
 	tb.Helper()
-	r, err := StartRegistry(context.Background(), tb.TempDir(), anchorlog.EnginePOSIX, "")
+	r, err := StartRegistry(context.Background(), tb.TempDir(), anchorlog.EnginePOSIX, "", serving)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -18,17 +18,19 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/immunopass/immunopass/internal/atomicfile"
+	"github.com/immunopass/immunopass/internal/httpserver"
 	"github.com/immunopass/immunopass/internal/prompt"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/registry"
 	"github.com/immunopass/immunopass/registry/witness"
@@ -44,6 +46,7 @@ const usage = `usage:
   registry issuer suspend|reinstate --id SLUG                            (+ admin flags)
   registry issuer compromise --id SLUG --kid KID [--at RFC3339]          (+ admin flags)
   registry issuer list --registry URL
+  registry rules post FILE                                              (+ admin flags)
   registry advisory post --title T --body B [--region R] [--severity info|warning|alert] [--expires RFC3339|DURATION]
   registry bundle (--data DIR | --registry URL --policy FILE) --out FILE
   registry witness init --data DIR [--name NAME]
@@ -78,6 +81,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = c.serve(args[1:])
 	case "issuer":
 		err = c.issuer(args[1:])
+	case "rules":
+		err = c.rules(args[1:])
 	case "advisory":
 		err = c.advisory(args[1:])
 	case "bundle":
@@ -234,19 +239,11 @@ func (c *cli) serve(args []string) error {
 		d.Close()
 		return err
 	}
-	srv := &http.Server{Handler: d.Server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	o := registryServing
+	o.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	srv := httpserver.New(d.Server.Handler(), o)
 	logger.Info("registry serving", "listen", ln.Addr().String(), "data", *dir)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-		logger.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = srv.Shutdown(sctx)
-		cancel()
-	}
+	err = httpserver.Serve(ctx, srv, ln, 10*time.Second)
 	if cerr := d.Close(); err == nil {
 		err = cerr
 	}
@@ -503,6 +500,59 @@ func (c *cli) advisory(args []string) error {
 	return nil
 }
 
+// contextPolicies parses a context policy file (the bundle command's
+// "policy" is the trust policy).
+func contextPolicies(data []byte) (*policy.Set, error) { return policy.Parse(data) }
+
+// rules posts a context policy file (school entry, yellow fever, traveller
+// rules) for the bundle to carry; it is checked here first, so a typo is
+// reported before anything is signed.
+func (c *cli) rules(args []string) error {
+	if len(args) == 0 || args[0] != "post" {
+		return usageError{"rules post"}
+	}
+	fs := newFlags("rules post")
+	a := addAdmin(fs)
+	// FILE comes before or after the flags.
+	rest := args[1:]
+	name := ""
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = rest[0], rest[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return usageError{err.Error()}
+	}
+	if name == "" && fs.NArg() == 1 {
+		name = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if name == "" {
+		return usageError{"rules post needs the policy FILE"}
+	}
+	file, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	set, err := policy.Parse(file)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	base, key, err := a.open()
+	if err != nil {
+		return err
+	}
+	if _, err := post(base, key, "/v1/admin/rules", registry.RulesRequest{File: string(file)}); err != nil {
+		return err
+	}
+	n := 0
+	for _, ctx := range set.Contexts {
+		n += len(ctx.Rules)
+	}
+	fmt.Fprintf(c.stdout, "rules posted: %s (%s); the next bundle carries them\n", strings.Join(set.Names(), ", "), plural(n, "rule", "rules"))
+	return nil
+}
+
 // bundle writes a signed bundle: from a stopped registry's data folder, or
 // downloaded from a running one and checked against the policy.
 func (c *cli) bundle(args []string) error {
@@ -590,15 +640,20 @@ func (c *cli) bundle(args []string) error {
 	for _, w := range warns {
 		fmt.Fprintf(c.stdout, "warning: %v\n", w)
 	}
+	if len(b.Policies) > 0 {
+		if set, err := contextPolicies(b.Policies); err != nil {
+			fmt.Fprintf(c.stdout, "warning: the bundle's context policies do not parse: %v\n", err)
+		} else {
+			fmt.Fprintf(c.stdout, "context policies: %s\n", strings.Join(set.Names(), ", "))
+		}
+	}
 	return nil
 }
 
+// writeFile replaces path with data atomically and durably: the bundle a
+// verifier is handed is never empty or half written after a power cut.
 func writeFile(path string, data []byte) error {
-	tmp := path + ".tmp" + strconv.Itoa(os.Getpid())
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, data, 0o644)
 }
 
 func (c *cli) witness(args []string) error {
@@ -642,31 +697,36 @@ func (c *cli) witness(args []string) error {
 		logger := slog.New(slog.NewJSONHandler(c.stderr, nil))
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		mux := http.NewServeMux()
-		mux.Handle("/", w.Handler())
-		mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) { io.WriteString(rw, "ok\n") })
 		ln, err := net.Listen("tcp", *listen)
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		o := witnessServing
+		o.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+		srv := httpserver.New(witnessHandler(w), o)
 		logger.Info("witness serving", "listen", ln.Addr().String(), "key", w.VerifierKey())
-		errc := make(chan error, 1)
-		go func() { errc <- srv.Serve(ln) }()
-		select {
-		case err = <-errc:
-		case <-ctx.Done():
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			err = srv.Shutdown(sctx)
-			cancel()
-		}
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		return err
+		return httpserver.Serve(ctx, srv, ln, 10*time.Second)
 	default:
 		return usageError{fmt.Sprintf("unknown witness command %q", args[0])}
 	}
+}
+
+// The servers of "registry serve" and "witness serve": httpserver's
+// defaults (10 s for headers, 1 min per request, 30 s per 64 KiB written,
+// 1 min idle), with each one's body limit. The registry's limit is twice
+// its signed-request limit so that its own JSON "too-large" answer is the
+// one clients see.
+var (
+	registryServing = httpserver.Options{MaxBodyBytes: 2 * registry.MaxRequestSize}
+	witnessServing  = httpserver.Options{MaxBodyBytes: witness.MaxRequestSize}
+)
+
+// witnessHandler is the witness API plus a health check.
+func witnessHandler(w *witness.Witness) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", w.Handler())
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) { io.WriteString(rw, "ok\n") })
+	return mux
 }
 
 // plural writes n and the noun in the form n calls for: "1 key", "2 keys".

@@ -6,12 +6,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/jose"
 )
 
@@ -36,6 +38,9 @@ func TestScripts(t *testing.T) {
 			}
 			env.Setenv("PORT", strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 			env.Setenv("IMMUNOPASS_PASSPHRASE", "correct horse")
+			if err := os.WriteFile(filepath.Join(env.WorkDir, "rules.json"), assets.ContextPolicies(), 0o644); err != nil {
+				return err
+			}
 			return ln.Close()
 		},
 		Cmds: withCmds(witnessCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){

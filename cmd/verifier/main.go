@@ -1,9 +1,11 @@
 // Command verifier checks vaccination credentials offline.
 //
-//	verifier verify [--trust FILE]... [--status FILE]... [--policy FILE] [--proof FILE]... [--require-anchor] [--challenge FILE] [--window DURATION] [--at RFC3339] [--json] INPUT...
+//	verifier verify [--trust FILE]... [--status FILE]... [--policy FILE] [--proof FILE]... [--require-anchor] [--challenge FILE] [--window DURATION] [--at RFC3339] [--rules FILE] [--context NAME] [--lang en|fr|ar] [--json] INPUT...
 //	verifier decode [--json] INPUT...
 //	verifier keygen --out FILE
-//	verifier challenge --key FILE --claims LIST --out FILE [--ttl DURATION] [--purpose TEXT]
+//	verifier challenge --key FILE (--claims LIST | --context NAME [--rules FILE]) --out FILE [--ttl DURATION] [--purpose TEXT]
+//	verifier serve [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--policy FILE] [--trust FILE]... [--status FILE]...
+//	verifier web export --out DIR [--policy FILE] [--trust FILE]... [--status FILE]...
 //
 // INPUT is a path or "-" for standard input. Exit status: 2 if a file could
 // not be opened or the flags are wrong, else 1 if any credential is invalid
@@ -11,19 +13,23 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/immunopass/immunopass/internal/atomicfile"
 
+	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/anchor"
 	"github.com/immunopass/immunopass/credential/keyfile"
+	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/trust"
@@ -38,16 +44,33 @@ func main() {
 const usage = `usage:
   verifier verify [--trust FILE]... [--status FILE]... [--policy FILE] [--proof FILE]...
                   [--require-anchor] [--challenge FILE] [--window DURATION] [--at RFC3339]
-                  [--json] INPUT...
+                  [--rules FILE] [--context NAME] [--lang en|fr|ar] [--json] INPUT...
   verifier decode [--json] INPUT...
   verifier keygen --out FILE
-  verifier challenge --key FILE --claims LIST --out FILE [--ttl DURATION] [--purpose TEXT]
+  verifier challenge --key FILE (--claims LIST | --context NAME [--rules FILE]) --out FILE [--ttl DURATION] [--purpose TEXT]
+  verifier serve [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--policy FILE] [--trust FILE]... [--status FILE]...
+  verifier web export --out DIR [--policy FILE] [--trust FILE]... [--status FILE]...
 
 INPUT is a QR image (PNG, JPEG, GIF, SVG), a .smart-health-card file, or text
 with shc:/ lines, IP1: or SD-JWT presentations, HC1: or a JWS; "-" reads
 standard input. A challenge (IPC1:, written with its QR image) asks a wallet
 for a presentation bound to this verifier and a fresh nonce; verify
---challenge FILE then accepts only answers to it.
+--challenge FILE then accepts only answers to it, and one answer per call:
+the same answer given twice in one call is refused the second time. The
+CLI keeps no state between runs, so it cannot refuse an answer replayed in
+a later run (within the freshness window); a verifier app that keeps
+running remembers the answered challenges and refuses such replays.
+
+--context NAME adds a second verdict to each credential: whether it meets the
+context's rules (school-entry-ae, school-entry-fr, yellow-fever, traveller-eu,
+or those of --rules FILE or of the bundle), does not (with the rules not met,
+in words, --lang en|fr|ar), or cannot tell. It does not change the exit
+status, which is the credentials' own validity. challenge --context NAME asks
+for the claims the context's rules read.
+
+serve runs the offline web app (camera, scanner, paste; verified in the
+browser by this verifier compiled to WebAssembly, against the trust files
+given); web export writes it as a static folder.
 
 --trust also reads a registry trust bundle, which needs --policy FILE (the
 trust policy from "registry init"). An anchoring proof (c2sp.org/tlog-proof)
@@ -74,6 +97,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return keygen(args[1:], stdout, stderr)
 	case "challenge":
 		return challenge(args[1:], stdout, stderr)
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "web":
+		return webCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -140,6 +167,9 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	challengeFile := fs.String("challenge", "", "accept only answers to the challenge in `FILE`")
 	window := fs.Duration("window", 0, "how far a key binding's time may be from this clock (`DURATION`, default 60s)")
 	asJSON := fs.Bool("json", false, "print one JSON object per credential per line")
+	rulesFile := fs.String("rules", "", "context policy `FILE` (school entry, yellow fever, traveller rules); default: the bundle's, else the shipped ones")
+	contextName := fs.String("context", "", "also answer whether each credential meets the context `NAME` (e.g. school-entry-ae)")
+	langFlag := fs.String("lang", "en", "language of the rules' descriptions: en, fr or ar")
 	inputs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2
@@ -248,6 +278,9 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, n := range v.Trust.Notes() {
 		fmt.Fprintf(stderr, "verifier verify: %s\n", n)
 	}
+	if code := useContext(v, *rulesFile, *contextName, *langFlag, stderr); code != 0 {
+		return code
+	}
 	ins, code := readInputs(inputs, stdin, stderr)
 	results := v.Verify(ins)
 	if *asJSON {
@@ -263,6 +296,50 @@ func verify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	return 0
+}
+
+// useContext sets the context verify --context asks about, from --rules,
+// else the policies of the loaded bundle, else the shipped ones
+// (assets/policies); 2 on a usage error.
+func useContext(v *verifier.Verifier, rulesFile, name, lang string, stderr io.Writer) int {
+	switch lang {
+	case "en", "fr", "ar":
+		v.Lang = lang
+	default:
+		fmt.Fprintf(stderr, "verifier verify: --lang %q: the rules are described in en, fr and ar\n", lang)
+		return 2
+	}
+	if rulesFile == "" && name == "" {
+		return 0
+	}
+	data, from := v.Trust.Policies(), "the trust bundle"
+	if rulesFile != "" {
+		var err error
+		if data, err = readFile(rulesFile); err != nil {
+			fmt.Fprintf(stderr, "verifier verify: --rules: %v\n", err)
+			return 2
+		}
+		from = rulesFile
+	}
+	if data == nil {
+		data, from = assets.ContextPolicies(), "the shipped policies"
+	}
+	set, err := policy.Parse(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "verifier verify: the context policies of %s: %v\n", from, err)
+		return 2
+	}
+	if name == "" {
+		fmt.Fprintf(stderr, "verifier verify: --rules needs --context NAME, one of: %s\n", strings.Join(set.Names(), ", "))
+		return 2
+	}
+	c, err := set.Lookup(name)
+	if err != nil {
+		fmt.Fprintf(stderr, "verifier verify: --context: %v (in %s)\n", err, from)
+		return 2
+	}
+	v.Context = c
 	return 0
 }
 
@@ -324,8 +401,11 @@ func decode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	failed := false
+	// The images of one call share one budget, as in verify.
+	ctx, cancel := context.WithTimeout(context.Background(), verifier.DefaultImageBudget)
+	defer cancel()
 	for _, in := range ins {
-		texts, err := qr.Decode(in.Data)
+		texts, err := qr.DecodeContext(ctx, in.Data)
 		if err != nil {
 			failed = true
 			if *asJSON {
@@ -404,12 +484,33 @@ func challenge(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "write the challenge text to `FILE` and its QR code beside it (.png)")
 	ttl := fs.Duration("ttl", 5*time.Minute, "how long the challenge may be answered (`DURATION`)")
 	purpose := fs.String("purpose", "", "why, shown to the holder (`TEXT`)")
+	contextName := fs.String("context", "", "ask for the claims the context `NAME` needs (e.g. yellow-fever), added to --claims")
+	rulesFile := fs.String("rules", "", "context policy `FILE` for --context (default: the shipped policies)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return 2
 	}
 	fail := func(err error) int { fmt.Fprintf(stderr, "verifier challenge: %v\n", err); return 2 }
-	if *key == "" || *claims == "" || *out == "" {
-		return fail(fmt.Errorf("--key, --claims and --out are required"))
+	if *key == "" || (*claims == "" && *contextName == "") || *out == "" {
+		return fail(fmt.Errorf("--key, --out and --claims or --context are required"))
+	}
+	if *contextName != "" {
+		c, err := challengeContext(*rulesFile, *contextName)
+		if err != nil {
+			return fail(err)
+		}
+		list := []string{}
+		if *claims != "" {
+			list = strings.Split(*claims, ",")
+		}
+		for _, n := range c.ClaimsNeeded() {
+			if !slices.Contains(list, n) {
+				list = append(list, n)
+			}
+		}
+		*claims = strings.Join(list, ",")
+		if *purpose == "" {
+			*purpose = c.TitleIn("en")
+		}
 	}
 	paths, err := sdjwt.ParseClaimPaths(*claims)
 	if err != nil {
@@ -449,6 +550,25 @@ func challenge(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "challenge for %s written to %s and %s; valid until %s\n", *claims, *out, pngName, ch.Expires.UTC().Format(time.RFC3339))
 	return 0
+}
+
+// challengeContext finds the context a challenge asks for, in rulesFile or
+// else in the shipped policies.
+func challengeContext(rulesFile, name string) (*policy.Context, error) {
+	var set *policy.Set
+	var err error
+	if rulesFile != "" {
+		var data []byte
+		if data, err = readFile(rulesFile); err == nil {
+			set, err = policy.Parse(data)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--rules: %w", err)
+		}
+	} else if set, err = policy.Shipped(); err != nil {
+		return nil, err
+	}
+	return set.Lookup(name)
 }
 
 // writeFile replaces name atomically.

@@ -7,11 +7,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/hcert"
 	"github.com/immunopass/immunopass/credential/hcert/hcerttest"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/trust"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -34,7 +36,8 @@ func writeRegistry(dir string) error {
 	if err != nil {
 		return err
 	}
-	files := map[string][]byte{"policy.json": w.PolicyJSON, "bundle": w.Bundle, "stale.bundle": w.Stale, "below-quorum.bundle": w.BelowQuorum, "old.bundle": w.Old}
+	files := map[string][]byte{"policy.json": w.PolicyJSON, "bundle": w.Bundle, "stale.bundle": w.Stale, "below-quorum.bundle": w.BelowQuorum, "old.bundle": w.Old, "rules.bundle": w.Rules,
+		"rules.json": assets.ContextPolicies()}
 	for n, c := range w.Creds {
 		files[n+".txt"] = []byte(c + "\n")
 	}
@@ -55,7 +58,8 @@ func writeRegistry(dir string) error {
 // writeHCERT writes EU DCC test files: dsc.pem and dsc.der (a P-256
 // document signer, EKU vaccination), test-eku.pem (EKU test only), and
 // HCERTs it signed: vacc.txt, vacc.png, test.txt (a test certificate: the
-// wrong kind for its key usage), recovery-ok.txt (signed by a DSC without
+// wrong kind for its key usage), yf.txt (a yellow fever vaccination of
+// 2021-06-01), recovery-ok.txt (signed by a DSC without
 // EKU, in open.pem), issued 2021-06-02, expiring 2022-06-02.
 func writeHCERT(dir string) error {
 	iat := time.Date(2021, 6, 2, 0, 0, 0, 0, time.UTC)
@@ -80,6 +84,13 @@ func writeHCERT(dir string) error {
 	if err != nil {
 		return err
 	}
+	// A WHO DDCC yellow fever vaccination of 2021-06-01 ("tg" 16541001).
+	yf, err := hcert.Issue([]byte(strings.NewReplacer(`"tg":"840539006"`, `"tg":"16541001"`, `"mp":"EU/1/20/1528"`, `"mp":"YF-17D"`,
+		`"dn":2,"sd":2`, `"dn":1,"sd":1`).Replace(hcerttest.Vaccination)), key, o)
+	if err != nil {
+		return err
+	}
+	files["yf.txt"] = []byte(yf + "\n")
 	okey, oder, err := dsc("open", nil)
 	if err != nil {
 		return err

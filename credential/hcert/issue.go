@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/veraison/go-cose"
@@ -35,6 +36,11 @@ type IssueOptions struct {
 // Issue signs an EU DCC payload (its JSON form) as an HCERT and returns the
 // "HC1:" text. signer holds a P-256 key (ES256) or an RSA key (PS256).
 func Issue(dccJSON []byte, signer crypto.Signer, o IssueOptions) (string, error) {
+	// encoding/json reads invalid UTF-8 as U+FFFD: the certificate would
+	// say something else than it was given.
+	if !utf8.Valid(dccJSON) || !utf8.ValidString(o.Issuer) {
+		return "", fmt.Errorf("the EU DCC payload or its issuer %q is not valid UTF-8", o.Issuer)
+	}
 	dec := json.NewDecoder(bytes.NewReader(dccJSON))
 	dec.UseNumber()
 	var tree any

@@ -46,14 +46,26 @@
 // deconvolution for a few blur widths. When the alignment patterns show that
 // no homography fits (a lens, a bent page), a smooth polynomial correction is
 // fitted to them too. Each image gets at most a fixed number of grid attempts
-// and about two seconds; images over 16 megapixels get one full-resolution
-// try and are then halved.
+// and about two seconds.
+//
+// Photos over 4 megapixels (phones take 12 to 50) are shrunk to at most 4
+// by averaging whole blocks before the ladder: a code that fills a useful
+// part of the frame keeps modules several pixels wide, and the ladder's time
+// and memory follow the shrunk size. If the shrunk copy gives no code and
+// time remains, one cheap read at up to 16 megapixels looks for a small code
+// in a large frame. PNG files (other than interlaced ones) are decoded row by
+// row straight into the shrunk grey copy, so a 36-megapixel PNG needs a few
+// megabytes, not the 137 MiB of its pixels.
 //
 // # Limits
 //
 // Decoding is meant for untrusted input. Image dimensions are read from the
 // header before any pixel is decoded: images over [MaxPixels] pixels or
-// [MaxSide] pixels on a side are refused with [*ImageTooLargeError]. SVG input
+// [MaxSide] pixels on a side, or whose pixels the standard decoders would
+// hold in over [MaxDecodedBytes], are refused with [*ImageTooLargeError], in
+// microseconds. [DecodeContext] takes a caller's budget for a whole call (a
+// context with a deadline, shared by every image of the call); when it runs
+// out, the image being read and the ones after it give [ErrBudget]. SVG input
 // is limited to [MaxSVGBytes] bytes, [MaxSVGPaths] elements and about two
 // seconds of drawing. Bytes that are not
 // an image of a supported format, or are corrupt, give a [*FormatError]; an

@@ -19,48 +19,105 @@ func (g *gray) at(x, y int) uint8 { return g.pix[y*g.w+x] }
 // toGray converts img to luminance; transparent pixels count as white.
 func toGray(img image.Image) *gray {
 	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	g := newGray(w, h)
+	g := newGray(b.Dx(), b.Dy())
+	for y := 0; y < g.h; y++ {
+		lumRow(img, y, g.pix[y*g.w:(y+1)*g.w])
+	}
+	return g
+}
+
+// lumRow writes the luminance of row y of img (counted from its top) to
+// dst, which holds one byte per pixel of the row.
+func lumRow(img image.Image, y int, dst []uint8) {
+	b := img.Bounds()
+	w := len(dst)
 	switch m := img.(type) {
 	case *image.Gray:
-		for y := 0; y < h; y++ {
-			copy(g.pix[y*w:(y+1)*w], m.Pix[y*m.Stride:y*m.Stride+w])
-		}
-		return g
+		copy(dst, m.Pix[y*m.Stride:y*m.Stride+w])
+		return
 	case *image.YCbCr:
-		for y := 0; y < h; y++ {
-			off := m.YOffset(b.Min.X, b.Min.Y+y)
-			copy(g.pix[y*w:(y+1)*w], m.Y[off:off+w])
-		}
-		return g
+		off := m.YOffset(b.Min.X, b.Min.Y+y)
+		copy(dst, m.Y[off:off+w])
+		return
 	case *image.RGBA:
-		for y := 0; y < h; y++ {
-			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
-			for x := 0; x < w; x++ {
-				r, gg, bb, a := uint32(row[4*x]), uint32(row[4*x+1]), uint32(row[4*x+2]), uint32(row[4*x+3])
-				// premultiplied: composite on white
-				l := (299*r + 587*gg + 114*bb + 500) / 1000
-				g.pix[y*w+x] = uint8(l + (255 - a))
-			}
-		}
-		return g
-	case *image.NRGBA:
-		for y := 0; y < h; y++ {
-			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
-			for x := 0; x < w; x++ {
-				r, gg, bb, a := uint32(row[4*x]), uint32(row[4*x+1]), uint32(row[4*x+2]), uint32(row[4*x+3])
-				l := (299*r + 587*gg + 114*bb + 500) / 1000
-				g.pix[y*w+x] = uint8((l*a + 255*(255-a) + 127) / 255)
-			}
-		}
-		return g
-	}
-	for y := 0; y < h; y++ {
+		row := m.Pix[y*m.Stride : y*m.Stride+4*w]
 		for x := 0; x < w; x++ {
-			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-			l := (299*uint32(c.R) + 587*uint32(c.G) + 114*uint32(c.B) + 500) / 1000
-			a := uint32(c.A)
-			g.pix[y*w+x] = uint8((l*a + 255*(255-a) + 127) / 255)
+			r, gg, bb, a := uint32(row[4*x]), uint32(row[4*x+1]), uint32(row[4*x+2]), uint32(row[4*x+3])
+			// premultiplied: composite on white
+			l := (299*r + 587*gg + 114*bb + 500) / 1000
+			dst[x] = uint8(min(255, l+(255-a)))
+		}
+		return
+	case *image.NRGBA:
+		row := m.Pix[y*m.Stride : y*m.Stride+4*w]
+		for x := 0; x < w; x++ {
+			r, gg, bb, a := uint32(row[4*x]), uint32(row[4*x+1]), uint32(row[4*x+2]), uint32(row[4*x+3])
+			l := (299*r + 587*gg + 114*bb + 500) / 1000
+			dst[x] = uint8((l*a + 255*(255-a) + 127) / 255)
+		}
+		return
+	case *image.Paletted:
+		var lum [256]uint8
+		for i, c := range m.Palette {
+			lum[i] = lumOf(c)
+		}
+		row := m.Pix[y*m.Stride : y*m.Stride+w]
+		for x, i := range row {
+			if int(i) < len(m.Palette) {
+				dst[x] = lum[i]
+			} else {
+				dst[x] = 0 // an index past the palette draws black, as image/color does
+			}
+		}
+		return
+	}
+	for x := 0; x < w; x++ {
+		dst[x] = lumOf(img.At(b.Min.X+x, b.Min.Y+y))
+	}
+}
+
+// lumOf is the luminance of c composited on white.
+func lumOf(c color.Color) uint8 {
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	l := (299*uint32(n.R) + 587*uint32(n.G) + 114*uint32(n.B) + 500) / 1000
+	a := uint32(n.A)
+	return uint8((l*a + 255*(255-a) + 127) / 255)
+}
+
+// toGrayScaled converts img to luminance at most maxPixels in size: an image
+// over it is shrunk by the smallest integer factor that fits, averaging each
+// factor×factor block (edge pixels beyond a whole block are dropped). Only
+// one source row and the result are held: a large photo never exists at
+// full size in grey.
+func toGrayScaled(img image.Image, maxPixels int) *gray {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	k := 1
+	for (w/k)*(h/k) > maxPixels {
+		k++
+	}
+	if k == 1 {
+		return toGray(img)
+	}
+	g := newGray(w/k, h/k)
+	row := make([]uint8, w)
+	sums := make([]uint32, g.w)
+	div := uint32(k * k)
+	for oy := 0; oy < g.h; oy++ {
+		clear(sums)
+		for y := oy * k; y < (oy+1)*k; y++ {
+			lumRow(img, y, row)
+			for ox := range sums {
+				s := uint32(0)
+				for _, v := range row[ox*k : (ox+1)*k] {
+					s += uint32(v)
+				}
+				sums[ox] += s
+			}
+		}
+		out := g.pix[oy*g.w : (oy+1)*g.w]
+		for ox, s := range sums {
+			out[ox] = uint8((s + div/2) / div)
 		}
 	}
 	return g

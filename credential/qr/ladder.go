@@ -1,7 +1,8 @@
 package qr
 
 import (
-	"image"
+	"context"
+	"errors"
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
@@ -204,17 +205,56 @@ func gridStep(st *ladderState, sc *scanned) (string, bool) {
 	return "", false
 }
 
-func decodeGray(g *gray) (string, error) {
-	texts, err := decodeLadder(g, false)
+// decodeImg reads the image src gives in grey at a given size: a photo
+// over workPixels is shrunk first (its modules stay several pixels wide,
+// and the ladder's cost and memory follow the shrunk size); if that gives
+// no code and time remains, one cheap read at a finer scale (up to
+// fallbackPixels) looks for a code too small for the shrunk copy. The
+// ladder and that last try stop at the ladder's own limit (about two
+// seconds) or when ctx is done, whichever is first.
+func decodeImg(ctx context.Context, pixels int, src func(ctx context.Context, maxPixels int) (*gray, error), multi bool) (texts []string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			texts, err = nil, &internalError{r}
+		}
+	}()
+	g, err := src(ctx, workPixels)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return texts[0], nil
+	deadline := time.Now().Add(maxLadderTime)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	texts, err = decodeLadder(ctx, g, multi, deadline)
+	if err == nil || pixels <= workPixels || !time.Now().Before(deadline) || ctx.Err() != nil {
+		return texts, err
+	}
+	g = nil
+	fctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	fine, ferr := src(fctx, fallbackPixels)
+	if ferr != nil {
+		return nil, err
+	}
+	if t, ok := detectStep(scan(zxHybrid(fine)), false); ok {
+		return []string{t}, nil
+	}
+	return nil, err
 }
 
-// decodeLadder runs the ladder on g. With multi, its first step looks for
-// every code gozxing's multi-symbol detector can find.
-func decodeLadder(g *gray, multi bool) (texts []string, err error) {
+// budgetErr turns a failure under a spent caller budget into ErrBudget.
+func budgetErr(ctx context.Context, err error) error {
+	if errors.Is(err, ErrNoCode) && ctx.Err() != nil {
+		return ErrBudget
+	}
+	return err
+}
+
+// decodeLadder runs the ladder on g until deadline or ctx is done. With
+// multi, its first step looks for every code gozxing's multi-symbol
+// detector can find.
+func decodeLadder(ctx context.Context, g *gray, multi bool, deadline time.Time) (texts []string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			texts, err = nil, &internalError{r}
@@ -223,16 +263,8 @@ func decodeLadder(g *gray, multi bool) (texts []string, err error) {
 	if g.w < 21 || g.h < 21 {
 		return nil, ErrNoCode
 	}
-	deadline := time.Now().Add(maxLadderTime)
-	if g.w*g.h > maxWorkPixels {
-		// Try the cheap full-resolution read, then work on a smaller copy:
-		// the ladder's integral images and filters stay bounded.
-		if t, ok := detectStep(scan(zxHybrid(g)), false); ok {
-			return []string{t}, nil
-		}
-		for g.w*g.h > maxWorkPixels {
-			g = half(g)
-		}
+	for g.w*g.h > maxWorkPixels {
+		g = half(g)
 	}
 	st := &ladderState{orig: g, g: pad(g, 8), deadline: deadline}
 	if multi {
@@ -244,7 +276,7 @@ func decodeLadder(g *gray, multi bool) (texts []string, err error) {
 		}
 	}
 	for _, s := range ladder {
-		if time.Now().After(st.deadline) {
+		if time.Now().After(st.deadline) || ctx.Err() != nil {
 			break
 		}
 		st.stepTries = 0
@@ -281,8 +313,4 @@ func detectMulti(sc *scanned) (texts []string) {
 		}
 	}
 	return texts
-}
-
-func decodeAll(img image.Image) ([]string, error) {
-	return decodeLadder(toGray(img), true)
 }

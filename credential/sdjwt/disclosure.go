@@ -46,29 +46,32 @@ func ParseDisclosure(raw string) (*Disclosure, error) {
 	if err != nil {
 		return nil, fail("not unpadded base64url")
 	}
-	v, err := strictjson.Parse(b, strictjson.MaxDepth)
+	// Parsed without boxing; only the claim value becomes an `any` tree.
+	arr, err := strictjson.ParseDoc(b, strictjson.MaxDepth)
 	if err != nil {
 		return nil, fail(err.Error())
 	}
-	arr, ok := v.([]any)
-	if !ok || len(arr) < 2 || len(arr) > 3 {
+	if arr.Kind() != strictjson.Array || arr.Len() < 2 || arr.Len() > 3 {
 		return nil, fail("not a JSON array of 2 or 3 elements")
 	}
+	salt := arr.First()
+	second := salt.Next()
 	d := &Disclosure{Raw: raw}
-	if d.Salt, ok = arr[0].(string); !ok || d.Salt == "" {
+	var ok bool
+	if d.Salt, ok = salt.Str(); !ok || d.Salt == "" {
 		return nil, fail("salt is not a non-empty string")
 	}
-	if len(arr) == 2 {
-		d.Element, d.Value = true, arr[1]
+	if arr.Len() == 2 {
+		d.Element, d.Value = true, second.Any()
 		return d, nil
 	}
-	if d.Name, ok = arr[1].(string); !ok {
+	if d.Name, ok = second.Str(); !ok {
 		return nil, fail("claim name is not a string")
 	}
 	if d.Name == "_sd" || d.Name == "..." || d.Name == "_sd_alg" {
 		return nil, fail(fmt.Sprintf("reserved claim name %q", d.Name))
 	}
-	d.Value = arr[2]
+	d.Value = second.Next().Any()
 	return d, nil
 }
 
@@ -139,7 +142,12 @@ func (p *Presentation) String() string { return p.SDHashInput() + p.KBJWT }
 // SDHashInput is what a KB-JWT's sd_hash covers: everything before it,
 // trailing "~" included.
 func (p *Presentation) SDHashInput() string {
+	n := len(p.IssuerJWT) + 1
+	for _, d := range p.Disclosures {
+		n += len(d) + 1
+	}
 	var b strings.Builder
+	b.Grow(n)
 	b.WriteString(p.IssuerJWT)
 	b.WriteByte('~')
 	for _, d := range p.Disclosures {

@@ -170,7 +170,16 @@ func TestInteropOursInPeer(t *testing.T) {
 		t.Fatalf("peer on our live presentation: %v", got)
 	}
 	got = peer(t, "did", "--did", holder.Public().DIDKey())
-	resolved, _ := json.Marshal(got["jwk"])
+	// key-did-resolver writes coordinates with their leading zero bytes
+	// dropped (for about 1 key in 128: a 31-byte x or y, which RFC 7518
+	// forbids and our strict JWK reader refuses); did.mjs then also gives
+	// them padded to 32 bytes, and the key must be the same.
+	jwk := got["jwk"]
+	if facts, _ := got["jwkFacts"].(map[string]any); facts != nil && facts["conformant"] == false {
+		t.Logf("key-did-resolver gave a non-conformant JWK %v: compared padded", got["jwk"])
+		jwk = got["jwkPadded"]
+	}
+	resolved, _ := json.Marshal(jwk)
 	k, err := jose.ParseJWK(resolved)
 	if err != nil || !k.Equal(holder.Public()) {
 		t.Fatalf("key-did-resolver gave %s: %v", resolved, err)

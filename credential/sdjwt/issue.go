@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/immunopass/immunopass/credential/jose"
 )
@@ -72,6 +74,9 @@ func Issue(key *jose.PrivateKey, req IssueRequest) (*Issued, error) {
 	if req.VCT == "" {
 		req.VCT = VCT
 	}
+	if !utf8.ValidString(req.Issuer) || !utf8.ValidString(req.VCT) {
+		return nil, &FormatError{Part: "iss", Problem: fmt.Sprintf("invalid UTF-8 in iss %q or vct %q", req.Issuer, req.VCT)}
+	}
 	if req.IssuedAt.IsZero() {
 		req.IssuedAt = time.Now()
 	}
@@ -109,6 +114,14 @@ func Issue(key *jose.PrivateKey, req IssueRequest) (*Issued, error) {
 		return d.Digest(), nil
 	}
 	for _, c := range req.Claims {
+		// encoding/json would write invalid UTF-8 as U+FFFD: the credential
+		// would say something else than what the issuer was given.
+		if bad, ok := invalidUTF8(reflect.ValueOf(c.Value)); ok || !utf8.ValidString(c.Name) {
+			if !ok {
+				bad = c.Name
+			}
+			return nil, &FormatError{Part: "claims", Problem: fmt.Sprintf("claim %q holds invalid UTF-8: %q", c.Name, bad)}
+		}
 		switch {
 		case c.Name == "_sd" || c.Name == "_sd_alg" || c.Name == "...":
 			return nil, &FormatError{Part: "claims", Problem: fmt.Sprintf("reserved claim name %q", c.Name)}
@@ -186,4 +199,50 @@ func writeStr(b interface{ WriteString(string) (int, error) }, s string) {
 	var buf bytes.Buffer
 	writeJSON(&buf, s)
 	b.WriteString(buf.String())
+}
+
+// invalidUTF8 finds a string (or raw JSON bytes) in v that is not valid
+// UTF-8, looking through pointers, interfaces, slices, maps (keys too) and
+// exported struct fields: the shapes a claim value takes.
+func invalidUTF8(v reflect.Value) (string, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		if !utf8.ValidString(v.String()) {
+			return v.String(), true
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return invalidUTF8(v.Elem())
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			if b := v.Bytes(); !utf8.Valid(b) {
+				return string(b), true
+			}
+			return "", false
+		}
+		for i := 0; i < v.Len(); i++ {
+			if s, bad := invalidUTF8(v.Index(i)); bad {
+				return s, true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if s, bad := invalidUTF8(it.Key()); bad {
+				return s, true
+			}
+			if s, bad := invalidUTF8(it.Value()); bad {
+				return s, true
+			}
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				if s, bad := invalidUTF8(v.Field(i)); bad {
+					return s, true
+				}
+			}
+		}
+	}
+	return "", false
 }

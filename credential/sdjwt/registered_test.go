@@ -46,3 +46,30 @@ func TestRegisteredClaimsNotDisclosable(t *testing.T) {
 		}
 	}
 }
+
+// TestIssueRefusesInvalidUTF8: encoding/json writes invalid UTF-8 as
+// U+FFFD, so a credential issued from such a value would say something else
+// than the issuer was given; Issue refuses it, wherever it sits.
+//
+// Cases found by fuzzing (verifier.FuzzVerifySignedSDJWT: a dose's country
+// "\xff" was shown as "\ufffd").
+func TestIssueRefusesInvalidUTF8(t *testing.T) {
+	f := setup(t)
+	var dose Dose
+	dose.Country = "\xff"
+	for _, c := range []Claim{
+		{Name: "doses", Value: []any{dose}, SDElements: true},
+		{Name: "given_name", Value: "Am\xe9lie", SD: true},
+		{Name: "family_name", Value: "Ha\xc0ddad"},
+		{Name: "x", Value: map[string]any{"k\xff": "v"}},
+		{Name: "x", Value: json.RawMessage("\"\xff\"")},
+		{Name: "n\xff", Value: "v"},
+	} {
+		if _, err := Issue(f.issuer, IssueRequest{Issuer: iss, Claims: []Claim{c}}); !isType[*FormatError](err) || !strings.Contains(err.Error(), "invalid UTF-8") {
+			t.Errorf("Issue(%q: %#v) = %v, want a FormatError naming invalid UTF-8", c.Name, c.Value, err)
+		}
+	}
+	if _, err := Issue(f.issuer, IssueRequest{Issuer: iss, Claims: []Claim{{Name: "given_name", Value: "Amélie \ufffd", SD: true}}}); err != nil {
+		t.Errorf("valid UTF-8 (U+FFFD included) refused: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -325,7 +326,8 @@ func skewAdvice(d time.Duration, issued, now time.Time) string {
 
 // process applies RFC 9901 §7.1 to a payload and the disclosures.
 func process(p *Presentation, payload strictjson.Object) (*processor, strictjson.Object, error) {
-	pr := &processor{byDigest: map[string]*Disclosure{}, seen: map[string]bool{}, paths: map[string]string{}}
+	n := len(p.Disclosures)
+	pr := &processor{byDigest: make(map[string]*Disclosure, n), seen: make(map[string]bool, 2*n), paths: make(map[string]string, n), used: make(map[string]bool, n)}
 	for _, raw := range p.Disclosures {
 		d, err := ParseDisclosure(raw)
 		if err != nil {
@@ -405,6 +407,30 @@ func (pr *processor) object(o strictjson.Object, path string, depth int) (strict
 	if depth > strictjson.MaxDepth {
 		return nil, &DisclosureError{Problem: "disclosures nest too deep"}
 	}
+	if !hasDigests(o, depth) {
+		// Nothing to replace here (a disclosed dose, say): the object is
+		// kept as parsed unless something inside it changes.
+		var out strictjson.Object
+		for i, m := range o {
+			if !isContainer(m.Value) {
+				continue
+			}
+			v, err := pr.value(m.Value, join(path, m.Name), depth)
+			if err != nil {
+				return nil, err
+			}
+			if out == nil && !same(v, m.Value) {
+				out = slices.Clone(o)
+			}
+			if out != nil {
+				out[i].Value = v
+			}
+		}
+		if out == nil {
+			return o, nil
+		}
+		return out, nil
+	}
 	out := make(strictjson.Object, 0, len(o))
 	var sd []any
 	for _, m := range o {
@@ -421,9 +447,12 @@ func (pr *processor) object(o strictjson.Object, path string, depth int) (strict
 				continue
 			}
 		}
-		v, err := pr.value(m.Value, join(path, m.Name), depth)
-		if err != nil {
-			return nil, err
+		v := m.Value
+		if isContainer(v) { // a scalar is kept as it is: no path to build
+			var err error
+			if v, err = pr.value(v, join(path, m.Name), depth); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, strictjson.Member{Name: m.Name, Value: v})
 	}
@@ -459,8 +488,34 @@ func (pr *processor) value(v any, path string, depth int) (any, error) {
 	case strictjson.Object:
 		return pr.object(t, path, depth+1)
 	case []any:
+		if !hasPlaceholders(t) {
+			var out []any // copy-on-write, as in object
+			for i, e := range t {
+				if !isContainer(e) {
+					continue
+				}
+				val, err := pr.value(e, path+"["+strconv.Itoa(i)+"]", depth+1)
+				if err != nil {
+					return nil, err
+				}
+				if out == nil && !same(val, e) {
+					out = slices.Clone(t)
+				}
+				if out != nil {
+					out[i] = val
+				}
+			}
+			if out == nil {
+				return t, nil
+			}
+			return out, nil
+		}
 		out := make([]any, 0, len(t))
 		for i, e := range t {
+			if !isContainer(e) {
+				out = append(out, e)
+				continue
+			}
 			p := path + "[" + strconv.Itoa(i) + "]"
 			if o, ok := e.(strictjson.Object); ok {
 				if dv, isRef := o.Get("..."); isRef {
@@ -491,6 +546,52 @@ func (pr *processor) value(v any, path string, depth int) (any, error) {
 		return out, nil
 	}
 	return v, nil
+}
+
+// hasDigests reports whether processing o replaces members: it has "_sd",
+// or it is the payload and has "_sd_alg".
+func hasDigests(o strictjson.Object, depth int) bool {
+	for _, m := range o {
+		if m.Name == "_sd" || m.Name == "_sd_alg" && depth == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPlaceholders reports whether an array holds an object with a "..."
+// member (a placeholder, or something that claims to be one).
+func hasPlaceholders(a []any) bool {
+	for _, e := range a {
+		if o, ok := e.(strictjson.Object); ok {
+			if _, isRef := o.Get("..."); isRef {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// same reports whether processing gave back the very value it was given
+// (the same backing array), so that nothing has to be copied.
+func same(a, b any) bool {
+	switch x := a.(type) {
+	case strictjson.Object:
+		y, ok := b.(strictjson.Object)
+		return ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
+	case []any:
+		y, ok := b.([]any)
+		return ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
+	}
+	return false
+}
+
+func isContainer(v any) bool {
+	switch v.(type) {
+	case strictjson.Object, []any:
+		return true
+	}
+	return false
 }
 
 func join(path, name string) string {

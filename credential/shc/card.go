@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +25,7 @@ type Card struct {
 	// Payload is the inflated JWT payload exactly as signed.
 	Payload []byte
 	Claims  Claims
-	bundle  strictjson.Object // the parsed FHIR Bundle, read-only
+	bundle  strictjson.Value // the parsed FHIR Bundle
 }
 
 // Record maps the card's FHIR Bundle to a vaccination record, reusing the
@@ -38,16 +39,8 @@ func (c *Card) Record() (*vax.Record, []string, error) {
 // each once.
 func (c *Card) ResourceTypes() []string {
 	out := []string{}
-	ev, _ := c.bundle.Get("entry")
-	entries, _ := ev.([]any)
-	seen := map[string]bool{}
-	for _, e := range entries {
-		em, _ := e.(strictjson.Object)
-		rv, _ := em.Get("resource")
-		res, _ := rv.(strictjson.Object)
-		rtv, _ := res.Get("resourceType")
-		if rt, _ := rtv.(string); rt != "" && !seen[rt] {
-			seen[rt] = true
+	for e := c.bundle.Get("entry").First(); e.Exists(); e = e.Next() {
+		if rt, _ := e.Get("resource").Get("resourceType").Str(); rt != "" && !slices.Contains(out, rt) {
 			out = append(out, rt)
 		}
 	}
@@ -105,32 +98,24 @@ func Inflate(data []byte) ([]byte, error) {
 	return out, err
 }
 
-// inflaters reuses DEFLATE decoders: each holds a 32 KiB window that would
-// otherwise be allocated per card.
-var inflaters sync.Pool
+// inflaters reuses DEFLATE decoders (inflate.go): their Huffman tables and
+// a scratch output buffer, so that a card's payload costs one exact-size
+// allocation however well it compressed.
+var inflaters = sync.Pool{New: func() any { return new(inflater) }}
 
 func inflateRaw(data []byte) ([]byte, error) {
-	br := bytes.NewReader(data)
-	r, _ := inflaters.Get().(io.ReadCloser)
-	if r == nil {
-		r = flate.NewReader(br)
-	} else {
-		r.(flate.Resetter).Reset(br, nil)
-	}
-	defer inflaters.Put(r)
-	var buf bytes.Buffer
-	buf.Grow(4 * len(data))
-	n, err := io.Copy(&buf, io.LimitReader(r, MaxPayload+1))
-	if n > MaxPayload {
-		return nil, &TooLargeError{What: "inflated payload", Size: int(n), Limit: MaxPayload}
-	}
-	if err != nil {
+	f := inflaters.Get().(*inflater)
+	defer inflaters.Put(f)
+	out, trailing, err := f.inflate(data, MaxPayload)
+	switch {
+	case err == errLarge:
+		return nil, &TooLargeError{What: "inflated payload", Size: MaxPayload + 1, Limit: MaxPayload}
+	case err != nil:
 		return nil, &CompressionError{Problem: "not raw DEFLATE: " + err.Error()}
+	case trailing != 0:
+		return nil, &CompressionError{Problem: fmt.Sprintf("%d bytes after the end of the DEFLATE stream", trailing)}
 	}
-	if br.Len() != 0 {
-		return nil, &CompressionError{Problem: fmt.Sprintf("%d bytes after the end of the DEFLATE stream", br.Len())}
-	}
-	return buf.Bytes(), nil
+	return bytes.Clone(out), nil
 }
 
 // deflaters reuses level-9 compressors: each holds about a megabyte of
@@ -152,83 +137,81 @@ func Deflate(data []byte) []byte {
 	return buf.Bytes()
 }
 
-func parseClaims(payload []byte) (*Claims, strictjson.Object, error) {
-	top, err := strictjson.ParseObject(payload, strictjson.MaxDepth)
+func parseClaims(payload []byte) (*Claims, strictjson.Value, error) {
+	var none strictjson.Value
+	top, err := strictjson.ParseDoc(payload, strictjson.MaxDepth)
 	if err != nil {
-		return nil, nil, &PayloadError{Claim: "payload", Problem: err.Error()}
+		return nil, none, &PayloadError{Claim: "payload", Problem: err.Error()}
+	}
+	if top.Kind() != strictjson.ObjectKind {
+		return nil, none, &PayloadError{Claim: "payload", Problem: (&strictjson.Error{Problem: "not a JSON object"}).Error()}
 	}
 	c := &Claims{}
 	if c.Iss, err = claimString(top, "iss", "iss", true); err != nil {
-		return nil, nil, err
+		return nil, none, err
 	}
 	if c.NBF, _, err = numericDate(top, "nbf", true); err != nil {
-		return nil, nil, err
+		return nil, none, err
 	}
 	if c.Exp, c.HasExp, err = numericDate(top, "exp", false); err != nil {
-		return nil, nil, err
+		return nil, none, err
 	}
-	vcv, _ := top.Get("vc")
-	vc, ok := vcv.(strictjson.Object)
-	if !ok {
-		return nil, nil, &PayloadError{Claim: "vc", Problem: missingOr(top, "vc", "not an object")}
+	vc := top.Get("vc")
+	if vc.Kind() != strictjson.ObjectKind {
+		return nil, none, &PayloadError{Claim: "vc", Problem: missingOr(vc, "not an object")}
 	}
-	tv, _ := vc.Get("type")
-	types, ok := tv.([]any)
-	if !ok {
-		return nil, nil, &PayloadError{Claim: "vc.type", Problem: missingOr(vc, "type", "not an array")}
+	types := vc.Get("type")
+	if types.Kind() != strictjson.Array {
+		return nil, none, &PayloadError{Claim: "vc.type", Problem: missingOr(types, "not an array")}
 	}
-	for _, t := range types {
-		s, ok := t.(string)
+	c.Types = make([]string, 0, types.Len())
+	for t := types.First(); t.Exists(); t = t.Next() {
+		s, ok := t.Str()
 		if !ok {
-			return nil, nil, &PayloadError{Claim: "vc.type", Problem: "not an array of strings"}
+			return nil, none, &PayloadError{Claim: "vc.type", Problem: "not an array of strings"}
 		}
 		c.Types = append(c.Types, s)
 	}
 	if c.RID, err = claimString(vc, "rid", "vc.rid", false); err != nil {
-		return nil, nil, err
+		return nil, none, err
 	}
 	if c.RID != "" && !isBase64URL(c.RID) {
-		return nil, nil, &PayloadError{Claim: "vc.rid", Problem: fmt.Sprintf("%q is not base64url", c.RID)}
+		return nil, none, &PayloadError{Claim: "vc.rid", Problem: fmt.Sprintf("%q is not base64url", c.RID)}
 	}
-	csv, _ := vc.Get("credentialSubject")
-	cs, ok := csv.(strictjson.Object)
-	if !ok {
-		return nil, nil, &PayloadError{Claim: "vc.credentialSubject", Problem: missingOr(vc, "credentialSubject", "not an object")}
+	cs := vc.Get("credentialSubject")
+	if cs.Kind() != strictjson.ObjectKind {
+		return nil, none, &PayloadError{Claim: "vc.credentialSubject", Problem: missingOr(cs, "not an object")}
 	}
 	if c.FHIRVersion, err = claimString(cs, "fhirVersion", "vc.credentialSubject.fhirVersion", true); err != nil {
-		return nil, nil, err
+		return nil, none, err
 	}
-	bv, _ := cs.Get("fhirBundle")
-	bundle, ok := bv.(strictjson.Object)
-	if !ok {
-		return nil, nil, &PayloadError{Claim: "vc.credentialSubject.fhirBundle", Problem: missingOr(cs, "fhirBundle", "not an object")}
+	bundle := cs.Get("fhirBundle")
+	if bundle.Kind() != strictjson.ObjectKind {
+		return nil, none, &PayloadError{Claim: "vc.credentialSubject.fhirBundle", Problem: missingOr(bundle, "not an object")}
 	}
-	raw, ok := strictjson.Span(payload, "vc", "credentialSubject", "fhirBundle")
-	if !ok {
-		return nil, nil, &PayloadError{Claim: "vc.credentialSubject.fhirBundle", Problem: "cannot be located"}
-	}
-	c.Bundle = raw
+	start, end := bundle.Span()
+	c.Bundle = payload[start:end:end]
 	return c, bundle, nil
 }
 
-func missingOr(m strictjson.Object, name, problem string) string {
-	if _, ok := m.Get(name); !ok {
+func missingOr(v strictjson.Value, problem string) string {
+	if !v.Exists() {
 		return "missing"
 	}
 	return problem
 }
 
-func claimString(m strictjson.Object, name, claim string, required bool) (string, error) {
-	v, ok := m.Get(name)
-	if !ok {
+func claimString(m strictjson.Value, name, claim string, required bool) (string, error) {
+	v := m.Get(name)
+	if !v.Exists() {
 		if required {
 			return "", &PayloadError{Claim: claim, Problem: "missing"}
 		}
 		return "", nil
 	}
-	s, ok := v.(string)
+	s, ok := v.Str()
 	if !ok {
-		return "", &PayloadError{Claim: claim, Problem: fmt.Sprintf("not a string: %v", v)}
+		return "", &PayloadError{Claim: claim, Problem: fmt.Sprintf("not a string: %s", truncate(v.Raw(), 40))}
 	}
 	return s, nil
 }
@@ -247,17 +230,17 @@ func unmarshalClaim(m map[string]json.RawMessage, name string, dst any, required
 	return nil
 }
 
-func numericDate(m strictjson.Object, name string, required bool) (float64, bool, error) {
-	v, ok := m.Get(name)
-	if !ok {
+func numericDate(m strictjson.Value, name string, required bool) (float64, bool, error) {
+	v := m.Get(name)
+	if !v.Exists() {
 		if required {
 			return 0, false, &PayloadError{Claim: name, Problem: "missing"}
 		}
 		return 0, false, nil
 	}
-	n, ok := v.(json.Number)
+	n, ok := v.Num()
 	if !ok {
-		return 0, false, &PayloadError{Claim: name, Problem: fmt.Sprintf("not a number: %v", v)}
+		return 0, false, &PayloadError{Claim: name, Problem: fmt.Sprintf("not a number: %s", truncate(v.Raw(), 40))}
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {
@@ -283,6 +266,13 @@ type IssueOptions struct {
 	Expires   time.Time // exp; zero means none
 	RID       string    // vc.rid; "" for none
 	Types     []string  // vc.type; default health-card + immunization
+	// Country is the issuer's country (ISO 3166-1 alpha-2) as its
+	// accreditation states it. When set, the card is trimmed to fit a
+	// smaller QR code: doses given in that country carry no country
+	// extension (verifiers take the country from the issuer's entry in
+	// trust) and no Immunization carries protocolApplied. Doses given
+	// elsewhere keep their country.
+	Country string
 }
 
 // Issue minifies a FHIR Bundle (see [Minify]) and signs it as a health card.
@@ -293,7 +283,7 @@ func Issue(key *jose.PrivateKey, bundle []byte, opt IssueOptions) (string, error
 	if opt.RID != "" && !isBase64URL(opt.RID) {
 		return "", &PayloadError{Claim: "vc.rid", Problem: fmt.Sprintf("%q is not base64url", opt.RID)}
 	}
-	min, err := Minify(bundle)
+	min, err := minify(bundle, opt.Country)
 	if err != nil {
 		return "", err
 	}

@@ -74,16 +74,18 @@ func TestInteropOursVerifiesInPeers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name string
-		key  *jose.PrivateKey
-		iss  string
-		jwks []byte
+		name    string
+		key     *jose.PrivateKey
+		iss     string
+		jwks    []byte
+		country string // the issuer's: the card is trimmed for its QR code
 	}{
-		{"spec key", spectest.PrivateKey(t, 0), spectest.Iss, spectest.Read(t, "issuer", ".well-known", "jwks.json")},
-		{"clinic key", fresh, "https://clinic.example/shc", jose.JWKS([]*jose.Key{fresh.Public()}, nil)},
+		{"spec key", spectest.PrivateKey(t, 0), spectest.Iss, spectest.Read(t, "issuer", ".well-known", "jwks.json"), ""},
+		{"clinic key", fresh, "https://clinic.example/shc", jose.JWKS([]*jose.Key{fresh.Public()}, nil), ""},
+		{"clinic key, trimmed card", fresh, "https://clinic.example/shc", jose.JWKS([]*jose.Key{fresh.Public()}, nil), "AE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			jws, err := shc.Issue(tc.key, assets.DemoRecord(), shc.IssueOptions{Issuer: tc.iss, RID: "AAAAAAAAAAA", Expires: time.Now().Add(time.Hour)})
+			jws, err := shc.Issue(tc.key, assets.DemoRecord(), shc.IssueOptions{Issuer: tc.iss, RID: "AAAAAAAAAAA", Expires: time.Now().Add(time.Hour), Country: tc.country})
 			if err != nil {
 				t.Fatal(err)
 			}

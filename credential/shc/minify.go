@@ -6,20 +6,35 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
+
+	"github.com/immunopass/immunopass/credential/vax"
 )
 
 // Minify applies the spec's "health cards are small" rules to a FHIR Bundle
 // and returns it as compact JSON, keeping member order:
 //
 //   - Bundle.entry.fullUrl becomes "resource:N" and every Reference.reference
-//     that points at an entry (by its fullUrl or "Type/id") follows it;
+//     that points at an entry (by its fullUrl or "Type/id") follows it; a
+//     reference of the form "resource:N" that points at no entry is refused
+//     (minified, it would point at one);
 //   - Resource.id, Resource.meta and DomainResource.text are dropped;
 //   - CodeableConcept.text and Coding.display are dropped (Reference.display,
 //     such as a performer's name, is kept);
 //   - null values, empty arrays and empty objects are dropped.
-func Minify(bundle []byte) ([]byte, error) {
+func Minify(bundle []byte) ([]byte, error) { return minify(bundle, "") }
+
+// minify is Minify with the trimming [Issue] adds for a QR code: each
+// Immunization's protocolApplied is dropped, and so is its country
+// extension when it names country (the issuer's own; "" keeps them all).
+func minify(bundle []byte, country string) ([]byte, error) {
 	if len(bundle) > MaxPayload {
 		return nil, &TooLargeError{What: "fhir bundle", Size: len(bundle), Limit: MaxPayload}
+	}
+	// encoding/json reads invalid UTF-8 as U+FFFD: the card would say
+	// something else than the clinic's bundle.
+	if !utf8.Valid(bundle) {
+		return nil, &PayloadError{Claim: "fhirBundle", Problem: "not valid UTF-8"}
 	}
 	root, err := parseNode(bundle)
 	if err != nil {
@@ -29,6 +44,7 @@ func Minify(bundle []byte) ([]byte, error) {
 		return nil, &PayloadError{Claim: "fhirBundle", Problem: "not a FHIR Bundle"}
 	}
 	refs := map[string]string{}
+	shorts := map[string]bool{}
 	if entries := root.get("entry"); entries != nil && entries.kind == '[' {
 		for i, e := range entries.items {
 			if e.kind != '{' {
@@ -44,8 +60,10 @@ func Minify(bundle []byte) ([]byte, error) {
 				}
 			}
 			e.set("fullUrl", &node{kind: 's', raw: mustJSON(short)})
+			shorts[short] = true
 		}
 	}
+	var dangling string
 	root.walk(func(n *node) {
 		if n.kind != '{' {
 			return
@@ -61,16 +79,48 @@ func Minify(bundle []byte) ([]byte, error) {
 		if n.get("system") != nil || n.get("code") != nil {
 			n.del("display") // Coding.display
 		}
+		if country != "" && n.str("resourceType") == "Immunization" {
+			trimImmunization(n, country)
+		}
 		if r := n.get("reference"); r != nil && r.kind == 's' {
 			if short, ok := refs[r.str("")]; ok {
 				n.set("reference", &node{kind: 's', raw: mustJSON(short)})
+			} else if shorts[r.str("")] && dangling == "" {
+				dangling = r.str("")
 			}
 		}
 	})
+	if dangling != "" {
+		// It points at no entry now, and would point at one once the
+		// entries are renamed: the card would link what the clinic did not.
+		return nil, &PayloadError{Claim: "fhirBundle", Problem: fmt.Sprintf("reference %q matches no entry's fullUrl, but would match one once minified", dangling)}
+	}
 	root.prune()
 	var b bytes.Buffer
 	root.write(&b)
 	return b.Bytes(), nil
+}
+
+// trimImmunization drops what no SMART Health Card verifier reads and the
+// card can do without (see the README's design decisions): protocolApplied
+// (dose and series numbers; the SMART Health Cards vaccination profile has
+// no such element) and the country-of-event extension naming the issuer's
+// own country, which a verifier takes from the issuer's accreditation.
+// A dose given elsewhere keeps its country.
+func trimImmunization(n *node, country string) {
+	n.del("protocolApplied")
+	ext := n.get("extension")
+	if ext == nil || ext.kind != '[' {
+		return
+	}
+	keep := ext.items[:0]
+	for _, x := range ext.items {
+		if x.kind == '{' && x.str("url") == vax.CountryExtensionURL && x.str("valueCode") == country && len(x.keys) == 2 {
+			continue
+		}
+		keep = append(keep, x)
+	}
+	ext.items = keep // an emptied array is pruned
 }
 
 // node is a JSON value that keeps object member order.

@@ -466,7 +466,14 @@ func TestMinifyRules(t *testing.T) {
 	if string(got) != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
-	for _, bad := range []string{`[]`, `{"resourceType":"Patient"}`, `{"resourceType":"Bundle"} x`, `{"a":1,"a":2}`, strings.Repeat("[", 100) + strings.Repeat("]", 100)} {
+	for _, bad := range []string{`[]`, `{"resourceType":"Patient"}`, `{"resourceType":"Bundle"} x`, `{"a":1,"a":2}`, strings.Repeat("[", 100) + strings.Repeat("]", 100),
+		// Cases found by fuzzing (FuzzVerifySignedSHC): a reference that
+		// resolves only once the entries are renamed "resource:N".
+		`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient"}},{"resource":{"resourceType":"Immunization","patient":{"reference":"resource:0"}}}]}`,
+		`{"resourceType":"Bundle","entry":[{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient"}},{"resource":{"resourceType":"Immunization","patient":{"reference":"resource:0"}}}]}`,
+		// Invalid UTF-8, which encoding/json would have signed as U+FFFD.
+		"{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Ha\xffddad\"}]}}]}",
+	} {
 		if _, err := Minify([]byte(bad)); err == nil {
 			t.Errorf("Minify(%.20s) accepted", bad)
 		}

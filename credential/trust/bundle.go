@@ -33,6 +33,11 @@ type Bundle struct {
 	Registry    string             `json:"registry"`
 	Issuers     []BundleIssuer     `json:"issuers"`
 	StatusLists []BundleStatusList `json:"statusLists"`
+	// Policies is the registry's context policy file (credential/policy:
+	// school entry, yellow fever, traveller rules), signed with the rest;
+	// absent when the registry posted none, and from a delta when they
+	// did not change since its base version.
+	Policies json.RawMessage `json:"policies,omitempty"`
 	// Checkpoint is the latest witness-cosigned checkpoint note of the log.
 	Checkpoint string     `json:"checkpoint"`
 	Advisories []Advisory `json:"advisories"`
@@ -220,10 +225,25 @@ func ParseBundle(data []byte) (b *Bundle, body []byte, jws string, err error) {
 	case b.Checkpoint == "":
 		return nil, nil, "", bad("no checkpoint")
 	}
+	// One entry per issuer and per list: two entries for one id would be
+	// read as the last one, so a later entry could lift a suspension or
+	// replace a list the registry signed in the same bundle.
+	ids := map[string]int{}
 	for i, is := range b.Issuers {
 		if is.ID == "" {
 			return nil, nil, "", bad("issuers[%d] has no id", i)
 		}
+		if j, dup := ids[is.ID]; dup {
+			return nil, nil, "", bad("issuers[%d] and issuers[%d] have the same id %q", j, i, is.ID)
+		}
+		ids[is.ID] = i
+	}
+	uris := map[string]int{}
+	for i, sl := range b.StatusLists {
+		if j, dup := uris[sl.URI]; dup {
+			return nil, nil, "", bad("statusLists[%d] and statusLists[%d] have the same uri %q", j, i, sl.URI)
+		}
+		uris[sl.URI] = i
 	}
 	return b, body, string(sig), nil
 }

@@ -77,6 +77,10 @@ func TestVerifyBundleRefusals(t *testing.T) {
 	other := newFixture(t)
 	good := f.sign(t, f.bundle(3))
 	body, sig, _ := bytes.Cut(good, []byte("\n"))
+	dupIssuer := f.bundle(3)
+	dupIssuer.Issuers = []BundleIssuer{{ID: "https://a.example", Name: "A", Suspended: true, Keys: []BundleKey{}}, {ID: "https://a.example", Name: "A", Keys: []BundleKey{}}}
+	dupList := f.bundle(3)
+	dupList.StatusLists = []BundleStatusList{{URI: "https://r.example/s/1", Bits: 1}, {URI: "https://r.example/s/1", Bits: 2}}
 	cases := []struct {
 		name  string
 		data  []byte
@@ -97,6 +101,10 @@ func TestVerifyBundleRefusals(t *testing.T) {
 		{"duplicate member", []byte(`{"type":"immunopass-trust-bundle","type":"x"}` + "\n" + string(sig)), isA[*BundleError], "duplicate member"},
 		{"wrong type", []byte(`{"type":"x","version":1}` + "\nx\n"), isA[*BundleError], `type "x"`},
 		{"no version", []byte(`{"type":"immunopass-trust-bundle"}` + "\nx\n"), isA[*BundleError], "no version"},
+		// Cases found by fuzzing (FuzzVerifySignedBundle): a second entry
+		// for one issuer lifted the suspension the first one signed.
+		{"duplicate issuer id", f.sign(t, dupIssuer), isA[*BundleError], `issuers[0] and issuers[1] have the same id "https://a.example"`},
+		{"duplicate status list uri", f.sign(t, dupList), isA[*BundleError], `statusLists[0] and statusLists[1] have the same uri`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

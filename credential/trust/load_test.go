@@ -18,7 +18,7 @@ const hostedIss = "https://registry.example/issuers/clinic"
 // hostedBundle returns a bundle with one hosted issuer that has an old key
 // (valid until t0), a current key and a compromised key, plus a status
 // list with entry 5 revoked.
-func hostedBundle(t *testing.T, f *fixture) (b *Bundle, old, cur, bad *jose.PrivateKey) {
+func hostedBundle(t testing.TB, f *fixture) (b *Bundle, old, cur, bad *jose.PrivateKey) {
 	old, cur, bad = mustKey(t), mustKey(t), mustKey(t)
 	l, _ := status.New(2, status.MinSize)
 	l.Set(5, status.Revoked)

@@ -17,21 +17,24 @@ type codeEntry struct {
 
 // codeTable parses the embedded table once. The table is tested, so an error
 // here is a build defect; it is kept for the tests to report.
-var codeTable = sync.OnceValues(func() (map[string]codeEntry, error) {
+var codeTable = sync.OnceValues(func() (map[codeRef]codeEntry, error) {
 	return parseCodeTable(assets.VaccineCodes())
 })
 
-func codeKey(system, code string) string {
+// codeRef is the code table's key.
+type codeRef struct{ system, code string }
+
+func codeKey(system, code string) codeRef {
 	if system == SystemCVX {
 		// CVX codes are written "03" and sometimes "3"; accept both.
 		if t := strings.TrimLeft(code, "0"); t != "" {
 			code = t
 		}
 	}
-	return system + "|" + code
+	return codeRef{system, code}
 }
 
-func parseCodeTable(data []byte) (map[string]codeEntry, error) {
+func parseCodeTable(data []byte) (map[codeRef]codeEntry, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comment = '#'
 	r.FieldsPerRecord = 4
@@ -42,7 +45,7 @@ func parseCodeTable(data []byte) (map[string]codeEntry, error) {
 	if len(rows) == 0 || strings.Join(rows[0], ",") != "system,code,display,diseases" {
 		return nil, fmt.Errorf("vaccine code table: bad header")
 	}
-	m := make(map[string]codeEntry, len(rows))
+	m := make(map[codeRef]codeEntry, len(rows))
 	for _, row := range rows[1:] {
 		k := codeKey(row[0], row[1])
 		if _, dup := m[k]; dup {

@@ -112,12 +112,25 @@ func (d Date) String() string {
 	switch {
 	case d.IsZero():
 		return ""
-	case d.Month == 0 && d.Day == 0:
-		return fmt.Sprintf("%04d", d.Year)
-	case d.Day == 0:
-		return fmt.Sprintf("%04d-%02d", d.Year, d.Month)
+	case d.Year < 0 || d.Year > 9999 || d.Month < 0 || d.Month > 99 || d.Day < 0 || d.Day > 99:
+		// Out of range for FHIR (Validate says so); shown as it is.
+		if d.Month == 0 && d.Day == 0 {
+			return fmt.Sprintf("%04d", d.Year)
+		} else if d.Day == 0 {
+			return fmt.Sprintf("%04d-%02d", d.Year, d.Month)
+		}
+		return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+	// Formatted by hand: the verifier shows every dose's date.
+	b := [10]byte{byte('0' + d.Year/1000), byte('0' + d.Year/100%10), byte('0' + d.Year/10%10), byte('0' + d.Year%10),
+		'-', byte('0' + d.Month/10), byte('0' + d.Month%10), '-', byte('0' + d.Day/10), byte('0' + d.Day%10)}
+	switch {
+	case d.Month == 0 && d.Day == 0:
+		return string(b[:4])
+	case d.Day == 0:
+		return string(b[:7])
+	}
+	return string(b[:])
 }
 
 // IsZero reports whether d is the zero Date (no date).

@@ -1,6 +1,7 @@
 package vax
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -89,6 +90,23 @@ func TestParseDateTime(t *testing.T) {
 		got, err := parseDateTime(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("parseDateTime(%q) = %+v, %v; want %+v, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestDateStringAgreesWithSprintf: the hand formatter gives what the
+// Sprintf forms give, in and out of the FHIR range.
+func TestDateStringAgreesWithSprintf(t *testing.T) {
+	for _, d := range []Date{{1, 0, 0}, {5, 1, 0}, {999, 1, 2}, {2021, 10, 9}, {9999, 12, 31}, {10000, 1, 1}, {-3, 0, 0}, {2021, 100, 0}, {2021, 1, -1}} {
+		want := fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+		if d.Day == 0 {
+			want = fmt.Sprintf("%04d-%02d", d.Year, d.Month)
+		}
+		if d.Month == 0 && d.Day == 0 {
+			want = fmt.Sprintf("%04d", d.Year)
+		}
+		if got := d.String(); got != want {
+			t.Errorf("%+v.String() = %q, want %q", d, got, want)
 		}
 	}
 }

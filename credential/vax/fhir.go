@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/immunopass/immunopass/internal/strictjson"
 )
 
 // MaxFHIRSize is the largest Bundle [FromFHIR] reads: 1 MiB. A SMART Health
@@ -71,14 +73,14 @@ func FromFHIRWithIgnored(bundle []byte) (rec *Record, ignored []string, err erro
 	return FromFHIRTree(tree)
 }
 
-// FromFHIRTree is [FromFHIRWithIgnored] for a Bundle already parsed into a
-// tree of strictjson.Object, []any, string, json.Number, bool and nil (as
-// internal/strictjson produces), so a credential's payload is parsed once.
-func FromFHIRTree(tree any) (rec *Record, ignored []string, err error) {
-	root, _, err := asObject(tree, "Bundle", true)
-	if err != nil {
-		return nil, nil, err
+// FromFHIRTree is [FromFHIRWithIgnored] for a Bundle already parsed by
+// internal/strictjson (ParseDoc), so a credential's payload is parsed once.
+// Error paths start at the Bundle ("Bundle.entry[1]…").
+func FromFHIRTree(bundle strictjson.Value) (rec *Record, ignored []string, err error) {
+	if bundle.Kind() != strictjson.ObjectKind {
+		return nil, nil, wrongType("Bundle", "an object", bundle)
 	}
+	root := object{bundle, bundle}
 	if err := wantResourceType(root, "Bundle"); err != nil {
 		return nil, nil, err
 	}
@@ -91,17 +93,18 @@ func FromFHIRTree(tree any) (rec *Record, ignored []string, err error) {
 	}
 
 	var (
-		patient    *object
+		patient    object   // absent until found
 		patientRef []string // the references that resolve to the Patient
 		imms       []object
 	)
-	for _, e := range entries {
+	imms = make([]object, 0, entries.len())
+	for e := entries.first(); e.ok(); e = e.next() {
 		res, ok, err := e.obj("resource")
 		if err != nil {
 			return nil, nil, err
 		}
 		if !ok {
-			return nil, nil, &FHIRError{Path: e.path, Problem: "entry has no resource"}
+			return nil, nil, &FHIRError{Path: e.path(), Problem: "entry has no resource"}
 		}
 		rt, ok, err := res.str("resourceType")
 		if err != nil {
@@ -112,16 +115,16 @@ func FromFHIRTree(tree any) (rec *Record, ignored []string, err error) {
 		}
 		switch rt {
 		case "Patient", "Immunization":
-			if hasKey(res.m, "modifierExtension") {
+			if res.has("modifierExtension") {
 				return nil, nil, &FHIRError{Path: res.at("modifierExtension"), Problem: "modifier extensions are not understood"}
 			}
 		}
 		switch rt {
 		case "Patient":
-			if patient != nil {
-				return nil, nil, &FHIRError{Path: res.path, Problem: "second Patient (a Bundle must hold one, at " + patient.path + ")"}
+			if patient.ok() {
+				return nil, nil, &FHIRError{Path: res.path(), Problem: "second Patient (a Bundle must hold one, at " + patient.path() + ")"}
 			}
-			patient = &res
+			patient = res
 			refs, err := referencesTo(e, res, "Patient")
 			if err != nil {
 				return nil, nil, err
@@ -130,18 +133,18 @@ func FromFHIRTree(tree any) (rec *Record, ignored []string, err error) {
 		case "Immunization":
 			imms = append(imms, res)
 		default:
-			ignored = append(ignored, e.path+": "+rt)
+			ignored = append(ignored, e.path()+": "+rt)
 		}
 	}
-	if patient == nil {
+	if !patient.ok() {
 		return nil, ignored, &FHIRError{Path: "Bundle.entry", Problem: "no Patient resource"}
 	}
 	if len(imms) == 0 {
 		return nil, ignored, &FHIRError{Path: "Bundle.entry", Problem: "no Immunization resource"}
 	}
 
-	rec = &Record{}
-	if rec.Patient, err = patientFromFHIR(*patient); err != nil {
+	rec = &Record{Immunizations: make([]Immunization, 0, len(imms))}
+	if rec.Patient, err = patientFromFHIR(patient); err != nil {
 		return nil, ignored, err
 	}
 	for _, res := range imms {
@@ -199,9 +202,9 @@ func patientFromFHIR(res object) (Patient, error) {
 	if err != nil {
 		return p, err
 	}
-	if len(names) > 0 {
-		name := names[0]
-		for _, n := range names {
+	if names.len() > 0 {
+		name := names.first()
+		for n := names.first(); n.ok(); n = n.next() {
 			if use, _, err := n.str("use"); err != nil {
 				return p, err
 			} else if use == "official" {
@@ -216,8 +219,9 @@ func patientFromFHIR(res object) (Patient, error) {
 		if err != nil {
 			return p, err
 		}
-		for i, g := range given {
-			s, ok := g.(string)
+		i := 0
+		for g := given.First(); g.Exists(); g, i = g.Next(), i+1 {
+			s, ok := g.Str()
 			if !ok {
 				return p, wrongType(name.at("given")+"["+strconv.Itoa(i)+"]", "a string", g)
 			}
@@ -283,11 +287,12 @@ func immunizationFromFHIR(res object, patientRefs []string) (Immunization, error
 	if err != nil {
 		return im, err
 	}
-	if len(codings) == 0 {
+	if codings.len() == 0 {
 		return im, &FHIRError{Path: vc.at("coding"), Problem: "missing"}
 	}
-	all := make([]Coding, len(codings))
-	for i, c := range codings {
+	all := make([]Coding, codings.len())
+	i := 0
+	for c := codings.first(); c.ok(); c, i = c.next(), i+1 {
 		for _, f := range []struct {
 			key string
 			dst *string
@@ -309,7 +314,7 @@ pick:
 	}
 
 	// occurrence[x]
-	if hasKey(res.m, "occurrenceString") {
+	if res.has("occurrenceString") {
 		return im, &FHIRError{Path: res.at("occurrenceString"), Problem: "not supported, want occurrenceDateTime"}
 	}
 	occ, ok, err := res.str("occurrenceDateTime")
@@ -331,7 +336,7 @@ pick:
 	if err != nil {
 		return im, err
 	}
-	for _, p := range performers {
+	for p := performers.first(); p.ok(); p = p.next() {
 		actor, ok, err := p.obj("actor")
 		if err != nil {
 			return im, err
@@ -352,8 +357,8 @@ pick:
 	if err != nil {
 		return im, err
 	}
-	if len(protocols) > 0 {
-		pa := protocols[0]
+	if protocols.len() > 0 {
+		pa := protocols.first()
 		if im.DoseNumber, err = pa.positiveInt("doseNumberPositiveInt"); err != nil {
 			return im, err
 		}
@@ -361,7 +366,7 @@ pick:
 			return im, err
 		} else if ok {
 			if im.DoseNumber != 0 {
-				return im, &FHIRError{Path: pa.path, Problem: "both doseNumberPositiveInt and doseNumberString"}
+				return im, &FHIRError{Path: pa.path(), Problem: "both doseNumberPositiveInt and doseNumberString"}
 			}
 			if n, err := strconv.ParseInt(s, 10, 32); err == nil && n > 0 && strconv.FormatInt(n, 10) == s {
 				im.DoseNumber = int(n)
@@ -374,7 +379,7 @@ pick:
 			return im, err
 		} else if ok {
 			if im.SeriesDoses != 0 {
-				return im, &FHIRError{Path: pa.path, Problem: "both seriesDosesPositiveInt and seriesDosesString"}
+				return im, &FHIRError{Path: pa.path(), Problem: "both seriesDosesPositiveInt and seriesDosesString"}
 			}
 			if n, err := strconv.ParseInt(s, 10, 32); err == nil && n > 0 && strconv.FormatInt(n, 10) == s {
 				im.SeriesDoses = int(n)
@@ -387,7 +392,7 @@ pick:
 		return im, err
 	}
 	seen := false
-	for _, x := range exts {
+	for x := exts.first(); x.ok(); x = x.next() {
 		url, _, err := x.str("url")
 		if err != nil {
 			return im, err
@@ -396,7 +401,7 @@ pick:
 			continue
 		}
 		if seen {
-			return im, &FHIRError{Path: x.path, Problem: "second country extension"}
+			return im, &FHIRError{Path: x.path(), Problem: "second country extension"}
 		}
 		seen = true
 		code, ok, err := x.str("valueCode")

@@ -18,31 +18,41 @@ const Batch = 8
 // calls (the side that goes first alternates too), and reports
 // "ours-ns/op", "base-ns/op" (medians over batches) and "ratio" (the median
 // of ours/base per batch). A non-nil error from either side fails b.
+//
+// Where the process's CPU time can be read (unix), it also reports
+// "cpu-ratio": the same median over the CPU time each batch used, all
+// threads included (so the garbage collector's work counts against the side
+// that made the garbage). On a machine shared with other work, a batch that
+// loses its core to another process takes longer by the wall clock but not
+// by CPU time, so cpu-ratio stays put when the load comes and goes.
 func Run(b *testing.B, ours, base func() error) {
 	b.Helper()
-	var ratios, os, bs []float64
-	batch := func(f func() error, n int) time.Duration {
-		t0 := time.Now()
+	var ratios, cpuRatios, os, bs []float64
+	batch := func(f func() error, n int) (time.Duration, time.Duration) {
+		c0, t0 := cpuTime(), time.Now()
 		for range n {
 			if err := f(); err != nil {
 				b.Fatal(err)
 			}
 		}
-		return time.Since(t0)
+		return time.Since(t0), cpuTime() - c0
 	}
 	b.ResetTimer()
 	for done, i := 0, 0; done < b.N; i++ {
 		n := min(Batch, b.N-done)
-		var to, tb time.Duration
+		var to, tb, co, cb time.Duration
 		if i%2 == 0 {
-			tb = batch(base, n)
-			to = batch(ours, n)
+			tb, cb = batch(base, n)
+			to, co = batch(ours, n)
 		} else {
-			to = batch(ours, n)
-			tb = batch(base, n)
+			to, co = batch(ours, n)
+			tb, cb = batch(base, n)
 		}
 		done += n
 		ratios = append(ratios, float64(to)/float64(tb))
+		if cb > 0 {
+			cpuRatios = append(cpuRatios, float64(co)/float64(cb))
+		}
 		os = append(os, float64(to)/float64(n))
 		bs = append(bs, float64(tb)/float64(n))
 	}
@@ -50,6 +60,9 @@ func Run(b *testing.B, ours, base func() error) {
 	b.ReportMetric(median(os), "ours-ns/op")
 	b.ReportMetric(median(bs), "base-ns/op")
 	b.ReportMetric(median(ratios), "ratio")
+	if len(cpuRatios) > len(ratios)/2 {
+		b.ReportMetric(median(cpuRatios), "cpu-ratio")
+	}
 }
 
 func median(xs []float64) float64 {

@@ -3,16 +3,18 @@
 // depth (readers that keep the first and readers that keep the last would
 // see different credentials), a nesting bound, and nothing after the value.
 //
-// Parse builds a tree of [Object], []any, string, json.Number, bool and nil
-// in one pass over the input; it is several times faster than walking
-// encoding/json's token stream and allocates little beyond the tree: each
-// object and array is one exact-size slice.
+// [ParseDoc] parses into a [Doc]: one slice of nodes, no value boxed into
+// an interface, every name and string without escapes a slice of one copy
+// of the input, so a credential payload costs a couple of allocations
+// however many values it holds; a [Value] walks it (Get, Items, Members)
+// and names its own path only when an error message needs it. [Parse]
+// builds the same document as a tree of [Object], []any, string,
+// json.Number, bool and nil, for code that wants interfaces; all its
+// objects share one allocation and all its arrays another.
 package strictjson
 
 import (
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -88,31 +90,21 @@ func Plain(v any) any {
 
 type parser struct {
 	data     []byte
+	src      string // data as one string: names, strings and numbers without escapes are slices of it
 	pos      int
 	maxDepth int
-	members  []Member // scratch stack shared by nested objects
-	items    []any    // scratch stack shared by nested arrays
+	nodes    []node   // the document so far (ParseDoc)
+	esc      []string // its names and strings that had escapes
 }
 
-// Parse parses data as one JSON value. maxDepth ≤ 0 means MaxDepth.
+// Parse parses data as one JSON value. maxDepth ≤ 0 means MaxDepth. It is
+// [ParseDoc] with the values boxed into a tree.
 func Parse(data []byte, maxDepth int) (any, error) {
-	if maxDepth <= 0 {
-		maxDepth = MaxDepth
-	}
-	if !utf8.Valid(data) {
-		return nil, &Error{Offset: invalidUTF8At(data), Problem: "not valid UTF-8"}
-	}
-	p := &parser{data: data, maxDepth: maxDepth}
-	p.space()
-	v, err := p.value(0)
+	v, err := ParseDoc(data, maxDepth)
 	if err != nil {
 		return nil, err
 	}
-	p.space()
-	if p.pos != len(p.data) {
-		return nil, &Error{Offset: p.pos, Problem: "data after the top-level value"}
-	}
-	return v, nil
+	return v.Any(), nil
 }
 
 // ParseObject parses data and requires the value to be an object.
@@ -160,30 +152,6 @@ func within(err error, seg string) error {
 	return err
 }
 
-func (p *parser) value(depth int) (any, error) {
-	if p.pos >= len(p.data) {
-		return nil, p.fail("unexpected end of input")
-	}
-	switch c := p.data[p.pos]; {
-	case c == '{':
-		return p.object(depth + 1)
-	case c == '[':
-		return p.array(depth + 1)
-	case c == '"':
-		_, v, err := p.stringValue()
-		return v, err
-	case c == 't':
-		return true, p.literal("true")
-	case c == 'f':
-		return false, p.literal("false")
-	case c == 'n':
-		return nil, p.literal("null")
-	case c == '-' || c >= '0' && c <= '9':
-		return p.number()
-	}
-	return nil, p.fail(fmt.Sprintf("unexpected character %q", p.data[p.pos]))
-}
-
 func (p *parser) literal(word string) error {
 	if !strings.HasPrefix(string(p.data[p.pos:min(len(p.data), p.pos+len(word))]), word) {
 		return p.fail("invalid literal")
@@ -192,140 +160,44 @@ func (p *parser) literal(word string) error {
 	return nil
 }
 
-func (p *parser) object(depth int) (any, error) {
-	if depth > p.maxDepth {
-		return nil, p.fail(fmt.Sprintf("nested deeper than %d levels", p.maxDepth))
-	}
-	p.pos++ // {
-	mark := len(p.members)
-	defer func() { p.members = p.members[:mark] }()
-	var names map[string]bool // for large objects only
-	p.space()
-	if p.pos < len(p.data) && p.data[p.pos] == '}' {
-		p.pos++
-		return Object{}, nil
-	}
-	for {
-		p.space()
-		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return nil, p.fail("expected a member name")
-		}
-		keyAt := p.pos
-		k, _, err := p.stringValue()
-		if err != nil {
-			return nil, err
-		}
-		dup := false
-		if n := len(p.members) - mark; n < 16 {
-			for _, m := range p.members[mark:] {
-				if m.Name == k {
-					dup = true
-					break
-				}
-			}
-		} else {
-			if names == nil {
-				names = make(map[string]bool, 2*n)
-				for _, m := range p.members[mark:] {
-					names[m.Name] = true
-				}
-			}
-			dup = names[k]
-			names[k] = true
-		}
-		if dup {
-			return nil, &Error{Offset: keyAt, Path: "." + k, Problem: fmt.Sprintf("duplicate member name %q", k), Duplicate: k}
-		}
-		p.space()
-		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return nil, p.fail("expected ':'")
-		}
-		p.pos++
-		p.space()
-		v, err := p.value(depth)
-		if err != nil {
-			return nil, within(err, "."+k)
-		}
-		p.members = append(p.members, Member{Name: k, Value: v})
-		p.space()
-		if p.pos >= len(p.data) {
-			return nil, p.fail("unexpected end of input in an object")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			return append(Object(nil), p.members[mark:]...), nil
-		default:
-			return nil, p.fail("expected ',' or '}'")
-		}
-	}
-}
-
-func (p *parser) array(depth int) (any, error) {
-	if depth > p.maxDepth {
-		return nil, p.fail(fmt.Sprintf("nested deeper than %d levels", p.maxDepth))
-	}
-	p.pos++ // [
-	mark := len(p.items)
-	defer func() { p.items = p.items[:mark] }()
-	p.space()
-	if p.pos < len(p.data) && p.data[p.pos] == ']' {
-		p.pos++
-		return []any{}, nil
-	}
-	for {
-		p.space()
-		v, err := p.value(depth)
-		if err != nil {
-			return nil, within(err, "["+strconv.Itoa(len(p.items)-mark)+"]")
-		}
-		p.items = append(p.items, v)
-		p.space()
-		if p.pos >= len(p.data) {
-			return nil, p.fail("unexpected end of input in an array")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			return append([]any(nil), p.items[mark:]...), nil
-		default:
-			return nil, p.fail("expected ',' or ']'")
-		}
-	}
-}
-
-// stringValue parses a string and returns it both plain and boxed.
-func (p *parser) stringValue() (string, any, error) {
-	s, _, err := p.string()
-	return s, s, err
-}
-
 // string parses a string. raw reports that it had no escapes, so that
 // interning by its bytes is exact.
 func (p *parser) string() (s string, raw bool, err error) {
 	p.pos++ // opening quote
 	start := p.pos
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		switch {
-		case c == '"':
-			b := p.data[start:p.pos]
-			p.pos++
-			return string(b), true, nil
-		case c == '\\':
-			s, err := p.escapedString(start)
-			return s, false, err
-		case c < 0x20:
-			return "", false, p.fail("control character in a string")
-		}
-		p.pos++
+	// Skip the plain bytes first, in a loop the compiler keeps in
+	// registers: most of a credential's bytes are inside strings.
+	d, i := p.data, p.pos
+	for i < len(d) && !stringStop[d[i]] {
+		i++
 	}
-	return "", false, p.fail("unterminated string")
+	p.pos = i
+	if i >= len(d) {
+		return "", false, p.fail("unterminated string")
+	}
+	switch d[i] {
+	case '"':
+		p.pos++
+		if p.src != "" {
+			return p.src[start:i], true, nil
+		}
+		return string(d[start:i]), true, nil
+	case '\\':
+		s, err := p.escapedString(start)
+		return s, false, err
+	}
+	return "", false, p.fail("control character in a string")
 }
+
+// stringStop marks the bytes that end the plain run of a string: the
+// closing quote, a backslash, and the control characters JSON forbids.
+var stringStop = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 func (p *parser) escapedString(start int) (string, error) {
 	var b strings.Builder
@@ -412,7 +284,7 @@ func (p *parser) hex4() (rune, bool) {
 	return r, true
 }
 
-func (p *parser) number() (any, error) {
+func (p *parser) number() (string, error) {
 	start := p.pos
 	digits := func() int {
 		n := 0
@@ -428,12 +300,12 @@ func (p *parser) number() (any, error) {
 	if p.pos < len(p.data) && p.data[p.pos] == '0' {
 		p.pos++
 	} else if digits() == 0 {
-		return nil, p.fail("invalid number")
+		return "", p.fail("invalid number")
 	}
 	if p.pos < len(p.data) && p.data[p.pos] == '.' {
 		p.pos++
 		if digits() == 0 {
-			return nil, p.fail("invalid number: no digits after '.'")
+			return "", p.fail("invalid number: no digits after '.'")
 		}
 	}
 	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
@@ -442,10 +314,10 @@ func (p *parser) number() (any, error) {
 			p.pos++
 		}
 		if digits() == 0 {
-			return nil, p.fail("invalid number: no digits in the exponent")
+			return "", p.fail("invalid number: no digits in the exponent")
 		}
 	}
-	return json.Number(p.data[start:p.pos]), nil
+	return p.src[start:p.pos], nil
 }
 
 // Span returns the raw bytes of the value at path (member names) inside

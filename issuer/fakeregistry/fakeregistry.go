@@ -29,6 +29,7 @@ import (
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/status"
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/internal/httpserver"
 )
 
 // Registry is the fake's state.
@@ -57,6 +58,10 @@ type Registry struct {
 	list   *status.List
 	names  map[string]string // iss → display name
 	ver    uint64
+
+	// Server sets the timeouts and limits of the HTTP server Start makes
+	// (zero: httpserver's defaults); tests shorten them.
+	Server httpserver.Options
 
 	addr string
 	srv  *http.Server
@@ -108,7 +113,7 @@ func (r *Registry) Start(addr string) (string, error) {
 		return "", err
 	}
 	r.ln, r.addr = ln, ln.Addr().String()
-	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 5 * time.Second}
+	r.srv = httpserver.New(r, r.Server)
 	go r.srv.Serve(ln)
 	return "http://" + r.addr, nil
 }

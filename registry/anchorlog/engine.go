@@ -17,6 +17,8 @@ import (
 	tmysql "github.com/transparency-dev/tessera/storage/mysql"
 	"github.com/transparency-dev/tessera/storage/posix"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/immunopass/immunopass/internal/boltcheck"
 )
 
 // engine is one storage choice: Tessera's driver for it plus the digest index kept beside it.
@@ -115,6 +117,10 @@ func openBolt(path string, create bool) (*boltIndex, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 0, NoFreelistSync: true})
 	if err != nil {
 		return nil, fmt.Errorf("digest index %q: %w", path, err)
+	}
+	if err := boltcheck.Durable(db); err != nil {
+		db.Close()
+		return nil, err
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketDigests, bucketMeta} {

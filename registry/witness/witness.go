@@ -44,6 +44,7 @@ import (
 	"sync"
 
 	"github.com/immunopass/immunopass/internal/atomicfile"
+	"github.com/immunopass/immunopass/internal/vfs"
 
 	f_log "github.com/transparency-dev/formats/log"
 	f_note "github.com/transparency-dev/formats/note"
@@ -69,6 +70,7 @@ var ErrNotInitialised = errors.New("witness folder not initialised")
 
 // Witness is an open witness folder. It is safe for concurrent use.
 type Witness struct {
+	fs     vfs.FS
 	dir    string
 	signer note.Signer
 	vkey   string
@@ -87,6 +89,12 @@ type treeHead struct {
 // as "witness.example.org"; empty: "immunopass-witness-" and 8 random hex digits) and returns its
 // verifier key, the text a log operator configures. It refuses a folder that already holds a key.
 func Init(dir string, name ...string) (vkey string, err error) {
+	return InitFS(vfs.OS, dir, name...)
+}
+
+// InitFS is [Init] on fsys. A folder that a crash left half initialised (no key yet) is initialised
+// again: the key is written last, so a folder without one holds nothing worth keeping.
+func InitFS(fsys vfs.FS, dir string, name ...string) (vkey string, err error) {
 	n := ""
 	if len(name) > 0 {
 		n = name[0]
@@ -98,10 +106,10 @@ func Init(dir string, name ...string) (vkey string, err error) {
 		}
 		n = fmt.Sprintf("immunopass-witness-%x", b)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := fsys.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	if _, err := os.Stat(filepath.Join(dir, keyFile)); err == nil {
+	if _, err := fsys.Lstat(filepath.Join(dir, keyFile)); err == nil {
 		return "", fmt.Errorf("witness folder %q is already initialised", dir)
 	}
 	skey, plain, err := note.GenerateKey(rand.Reader, n)
@@ -112,17 +120,18 @@ func Init(dir string, name ...string) (vkey string, err error) {
 	if err != nil {
 		return "", err
 	}
-	if err := writeFileSync(filepath.Join(dir, logsFile), nil, 0o600, true); err != nil {
+	// Replace, not create: these may be left from an Init that a crash interrupted.
+	if err := writeFileSync(fsys, filepath.Join(dir, logsFile), nil, 0o600, false); err != nil {
 		return "", err
 	}
-	if err := writeFileSync(filepath.Join(dir, stateFile), []byte("{}\n"), 0o600, true); err != nil {
+	if err := writeFileSync(fsys, filepath.Join(dir, stateFile), []byte("{}\n"), 0o600, false); err != nil {
 		return "", err
 	}
-	if err := writeFileSync(filepath.Join(dir, vkeyFile), []byte(vkey+"\n"), 0o644, true); err != nil {
+	if err := writeFileSync(fsys, filepath.Join(dir, vkeyFile), []byte(vkey+"\n"), 0o644, false); err != nil {
 		return "", err
 	}
-	// The key last: it is what marks the folder as initialised.
-	if err := writeFileSync(filepath.Join(dir, keyFile), []byte(skey+"\n"), 0o600, true); err != nil {
+	// The key last, and never replaced: it is what marks the folder as initialised.
+	if err := writeFileSync(fsys, filepath.Join(dir, keyFile), []byte(skey+"\n"), 0o600, true); err != nil {
 		return "", err
 	}
 	return vkey, nil
@@ -130,7 +139,12 @@ func Init(dir string, name ...string) (vkey string, err error) {
 
 // Open opens a folder made by [Init].
 func Open(dir string) (*Witness, error) {
-	skey, err := os.ReadFile(filepath.Join(dir, keyFile))
+	return OpenFS(vfs.OS, dir)
+}
+
+// OpenFS is [Open] on fsys.
+func OpenFS(fsys vfs.FS, dir string) (*Witness, error) {
+	skey, err := fsys.ReadFile(filepath.Join(dir, keyFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %q has no %s", ErrNotInitialised, dir, keyFile)
 	}
@@ -141,12 +155,16 @@ func Open(dir string) (*Witness, error) {
 	if err != nil {
 		return nil, fmt.Errorf("witness key in %q: %w", dir, err)
 	}
-	vkey, err := os.ReadFile(filepath.Join(dir, vkeyFile))
+	vkey, err := fsys.ReadFile(filepath.Join(dir, vkeyFile))
 	if err != nil {
 		return nil, err
 	}
-	w := &Witness{dir: dir, signer: signer, vkey: strings.TrimSpace(string(vkey)), logs: map[string][]note.Verifier{}}
-	logs, err := os.ReadFile(filepath.Join(dir, logsFile))
+	// A second Init racing the first may have replaced the verifier key after the first's key won.
+	if v, err := f_note.NewVerifierForCosignatureV1(strings.TrimSpace(string(vkey))); err != nil || v.Name() != signer.Name() || v.KeyHash() != signer.KeyHash() {
+		return nil, fmt.Errorf("witness folder %q: %s does not match %s", dir, vkeyFile, keyFile)
+	}
+	w := &Witness{fs: fsys, dir: dir, signer: signer, vkey: strings.TrimSpace(string(vkey)), logs: map[string][]note.Verifier{}}
+	logs, err := fsys.ReadFile(filepath.Join(dir, logsFile))
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +178,7 @@ func Open(dir string) (*Witness, error) {
 		}
 		w.logs[v.Name()] = append(w.logs[v.Name()], v)
 	}
-	st, err := os.ReadFile(filepath.Join(dir, stateFile))
+	st, err := fsys.ReadFile(filepath.Join(dir, stateFile))
 	if err != nil {
 		return nil, err
 	}
@@ -190,13 +208,13 @@ func (w *Witness) AddLog(vkey string) error {
 		}
 	}
 	var b strings.Builder
-	old, err := os.ReadFile(filepath.Join(w.dir, logsFile))
+	old, err := w.fs.ReadFile(filepath.Join(w.dir, logsFile))
 	if err != nil {
 		return err
 	}
 	b.Write(old)
 	b.WriteString(strings.TrimSpace(vkey) + "\n")
-	if err := writeFileSync(filepath.Join(w.dir, logsFile), []byte(b.String()), 0o600, false); err != nil {
+	if err := writeFileSync(w.fs, filepath.Join(w.dir, logsFile), []byte(b.String()), 0o600, false); err != nil {
 		return err
 	}
 	w.logs[v.Name()] = append(w.logs[v.Name()], v)
@@ -286,9 +304,12 @@ type Error struct {
 	Status int
 	Size   uint64
 	Msg    string
+	Err    error // the cause of a 500, if any
 }
 
 func (e *Error) Error() string { return e.Msg }
+
+func (e *Error) Unwrap() error { return e.Err }
 
 // AddCheckpoint runs the witness checks on a request and, when they pass, records the checkpoint and
 // returns the cosignature lines ("— name base64\n"). Refusals are *Error.
@@ -334,7 +355,7 @@ func (w *Witness) AddCheckpoint(r *Request) ([]byte, error) {
 	}
 	next[origin] = treeHead{Size: cp.Size, Hash: cp.Hash}
 	if err := w.saveState(next); err != nil {
-		return nil, &Error{Status: http.StatusInternalServerError, Msg: fmt.Sprintf("recording the checkpoint: %v", err)}
+		return nil, &Error{Status: http.StatusInternalServerError, Msg: fmt.Sprintf("recording the checkpoint: %v", err), Err: err}
 	}
 	w.state = next
 	signed, err := note.Sign(&note.Note{Text: n.Text}, w.signer)
@@ -349,7 +370,7 @@ func (w *Witness) saveState(st map[string]treeHead) error {
 	if err != nil {
 		return err
 	}
-	return writeFileSync(filepath.Join(w.dir, stateFile), append(data, '\n'), 0o600, false)
+	return writeFileSync(w.fs, filepath.Join(w.dir, stateFile), append(data, '\n'), 0o600, false)
 }
 
 // Handler serves POST /add-checkpoint.
@@ -387,9 +408,9 @@ func (w *Witness) Handler() http.Handler {
 
 // writeFileSync writes data to path atomically (temp file, fsync, rename, fsync of the folder).
 // exclusive refuses to replace an existing file.
-func writeFileSync(path string, data []byte, perm os.FileMode, exclusive bool) error {
+func writeFileSync(fsys vfs.FS, path string, data []byte, perm os.FileMode, exclusive bool) error {
 	if exclusive {
-		return atomicfile.Create(path, data, perm)
+		return atomicfile.CreateFS(fsys, path, data, perm)
 	}
-	return atomicfile.Write(path, data, perm)
+	return atomicfile.WriteFS(fsys, path, data, perm)
 }

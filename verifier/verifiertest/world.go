@@ -13,6 +13,7 @@ import (
 	"github.com/immunopass/immunopass/credential/anchor/anchortest"
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/sdjwt"
+	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/status"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/credential/vax"
@@ -40,10 +41,15 @@ type World struct {
 	// it, "late" verifies. Given with Bundle, in either order, it must be
 	// ignored.
 	Old []byte
+	// Rules is Bundle carrying the shipped context policies
+	// (assets/policies/contexts.json).
+	Rules []byte
 	// Credentials (static SD-JWT presentations) by name: "ok" (current
 	// key), "rotated" (issued after its key's window), "early" and "late"
 	// (under a key compromised at Now-10h, anchored before and after),
-	// "suspended" (issuer suspended).
+	// "suspended" (issuer suspended); "yf" (current key, the demo record
+	// and a yellow fever dose 6 days before Now) and "yf-shc", the same
+	// record as a SMART Health Card ("shc:/" text).
 	Creds map[string]string
 	// Proofs by credential name (all but "suspended" and "rotated"), and
 	// "ok-below-quorum": a proof for "ok" cosigned by one witness only.
@@ -86,7 +92,7 @@ func New() (*World, error) {
 	// profile requires a plain status); the bundle holds the lists, all valid.
 	statusURI := func(iss string) string { return Registry + "/v1/status/" + iss[len(Registry+"/issuers/"):] + "/1" }
 	nextIdx := 0
-	issue := func(name, iss string, key *jose.PrivateKey, at time.Time) error {
+	issueRec := func(name, iss string, key *jose.PrivateKey, at time.Time, rec *vax.Record) error {
 		nextIdx++
 		is, err := sdjwt.Issue(key, sdjwt.IssueRequest{Issuer: iss, IssuedAt: at, Holder: holder.Public(), Claims: sdjwt.FromRecord(rec),
 			Status: &sdjwt.StatusRef{URI: statusURI(iss), Idx: nextIdx}})
@@ -99,6 +105,9 @@ func New() (*World, error) {
 		}
 		w.Creds[name] = held.Select(func(string) bool { return true }).String()
 		return nil
+	}
+	issue := func(name, iss string, key *jose.PrivateKey, at time.Time) error {
+		return issueRec(name, iss, key, at, rec)
 	}
 	h := time.Hour
 	for _, c := range []struct {
@@ -115,6 +124,25 @@ func New() (*World, error) {
 			return nil, err
 		}
 	}
+	yf := *rec
+	yf.Immunizations = append(yf.Immunizations[:len(yf.Immunizations):len(yf.Immunizations)], vax.Immunization{
+		Vaccine: vax.Coding{System: "http://hl7.org/fhir/sid/cvx", Code: "37"},
+		Date:    vax.Date{Year: 2026, Month: 11, Day: 15}, Status: vax.StatusCompleted, DoseNumber: 1,
+		Performer: "Hosted Clinic", Country: "AE"})
+	if err := issueRec("yf", Clinic, keys["cur"], Now.Add(-h), &yf); err != nil {
+		return nil, err
+	}
+	fhir, err := yf.FHIR()
+	if err != nil {
+		return nil, err
+	}
+	jws, err := shc.Issue(keys["cur"], fhir, shc.IssueOptions{Issuer: Clinic, NotBefore: Now.Add(-h)})
+	if err != nil {
+		return nil, err
+	}
+	if w.Creds["yf-shc"], err = shc.EncodeQR(jws); err != nil {
+		return nil, err
+	}
 	log.Add(anchor.Digest(w.Creds["early"]))
 	compromisedSize := log.Size()
 	for _, n := range []string{"ok", "late", "rotated"} {
@@ -129,6 +157,7 @@ func New() (*World, error) {
 	if err != nil {
 		return nil, err
 	}
+	var policies []byte
 	bundle := func(issued time.Time, cosigners int, old bool) ([]byte, error) {
 		version, compromisedAt, compromisedSize := uint64(3), Now.Add(-10*h), compromisedSize
 		if old {
@@ -153,6 +182,7 @@ func New() (*World, error) {
 			}},
 			Advisories: []trust.Advisory{{ID: "adv-1", Title: "Measles", Body: "Check MMR doses", Region: "NZ", Severity: "high", Issued: Now.Add(-h)}},
 		}
+		b.Policies = policies
 		return b.Sign(reg)
 	}
 	if w.Bundle, err = bundle(Now, 2, false); err != nil {
@@ -165,6 +195,10 @@ func New() (*World, error) {
 		return nil, err
 	}
 	if w.Old, err = bundle(Now.Add(-20*h), 2, true); err != nil {
+		return nil, err
+	}
+	policies = assets.ContextPolicies()
+	if w.Rules, err = bundle(Now, 2, false); err != nil {
 		return nil, err
 	}
 	return w, nil

@@ -49,13 +49,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/immunopass/immunopass/internal/atomicfile"
+	"github.com/immunopass/immunopass/internal/vfs"
 
 	"filippo.io/age"
 
@@ -141,6 +143,11 @@ type Snapshot struct {
 type Options struct {
 	WorkFactor int              // scrypt log2(N); 0 means WorkFactor
 	Now        func() time.Time // nil means time.Now
+	// Set are records the snapshot holds in place of the store's (or
+	// besides them): a caller records something about this backup (its
+	// time) in the backup before it records it in the store, so that the
+	// store says so only once the backup exists.
+	Set []Record
 }
 
 // Take reads every record of s in one transaction.
@@ -168,6 +175,19 @@ func Take(s store.Store, now time.Time) (*Snapshot, error) {
 	return snap, nil
 }
 
+// set puts r into the snapshot, keeping the records sorted by kind then id.
+func (snap *Snapshot) set(r Record) {
+	i := sort.Search(len(snap.Records), func(i int) bool {
+		o := snap.Records[i]
+		return o.Kind > r.Kind || o.Kind == r.Kind && o.ID >= r.ID
+	})
+	if i < len(snap.Records) && snap.Records[i].Kind == r.Kind && snap.Records[i].ID == r.ID {
+		snap.Records[i] = r
+		return
+	}
+	snap.Records = slices.Insert(snap.Records, i, r)
+}
+
 // Write writes a backup of s to w, encrypted to passphrase.
 func Write(w io.Writer, passphrase []byte, s store.Store) error {
 	return WriteWith(w, passphrase, s, Options{})
@@ -185,6 +205,9 @@ func WriteWith(w io.Writer, passphrase []byte, s store.Store, o Options) error {
 	snap, err := Take(s, now())
 	if err != nil {
 		return err
+	}
+	for _, r := range o.Set {
+		snap.set(r)
 	}
 	return snap.Encrypt(w, passphrase, o.WorkFactor)
 }
@@ -211,14 +234,21 @@ func (snap *Snapshot) Encrypt(w io.Writer, passphrase []byte, workFactor int) er
 }
 
 // WriteFile writes a backup of s to path: to a temporary file in the same
-// folder, fsynced, then renamed over path, so path holds either the previous
-// file or the complete new backup, never part of one. The file is 0600.
+// folder, fsynced, then renamed over path, and the folder fsynced, so path
+// holds either the previous file or the complete new backup, never part of
+// one, and a backup WriteFile returned nil for survives a power cut. The
+// file is 0600.
 func WriteFile(path string, passphrase []byte, s store.Store, o Options) error {
-	err := atomicfile.WriteFunc(path, 0o600, func(w io.Writer) error { return WriteWith(w, passphrase, s, o) })
+	return WriteFileFS(vfs.OS, path, passphrase, s, o)
+}
+
+// WriteFileFS is WriteFile on fsys.
+func WriteFileFS(fsys vfs.FS, path string, passphrase []byte, s store.Store, o Options) error {
+	err := atomicfile.WriteFuncFS(fsys, path, 0o600, func(w io.Writer) error { return WriteWith(w, passphrase, s, o) })
 	if err != nil {
 		return err
 	}
-	removeStale(filepath.Dir(path), filepath.Base(path))
+	removeStale(fsys, filepath.Dir(path), filepath.Base(path))
 	return nil
 }
 
@@ -226,11 +256,15 @@ func WriteFile(path string, passphrase []byte, s store.Store, o Options) error {
 // an interrupted backup (a crash, a kill) left next to the final name.
 const StaleAfter = 10 * time.Minute
 
-func removeStale(dir, base string) {
-	old, _ := filepath.Glob(filepath.Join(dir, "."+base+".tmp-*"))
-	for _, f := range old {
-		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() && time.Since(st.ModTime()) > StaleAfter {
-			os.Remove(f)
+func removeStale(fsys vfs.FS, dir, base string) {
+	ents, _ := fsys.ReadDir(dir)
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "."+base+".tmp-") {
+			continue
+		}
+		f := filepath.Join(dir, e.Name())
+		if st, err := fsys.Lstat(f); err == nil && st.Mode().IsRegular() && time.Since(st.ModTime()) > StaleAfter {
+			fsys.Remove(f)
 		}
 	}
 }

@@ -15,6 +15,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/immunopass/immunopass/internal/boltcheck"
 )
 
 // Bolt is a Store in one bbolt file, sealed as the package doc describes.
@@ -69,6 +71,10 @@ func CreateBolt(path string, passphrase []byte, p Params) (*Bolt, error) {
 	defer os.Remove(tmpName)
 	db, err := bolt.Open(tmpName, 0o600, &bolt.Options{Timeout: lockTimeout})
 	if err != nil {
+		return nil, err
+	}
+	if err := boltcheck.Durable(db); err != nil {
+		db.Close()
 		return nil, err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
@@ -130,6 +136,10 @@ func OpenBolt(path string, passphrase []byte) (*Bolt, error) {
 			return nil, err
 		}
 		return nil, &CorruptError{Problem: fmt.Sprintf("%q is not a readable store file: %v", path, err)}
+	}
+	if err := boltcheck.Durable(db); err != nil {
+		db.Close()
+		return nil, err
 	}
 	b := &Bolt{db: db, path: path}
 	if err := b.Unlock(passphrase); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -167,11 +168,18 @@ func (u *UI) unlocked(w *wallet.Wallet) {
 	u.open(screen)
 }
 
-// open shows a section or one of the Screen* screens.
+// open shows a section or one of the Screen* screens; "due:Karim" opens
+// that person's (by given name) instead of the first person's.
 func (u *UI) open(screen string) {
+	screen, who, _ := strings.Cut(screen, ":")
 	first := ""
 	if ps, err := u.w.Profiles(); err == nil && len(ps) > 0 {
 		first = ps[0].ID
+		for _, p := range ps {
+			if who != "" && p.Given == who {
+				first = p.ID
+			}
+		}
 	}
 	switch screen {
 	case ScreenPerson, ScreenDue, ScreenHolder:

@@ -54,6 +54,7 @@ func (u *UI) showPerson(id string, tab int) {
 		container.NewTabItemWithIcon(lang.L("Due"), theme.CalendarIcon(), u.dueView(id)),
 		container.NewTabItemWithIcon(lang.L("Records"), theme.DocumentIcon(), u.credentialsView(id)),
 		container.NewTabItemWithIcon(lang.L("Advisories"), theme.WarningIcon(), u.advisoriesView(id)),
+		container.NewTabItemWithIcon(lang.L("Check"), theme.ConfirmIcon(), u.checkView(id)),
 	)
 	tabs.SelectIndex(tab)
 	tabs.OnSelected = func(*container.TabItem) { u.touch(); u.personTab = tabs.SelectedIndex() }
@@ -159,8 +160,53 @@ func dueImportance(s wallet.DueState) widget.Importance {
 	return widget.MediumImportance
 }
 
+// lines0 stacks labels as the lines of one cell: one label per line, as
+// the bidi reordering works per label, without padding between them.
+func lines0(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewCustomPaddedVBoxLayout(-theme.InnerPadding()), objs...)
+}
+
+// reasonText translates the wallet's words for a dose that does not count.
+func reasonText(r string) string {
+	switch r {
+	case "given before the minimum age":
+		return lang.L("given before the minimum age")
+	case "given after the age limit":
+		return lang.L("given after the age limit")
+	case "given too soon after the previous dose":
+		return lang.L("given too soon after the previous dose")
+	case "given too soon after another live vaccine":
+		return lang.L("given too soon after another live vaccine")
+	case "this vaccine is not meant for this dose":
+		return lang.L("this vaccine is not meant for this dose")
+	case "this vaccine does not count for this dose":
+		return lang.L("this vaccine does not count for this dose")
+	case "an extra dose: the series was already complete":
+		return lang.L("an extra dose: the series was already complete")
+	case "not part of this schedule":
+		return lang.L("not part of this schedule")
+	case "dated in the future":
+		return lang.L("dated in the future")
+	}
+	return r
+}
+
+// dueView shows, per vaccine group of the person's schedule (the
+// forecaster's), each dose given (counted or not, and why), the next dose
+// and when, and where it stands; another schedule is one choice away.
 func (u *UI) dueView(id string) fyne.CanvasObject {
-	items, err := u.w.Due(id)
+	box := container.NewStack()
+	var show func(schedID string)
+	show = func(schedID string) {
+		box.Objects = []fyne.CanvasObject{u.dueTable(id, schedID, show)}
+		box.Refresh()
+	}
+	show("")
+	return box
+}
+
+func (u *UI) dueTable(id, schedID string, show func(string)) fyne.CanvasObject {
+	items, err := u.w.DueIn(id, schedID)
 	if err != nil {
 		return para(explain(err))
 	}
@@ -177,24 +223,59 @@ func (u *UI) dueView(id string) fyne.CanvasObject {
 		for _, d := range ds {
 			names = append(names, diseaseName(d))
 		}
-		if len(names) == 0 {
-			names = []string{diseaseName(it.Disease)}
+		lines := []string{it.Vaccine, strings.Join(names, ", ")}
+		for _, g := range it.Given {
+			if g.Valid {
+				lines = append(lines, lang.L("{{.Date}}: counted", map[string]any{"Date": formatVaxDate(g.Date)}))
+			} else {
+				lines = append(lines, lang.L("{{.Date}}: not counted ({{.Reason}})", map[string]any{"Date": formatVaxDate(g.Date), "Reason": reasonText(g.Reason)}))
+			}
 		}
-		vaccine := cell(it.Vaccine + "\n" + strings.Join(names, ", "))
-		dose := cell(lang.L("{{.N}} of {{.Of}}", map[string]any{"N": digits(strconv.Itoa(it.Dose)), "Of": digits(strconv.Itoa(it.Of))}))
-		when := lang.L("from {{.Date}}", map[string]any{"Date": formatVaxDate(it.From)})
-		if !it.By.IsZero() {
-			when = lang.L("{{.From}} to {{.By}}", map[string]any{"From": formatVaxDate(it.From), "By": formatVaxDate(it.By)})
+		vbox := lines0()
+		for _, l := range lines {
+			vbox.Add(cell(l))
+		}
+		vaccine := fyne.CanvasObject(vbox)
+		dose := cell(lang.N("{{.Count}} dose", len(it.Given), map[string]any{"Count": formatInt(len(it.Given))}))
+		when, until := "—", ""
+		if it.State != wallet.Done && it.State != wallet.TooLate {
+			dose = cell(lang.L("{{.N}} of {{.Of}}", map[string]any{"N": digits(strconv.Itoa(it.Dose)), "Of": digits(strconv.Itoa(it.Of))}))
+			when = lang.L("from {{.Date}}", map[string]any{"Date": formatVaxDate(it.From)})
+			if !it.By.IsZero() {
+				when = lang.L("{{.From}} to {{.By}}", map[string]any{"From": formatVaxDate(it.From), "By": formatVaxDate(it.By)})
+			}
+			if !it.Until.IsZero() {
+				until = lang.L("until {{.Date}}", map[string]any{"Date": formatVaxDate(it.Until)})
+			}
 		}
 		st := labelStyle(dueStateText(it.State), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		st.Importance = dueImportance(it.State)
 		st.Wrapping = fyne.TextWrapWord
-		grid.row(vaccine, dose, cell(when), st)
+		// one label per line: the bidi reordering works per label
+		whenCell := fyne.CanvasObject(cell(when))
+		if until != "" {
+			whenCell = lines0(cell(when), cell(until))
+		}
+		grid.row(vaccine, dose, whenCell, st)
 	}
 	s := items[0].Schedule
 	note := para(lang.L("Schedule: {{.Name}} ({{.Published}}). Informational only: ask your doctor or clinic.",
 		map[string]any{"Name": s.Name, "Published": s.Published}))
-	return container.NewBorder(nil, note, nil, nil, container.NewVScroll(grid.Container))
+	var names []string
+	byName := map[string]string{}
+	for _, sc := range wallet.Schedules() {
+		names = append(names, sc.Name)
+		byName[sc.Name] = sc.ID
+	}
+	pick := widget.NewSelect(names, nil)
+	pick.SetSelected(s.Name)
+	pick.OnChanged = func(name string) {
+		if byName[name] != s.ID {
+			show(byName[name])
+		}
+	}
+	top := container.NewBorder(nil, nil, label(lang.L("Schedule")), nil, pick)
+	return container.NewBorder(top, note, nil, nil, container.NewVScroll(grid.Container))
 }
 
 func (u *UI) credentialsView(id string) fyne.CanvasObject {

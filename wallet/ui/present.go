@@ -86,6 +86,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 	var credChecks []*widget.Check
 	var credIDs []string
 	var credBound []bool
+	var credWhole []bool // an EU DCC: shown whole, nothing can be withheld
 	touched := false
 	modeHint := label("")
 	modeHint.Wrapping = fyne.TextWrapWord
@@ -102,14 +103,20 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 				}
 			}
 		}
+		whole := ""
+		for j, c := range credChecks {
+			if c.Checked && credWhole[j] {
+				whole = lang.L("An EU Digital COVID Certificate has no selective disclosure: the verifier sees everything on it.")
+			}
+		}
 		if live {
 			mode.Enable()
-			setLabel(modeHint, "")
+			setLabel(modeHint, whole)
 			return
 		}
 		mode.SetSelected(modeNames[1])
 		mode.Disable()
-		setLabel(modeHint, lang.L("Live codes need records bound to this person's key (SD-JWT VC); these records give a static code."))
+		setLabel(modeHint, strings.TrimSpace(lang.L("Live codes need records bound to this person's key (SD-JWT VC); these records give a static code.")+" "+whole))
 	}
 
 	applyPreset := func() {
@@ -145,7 +152,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 			diseaseBox.Add(c)
 		}
 		credBox.RemoveAll()
-		credChecks, credIDs, credBound = nil, nil, nil
+		credChecks, credIDs, credBound, credWhole = nil, nil, nil, nil
 		creds, _ := u.w.Credentials(u.profile)
 		for _, c := range creds {
 			label := formatName(c.Format)
@@ -157,6 +164,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 			credChecks = append(credChecks, ch)
 			credIDs = append(credIDs, c.ID)
 			credBound = append(credBound, c.Bound && c.Format == wallet.FormatSDJWTVC)
+			credWhole = append(credWhole, c.Format == wallet.FormatHCERT)
 			credBox.Add(ch)
 		}
 		if len(creds) == 0 {
@@ -269,6 +277,9 @@ func (u *UI) showQR(p *wallet.Presentation) {
 		it := p.Items[c.item]
 		if c.proof {
 			setLabel(what, joinDot([]string{lang.L("Anchoring proof"), lang.L("Show it after the record: the verifier reads both")}))
+		} else if it.Format == wallet.FormatHCERT {
+			setLabel(what, joinDot([]string{formatName(it.Format), modeText(p.Mode),
+				lang.L("No selective disclosure: the verifier sees everything on it")}))
 		} else {
 			setLabel(what, joinDot([]string{formatName(it.Format), modeText(p.Mode),
 				lang.N("{{.Count}} item withheld", it.Withheld, map[string]any{"Count": formatInt(it.Withheld)})}))

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/pem"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/immunopass/immunopass/assets"
+	"github.com/immunopass/immunopass/credential/hcert"
+	"github.com/immunopass/immunopass/credential/hcert/hcerttest"
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
@@ -148,5 +151,35 @@ func TestPresentCheckboxes(t *testing.T) {
 	r = c.verifierFor(testNow, nil).Verify([]verifier.Input{{Name: "scan", Data: []byte(scanQR(t, u))}})[0]
 	if !r.Valid || r.Subject.BirthDate != "" || len(r.Immunizations) != 5 {
 		t.Fatalf("school preset: birth %q, %d doses", r.Subject.BirthDate, len(r.Immunizations))
+	}
+}
+
+// An EU DCC is presented as its issuer's own code, whole: the present
+// screen says that nothing can be withheld, and the code on screen is the
+// certificate itself.
+func TestPresentHCERT(t *testing.T) {
+	der, key, err := hcerttest.NewDSC(hcerttest.DSCOptions{Country: "FR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := hcert.Issue([]byte(hcerttest.Vaccination), key, hcert.IssueOptions{
+		Issuer: "FR", KID: trust.DSCKID(der), IssuedAt: testNow.AddDate(0, -1, 0), Expires: testNow.AddDate(1, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := newUI(t, "")
+	firstRun(t, u)
+	if err := u.w.AddTrust("dsc-fr.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})); err != nil {
+		t.Fatal(err)
+	}
+	u.showSection(SectionImport)
+	u.runImport("dcc.txt", []byte(text))
+	tap(t, u, "Keep")
+	u.showSection(SectionPresent)
+	mustShow(t, u, "An EU Digital COVID Certificate has no selective disclosure: the verifier sees everything on it.")
+	tap(t, u, "Show QR code")
+	mustShow(t, u, "No selective disclosure: the verifier sees everything on it")
+	if got := scanQR(t, u); got != text {
+		t.Fatalf("the screen shows %q, want the certificate's own text", got)
 	}
 }

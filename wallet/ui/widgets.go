@@ -323,8 +323,16 @@ func (t *table) columnWidths(total float32) []float32 {
 }
 
 // cellWidths is the width of a cell's longest word and of its whole text on
-// one line; for anything but a label, its minimum width for both.
+// one line (for a container, of its widest object); for anything else, its
+// minimum width for both.
 func cellWidths(c fyne.CanvasObject) (least, want float32) {
+	if box, ok := c.(*fyne.Container); ok { // a column of labels: its widest
+		for _, o := range box.Objects {
+			l, w := cellWidths(o)
+			least, want = max(least, l), max(want, w)
+		}
+		return least, want
+	}
 	l, ok := c.(*widget.Label)
 	if !ok || l.Wrapping == fyne.TextWrapOff && l.Truncation == fyne.TextTruncateOff {
 		m := c.MinSize().Width

@@ -1,0 +1,236 @@
+// The verifier page: the camera, a keyboard-wedge scanner, paste and
+// pictures feed the project's own verifier, compiled to WebAssembly
+// (verifier.wasm); nothing is sent anywhere, nothing is kept.
+'use strict';
+(async function () {
+  // The page's words in English, French and Arabic: the interface, the
+  // verdicts, and every reason and warning code of the verifier contract.
+  const I18N = await (await fetch('i18n.json')).json();
+  const $ = (id) => document.getElementById(id);
+  const params = new URLSearchParams(location.search);
+  let lang = params.get('lang') || localStorage.getItem('lang') || (navigator.language || 'en').slice(0, 2);
+  if (!I18N[lang]) lang = 'en';
+  const CLEAR_AFTER_MS = 60000;
+  const FRAME_MS = 150;
+  const MAX_SIDE = 720;
+  // Timings for the tests and the README's figures (no personal data).
+  const stats = (window.immunopassStats = { readyMs: 0, frames: 0, frameMs: [], verdictMs: [] });
+  let ready = false, stream = null, clearTimer = null, lastText = '', lastAt = 0, busy = false;
+
+  function t(key, ...args) {
+    const v = (I18N[lang][key] !== undefined ? I18N[lang][key] : I18N.en[key]) || key;
+    return v.replace(/\{(\d)\}/g, (_, i) => String(args[+i]));
+  }
+  // n with its noun: plural forms are [one, other] per language.
+  function count(key, n) {
+    const forms = I18N[lang][key] || I18N.en[key];
+    return forms[n === 1 ? 0 : 1].replace('{0}', String(n));
+  }
+  function reasonWords(code) {
+    return (I18N[lang].reason && I18N[lang].reason[code]) || I18N.en.reason[code] || code;
+  }
+  function applyLang() {
+    document.documentElement.lang = lang;
+    document.documentElement.dir = lang === 'ar' ? 'rtl' : 'ltr';
+    document.title = t('title');
+    for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+    $('lang').value = lang;
+    $('camera').textContent = t(stream ? 'stopCamera' : 'startCamera');
+    $('camstate').textContent = t(stream ? 'cameraOn' : 'cameraOff');
+    showTrust();
+  }
+  $('lang').addEventListener('change', () => {
+    lang = $('lang').value;
+    localStorage.setItem('lang', lang);
+    applyLang();
+  });
+
+  // The verifier: WebAssembly, then the trust files the page was given.
+  window.immunopassReady = async () => {
+    try {
+      const m = await (await fetch('trust/manifest.json')).json();
+      for (const f of m.files || []) {
+        const buf = new Uint8Array(await (await fetch('trust/' + encodeURIComponent(f))).arrayBuffer());
+        const err = immunopass.loadTrust(f, buf);
+        if (err) console.warn('trust file', f, err);
+      }
+    } catch (e) {
+      console.warn('no trust manifest', e);
+    }
+    ready = true;
+    stats.readyMs = Math.round(performance.now());
+    document.body.dataset.ready = '1';
+    showTrust();
+  };
+  async function boot() {
+    $('trust').textContent = t('loading');
+    const go = new Go();
+    const res = await WebAssembly.instantiateStreaming(fetch('verifier.wasm'), go.importObject);
+    go.run(res.instance);
+  }
+  function showTrust() {
+    if (!ready) return;
+    const s = JSON.parse(immunopass.trust());
+    let line = s.issuers + s.dscs === 0 ? t('noTrust') : t('trust', count('issuers', s.issuers), count('signers', s.dscs));
+    if (s.bundleTime) line += ' · ' + t('trustBundle', new Date(s.bundleTime).toLocaleString(lang));
+    if (s.stale) line += ' · ' + t('trustStale');
+    $('trust').textContent = line;
+  }
+
+  // One code, from any source.
+  function submit(text) {
+    if (!ready || !text) return;
+    const out = JSON.parse(immunopass.submit(text));
+    $('progress').textContent = out.progress || '';
+    if (out.layout) $('progress').textContent = t('layout', out.layout.toUpperCase());
+    if (out.results && out.results.length) show(out.results);
+  }
+
+  function show(results) {
+    const valid = results.every((r) => r.valid);
+    const warned = results.some((r) => (r.warnings || []).length > 0);
+    const kind = !valid ? 'invalid' : warned ? 'check' : 'valid';
+    const banner = $('banner');
+    banner.className = 'banner ' + kind;
+    $('icon').textContent = { valid: '✔', invalid: '✖', check: '!' }[kind];
+    $('word').textContent = t({ valid: 'valid', invalid: 'invalid', check: 'checkManually' }[kind]);
+    const r = results[0];
+    $('name').textContent = (r.subject && r.subject.name) || t('noName');
+    $('birth').textContent = r.subject && r.subject.birthDate ? t('born', r.subject.birthDate) : '';
+    const reasons = $('reasons');
+    reasons.replaceChildren();
+    for (const x of results) {
+      for (const code of [...(x.reasons || []).filter((c) => c !== 'ok'), ...(x.warnings || [])]) {
+        const li = document.createElement('li');
+        li.textContent = reasonWords(code);
+        const c = document.createElement('code');
+        c.textContent = code;
+        li.append(c);
+        reasons.append(li);
+      }
+    }
+    const doses = $('doses');
+    doses.replaceChildren();
+    for (const x of results) {
+      for (const d of x.immunizations || []) {
+        const li = document.createElement('li');
+        const parts = [d.date, d.vaccine.display || d.vaccine.code];
+        if (d.dose) parts.push(t('dose', d.dose));
+        if (d.country) parts.push(d.country);
+        li.textContent = parts.join(' · ');
+        doses.append(li);
+      }
+    }
+    $('issuer').textContent = r.issuer && (r.issuer.name || r.issuer.id) ? t('issuer', r.issuer.name || r.issuer.id) : '';
+    $('verdict').hidden = false;
+    document.body.dataset.verdict = kind;
+    $('verdict').scrollIntoView({ block: 'start' });
+    clearTimeout(clearTimer);
+    clearTimer = setTimeout(clear, CLEAR_AFTER_MS);
+  }
+  function clear() {
+    $('verdict').hidden = true;
+    for (const id of ['name', 'birth', 'issuer', 'progress']) $(id).textContent = '';
+    $('reasons').replaceChildren();
+    $('doses').replaceChildren();
+    delete document.body.dataset.verdict;
+    lastText = '';
+  }
+  $('next').addEventListener('click', () => { clear(); immunopass.reset(); });
+
+  // The camera: a frame every FRAME_MS, scaled down, decoded in WebAssembly.
+  $('camera').addEventListener('click', async () => {
+    if (stream) return stopCamera();
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+    } catch (e) {
+      $('camstate').textContent = t('cameraDenied', e.name || e.message);
+      return;
+    }
+    const v = $('video');
+    v.srcObject = stream;
+    await v.play();
+    applyLang();
+    loop();
+  });
+  function stopCamera() {
+    for (const tr of stream.getTracks()) tr.stop();
+    stream = null;
+    $('video').srcObject = null;
+    applyLang();
+  }
+  function loop() {
+    if (!stream) return;
+    const v = $('video');
+    if (ready && !busy && v.videoWidth > 0) {
+      busy = true;
+      const s = Math.min(1, MAX_SIDE / Math.max(v.videoWidth, v.videoHeight));
+      const w = Math.round(v.videoWidth * s), h = Math.round(v.videoHeight * s);
+      const c = $('frame');
+      c.width = w; c.height = h;
+      const ctx = c.getContext('2d', { willReadFrequently: true });
+      const t0 = performance.now();
+      ctx.drawImage(v, 0, 0, w, h);
+      const text = immunopass.scanFrame(ctx.getImageData(0, 0, w, h).data, w, h);
+      const now = Date.now();
+      stats.frames++;
+      if (stats.frameMs.length < 1000) stats.frameMs.push(performance.now() - t0);
+      if (text && (text !== lastText || now - lastAt > 5000)) {
+        lastText = text; lastAt = now;
+        submit(text);
+        if (stats.verdictMs.length < 1000) stats.verdictMs.push(performance.now() - t0);
+      }
+      busy = false;
+    }
+    setTimeout(loop, FRAME_MS);
+  }
+
+  // A keyboard-wedge scanner types the code and Enter into the page.
+  let keys = '', keyTimer = null;
+  document.addEventListener('keydown', (e) => {
+    const tag = (e.target && e.target.tagName) || '';
+    if (tag === 'TEXTAREA' || tag === 'INPUT' || tag === 'SELECT' || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === 'Enter') {
+      if (keys.length > 0) { e.preventDefault(); const k = keys; keys = ''; submit(k); }
+      return;
+    }
+    if (e.key.length === 1) {
+      keys += e.key;
+      if (keys.length > 8192) keys = '';
+      clearTimeout(keyTimer);
+      keyTimer = setTimeout(() => { if (keys.length >= 8) { const k = keys; keys = ''; submit(k); } else keys = ''; }, 300);
+    }
+  });
+
+  $('check').addEventListener('click', () => {
+    for (const line of $('paste').value.split(/\r?\n/)) if (line.trim()) submit(line.trim());
+    $('paste').value = '';
+  });
+  $('file').addEventListener('change', async () => {
+    const f = $('file').files[0];
+    if (!f || !ready) return;
+    try {
+      const bmp = await createImageBitmap(f);
+      const s = Math.min(1, 2000 / Math.max(bmp.width, bmp.height));
+      const w = Math.round(bmp.width * s), h = Math.round(bmp.height * s);
+      const c = $('frame');
+      c.width = w; c.height = h;
+      const ctx = c.getContext('2d', { willReadFrequently: true });
+      ctx.drawImage(bmp, 0, 0, w, h);
+      const text = immunopass.scanPicture(ctx.getImageData(0, 0, w, h).data, w, h);
+      if (text) submit(text); else $('progress').textContent = t('noCode');
+    } catch (e) {
+      $('progress').textContent = t('noCode');
+    }
+    $('file').value = '';
+  });
+
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('sw.js').then(() => navigator.serviceWorker.ready).then(() => {
+      $('offline').textContent = t('offlineReady');
+      document.body.dataset.offline = '1';
+    }).catch((e) => console.warn('service worker', e));
+  }
+  applyLang();
+  boot().catch((e) => { $('trust').textContent = 'verifier.wasm: ' + e.message; });
+})();
