@@ -8,7 +8,8 @@
 //	key.age      the signing key and rid secret (credential/keyfile), as the CLI's keygen writes it
 //	config.json  the issuer URL and the status list URI
 //	status.json  the local status list of the SD-JWT VCs (issuer.LocalStatus)
-//	clinic.db    bbolt: accounts, sessions, tokens, ledger, audit
+//	site/        the signing key's CRL and the JWKS with its crlVersion (issuer.Site)
+//	clinic.db    bbolt: accounts, sessions, tokens, ledger, audit, idempotency keys, revoked rids
 //
 // # What is stored, and how
 //
