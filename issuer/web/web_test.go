@@ -693,3 +693,30 @@ func TestLedgerSearch(t *testing.T) {
 	}
 	e.get(staff, "/?since=soon", http.StatusBadRequest)
 }
+
+// TestNoExternalAssetsAndSecurityHeaders: pages load nothing from another
+// origin (no CDN) and every answer carries the security headers.
+func TestNoExternalAssetsAndSecurityHeaders(t *testing.T) {
+	e := newEnv(t, Options{})
+	b := e.browser()
+	e.login(b, "admin", adminPwd, http.StatusSeeOther)
+	external := regexp.MustCompile(`(?i)(src|href|action)="(https?:)?//`)
+	for _, p := range []string{"/login", "/", "/records/new", "/admin/users", "/admin/tokens", "/admin/audit"} {
+		resp, err := b.Get(e.ts.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := e.check(resp, "GET", p, 200)
+		if m := external.FindString(body); m != "" {
+			t.Errorf("%s loads from another origin: %s", p, m)
+		}
+		for h, want := range map[string]string{
+			"Content-Security-Policy": "default-src 'self'", "X-Content-Type-Options": "nosniff",
+			"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+		} {
+			if got := resp.Header.Get(h); !strings.Contains(got, want) {
+				t.Errorf("%s: %s = %q, want %q", p, h, got, want)
+			}
+		}
+	}
+}
