@@ -720,3 +720,54 @@ func TestNoExternalAssetsAndSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentIssuance: EMR requests issued at once all succeed, each
+// SD-JWT VC has its own status index, and the audit chain holds.
+func TestConcurrentIssuance(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok, _, _ := e.svc.CreateToken("admin", "EMR", []string{service.ScopeRecordsWrite})
+	hk, _ := jose.GenerateKey()
+	u := e.ts.URL + "/api/v1/records?holder=" + url.QueryEscape(hk.Public().DIDKey())
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", u, bytes.NewReader(assets.DemoRecord()))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				errs <- fmt.Errorf("POST: %s", resp.Status)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	entries, _ := e.svc.Entries(0)
+	seen := map[int]bool{}
+	for _, en := range entries {
+		for _, sd := range en.SDJWT {
+			if seen[sd.Index] {
+				t.Errorf("status index %d given twice", sd.Index)
+			}
+			seen[sd.Index] = true
+		}
+	}
+	if len(entries) != n || len(seen) != n {
+		t.Errorf("%d entries, %d status indexes; want %d", len(entries), len(seen), n)
+	}
+	log, _ := e.svc.Audit(0, 0)
+	if _, err := service.VerifyAudit(log); err != nil {
+		t.Error(err)
+	}
+}
