@@ -31,15 +31,14 @@ func (s *Server) setCookie(w http.ResponseWriter, base, value string, maxAge int
 
 // page is what every template gets.
 type page struct {
-	Title   string
-	User    string
-	Role    string
-	Admin   bool
-	CSRF    string
-	Error   string
-	Notice  string
-	Data    any
-	NoStore bool
+	Title  string
+	User   string
+	Role   string
+	Admin  bool
+	CSRF   string
+	Error  string
+	Notice string
+	Data   any
 }
 
 func (s *Server) render(w http.ResponseWriter, code int, name string, p page) {
