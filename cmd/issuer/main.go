@@ -11,6 +11,9 @@
 //	issuer revoke --registry URL --key FILE --iss URL (--record ID | --rid RID | --entry URI#IDX)...
 //	issuer outbox status|flush [--state DIR]
 //	issuer forecast --schedule us-cdsi|who|ae|fr [--at DATE] [--json] [--trust FILE]... FILE...
+//	issuer init --data DIR --iss URL [--admin NAME]
+//	issuer serve --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE]
+//	issuer token create|list|revoke --data DIR [--name NAME --scope SCOPE...] [ID]
 //
 // The key file's passphrase comes from IMMUNOPASS_PASSPHRASE or a prompt.
 package main
@@ -56,6 +59,12 @@ with a registry (the clinic is accredited in it; --iss is its issuer URL there):
                 (--record ID | --rid RID[@RFC3339] | --entry URI#IDX)...
   issuer outbox status [--state DIR]
   issuer outbox flush --key FILE [--state DIR] [--registry URL] [--iss URL] [--timeout DURATION]
+the clinic service (staff pages and the EMR API):
+  issuer init --data DIR --iss URL [--admin NAME]
+  issuer serve --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE]
+  issuer token create --data DIR --name NAME --scope SCOPE...   (records:write, records:read, records:revoke)
+  issuer token list --data DIR
+  issuer token revoke --data DIR ID
 
 INPUT is a FHIR R4 Bundle (JSON) or CSV rows (header: family,given,birth_date,
 vaccine_system,vaccine_code,date,dose,series,lot,performer,country[,status]).
@@ -87,6 +96,13 @@ Immunizations), or of a credential verified against --trust, and forecasts what 
 of --at (default today); --json writes one object per line: per group
 {"input","kind":"forecast","vaccineGroup","status","doseNumber","earliest",
 "recommended","pastDue"}, per dose {"input","kind":"dose","id","status","reason"}.
+init creates the service's data folder: the signing key (encrypted as keygen
+does), and a database of staff accounts, sessions, API tokens, the ledger and
+the audit log, with the first administrator (password from
+IMMUNOPASS_ADMIN_PASSWORD, or generated and shown once). serve runs it
+(default --listen 127.0.0.1:8630) until SIGINT or SIGTERM; plain HTTP only on
+a loopback address, TLS with --tls-cert and --tls-key. token manages the EMR
+API tokens while the server is stopped (administrators also can on its pages).
 `
 
 type cli struct {
@@ -102,7 +118,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func([]string) error{
 		"keygen": c.keygen, "jwks": c.jwks, "issue": c.issue, "crl": c.crl, "snapshot": c.snapshot, "status": c.status,
-		"revoke": c.revoke, "outbox": c.outbox, "forecast": c.forecast,
+		"revoke": c.revoke, "outbox": c.outbox, "forecast": c.forecast, "init": c.initData, "serve": c.serve, "token": c.token,
 	}
 	cmd, ok := cmds[args[0]]
 	switch {

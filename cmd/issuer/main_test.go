@@ -1,9 +1,21 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,8 +51,14 @@ func TestScripts(t *testing.T) {
 	}
 	testscript.Run(t, testscript.Params{
 		Dir:  "testdata/script",
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakereg": fakereg},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakereg": fakereg, "fetch": fetch, "selfcert": selfcert, "jsonget": jsonget, "envfile": envfile},
 		Setup: func(env *testscript.Env) error {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			env.Setenv("PORT", strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+			ln.Close()
 			fake := fakeregistry.New()
 			env.Values[fakeKey{}] = fake
 			env.Defer(func() { fake.Stop() })
@@ -54,6 +72,122 @@ func TestScripts(t *testing.T) {
 }
 
 type fakeKey struct{}
+
+// fetch sends a request to a server started in the background, waiting up
+// to 10 s for it to listen:
+//
+//	fetch [-ca CERT] [-post BODY-FILE] [-auth TOKEN] URL OUT-FILE [STATUS]
+//
+// STATUS defaults to 200; with -ca, HTTPS trusts only CERT (PEM).
+func fetch(ts *testscript.TestScript, neg bool, args []string) {
+	var ca, postFile, auth string
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-ca":
+			ca = args[1]
+		case "-post":
+			postFile = args[1]
+		case "-auth":
+			auth = args[1]
+		default:
+			ts.Fatalf("fetch: unknown flag %s", args[0])
+		}
+		args = args[2:]
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: fetch [-ca CERT] [-post FILE] [-auth TOKEN] URL FILE [STATUS]")
+	}
+	want := 200
+	if len(args) > 2 {
+		want, _ = strconv.Atoi(args[2])
+	}
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if ca != "" {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM([]byte(ts.ReadFile(ca))) {
+			ts.Fatalf("fetch: %s holds no certificate", ca)
+		}
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	}
+	var resp *http.Response
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		method, body := "GET", io.Reader(nil)
+		if postFile != "" {
+			method, body = "POST", strings.NewReader(ts.ReadFile(postFile))
+		}
+		req, err := http.NewRequest(method, args[0], body)
+		ts.Check(err)
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		if postFile != "" {
+			req.Header.Set("Content-Type", "application/fhir+json")
+		}
+		resp, err = client.Do(req)
+		if err == nil {
+			break
+		}
+		if time.Now().After(end) || strings.Contains(err.Error(), "certificate") {
+			if neg {
+				return
+			}
+			ts.Fatalf("%s %s: %v", method, args[0], err)
+		}
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if (resp.StatusCode == want) == neg {
+		ts.Fatalf("%s: %s %q", args[0], resp.Status, data)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
+}
+
+// jsonget prints a top-level string member of a JSON file:
+//
+//	jsonget FILE NAME
+func jsonget(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: jsonget FILE NAME")
+	}
+	var m map[string]any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &m))
+	v, ok := m[args[1]].(string)
+	if !ok {
+		ts.Fatalf("%s has no string member %q", args[0], args[1])
+	}
+	fmt.Fprint(ts.Stdout(), v)
+}
+
+// envfile sets an environment variable to a file's trimmed content:
+//
+//	envfile NAME FILE
+func envfile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: envfile NAME FILE")
+	}
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+}
+
+// selfcert writes a self-signed certificate for 127.0.0.1 and its key:
+//
+//	selfcert CERT KEY
+func selfcert(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: selfcert CERT KEY")
+	}
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ts.Check(err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "clinic test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	ts.Check(err)
+	kder, err := x509.MarshalECPrivateKey(k)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600))
+}
 
 // fakereg drives a fake registry on loopback (in the test process) until
 // H2's registry is used instead:
