@@ -21,6 +21,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"errors"
+	"github.com/immunopass/immunopass/internal/httpserver"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -261,13 +262,21 @@ func (s *Server) loginCSRF(nonce string) string {
 
 // NewHTTPServer wraps a handler in an http.Server with every timeout set.
 func NewHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
+	return httpserver.New(h, Serving(logger))
+}
+
+// Serving are the server's limits (internal/httpserver: header, request,
+// write-progress and idle timeouts, nosniff everywhere); each route also has
+// its own, smaller body limit.
+func Serving(logger *slog.Logger) httpserver.Options {
+	o := httpserver.Options{
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		MaxBodyBytes:      max(MaxAPIBody, MaxFormBody),
 	}
+	if logger != nil {
+		o.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	}
+	return o
 }

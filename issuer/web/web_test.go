@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/immunopass/immunopass/internal/httpserver"
+	"github.com/immunopass/immunopass/internal/httpserver/httpservertest"
 	"io"
 	"mime"
 	"net/http"
@@ -770,4 +772,13 @@ func TestConcurrentIssuance(t *testing.T) {
 	if _, err := service.VerifyAudit(log); err != nil {
 		t.Error(err)
 	}
+}
+
+// The clinic's server cuts slow and idle clients and marks every answer
+// nosniff (its own limits, timeouts shortened for the test).
+func TestServerCutsSlowClients(t *testing.T) {
+	e := newEnv(t, Options{})
+	addr := httpservertest.Serve(t, httpserver.New(e.srv.Handler(), httpservertest.Shorten(Serving(nil))))
+	httpservertest.CheckSlowClients(t, addr, "/healthz", "/api/v1/records")
+	httpservertest.CheckNosniff(t, "http://"+addr, "/api/v1/records", "/healthz", "/signin", "/no-such-page")
 }
