@@ -27,21 +27,20 @@ import (
 // and anchored in groups of --batch-size people, so that memory stays
 // bounded and each group costs a constant number of fsyncs.
 type batchJob struct {
-	kf             *issuer.KeyFile
-	req            issuer.Request
-	wantSHC        bool
-	wantSD         bool
-	holders        *holderSource
-	out            string // FILE.jsonl
-	size           int    // people per group
-	input          string // path or "-"
-	statusFile     string // self-hosted status list
-	statusURI      string
-	h              *hostedFlags // registry flags (h.registry "" : self-hosted)
-	runID          string
-	anchorDisabled bool // a group could not be anchored: the rest waits for the final flush
-	onStart        func(people int)
-	multi          bool // the input holds more than one record
+	kf         *issuer.KeyFile
+	req        issuer.Request
+	wantSHC    bool
+	wantSD     bool
+	holders    *holderSource
+	out        string // FILE.jsonl
+	size       int    // people per group
+	input      string // path or "-"
+	statusFile string // self-hosted status list
+	statusURI  string
+	h          *hostedFlags // registry flags (h.registry "" : self-hosted)
+	runID      string
+	onStart    func(people int)
+	multi      bool // the input holds more than one record
 }
 
 // batchLine is one line of the output: one credential.

@@ -141,12 +141,17 @@ func run(o loadtest.Options, issuerKey, iss string, reg bool, engine, dsn string
 // anchor request of the issuer iss (issuer.Registry: ES256 JWS, fresh iat and
 // nonce) to the registry at base.
 func SignedPost(base string, key *jose.PrivateKey, iss string) (func(context.Context, *http.Client, [][32]byte) ([]uint64, error), error) {
-	r, err := issuer.NewRegistry(strings.TrimSuffix(base, "/"), key, iss)
-	if err != nil {
+	base = strings.TrimSuffix(base, "/")
+	if _, err := issuer.NewRegistry(base, key, iss); err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, c *http.Client, ds [][32]byte) ([]uint64, error) {
-		rc := *r
+		// A client per call, with this worker's HTTP client (a Registry
+		// holds state that must not be copied).
+		rc, err := issuer.NewRegistry(base, key, iss)
+		if err != nil {
+			return nil, err
+		}
 		rc.HTTP = c
 		got, err := rc.Anchor(ctx, ds)
 		if err != nil {
