@@ -24,6 +24,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/immunopass/immunopass/assets"
+	"github.com/immunopass/immunopass/verifier/station"
 	"github.com/immunopass/immunopass/verifier/ui"
 )
 
@@ -52,7 +53,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "verifier-app:", err)
 		os.Exit(1)
 	}
-	set, err := ui.LoadSettings(*dir)
+	set, err := station.LoadSettings(*dir)
 	if err != nil {
 		// Start anyway on the defaults: a verifier must keep working. The
 		// file is left as it is for the supervisor to look at.

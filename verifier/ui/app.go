@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"github.com/immunopass/immunopass/verifier/station"
+
 	"context"
 	"fmt"
 	"io"
@@ -37,7 +39,7 @@ type Config struct {
 	// the optional counts. Nothing else is written anywhere.
 	Dir string
 	// Settings are the loaded settings (LoadSettings(Dir)).
-	Settings Settings
+	Settings station.Settings
 	// Screen is the screen to open first (ScreenScan when empty).
 	Screen string
 	// Theme, when set, forces "light" or "dark" for this run.
@@ -59,9 +61,9 @@ type UI struct {
 	app fyne.App
 	win fyne.Window
 	cfg Config
-	set Settings
+	set station.Settings
 
-	trust *TrustState
+	trust *station.TrustState
 	ver   *verifier.Verifier
 
 	burst   scan.Burst
@@ -221,7 +223,7 @@ func (u *UI) guarded(screen string) {
 			u.refocus()
 			return
 		}
-		if err := CheckPassphrase(u.set.Supervisor, pass.Text); err != nil {
+		if err := station.CheckPassphrase(u.set.Supervisor, pass.Text); err != nil {
 			dialog.ShowInformation(tr("Locked (kiosk mode)"), tr("Wrong supervisor passphrase."), u.win)
 			return
 		}
@@ -301,7 +303,7 @@ func (u *UI) codes(cs []scan.Code) {
 	var ready []string
 	for _, c := range cs {
 		text := c.Text
-		if u.set.Layout != LayoutAuto && u.set.Layout != "" {
+		if u.set.Layout != station.LayoutAuto && u.set.Layout != "" {
 			// The operator fixed the layout: undo exactly that one.
 			if l := scan.LayoutByID(u.set.Layout); l != nil {
 				if t, ok := l.Undo(c.Raw); ok {
@@ -418,16 +420,16 @@ func (u *UI) openAFile() {
 
 // reloadTrust reads the trust folder again and makes the verifier use it.
 func (u *UI) reloadTrust() {
-	u.trust = LoadTrust(u.cfg.Dir, u.now())
+	u.trust = station.LoadTrust(u.cfg.Dir, u.now())
 	u.ver = &verifier.Verifier{Trust: u.trust.Store}
 }
 
 // updateNow fetches the registry's bundle ("Update now").
-func (u *UI) updateNow(done func(UpdateResult, error)) {
+func (u *UI) updateNow(done func(station.UpdateResult, error)) {
 	dir, url, client, now := u.cfg.Dir, u.set.RegistryURL, u.cfg.HTTP, u.now()
-	async(func() (UpdateResult, error) {
-		return Update(context.Background(), client, dir, url, now)
-	}, func(r UpdateResult, err error) {
+	async(func() (station.UpdateResult, error) {
+		return station.Update(context.Background(), client, dir, url, now)
+	}, func(r station.UpdateResult, err error) {
 		if err == nil {
 			u.reloadTrust()
 		}

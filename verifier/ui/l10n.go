@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"github.com/immunopass/immunopass/verifier/station"
+
 	"embed"
 	"os"
 	"slices"
@@ -19,9 +21,6 @@ import (
 //go:embed i18n/*.json
 var translations embed.FS
 
-// languages the app is translated into.
-var languages = []string{"en", "fr", "ar"}
-
 // current is the language the translations were loaded for: Fyne's lang
 // package is process-wide and cannot switch at run time, so neither can
 // this (the settings screen says a change applies at the next start).
@@ -34,7 +33,7 @@ func Language() string { return current }
 // pref ("en", "fr", "ar"), or the system's language when pref is "" or
 // unknown. Call it once, before New.
 func SetupLanguage(pref string) string {
-	if slices.Contains(languages, pref) {
+	if slices.Contains(station.Languages, pref) {
 		for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
 			if v := os.Getenv(k); v == "C" || v == "POSIX" || strings.HasPrefix(v, "C.") {
 				os.Unsetenv(k)
@@ -42,7 +41,7 @@ func SetupLanguage(pref string) string {
 		}
 		os.Setenv("LANGUAGE", pref)
 	}
-	for _, code := range languages {
+	for _, code := range station.Languages {
 		data, err := translations.ReadFile("i18n/" + code + ".json")
 		if err == nil {
 			err = lang.AddTranslationsForLocale(data, fyne.Locale(code))
@@ -52,7 +51,7 @@ func SetupLanguage(pref string) string {
 		}
 	}
 	current = "en"
-	if sys := lang.SystemLocale().LanguageString(); slices.Contains(languages, sys) {
+	if sys := lang.SystemLocale().LanguageString(); slices.Contains(station.Languages, sys) {
 		current = sys
 	}
 	return current

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"github.com/immunopass/immunopass/verifier/station"
+
 	"errors"
 	"strings"
 
@@ -77,7 +79,7 @@ func (u *UI) trustSummary() string {
 }
 
 // updatedAgo is "last updated 3 days ago".
-func updatedAgo(st *TrustState) string {
+func updatedAgo(st *station.TrustState) string {
 	days := int(st.Age.Hours() / 24)
 	switch {
 	case st.Age < 0:
@@ -119,7 +121,7 @@ func (u *UI) showLayout() {
 	}
 	var s string
 	switch {
-	case u.set.Layout != LayoutAuto && u.set.Layout != "":
+	case u.set.Layout != station.LayoutAuto && u.set.Layout != "":
 		s = trf("Scanner keyboard layout: {{.Name}} (set in the settings)", map[string]any{"Name": layoutName(u.set.Layout)})
 	case u.layout != nil:
 		s = trf("Scanner keyboard layout: {{.Name}} (detected)", map[string]any{"Name": layoutName(u.layout.ID)})

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"github.com/immunopass/immunopass/verifier/station"
+
 	"strings"
 	"time"
 
@@ -19,7 +21,7 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 	form := widget.NewForm()
 
 	langOpts := []string{tr("System language")}
-	for _, c := range languages {
+	for _, c := range station.Languages {
 		langOpts = append(langOpts, languageNames[c])
 	}
 	langSel := widget.NewSelect(langOpts, nil)
@@ -45,14 +47,14 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 	}
 	form.Append(tr("Language"), container.NewVBox(langSel, langNote))
 
-	clearOpts := make([]string, len(AutoClearChoices))
-	for i, s := range AutoClearChoices {
+	clearOpts := make([]string, len(station.AutoClearChoices))
+	for i, s := range station.AutoClearChoices {
 		clearOpts[i] = clearName(s)
 	}
 	clearSel := widget.NewSelect(clearOpts, nil)
 	clearSel.SetSelected(clearName(u.set.AutoClear))
 	clearSel.OnChanged = func(s string) {
-		for _, c := range AutoClearChoices {
+		for _, c := range station.AutoClearChoices {
 			if clearName(c) == s && c != u.set.AutoClear {
 				u.set.AutoClear = c
 				u.save()
@@ -61,7 +63,7 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 	}
 	form.Append(tr("Clear the verdict"), clearSel)
 
-	layoutIDs := []string{LayoutAuto, "us", "fr", "de"}
+	layoutIDs := []string{station.LayoutAuto, "us", "fr", "de"}
 	layoutOpts := make([]string, len(layoutIDs))
 	for i, id := range layoutIDs {
 		layoutOpts[i] = layoutName(id)
@@ -141,7 +143,7 @@ func (u *UI) todayCounts() string {
 	if !u.set.Count {
 		return ""
 	}
-	c, err := LoadCounts(u.cfg.Dir)
+	c, err := station.LoadCounts(u.cfg.Dir)
 	if err != nil {
 		return ""
 	}
@@ -182,7 +184,7 @@ func (u *UI) setSupervisor(p1, p2 string, done func(string)) {
 		done("")
 		return
 	}
-	async(func() (string, error) { return HashPassphrase(p1) }, func(h string, err error) {
+	async(func() (string, error) { return station.HashPassphrase(p1) }, func(h string, err error) {
 		if err != nil {
 			dialog.ShowInformation(tr("Kiosk mode"), tr("The supervisor passphrase needs at least 6 characters. Kiosk mode stays off."), u.win)
 			done("")

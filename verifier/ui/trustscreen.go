@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"github.com/immunopass/immunopass/verifier/station"
+
 	"errors"
 	"io"
 
@@ -84,7 +86,7 @@ func (u *UI) trustScreen() fyne.CanvasObject {
 	update = widget.NewButtonWithIcon(tr("Update now"), theme.ViewRefreshIcon(), func() {
 		update.Disable()
 		say(tr("Asking the registry…"), widget.MediumImportance)
-		u.updateNow(func(r UpdateResult, err error) {
+		u.updateNow(func(r station.UpdateResult, err error) {
 			if err != nil {
 				u.show(ScreenTrust)
 				u.trustResult(explainTrust(err), widget.DangerImportance)
@@ -109,7 +111,7 @@ func (u *UI) trustScreen() fyne.CanvasObject {
 			defer rc.Close()
 			data, err := io.ReadAll(io.LimitReader(rc, trust.MaxBundle+1))
 			if err == nil {
-				_, err = ImportTrust(u.cfg.Dir, rc.URI().Name(), data, u.now())
+				_, err = station.ImportTrust(u.cfg.Dir, rc.URI().Name(), data, u.now())
 			}
 			u.reloadTrust()
 			u.show(ScreenTrust)
@@ -144,10 +146,10 @@ func (u *UI) trustResult(s string, imp widget.Importance) {
 // explainTrust words a trust error for the operator; the detail (quoted
 // evidence) follows in the packages' English.
 func explainTrust(err error) string {
-	var old *OlderBundleError
+	var old *station.OlderBundleError
 	var be *trust.BundleError
 	switch {
-	case errors.Is(err, ErrNoRegistry):
+	case errors.Is(err, station.ErrNoRegistry):
 		return tr("No registry address: load a registry bundle first, or set the address in the settings.")
 	case errors.As(err, &old):
 		return trf("That bundle (version {{.Got}}) is older than the one in use (version {{.Have}}): kept the one in use.",

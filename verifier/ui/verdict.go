@@ -1,8 +1,9 @@
 package ui
 
 import (
+	"github.com/immunopass/immunopass/verifier/station"
+
 	"image/color"
-	"slices"
 	"strings"
 	"time"
 
@@ -16,53 +17,9 @@ import (
 	"github.com/immunopass/immunopass/verifier"
 )
 
-// Verdict is what the officer reads from across the desk.
-type Verdict int
-
-const (
-	// VerdictValid: the credential verified, nothing needs a person's eye.
-	VerdictValid Verdict = iota
-	// VerdictInvalid: it failed; the reasons say why.
-	VerdictInvalid
-	// VerdictManual: it verified but the verifier cannot vouch for
-	// everything (trust out of date, clocks disagree), or it is a kind of
-	// credential this verifier does not decide: a person must look.
-	VerdictManual
-)
-
-// manualWarnings turn a valid result into CHECK MANUALLY.
-var manualWarnings = []string{verifier.StaleTrust, verifier.ClockSkew}
-
-// Judge turns the verifier's results for one scan into one verdict and
-// the result to show: the first invalid one when there are several.
-func Judge(rs []verifier.Result) (Verdict, verifier.Result) {
-	if len(rs) == 0 {
-		return VerdictInvalid, verifier.Result{Reasons: []string{verifier.BadQR}}
-	}
-	r := rs[0]
-	for _, x := range rs {
-		if !x.Valid {
-			r = x
-			break
-		}
-	}
-	switch {
-	case !r.Valid && len(r.Reasons) > 0 && r.Reasons[0] == verifier.Policy:
-		return VerdictManual, r
-	case !r.Valid:
-		return VerdictInvalid, r
-	}
-	for _, w := range r.Warnings {
-		if slices.Contains(manualWarnings, w) {
-			return VerdictManual, r
-		}
-	}
-	return VerdictValid, r
-}
-
 // verdictView is the verdict on screen.
 type verdictView struct {
-	verdict Verdict
+	verdict station.Verdict
 	word    string   // VALID, NOT VALID, CHECK MANUALLY (translated)
 	name    string   // as shown
 	born    string   // as shown
@@ -73,9 +30,9 @@ type verdictView struct {
 // showVerdict counts the verdict (when counting is on) and fills the whole
 // window with it until the next scan, Esc, Done or the auto-clear delay.
 func (u *UI) showVerdict(rs []verifier.Result) {
-	verdict, r := Judge(rs)
+	verdict, r := station.Judge(rs)
 	if u.set.Count {
-		if err := addCount(u.cfg.Dir, u.now(), verdict); err != nil {
+		if err := station.AddCount(u.cfg.Dir, u.now(), verdict); err != nil {
 			u.lastError = err
 		}
 	}
@@ -114,9 +71,9 @@ func (u *UI) verdictScreen(v *verdictView, r verifier.Result) fyne.CanvasObject 
 	var bg, fg fyne.ThemeColorName
 	var icon fyne.Resource
 	switch v.verdict {
-	case VerdictValid:
+	case station.VerdictValid:
 		v.word, bg, fg, icon = tr("VALID"), theme.ColorNameSuccess, theme.ColorNameForegroundOnSuccess, theme.ConfirmIcon()
-	case VerdictInvalid:
+	case station.VerdictInvalid:
 		v.word, bg, fg, icon = tr("NOT VALID"), theme.ColorNameError, theme.ColorNameForegroundOnError, theme.CancelIcon()
 	default:
 		v.word, bg, fg, icon = tr("CHECK MANUALLY"), theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, theme.WarningIcon()

@@ -1,4 +1,4 @@
-package ui
+package station
 
 import (
 	"encoding/json"
@@ -27,10 +27,10 @@ type DayCount struct {
 // countDays bounds the file: older days are dropped.
 const countDays = 400
 
-// addCount adds one verdict to the day of at in dir's counts file. A
+// AddCount adds one verdict to the day of at in dir's counts file. A
 // count that cannot be read starts again (it is a convenience, never a
 // reason to stop verifying).
-func addCount(dir string, at time.Time, v Verdict) error {
+func AddCount(dir string, at time.Time, v Verdict) error {
 	path := filepath.Join(dir, CountsFile)
 	c := Counts{}
 	if data, err := os.ReadFile(path); err == nil {

@@ -1,4 +1,4 @@
-package ui
+package station
 
 import (
 	"bytes"
@@ -94,7 +94,7 @@ func ParseSettings(path string, data []byte) (Settings, error) {
 		return DefaultSettings(), &SettingsError{Path: path, Problem: "not valid settings JSON: " + err.Error()}
 	}
 	switch {
-	case s.Language != "" && !slices.Contains(languages, s.Language):
+	case s.Language != "" && !slices.Contains(Languages, s.Language):
 		return DefaultSettings(), &SettingsError{Path: path, Problem: fmt.Sprintf("language %q is not one of en, fr, ar", s.Language)}
 	case s.Layout != LayoutAuto && !slices.Contains([]string{"us", "fr", "de"}, s.Layout):
 		return DefaultSettings(), &SettingsError{Path: path, Problem: fmt.Sprintf("scanner layout %q is not one of auto, us, fr, de", s.Layout)}
@@ -190,3 +190,6 @@ func parseHash(h string) (kdfParams, [2]string, error) {
 	}
 	return p, [2]string{f[4], f[5]}, nil
 }
+
+// Languages the app is translated into.
+var Languages = []string{"en", "fr", "ar"}
