@@ -93,6 +93,9 @@ func ParseSettings(path string, data []byte) (Settings, error) {
 	if err := dec.Decode(&s); err != nil {
 		return DefaultSettings(), &SettingsError{Path: path, Problem: "not valid settings JSON: " + err.Error()}
 	}
+	if dec.More() {
+		return DefaultSettings(), &SettingsError{Path: path, Problem: "data after the settings object"}
+	}
 	switch {
 	case s.Language != "" && !slices.Contains(Languages, s.Language):
 		return DefaultSettings(), &SettingsError{Path: path, Problem: fmt.Sprintf("language %q is not one of en, fr, ar", s.Language)}
