@@ -78,6 +78,8 @@ type UI struct {
 	screen  string
 	verdict *verdictView // the verdict on screen, nil when none
 	clear   *time.Timer
+	// clearHook replaces the auto-clear timer in the headless tests.
+	clearHook func(time.Duration, func())
 
 	// scan screen parts
 	progress *widget.Label

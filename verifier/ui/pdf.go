@@ -24,10 +24,15 @@ func isPDF(data []byte) bool { return bytes.HasPrefix(data, []byte("%PDF-")) }
 // ErrNoCodeInPDF: no image of the PDF holds a readable QR code.
 var ErrNoCodeInPDF = errors.New("no QR code could be read in this PDF")
 
+// PDFError: a file that starts like a PDF could not be read as one.
+type PDFError struct{ Problem string }
+
+func (e *PDFError) Error() string { return "the PDF could not be read: " + e.Problem }
+
 func pdfCodes(data []byte) (texts []string, err error) {
 	defer func() {
 		if r := recover(); r != nil { // pdfcpu on a hostile file
-			texts, err = nil, fmt.Errorf("the PDF is damaged (%v)", r)
+			texts, err = nil, &PDFError{Problem: fmt.Sprint(r)}
 		}
 	}()
 	conf := model.NewDefaultConfiguration()
@@ -49,7 +54,7 @@ func pdfCodes(data []byte) (texts []string, err error) {
 		return nil
 	}, conf)
 	if err != nil {
-		return nil, fmt.Errorf("the PDF could not be read: %v", err)
+		return nil, &PDFError{Problem: err.Error()}
 	}
 	if len(texts) == 0 {
 		return nil, ErrNoCodeInPDF

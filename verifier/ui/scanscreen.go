@@ -5,6 +5,7 @@ import (
 
 	"errors"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -86,6 +87,8 @@ func updatedAgo(st *station.TrustState) string {
 		return tr("last updated in the future: check this computer's clock")
 	case days >= 1:
 		return trn("last updated {{.Count}} day ago", days, nil)
+	case st.Age < time.Hour:
+		return tr("last updated less than an hour ago")
 	default:
 		return trn("last updated {{.Count}} hour ago", int(st.Age.Hours()), nil)
 	}
@@ -154,6 +157,8 @@ func (u *UI) showProblem(err error) {
 	switch {
 	case errors.Is(err, ErrNoCodeInPDF):
 		msg = tr("No QR code could be read in this PDF.")
+	case errors.As(err, new(*PDFError)):
+		msg = tr("This PDF could not be read: it may be damaged or protected.")
 	case strings.Contains(msg, "no such file"):
 		msg = tr("The file could not be opened.")
 	}

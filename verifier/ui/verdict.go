@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -44,8 +45,12 @@ func (u *UI) showVerdict(rs []verifier.Result) {
 	u.root.Objects[0] = u.verdictScreen(v, r)
 	u.root.Refresh()
 	u.win.Canvas().Focus(u.capture)
-	if d := u.set.AutoClearDelay(); d > 0 && !inline {
-		u.clear = time.AfterFunc(d, func() { onUI(u.clearVerdict) })
+	if d := u.set.AutoClearDelay(); d > 0 {
+		if u.clearHook != nil {
+			u.clearHook(d, u.clearVerdict)
+		} else if !inline {
+			u.clear = time.AfterFunc(d, func() { onUI(u.clearVerdict) })
+		}
 	}
 }
 
@@ -179,7 +184,7 @@ func reasonText(code string) string {
 	if w == "" {
 		return code
 	}
-	s := tr(w)
+	s := lang.L(w) // the keys: every code's words (TestTranslations)
 	r := []rune(s)
 	if len(r) > 0 {
 		s = strings.ToUpper(string(r[0])) + string(r[1:])
