@@ -82,6 +82,7 @@ type UI struct {
 	clearHook func(time.Duration, func())
 
 	// scan screen parts
+	scanC    fyne.CanvasObject
 	progress *widget.Label
 	layoutL  *widget.Label
 	problem  *widget.Label
@@ -201,7 +202,15 @@ func (u *UI) show(screen string) {
 		c = u.settingsScreen()
 	default:
 		u.screen = ScreenScan
-		c = u.scanScreen()
+		u.lock()
+		// Built once and kept (rebuilt when the trust or the settings
+		// change): the screen comes back after every verdict.
+		if u.scanC == nil {
+			u.scanC = u.scanScreen()
+		}
+		c = u.scanC
+		u.showLayout()
+		u.problem.Hide()
 	}
 	u.body.Objects = []fyne.CanvasObject{c}
 	u.body.Refresh()
@@ -423,6 +432,7 @@ func (u *UI) openAFile() {
 // reloadTrust reads the trust folder again and makes the verifier use it.
 func (u *UI) reloadTrust() {
 	u.trust = station.LoadTrust(u.cfg.Dir, u.now())
+	u.scanC = nil
 	u.ver = &verifier.Verifier{Trust: u.trust.Store}
 }
 

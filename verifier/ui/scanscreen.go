@@ -20,7 +20,6 @@ import (
 // focus, what the scanner has read of a multi-part code, the layout the
 // scanner was detected on, and the other ways in (paste, a file, a drop).
 func (u *UI) scanScreen() fyne.CanvasObject {
-	u.lock()
 	title := heading(tr("Scan a vaccination QR code"))
 	title.Alignment = fyne.TextAlignCenter
 	help := para(tr("Point the scanner at the code. You can also paste a code (Ctrl+V), open a picture, PDF or text file, or drop it on this window."))

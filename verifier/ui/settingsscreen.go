@@ -154,6 +154,7 @@ func (u *UI) todayCounts() string {
 
 // save writes the settings, saying so when it fails.
 func (u *UI) save() {
+	u.scanC = nil
 	if err := u.set.Save(u.cfg.Dir); err != nil {
 		u.lastError = err
 		dialog.ShowInformation(tr("Settings"), tr("The settings could not be saved:")+" "+err.Error(), u.win)

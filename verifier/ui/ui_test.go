@@ -51,7 +51,7 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time { c.t = c.t.Add(2 * time.Millisecond); return c.t }
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	u     *UI
 	dir   string
 	clock *clock
@@ -61,7 +61,7 @@ type harness struct {
 
 // newHarness starts the app on a data folder that trusts a test clinic
 // (a VCI snapshot in trust/) and the SMART Health Cards spec issuer.
-func newHarness(t *testing.T, set station.Settings) *harness {
+func newHarness(t testing.TB, set station.Settings) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
 	SetupLanguage("en")
@@ -112,7 +112,7 @@ func (h *harness) cardOf(rec *vax.Record, key *jose.PrivateKey) string {
 	return text
 }
 
-func mustDate(t *testing.T, s string) vax.Date {
+func mustDate(t testing.TB, s string) vax.Date {
 	t.Helper()
 	d, err := vax.ParseDate(s)
 	if err != nil {
@@ -174,7 +174,7 @@ func texts(t *testing.T, o fyne.CanvasObject) []string {
 
 func (h *harness) shows(want ...string) {
 	h.t.Helper()
-	all := strings.Join(texts(h.t, h.u.Window().Content()), "\n")
+	all := strings.Join(texts(h.t.(*testing.T), h.u.Window().Content()), "\n")
 	for _, w := range want {
 		if !strings.Contains(all, w) {
 			h.t.Errorf("the window does not show %q; it shows:\n%s", w, all)
@@ -226,7 +226,7 @@ func TestScanValidCard(t *testing.T) {
 	// the verdict at once.
 	h.scan(h.card("Karim", "Haddad", "1985-02-03"))
 	h.shows("Karim Haddad", "Born 3 Feb 1985")
-	if strings.Contains(strings.Join(texts(h.t, h.u.Window().Content()), "\n"), "Amira") {
+	if strings.Contains(strings.Join(texts(h.t.(*testing.T), h.u.Window().Content()), "\n"), "Amira") {
 		t.Fatal("the previous person is still on screen")
 	}
 	// Esc clears it.
