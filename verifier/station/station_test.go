@@ -274,3 +274,25 @@ func TestUpdateFromLoopbackRegistry(t *testing.T) {
 		t.Fatalf("registry down: %v", err)
 	}
 }
+
+func TestPDFCodes(t *testing.T) {
+	if _, err := PDFCodes([]byte("%PDF-1.4\nnot really\n")); !errors.As(err, new(*PDFError)) {
+		t.Fatalf("damaged PDF: %v", err)
+	}
+	if IsPDF([]byte("shc:/56")) || !IsPDF([]byte("%PDF-1.7")) {
+		t.Fatal("IsPDF")
+	}
+}
+
+// FuzzPDFCodes: whatever a dropped "PDF" holds, an error or codes, never a
+// panic.
+func FuzzPDFCodes(f *testing.F) {
+	f.Add([]byte("%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"))
+	f.Add([]byte("%PDF-1.7\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		texts, err := PDFCodes(data)
+		if err == nil && len(texts) == 0 {
+			t.Fatal("no error and no code")
+		}
+	})
+}

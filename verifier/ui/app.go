@@ -378,8 +378,8 @@ func (u *UI) dropped(_ fyne.Position, uris []fyne.URI) {
 func (u *UI) verifyFiles(ins []verifier.Input) {
 	var out []verifier.Input
 	for _, in := range ins {
-		if isPDF(in.Data) {
-			texts, err := pdfCodes(in.Data)
+		if station.IsPDF(in.Data) {
+			texts, err := station.PDFCodes(in.Data)
 			if err != nil {
 				u.showProblem(err)
 				continue

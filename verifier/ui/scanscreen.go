@@ -154,9 +154,9 @@ func (u *UI) showProblem(err error) {
 	}
 	msg := err.Error()
 	switch {
-	case errors.Is(err, ErrNoCodeInPDF):
+	case errors.Is(err, station.ErrNoCodeInPDF):
 		msg = tr("No QR code could be read in this PDF.")
-	case errors.As(err, new(*PDFError)):
+	case errors.As(err, new(*station.PDFError)):
 		msg = tr("This PDF could not be read: it may be damaged or protected.")
 	case strings.Contains(msg, "no such file"):
 		msg = tr("The file could not be opened.")

@@ -1,4 +1,4 @@
-package ui
+package station
 
 import (
 	"bytes"
@@ -13,13 +13,14 @@ import (
 	"github.com/immunopass/immunopass/verifier"
 )
 
-// A printed card saved as PDF holds its QR code as an image. pdfCodes
+// A printed card saved as PDF holds its QR code as an image. PDFCodes
 // reads the QR codes of a PDF's images (at most maxPDFImages), in page
 // order; the wallet has its own copy of this search (wallet/pdf.go), as the
 // roles do not import each other.
 const maxPDFImages = 32
 
-func isPDF(data []byte) bool { return bytes.HasPrefix(data, []byte("%PDF-")) }
+// IsPDF reports whether data starts like a PDF file.
+func IsPDF(data []byte) bool { return bytes.HasPrefix(data, []byte("%PDF-")) }
 
 // ErrNoCodeInPDF: no image of the PDF holds a readable QR code.
 var ErrNoCodeInPDF = errors.New("no QR code could be read in this PDF")
@@ -29,7 +30,7 @@ type PDFError struct{ Problem string }
 
 func (e *PDFError) Error() string { return "the PDF could not be read: " + e.Problem }
 
-func pdfCodes(data []byte) (texts []string, err error) {
+func PDFCodes(data []byte) (texts []string, err error) {
 	defer func() {
 		if r := recover(); r != nil { // pdfcpu on a hostile file
 			texts, err = nil, &PDFError{Problem: fmt.Sprint(r)}
