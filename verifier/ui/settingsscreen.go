@@ -99,7 +99,10 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 		u.set.RegistryURL = strings.TrimSpace(s)
 		u.save()
 	}
-	reg.OnChanged = func(s string) { u.set.RegistryURL = strings.TrimSpace(s) }
+	reg.OnChanged = func(s string) {
+		u.set.RegistryURL = strings.TrimSpace(s)
+		u.save() // a few bytes a keystroke: nothing is lost when the operator leaves
+	}
 	form.Append(tr("Registry address"), reg)
 
 	kiosk := widget.NewCheck(tr("Kiosk mode: Settings and Trust need the supervisor passphrase"), nil)
