@@ -80,6 +80,7 @@ type UI struct {
 	clear   *time.Timer
 	// clearHook replaces the auto-clear timer in the headless tests.
 	clearHook func(time.Duration, func())
+	icons     map[string]fyne.Resource // recoloured verdict icons (verdictIcon)
 
 	// scan screen parts
 	scanC    fyne.CanvasObject

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"github.com/immunopass/immunopass/verifier/station"
 
 	"image/color"
@@ -85,7 +86,7 @@ func (u *UI) verdictScreen(v *verdictView, r verifier.Result) fyne.CanvasObject 
 	}
 	band := canvas.NewRectangle(theme.Color(bg))
 	word := bigText(v.word, 76, theme.Color(fg), true)
-	ic := canvas.NewImageFromResource(theme.NewColoredResource(icon, fg))
+	ic := canvas.NewImageFromResource(u.verdictIcon(icon, fg))
 	ic.FillMode = canvas.ImageFillContain
 	ic.SetMinSize(fyne.NewSize(88, 88))
 	head := container.NewStack(band, container.NewPadded(container.NewCenter(container.NewHBox(ic, word))))
@@ -190,4 +191,21 @@ func reasonText(code string) string {
 		s = strings.ToUpper(string(r[0])) + string(r[1:])
 	}
 	return s
+}
+
+// verdictIcon is icon in the colour fg, recoloured once and kept: Fyne
+// parses and recolours a themed SVG on every use, which was most of the
+// time from a scan to its verdict (BenchmarkScanToVerdict).
+func (u *UI) verdictIcon(icon fyne.Resource, fg fyne.ThemeColorName) fyne.Resource {
+	r, g, b, a := theme.Color(fg).RGBA()
+	key := fmt.Sprintf("%s-%s-%x%x%x%x", icon.Name(), fg, r, g, b, a)
+	if res, ok := u.icons[key]; ok {
+		return res
+	}
+	if u.icons == nil {
+		u.icons = map[string]fyne.Resource{}
+	}
+	res := fyne.NewStaticResource(key+".svg", theme.NewColoredResource(icon, fg).Content())
+	u.icons[key] = res
+	return res
 }
