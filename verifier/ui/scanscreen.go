@@ -109,6 +109,17 @@ func (u *UI) showProgress(p scan.Progress) {
 			map[string]any{"Have": count(p.Have), "Total": count(p.Total)}))
 	}
 	u.showLayout()
+	if p.Total > 0 && len(p.Ready) == 0 && !inline {
+		time.AfterFunc(scan.Partial+time.Second, func() { onUI(u.ExpireChunks) })
+	}
+}
+
+// ExpireChunks drops the parts of a card read more than scan.Partial ago
+// (the next person's card must never be mixed with them) and says so.
+func (u *UI) ExpireChunks() {
+	if u.chunks.Expire(u.now()) && u.progress != nil {
+		setLabel(u.progress, tr("The parts read were dropped after 2 minutes without the next one: scan every part again."))
+	}
 }
 
 // showChunkState clears the progress line when no chunk is held.

@@ -26,6 +26,7 @@ import (
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/credential/vax"
 	"github.com/immunopass/immunopass/internal/spectest"
+	"github.com/immunopass/immunopass/verifier/scan"
 	"github.com/immunopass/immunopass/verifier/station"
 	"github.com/immunopass/immunopass/verifier/verifiertest"
 )
@@ -334,6 +335,12 @@ func TestChunks(t *testing.T) {
 	other := strings.Replace(chunk(0), "shc:/1/3/", "shc:/1/4/", 1)
 	h.scan(other)
 	h.shows("1 of 4 read (a part of another card: started again)")
+	// Two minutes without the next part: dropped, and said.
+	h.clock.t = h.clock.t.Add(scan.Partial + time.Second)
+	h.u.ExpireChunks()
+	h.shows("The parts read were dropped after 2 minutes without the next one: scan every part again.")
+	h.scan(chunk(2))
+	h.shows("1 of 3 read: scan the next part")
 }
 
 // TestScannerWithoutEnter: a burst that ends in silence is a code too.
