@@ -133,6 +133,7 @@ shot() {
 shot verifier-scan-light     en light
 shot verifier-valid-light    en light --scan "$work/karim.png"
 shot verifier-invalid-light  en light --scan "$work/forged.png"
+shot verifier-manual-light   en light --scan "$work/karim.png" --at "$(date -u -d '+9 days' +%Y-%m-%dT%H:%M:%SZ)"
 shot verifier-trust-light    en light --screen trust
 shot verifier-settings-light en light --screen settings
 shot verifier-scan-dark      en dark

@@ -1,7 +1,7 @@
 // Command verifier-app is the ImmunoPass verifier's desktop app (Fyne; the
 // screens are in package verifier/ui).
 //
-//	verifier-app [--data DIR] [--screen scan|trust|settings] [--scan FILE] [--exit-after DURATION] [--startup]
+//	verifier-app [--data DIR] [--screen scan|trust|settings] [--scan FILE] [--at RFC3339] [--exit-after DURATION] [--startup]
 //
 // --data is the app's data folder (settings, trust files, optional daily
 // counts); it defaults to $IMMUNOPASS_VERIFIER_DATA, else immunopass-verifier
@@ -9,7 +9,8 @@
 // For demos and screenshots: --screen opens a screen, --scan verifies a file
 // at start as if it had been dropped on the window, $IMMUNOPASS_LANG and
 // $IMMUNOPASS_THEME override the language and theme for one run, and
-// --exit-after quits. --startup prints the time from the process start to
+// --exit-after quits; --at runs the app's clock from that instant (like
+// `verifier verify --at`: to show how a stale trust bundle is reported). --startup prints the time from the process start to
 // the first frame of the scan screen on standard error.
 package main
 
@@ -38,6 +39,7 @@ func main() {
 	scanFile := flag.String("scan", "", "verify `FILE` at start, as if dropped on the window")
 	exitAfter := flag.Duration("exit-after", 0, "quit after `DURATION` (measurements, screenshots)")
 	startup := flag.Bool("startup", false, "print the time to the first frame on standard error")
+	at := flag.String("at", "", "run the clock from `RFC3339` (demos: a stale trust bundle)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "verifier-app: no arguments expected; see -h")
@@ -48,6 +50,15 @@ func main() {
 	default:
 		fmt.Fprintf(os.Stderr, "verifier-app: --screen %q is not one of scan, trust, settings\n", *screen)
 		os.Exit(2)
+	}
+	var offset time.Duration
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "verifier-app: --at %q is not an RFC 3339 time such as 2026-11-21T09:00:00Z\n", *at)
+			os.Exit(2)
+		}
+		offset = time.Until(t)
 	}
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		fmt.Fprintln(os.Stderr, "verifier-app:", err)
@@ -67,6 +78,10 @@ func main() {
 	}
 	ui.SetupLanguage(language)
 	cfg := ui.Config{Dir: *dir, Settings: set, Screen: *screen, Theme: os.Getenv("IMMUNOPASS_THEME"), ExitAfter: *exitAfter}
+	if offset != 0 {
+		// An offset, not a fixed instant: scanner bursts are timed by it.
+		cfg.Now = func() time.Time { return time.Now().Add(offset) }
+	}
 	if *startup {
 		cfg.OnFirstFrame = func() {
 			fmt.Fprintf(os.Stderr, "verifier-app: first frame after %d ms\n", time.Since(started).Milliseconds())

@@ -528,7 +528,7 @@ func TestTrustScreenUpdateNow(t *testing.T) {
 	if h.u.verdict.verdict != station.VerdictManual {
 		t.Fatalf("stale: %+v", h.u.verdict)
 	}
-	h.shows("CHECK MANUALLY", "stale-trust")
+	h.shows("CHECK MANUALLY", "The trust data is past its refresh date: the trust bundle is 8d8h old", "stale-trust")
 	h.u.show(ScreenTrust)
 	h.shows("Out of date", "last updated 8 days ago")
 

@@ -119,7 +119,11 @@ func (u *UI) verdictScreen(v *verdictView, r verifier.Result) fyne.CanvasObject 
 		}
 	}
 	for _, code := range r.Warnings {
-		v.reasons = append(v.reasons, reasonText(code))
+		s := reasonText(code)
+		if code == verifier.StaleTrust && r.TrustAge != "" {
+			s += ": " + trf("the trust bundle is {{.Age}} old", map[string]any{"Age": digits(r.TrustAge)})
+		}
+		v.reasons = append(v.reasons, s)
 		v.codes = append(v.codes, code)
 	}
 	if len(v.reasons) > 0 {
