@@ -85,11 +85,17 @@ cp "$work/reg/policy.json" "$data/trust/policy.json"
 cp "$work/registry.bundle" "$data/trust/bundle.trust"
 kill "$reg_pid"; wait "$reg_pid" 2>/dev/null || true; reg_pid=""
 
-echo "verifier-screenshots: Xvfb on $display"
-Xvfb "$display" -screen 0 "${screen}x24" -nolisten tcp >/dev/null 2>&1 &
-xvfb_pid=$!
+# xvfb: (re)start Xvfb when it is not running (on a shared machine it has
+# been seen to vanish between two shots).
+xvfb() {
+  if [ -n "$xvfb_pid" ] && kill -0 "$xvfb_pid" 2>/dev/null; then return; fi
+  echo "verifier-screenshots: Xvfb on $display"
+  Xvfb "$display" -screen 0 "${screen}x24" -nolisten tcp >/dev/null 2>&1 &
+  xvfb_pid=$!
+  for _ in $(seq 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
+}
 export DISPLAY="$display"
-for _ in $(seq 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
+xvfb
 
 # window PID: the app's window id once it is visible.
 window() {
@@ -117,6 +123,7 @@ done
 # shot NAME LANG THEME ARGS...: one run of the app, one capture.
 shot() {
   local name="$1" lang="$2" theme="$3"; shift 3
+  xvfb
   IMMUNOPASS_LANG="$lang" IMMUNOPASS_THEME="$theme" bin/verifier-app --data "$data" --exit-after 30s "$@" \
     >"$work/$name.log" 2>&1 &
   local pid=$! win
