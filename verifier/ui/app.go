@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"github.com/immunopass/immunopass/verifier/station"
-
 	"context"
 	"fmt"
 	"io"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/immunopass/immunopass/verifier"
 	"github.com/immunopass/immunopass/verifier/scan"
+	"github.com/immunopass/immunopass/verifier/station"
 )
 
 // Screens cmd/verifier-app can open directly (screenshots, demos).
@@ -83,11 +82,11 @@ type UI struct {
 	icons     map[string]fyne.Resource // recoloured verdict icons (verdictIcon)
 
 	// scan screen parts
+	partial  bool // parts of a card are held ("2 of 3 read" stays shown)
 	scanC    fyne.CanvasObject
 	progress *widget.Label
 	layoutL  *widget.Label
 	problem  *widget.Label
-	busy     bool
 
 	trustMsg *widget.Label
 
@@ -212,6 +211,9 @@ func (u *UI) show(screen string) {
 		c = u.scanC
 		u.showLayout()
 		u.problem.Hide()
+		if !u.partial {
+			setLabel(u.progress, "")
+		}
 	}
 	u.body.Objects = []fyne.CanvasObject{c}
 	u.body.Refresh()
@@ -328,6 +330,7 @@ func (u *UI) codes(cs []scan.Code) {
 			u.layout = c.Layout
 		}
 		p := u.chunks.Add(text, u.now())
+		u.partial = p.Total > 0 && len(p.Ready) == 0
 		u.showProgress(p)
 		ready = append(ready, p.Ready...)
 	}
@@ -349,11 +352,12 @@ func (u *UI) verifyTexts(texts []string) {
 func (u *UI) verifyInputs(ins []verifier.Input) {
 	v := *u.ver
 	v.At = u.now()
-	u.busy = true
+	if u.progress != nil && u.verdict == nil {
+		setLabel(u.progress, tr("Checking…")) // a photo may take a moment to decode
+	}
 	async(func() ([]verifier.Result, error) {
 		return v.Verify(ins), nil
 	}, func(rs []verifier.Result, _ error) {
-		u.busy = false
 		u.showVerdict(rs)
 	})
 }

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"github.com/immunopass/immunopass/verifier/station"
-
 	"embed"
 	"os"
 	"slices"
@@ -12,6 +10,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
+
+	"github.com/immunopass/immunopass/verifier/station"
 )
 
 // The verifier app's own translations, keyed by the English text passed to

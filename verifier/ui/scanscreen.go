@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"github.com/immunopass/immunopass/verifier/station"
-
 	"errors"
 	"strings"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/immunopass/immunopass/verifier/scan"
+	"github.com/immunopass/immunopass/verifier/station"
 )
 
 // scanScreen is the screen the app waits on: the capture field with the
@@ -118,6 +117,7 @@ func (u *UI) showProgress(p scan.Progress) {
 // (the next person's card must never be mixed with them) and says so.
 func (u *UI) ExpireChunks() {
 	if u.chunks.Expire(u.now()) && u.progress != nil {
+		u.partial = false
 		setLabel(u.progress, tr("The parts read were dropped after 2 minutes without the next one: scan every part again."))
 	}
 }

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"github.com/immunopass/immunopass/verifier/station"
-
 	"strings"
 	"time"
 
@@ -10,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/immunopass/immunopass/verifier/station"
 )
 
 var languageNames = map[string]string{"en": "English", "fr": "Français", "ar": "العربية"}

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"github.com/immunopass/immunopass/verifier/station"
-
 	"errors"
 	"io"
 
@@ -12,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/verifier/station"
 )
 
 // trustScreen says what the verifier trusts, in words, and lets the

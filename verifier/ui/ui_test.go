@@ -253,6 +253,9 @@ func TestAutoClear(t *testing.T) {
 		t.Fatal("the delay passed and the verdict stayed")
 	}
 	h.shows("Scan a vaccination QR code")
+	if all := strings.Join(texts(t, h.u.Window().Content()), "\n"); strings.Contains(all, "Checking") {
+		t.Fatalf("the scan screen still says Checking…:\n%s", all)
+	}
 	if h.u.Window().Canvas().Focused() != h.u.capture {
 		t.Fatal("the capture field lost the focus after the verdict cleared")
 	}

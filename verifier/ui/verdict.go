@@ -2,8 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"github.com/immunopass/immunopass/verifier/station"
-
 	"image/color"
 	"strings"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/immunopass/immunopass/verifier"
+	"github.com/immunopass/immunopass/verifier/station"
 )
 
 // verdictView is the verdict on screen.
@@ -36,6 +35,7 @@ func (u *UI) showVerdict(rs []verifier.Result) {
 	if u.set.Count {
 		if err := station.AddCount(u.cfg.Dir, u.now(), verdict); err != nil {
 			u.lastError = err
+			fyne.LogError("daily counts", err) // the count only: no person, no code
 		}
 	}
 	v := &verdictView{verdict: verdict}
