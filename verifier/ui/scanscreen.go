@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/immunopass/immunopass/internal/display"
 	"github.com/immunopass/immunopass/verifier/scan"
 	"github.com/immunopass/immunopass/verifier/station"
 )
@@ -172,6 +173,6 @@ func (u *UI) showProblem(err error) {
 	case strings.Contains(msg, "no such file"):
 		msg = tr("The file could not be opened.")
 	}
-	setLabel(u.problem, msg)
+	setLabel(u.problem, display.Clip(msg, 2*display.Max))
 	u.problem.Show()
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/internal/display"
 	"github.com/immunopass/immunopass/verifier/station"
 )
 
@@ -39,7 +40,7 @@ func (u *UI) trustScreen() fyne.CanvasObject {
 	} else {
 		b := st.Bundle
 		box.Add(para(trf("Version {{.Version}} from {{.Registry}}, {{.Ago}}.",
-			map[string]any{"Version": count(int(b.Version)), "Registry": b.Registry, "Ago": updatedAgo(st)})))
+			map[string]any{"Version": count(int(b.Version)), "Registry": display.Text(b.Registry), "Ago": updatedAgo(st)})))
 		if st.Stale {
 			w := para(tr("Out of date: codes are checked, but every verdict says CHECK MANUALLY until the bundle is updated."))
 			w.Importance = widget.WarningImportance
@@ -63,12 +64,12 @@ func (u *UI) trustScreen() fyne.CanvasObject {
 			if n == "" {
 				n = is.ID
 			}
-			names.Add(label("• " + n))
+			names.Add(label("• " + display.Text(n)))
 		}
 		box.Add(names)
 	}
 	for _, p := range st.Problems {
-		l := para(trf("Not used: {{.Problem}}", map[string]any{"Problem": p}))
+		l := para(trf("Not used: {{.Problem}}", map[string]any{"Problem": display.Clip(p, 2*display.Max)}))
 		l.Importance = widget.DangerImportance
 		box.Add(l)
 	}

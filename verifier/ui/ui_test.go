@@ -26,6 +26,7 @@ import (
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/credential/vax"
 	"github.com/immunopass/immunopass/internal/spectest"
+	"github.com/immunopass/immunopass/verifier"
 	"github.com/immunopass/immunopass/verifier/scan"
 	"github.com/immunopass/immunopass/verifier/station"
 	"github.com/immunopass/immunopass/verifier/verifiertest"
@@ -660,4 +661,24 @@ func TestSettingsSaved(t *testing.T) {
 			t.Fatal("the hash does not check")
 		}
 	})
+}
+
+// TestHostileStrings: what a credential says is shown sanitised (control
+// characters and bidi overrides as visible escapes, bounded length), never
+// raw: a name cannot reorder or hide the rest of the screen.
+func TestHostileStrings(t *testing.T) {
+	h := newHarness(t, station.DefaultSettings())
+	long := strings.Repeat("W", 5000)
+	h.u.showVerdict([]verifier.Result{{Valid: true, Reasons: []string{"ok"},
+		Subject: verifier.Subject{Name: "Eve\u202eevil\x1b[2J", BirthDate: "1990-01-01\u2066"},
+		Issuer:  verifier.Issuer{Name: "Clinic\x00\u2028Fake"},
+		Immunizations: []verifier.Immunization{{Vaccine: verifier.Vaccine{Display: long}, Date: "2021-01-01",
+			Performer: "\xff\xfe", Country: "A\u202dE"}}}})
+	all := strings.Join(texts(t, h.u.Window().Content()), "\n")
+	for _, bad := range []string{"\u202e", "\x1b", "\x00", "\u2028", "\u2066", "\u202d", "\xff", long[:300]} {
+		if strings.Contains(all, bad) {
+			t.Errorf("the window shows %q raw", bad)
+		}
+	}
+	h.shows(`Eve\u202eevil\x1b[2J`, `Clinic\x00\u2028Fake`, "…")
 }

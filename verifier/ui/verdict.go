@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/immunopass/immunopass/internal/display"
 	"github.com/immunopass/immunopass/verifier"
 	"github.com/immunopass/immunopass/verifier/station"
 )
@@ -94,11 +95,11 @@ func (u *UI) verdictScreen(v *verdictView, r verifier.Result) fyne.CanvasObject 
 	body := container.NewVBox()
 	fgc := theme.Color(theme.ColorNameForeground)
 	if r.Subject.Name != "" {
-		v.name = r.Subject.Name
+		v.name = display.Text(r.Subject.Name)
 		body.Add(bigText(v.name, 48, fgc, true))
 	}
 	if r.Subject.BirthDate != "" {
-		v.born = trf("Born {{.Date}}", map[string]any{"Date": formatDate(r.Subject.BirthDate)})
+		v.born = trf("Born {{.Date}}", map[string]any{"Date": display.Text(formatDate(r.Subject.BirthDate))})
 		body.Add(bigText(v.born, 36, fgc, false))
 	}
 	if r.Subject.Name == "" && r.Subject.BirthDate == "" && r.Valid {
@@ -142,7 +143,7 @@ func (u *UI) verdictScreen(v *verdictView, r verifier.Result) fyne.CanvasObject 
 		}
 	}
 	if r.Issuer.Name != "" {
-		body.Add(label(trf("Issued by {{.Name}}", map[string]any{"Name": r.Issuer.Name})))
+		body.Add(label(trf("Issued by {{.Name}}", map[string]any{"Name": display.Text(r.Issuer.Name)})))
 	}
 	hint := tr("Scan the next code, or press Esc.")
 	if d := u.set.AutoClear; d > 0 {
@@ -178,6 +179,9 @@ func doseLine(im verifier.Immunization) string {
 	}
 	if im.Country != "" {
 		parts = append(parts, im.Country)
+	}
+	for i := range parts {
+		parts[i] = display.Text(parts[i]) // every part comes from the credential
 	}
 	return strings.Join(parts, " · ")
 }
