@@ -14,7 +14,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 4s
 QRBENCH_DIR ?= /tmp/immunopass-qrbench
 
-.PHONY: all deps deps-apt deps-test-apt deps-npm web build check test unit fuzz interop bench run clean test-mysql wallet screenshots
+.PHONY: all deps deps-apt deps-test-apt deps-npm web build check test unit fuzz interop bench run clean test-mysql wallet screenshots verifier-app verifier-screenshots
 
 all: build
 
@@ -117,6 +117,15 @@ run: build
 ## the tag is FyneApp.toml's fyneDo migration, which plain go build does not read.
 wallet:
 	$(GO) build -tags migrated_fynedo -o $(BIN)/wallet ./cmd/wallet
+
+## verifier-app: the Fyne verifier desktop app (cgo, like the wallet; same migration tag).
+verifier-app:
+	$(GO) build -tags migrated_fynedo -o $(BIN)/verifier-app ./cmd/verifier-app
+
+## verifier-screenshots: the verifier app's screens under Xvfb (scan, verdicts, trust,
+## settings; light, dark, French, Arabic) into docs/screenshots/verifier-*.png, and its cold start timed.
+verifier-screenshots:
+	@scripts/verifier-screenshots.sh
 
 ## screenshots: the wallet's main screens in a real window under Xvfb (light, dark,
 ## Arabic, the QR screen) into docs/screenshots/.
