@@ -120,7 +120,10 @@ shot qr-dark             qr en dark
 shot person-fr           person fr light
 shot due-fr              due fr light
 shot due-ar              due ar light
-# the due view of a 3-year-old with nothing recorded and of an adult
+# the due view of a baby (3½ months on 2026-12-07), of a 3-year-old with nothing recorded and of an adult
+shot due-baby-light      due:Salma
+shot due-baby-fr         due:Salma fr light
+shot due-baby-ar         due:Salma ar light
 shot due-child-light     due:Nour
 shot due-child-fr        due:Nour fr light
 shot due-child-ar        due:Nour ar light

@@ -20,6 +20,8 @@ var demoPeople = []wallet.Profile{
 	{Given: "Nour", Family: "Haddad", BirthDate: vax.Date{Year: 2023, Month: 9, Day: 18}, Country: "AE"},
 	{Given: "Léa", Family: "Martin", BirthDate: vax.Date{Year: 2019, Month: 10, Day: 30}, Country: "FR"},
 	{Given: "Youssef", Family: "Haddad", BirthDate: vax.Date{Year: 1958, Month: 6, Day: 21}},
+	// A baby, for the due view's first months (issue 10's screenshots).
+	{Given: "Salma", Family: "Haddad", BirthDate: vax.Date{Year: 2026, Month: 8, Day: 20}, Country: "AE"},
 }
 
 // SeedDemo fills a wallet for demos, screenshots and measurements, through
