@@ -8,7 +8,8 @@
 # each anchored in the log, with its inclusion proof); a school fetches the
 # signed trust bundle and verifies offline: VALID and anchored. The clinic
 # revokes through the registry; with the refreshed bundle the school sees
-# REVOKED. Both servers are stopped on exit (after Enter when interactive).
+# REVOKED; the school's web verifier serves the refreshed bundle. The servers are stopped on exit
+# (after Enter when interactive).
 #
 # Without a registry binary (bin/registry), the self-hosted story runs
 # instead: the clinic publishes its own trust snapshot and CRL.
@@ -64,6 +65,7 @@ free_port() {
 }
 port="$(free_port "${IMMUNOPASS_DEMO_PORT:-8620}")"
 wport="$(free_port $((port + 1)))"
+vport="$(free_port $((wport + 1)))"
 base="http://127.0.0.1:$port"
 wbase="http://127.0.0.1:$wport"
 public="https://registry.example"   # the registry's public name: issuers' iss URLs live under it
@@ -71,6 +73,7 @@ data="$work/registry"
 wdata="$work/witness"
 regpid=""
 witpid=""
+webpid=""
 stop() { # stop PID NAME LOG
   if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
     kill -TERM "$1" 2>/dev/null || true
@@ -79,6 +82,8 @@ stop() { # stop PID NAME LOG
   fi
 }
 stop_all() {
+  stop "$webpid" "web verifier" "$work/web.log"
+  webpid=""
   stop "$regpid" registry "$work/registry.log"
   regpid=""
   stop "$witpid" witness "$work/witness.log"
@@ -177,6 +182,16 @@ fi
 expect_fail "12. The same card and SD-JWT VC now: REVOKED (exit status 1)" \
   "$bin/verifier" verify --policy "$policy" --trust bundle.jwt --proof card.proof card.png --proof card.sdjwt.proof card.sdjwt
 
+# The school's web verifier (camera, scanner, paste; the verifier runs in the
+# browser as WebAssembly) with the refreshed bundle.
+printf '$ %s\n' "$bin/verifier serve --listen 127.0.0.1:$vport --policy registry/policy.json --trust bundle.jwt &"
+"$bin/verifier" serve --listen "127.0.0.1:$vport" --policy "$policy" --trust bundle.jwt >web.log 2>&1 &
+webpid=$!
+for _ in $(seq 50); do curl -fsS -o /dev/null "http://127.0.0.1:$vport/" 2>/dev/null && break; sleep 0.1; done
+if ! curl -fsS -o /dev/null "http://127.0.0.1:$vport/"; then
+  echo "demo: the web verifier did not start:" >&2; cat web.log >&2; exit 1
+fi
+
 b="$(printf '\033[1m')" n="$(printf '\033[0m')"
 if [ -n "$gui" ]; then
   running="running until you close the wallet window"
@@ -196,7 +211,8 @@ ${b}The local system${n} (${running})
   issuer keys              $base/issuers/alnoor/.well-known/jwks.json
   statistics               $base/v1/stats.csv   (cells under 11 suppressed)
   trust policy             $policy   (install once on every verifier)
-  logs                     $work/registry.log, $work/witness.log
+  web verifier             http://127.0.0.1:$vport/   (open it in a browser: camera, scanner or paste; works offline after one visit)
+  logs                     $work/registry.log, $work/witness.log, $work/web.log
 
 ${b}Verify offline${n} (no network: the trust policy, a bundle, the credential and its proof):
   # the bundle from before the revocation: VALID, anchored, cosigned by 1 witness
