@@ -246,7 +246,9 @@ func (f *inflater) inflate(data []byte, limit int) (out []byte, trailing int, er
 			if n != ^nn&0xffff {
 				return out, 0, errCorrupt
 			}
-			if len(out)+n > limit {
+			// As compress/flate does: copy what is there, so a truncated
+			// block is over the limit only if the bytes present are.
+			if len(out)+min(n, len(data)-br.pos) > limit {
 				return out, 0, errLarge
 			}
 			if br.pos+n > len(data) {
