@@ -1,10 +1,8 @@
 package verifier
 
 import (
-	"fmt"
 	"strings"
 
-	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/credential/vc"
 )
@@ -94,26 +92,5 @@ func (vcdiFormat) check(v *Verifier, input string, decoded any) Result {
 		addErrors(&r, []error{err})
 		return r
 	}
-	var errs []error
-	now := v.at()
-	if !c.Expires.IsZero() && now.After(c.Expires) {
-		errs = append(errs, fmt.Errorf("%w: the credential expired %s", shc.ErrExpired, c.Expires.Format("2006-01-02")))
-	}
-	if now.Before(c.NotBefore) {
-		errs = append(errs, fmt.Errorf("%w: the credential is valid from %s", shc.ErrNotYetValid, c.NotBefore.Format("2006-01-02 15:04 MST")))
-	}
-	if err := vcStatus(v, c); err != nil {
-		errs = append(errs, err)
-	}
-	r.Subject = Subject{Name: c.Recipient.Name(), BirthDate: c.Recipient.BirthDate}
-	for _, e := range c.Events {
-		im := Immunization{Vaccine: Vaccine{Display: e.Product}, Date: dateOnly(e.Date), Lot: e.Batch, Performer: e.Centre, Country: e.Country}
-		if e.ATC != "" {
-			im.Vaccine.System, im.Vaccine.Code = "http://www.whocc.no/atc", e.ATC
-		}
-		fmt.Sscanf(e.Dose, "%d", &im.Dose)
-		r.Immunizations = append(r.Immunizations, im)
-	}
-	addErrors(&r, errs)
-	return finish(r)
+	return v.vcChecked(r, c)
 }

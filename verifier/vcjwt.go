@@ -106,28 +106,7 @@ func (vcjwtFormat) check(v *Verifier, input string, decoded any) Result {
 		addErrors(&r, []error{err})
 		return r
 	}
-	var errs []error
-	now := v.at()
-	if !c.Expires.IsZero() && now.After(c.Expires) {
-		errs = append(errs, fmt.Errorf("%w: the credential expired %s", shc.ErrExpired, c.Expires.Format("2006-01-02")))
-	}
-	if now.Before(c.NotBefore) {
-		errs = append(errs, fmt.Errorf("%w: the credential is valid from %s", shc.ErrNotYetValid, c.NotBefore.Format("2006-01-02 15:04 MST")))
-	}
-	if err := vcStatus(v, c); err != nil {
-		errs = append(errs, err)
-	}
-	r.Subject = Subject{Name: c.Recipient.Name(), BirthDate: c.Recipient.BirthDate}
-	for _, e := range c.Events {
-		im := Immunization{Vaccine: Vaccine{Display: e.Product}, Date: dateOnly(e.Date), Lot: e.Batch, Performer: e.Centre, Country: e.Country}
-		if e.ATC != "" {
-			im.Vaccine.System, im.Vaccine.Code = "http://www.whocc.no/atc", e.ATC
-		}
-		fmt.Sscanf(e.Dose, "%d", &im.Dose)
-		r.Immunizations = append(r.Immunizations, im)
-	}
-	addErrors(&r, errs)
-	return finish(r)
+	return v.vcChecked(r, c)
 }
 
 // didKeys caches the keys of did:key issuers; only issuers already found
@@ -169,4 +148,32 @@ func vcStatus(v *Verifier, c *vc.Credential) error {
 		return fmt.Errorf("%w: the issuer suspended this credential (status list %s, entry %d)", sdjwt.ErrSuspended, st.ListCredential, st.Index)
 	}
 	return fmt.Errorf("%w: the issuer revoked this credential (status list %s, entry %d)", sdjwt.ErrRevoked, st.ListCredential, st.Index)
+}
+
+// vcChecked finishes the verdict on a W3C VC whose signature verified (JOSE
+// or Data Integrity alike): validity window, status list, and the person
+// and doses it states.
+func (v *Verifier) vcChecked(r Result, c *vc.Credential) Result {
+	var errs []error
+	now := v.at()
+	if !c.Expires.IsZero() && now.After(c.Expires) {
+		errs = append(errs, fmt.Errorf("%w: the credential expired %s", shc.ErrExpired, c.Expires.Format("2006-01-02")))
+	}
+	if now.Before(c.NotBefore) {
+		errs = append(errs, fmt.Errorf("%w: the credential is valid from %s", shc.ErrNotYetValid, c.NotBefore.Format("2006-01-02 15:04 MST")))
+	}
+	if err := vcStatus(v, c); err != nil {
+		errs = append(errs, err)
+	}
+	r.Subject = Subject{Name: c.Recipient.Name(), BirthDate: c.Recipient.BirthDate}
+	for _, e := range c.Events {
+		im := Immunization{Vaccine: Vaccine{Display: e.Product}, Date: dateOnly(e.Date), Lot: e.Batch, Performer: e.Centre, Country: e.Country}
+		if e.ATC != "" {
+			im.Vaccine.System, im.Vaccine.Code = "http://www.whocc.no/atc", e.ATC
+		}
+		fmt.Sscanf(e.Dose, "%d", &im.Dose)
+		r.Immunizations = append(r.Immunizations, im)
+	}
+	addErrors(&r, errs)
+	return finish(r)
 }
