@@ -62,6 +62,13 @@ func agree(t *testing.T, data []byte, limit int) {
 	case (werr == nil) != (err == nil):
 		t.Fatalf("inflate(%x): error %v, compress/flate: %v", data, err, werr)
 	case errors.As(werr, &wl) != errors.As(err, &gl):
+		// A stream both damaged and over the limit is refused by both,
+		// but which reason comes first depends on when compress/flate
+		// hands out what it decoded (at block ends and full windows, and
+		// never after a read error): either reason is right then.
+		if _, rerr := ours(data, 1<<30); rerr != nil && !errors.As(rerr, new(*TooLargeError)) {
+			return
+		}
 		t.Fatalf("inflate(%x): error %v, compress/flate: %v", data, err, werr)
 	case strings.Contains(werr.Error(), "after the end") && werr.Error() != err.Error():
 		t.Fatalf("inflate(%x): error %v, compress/flate: %v", data, err, werr)
