@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import { args, emit, read, dsc, dccSDK, require } from './lib/common.mjs';
 
-const a = args(process.argv.slice(2), ['qr', 'cert', 'n'], 'bench.mjs --qr FILE --cert FILE [--n 500]');
+const a = args(process.argv.slice(2), ['qr', 'cert', 'n?'], 'bench.mjs --qr FILE --cert FILE [--n 500]');
 const n = Number(a.n || 500);
 const qr = read(a.qr);
 const d = dsc(a.cert);

@@ -10,7 +10,6 @@
 # or 3 = skipped: node (>= 20) is missing or the packages could not be installed.
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SKIP=3
 [ $# -ge 1 ] || { echo "usage: run.sh verify|sign|bench|install ARGS…" >&2; exit 2; }
 cmd="$1"; shift
 case "$cmd" in
@@ -18,15 +17,8 @@ case "$cmd" in
   install) script= ;;
   *) echo "usage: run.sh verify|sign|bench|install ARGS…" >&2; exit 2 ;;
 esac
-command -v node >/dev/null 2>&1 || { echo "node not found: skipping" >&2; exit $SKIP; }
-major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
-[ "${major:-0}" -ge 20 ] || { echo "node $(node --version) is older than 20: skipping" >&2; exit $SKIP; }
-install_deps() {
-  command -v npm >/dev/null 2>&1 || { echo "npm not found: skipping" >&2; return 1; }
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) >&2 || { echo "npm ci failed: skipping" >&2; return 1; }
-}
-if [ -z "$script" ]; then install_deps || exit $SKIP; exit 0; fi
-if [ ! -f "$here/node_modules/@pathcheck/dcc-sdk/package.json" ] || [ ! -f "$here/node_modules/cose-js/package.json" ]; then
-  install_deps || exit $SKIP
-fi
+# The node/npm checks and install every interop folder shares.
+. "$here/../../../../internal/npmpeer/peer.sh"
+npmpeer_ready "$here" "$script" @pathcheck/dcc-sdk cose-js
+
 exec node "$here/$script" "$@"

@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { args, emit, read, write, dsc, dccSDK, require } from './lib/common.mjs';
 
 const usage = 'sign.mjs --peer dccsdk|cosejs --cert FILE --key FILE --payload FILE --out FILE [--iss CC] [--iat SECS] [--exp SECS]';
-const a = args(process.argv.slice(2), ['peer', 'cert', 'key', 'payload', 'out', 'iss', 'iat', 'exp'], usage);
+const a = args(process.argv.slice(2), ['peer', 'cert', 'key', 'payload', 'out', 'iss?', 'iat?', 'exp?'], usage);
 const d = dsc(a.cert);
 const keyPem = read(a.key);
 const payload = JSON.parse(read(a.payload));

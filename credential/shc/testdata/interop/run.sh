@@ -15,7 +15,6 @@ set -u
 src="${BASH_SOURCE[0]}"
 case "$src" in */*) dir="${src%/*}" ;; *) dir=. ;; esac
 here="$(cd "$dir" && pwd)"
-SKIP=3
 
 usage() {
   echo "usage: run.sh verify-jose|verify-shcsdk|sign|bench|install ARGS…" >&2
@@ -32,36 +31,8 @@ case "$cmd" in
   *)             usage ;;
 esac
 
-if ! command -v node >/dev/null 2>&1; then
-  echo "node not found: skipping" >&2
-  exit $SKIP
-fi
-major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
-if [ "${major:-0}" -lt 20 ]; then
-  echo "node $(node --version 2>/dev/null) is older than 20: skipping" >&2
-  exit $SKIP
-fi
-
-install_deps() {
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "npm not found and node_modules missing: skipping" >&2
-    return 1
-  fi
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) >&2 || {
-    echo "npm ci failed: skipping" >&2
-    return 1
-  }
-}
-
-if [ -z "$script" ]; then
-  install_deps || exit $SKIP
-  exit 0
-fi
-
-if [ ! -f "$here/node_modules/@pathcheck/shc-sdk/package.json" ] ||
-   [ ! -f "$here/node_modules/jose/package.json" ] ||
-   [ ! -f "$here/node_modules/pako/package.json" ]; then
-  install_deps || exit $SKIP
-fi
+# The node/npm checks and install every interop folder shares.
+. "$here/../../../../internal/npmpeer/peer.sh"
+npmpeer_ready "$here" "$script" @pathcheck/shc-sdk jose pako
 
 exec node "$here/$script" "$@"

@@ -43,7 +43,10 @@ globalThis.fetch = async (url) => {
   throw new Error('network access blocked by interop stub');
 };
 
-export function args(argv, names, usage) {
+// args reads --name value pairs; names ending in "?" are optional, the
+// others required. Anything else is a usage error (exit 2).
+export function args(argv, spec, usage) {
+  const names = spec.map((n) => n.replace(/\?$/, ''));
   const o = {};
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i];
@@ -52,6 +55,12 @@ export function args(argv, names, usage) {
       process.exit(2);
     }
     o[k.slice(2)] = argv[i + 1];
+  }
+  for (const n of spec) {
+    if (!n.endsWith('?') && o[n] === undefined) {
+      process.stderr.write(`missing --${n}\nusage: ${usage}\n`);
+      process.exit(2);
+    }
   }
   return o;
 }
