@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/immunopass/immunopass/credential/policy"
+	"github.com/immunopass/immunopass/credential/vax"
 	"github.com/immunopass/immunopass/internal/display"
 )
 
@@ -32,7 +33,11 @@ func (v *Verifier) checkContext(r *Result) *policy.Verdict {
 // format-neutral view of its record and, for an EU DCC, its payload, issuing
 // country, iat and exp.
 func ContextSubject(r *Result) policy.Subject {
-	view := policy.NewView(r.record, r.Format, r.Kind)
+	rec := r.record
+	if rec == nil {
+		rec = shownRecord(r)
+	}
+	view := policy.NewView(rec, r.Format, r.Kind)
 	s := policy.Subject{View: view}
 	if r.hc != nil {
 		// Doses whose product the code table does not know take their
@@ -55,6 +60,34 @@ func ContextSubject(r *Result) policy.Subject {
 		s.IssuerCountry, s.Iat, s.Exp, s.Kid = r.hc.Issuer, r.hc.IssuedAt, r.hc.Expires, r.Issuer.KID
 	}
 	return s
+}
+
+// shownRecord is the record of a result whose format maps the person and
+// the doses straight into the report (DIVOC, VC-JWT, Data Integrity VCs,
+// whose JSON-LD must show only what the signature covers): the context
+// reads exactly what the report shows. Nil for a result that shows nobody.
+func shownRecord(r *Result) *vax.Record {
+	if r.Subject == (Subject{}) && len(r.Immunizations) == 0 {
+		return nil
+	}
+	rec := &vax.Record{Patient: vax.Patient{Family: r.Subject.Name}}
+	// A birth date that does not parse stays unknown: rules near an age
+	// line then cannot tell, rather than guess.
+	if d, err := vax.ParseDate(r.Subject.BirthDate); err == nil {
+		rec.Patient.BirthDate = d
+	}
+	for _, im := range r.Immunizations {
+		d, err := vax.ParseDate(im.Date)
+		if err != nil {
+			continue // an undated dose counts for no rule
+		}
+		rec.Immunizations = append(rec.Immunizations, vax.Immunization{
+			Vaccine: vax.Coding{System: im.Vaccine.System, Code: im.Vaccine.Code, Display: im.Vaccine.Display},
+			Date:    d, DoseNumber: im.Dose, Lot: im.Lot, Performer: im.Performer, Country: im.Country,
+			Status: vax.StatusCompleted,
+		})
+	}
+	return rec
 }
 
 var outcomeWords = map[policy.Outcome]string{
