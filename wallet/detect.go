@@ -3,6 +3,8 @@ package wallet
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -27,6 +29,9 @@ const (
 	kindPDF   = "pdf"
 	kindSHCF  = "smart-health-card"
 	kindText  = "text"
+	// kindZip is a DIVOC certificate's QR payload saved as a file: the raw
+	// ZIP archive holding certificate.json.
+	kindZip = "zip"
 )
 
 // formatProof marks a found text that is an anchoring proof
@@ -83,6 +88,8 @@ func detectKind(name string, data []byte) string {
 	switch {
 	case bytes.HasPrefix(data, []byte("%PDF-")):
 		return kindPDF
+	case bytes.HasPrefix(data, []byte(zipMagic)):
+		return kindZip
 	case bytes.HasPrefix(data, []byte("\x89PNG")), bytes.HasPrefix(data, []byte("\xff\xd8")),
 		bytes.HasPrefix(data, []byte("GIF8")):
 		return kindImage
@@ -156,7 +163,17 @@ func extract(name string, data []byte) ([]found, error) {
 		for _, t := range ts {
 			texts = append(texts, found{source: name, text: t})
 		}
+	case kindZip:
+		// A DIVOC archive: the verifier reads it strictly (one entry,
+		// size caps, no bomb); the wallet keeps it as "B64:" text.
+		texts = append(texts, found{source: name, text: string(data)})
 	case kindSHCF:
+		if isCredentialJSON(data) {
+			// certificate.json (DIVOC) or a JSON VC with a Data
+			// Integrity proof: the document itself is the credential.
+			texts = append(texts, found{source: name, text: string(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))})
+			break
+		}
 		jws, err := shc.ParseFile(bytes.TrimSpace(data))
 		if err != nil {
 			return nil, &ImportError{Name: name, Problem: "not a .smart-health-card file", Err: err}
@@ -184,7 +201,7 @@ func extract(name string, data []byte) ([]found, error) {
 
 // credPattern finds credential texts inside pasted prose: the QR forms by
 // prefix, and JWS / SD-JWT by shape.
-var credPattern = regexp.MustCompile(`(?i:shc:/(?:[0-9]+/[0-9]+/)?[0-9]+)|HC1:[0-9A-Z $%*+\-./:]+|IP1:[0-9A-Z $%*+\-./:]+|IPC1:[0-9A-Z $%*+\-./:]+|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:~[A-Za-z0-9_.-]*)*`)
+var credPattern = regexp.MustCompile(`B64:[A-Za-z0-9+/]+={0,2}|(?i:shc:/(?:[0-9]+/[0-9]+/)?[0-9]+)|HC1:[0-9A-Z $%*+\-./:]+|IP1:[0-9A-Z $%*+\-./:]+|IPC1:[0-9A-Z $%*+\-./:]+|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:~[A-Za-z0-9_.-]*)*`)
 
 // scanText finds credential texts in pasted text: one per line, or embedded
 // in prose. Base45 allows spaces, so an HC1:/IP1: match runs to the end of
@@ -216,6 +233,10 @@ func normalise(in []found) []found {
 	var totals []int
 	for _, f := range in {
 		t := strings.TrimSpace(f.text)
+		if strings.HasPrefix(f.text, zipMagic) {
+			// Binary: trimming could cut the archive's last bytes.
+			t = f.text
+		}
 		switch {
 		case f.format == formatProof:
 			out = append(out, f)
@@ -249,6 +270,17 @@ func normalise(in []found) []found {
 			out = append(out, found{source: f.source, format: FormatSDJWTVC, text: p})
 		case strings.HasPrefix(t, sdjwt.ChallengePrefix):
 			out = append(out, found{source: f.source, text: t, err: errors.New("this is a verifier's challenge, not a credential: answer it from the present screen")})
+		case strings.HasPrefix(t, zipMagic):
+			// A DIVOC QR's byte segment (or archive file): kept as
+			// "B64:" text, which stores, pastes and prints as text and
+			// which every DIVOC verifier reads too.
+			out = append(out, found{source: f.source, format: FormatDIVOC, text: divocB64Prefix + base64.StdEncoding.EncodeToString([]byte(t))})
+		case strings.HasPrefix(t, divocB64Prefix):
+			out = append(out, found{source: f.source, format: FormatDIVOC, text: t})
+		case strings.HasPrefix(t, "{") && strings.Contains(t, `"ProofOfVaccinationCredential"`):
+			out = append(out, found{source: f.source, format: FormatDIVOC, text: t})
+		case strings.HasPrefix(t, "{"):
+			out = append(out, found{source: f.source, format: FormatVCDI, text: t})
 		case strings.HasPrefix(t, "HC1:"):
 			out = append(out, found{source: f.source, format: FormatHCERT, text: t})
 		case strings.Contains(t, "~"):
@@ -267,6 +299,28 @@ func normalise(in []found) []found {
 		out = append(out, found{source: chunkSrc[n], format: FormatSHC, text: jws})
 	}
 	return out
+}
+
+// zipMagic starts a ZIP archive (a DIVOC QR payload); divocB64Prefix
+// starts its text form.
+const (
+	zipMagic       = "PK\x03\x04"
+	divocB64Prefix = "B64:"
+)
+
+// isCredentialJSON reports a JSON file that is itself one credential (a
+// DIVOC certificate.json, a W3C VC with a Data Integrity proof) rather than
+// a .smart-health-card file: an object with "@context" and "proof" and no
+// "verifiableCredential". Only the top-level member names are read.
+func isCredentialJSON(data []byte) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &top) != nil {
+		return false
+	}
+	_, ctx := top["@context"]
+	_, proof := top["proof"]
+	_, vcs := top["verifiableCredential"]
+	return ctx && proof && !vcs
 }
 
 // splitProofs separates anchoring proofs from pasted text or a .proof file:

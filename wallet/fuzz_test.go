@@ -1,8 +1,11 @@
 package wallet
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/immunopass/immunopass/credential/divoc/divoctest"
 )
 
 // The import parsers must never panic and never return a candidate text
@@ -20,6 +23,14 @@ func FuzzExtract(f *testing.F) {
 	f.Add("card.png", shcQRPNG(f, jws))
 	f.Add("x.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
 	f.Add("x.pdf", []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"))
+	// DIVOC: the QR's archive as a file, "B64:" text, certificate.json; a
+	// W3C VC as JSON with a proof and as a VC-JWT.
+	archive := divoctest.Zip([]string{"certificate.json"}, [][]byte{[]byte(`{"type":["ProofOfVaccinationCredential"]}`)})
+	f.Add("qr.zip", archive)
+	f.Add("paste", []byte("Certificate: B64:"+base64.StdEncoding.EncodeToString(archive)+"\n"))
+	f.Add("certificate.json", []byte(`{"@context":["https://www.w3.org/2018/credentials/v1"],"type":["ProofOfVaccinationCredential"],"proof":{}}`))
+	f.Add("vc.json", []byte(`{"@context":[],"proof":{"type":"DataIntegrityProof"},"verifiableCredential":1}`))
+	f.Add("vc.jwt", []byte("eyJhbGciOiJFUzI1NiIsInR5cCI6InZjK2p3dCJ9.e30.c2ln"))
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		if len(data) > 1<<16 {
 			return
@@ -46,6 +57,8 @@ func FuzzScanText(f *testing.F) {
 		"HC1:NCF 1 2 3\nIP1:ABC DEF",
 		"a.b.c~d~e.f.g",
 		"IPC1:XYZ",
+		"B64:UEsDBBQACAAIAAAAAAAAAAAAAAAAAAAAAAAQAAAAY2VydGlmaWNhdGUuanNvbg==",
+		"see B64:AAAA= and a.b.c",
 	} {
 		f.Add(s)
 	}

@@ -29,7 +29,7 @@ const (
 	StatusUnknownIssuer Status = "unknown-issuer"     // signature could not be checked: issuer or key not trusted
 	StatusRevoked       Status = "revoked"            // revoked or suspended by its issuer
 	StatusExpired       Status = "expired"            // past its exp (or not yet valid)
-	StatusNotVerifiable Status = "not-yet-verifiable" // a format the verifier cannot check yet (HC1:, VC-JWT)
+	StatusNotVerifiable Status = "not-yet-verifiable" // a format or algorithm the verifier cannot check
 	StatusInvalid       Status = "invalid"            // bad signature, malformed, wrong type
 	// StatusUnchecked: the signature holds but revocation could not be
 	// checked offline (the wallet has no status list for it).
@@ -47,6 +47,8 @@ const (
 	FormatSDJWTVC = verifier.FormatSDJWTVC
 	FormatHCERT   = verifier.FormatHCERT
 	FormatVCJWT   = verifier.FormatVCJWT
+	FormatDIVOC   = verifier.FormatDIVOC
+	FormatVCDI    = verifier.FormatVCDI
 )
 
 // Candidate is one credential found by Import, verified, not yet kept.
@@ -406,8 +408,10 @@ func (w *Wallet) check(ts *trust.Store, f found, proof *anchor.Proof) Candidate 
 	c.ID = credentialID(f.text)
 	c.IssuedAt, c.Expires = validity(f.text)
 	// What an unverified credential says is still shown (marked), so the
-	// user can decide: read it without the signature check.
-	if c.Subject == (verifier.Subject{}) {
+	// user can decide: read it without the signature check. Not for the
+	// JSON-LD and VC formats once their check failed: what their signature
+	// does not cover (an undefined term, an edit) must never be shown.
+	if c.Subject == (verifier.Subject{}) && (c.Status != StatusInvalid || !isW3C(c.Format)) {
 		if rec := unverifiedRecord(f.text); rec != nil {
 			c.Subject = verifier.Subject{Name: rec.Patient.Name(), BirthDate: rec.Patient.BirthDate.String()}
 			if len(c.Doses) == 0 {
@@ -464,6 +468,9 @@ func statusOf(r verifier.Result) Status {
 // credentialID is the hex SHA-256 of the issuer-signed JWS as received: for
 // an SD-JWT the text before the first "~", as the registry anchors it.
 func credentialID(text string) string {
+	if id, ok := w3cID(text); ok {
+		return id
+	}
 	if i := strings.IndexByte(text, '~'); i >= 0 {
 		text = text[:i]
 	}
@@ -473,6 +480,9 @@ func credentialID(text string) string {
 
 // validity reads iat/nbf and exp without verifying.
 func validity(text string) (iat, exp time.Time) {
+	if iat, exp, ok := w3cValidity(text); ok {
+		return iat, exp
+	}
 	if strings.Contains(text, "~") {
 		if h, err := sdjwt.Decode(text); err == nil {
 			v, _ := h.Claims.Get("iat")
@@ -504,6 +514,9 @@ func numericDate(v any) time.Time {
 // unverifiedRecord reads the record a credential carries without checking
 // its signature; nil when it has none.
 func unverifiedRecord(text string) *vax.Record {
+	if w := w3cParse(text); w != nil {
+		return w.rec
+	}
 	if strings.Contains(text, "~") {
 		h, err := sdjwt.Decode(text)
 		if err != nil {

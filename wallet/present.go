@@ -220,7 +220,7 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 		// the preset needs; SD-JWT VCs before SMART Health Cards, which
 		// cannot withhold anything.
 		for _, c := range creds {
-			if c.Status == StatusInvalid || (c.Format != FormatSDJWTVC && c.Format != FormatSHC && c.Format != FormatHCERT) {
+			if c.Status == StatusInvalid || (c.Format != FormatSDJWTVC && c.Format != FormatSHC && !Whole(c.Format)) {
 				continue
 			}
 			if mode == ModeLive && !c.Bound {
@@ -230,10 +230,11 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 				chosen = append(chosen, c)
 			}
 		}
-		// A bound or static SD-JWT VC can withhold; SMART Health Cards and
-		// EU DCCs cannot, so they are offered only when no SD-JWT VC is.
+		// A bound or static SD-JWT VC can withhold; SMART Health Cards,
+		// EU DCCs, DIVOC certificates and W3C VCs cannot, so they are
+		// offered only when no SD-JWT VC is.
 		if slices.ContainsFunc(chosen, func(c Credential) bool { return c.Format == FormatSDJWTVC }) {
-			chosen = slices.DeleteFunc(chosen, func(c Credential) bool { return c.Format == FormatSHC || c.Format == FormatHCERT })
+			chosen = slices.DeleteFunc(chosen, func(c Credential) bool { return c.Format == FormatSHC || Whole(c.Format) })
 		}
 	}
 	if len(chosen) == 0 {
@@ -290,6 +291,19 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 				return nil, &PresentError{Problem: "an EU Digital COVID Certificate has no live mode and cannot hide anything: present it static"}
 			}
 			out.Items = append(out.Items, PresentedItem{CredentialID: c.ID, Format: c.Format, QR: c.Text, Text: c.Text, Disclosed: []string{"everything"}, Proof: c.Proof})
+			out.sels = append(out.sels, nil)
+		case FormatDIVOC, FormatVCJWT, FormatVCDI:
+			// Like an EU DCC: no selective disclosure, no holder binding;
+			// shown as the issuer's own code (DIVOC: its ZIP archive in a
+			// byte-mode QR code), whole.
+			if mode == ModeLive {
+				return nil, &PresentError{Problem: fmt.Sprintf("a %s has no live mode and cannot hide anything: present it static", formatWords(c.Format))}
+			}
+			q, text, err := presentWhole(c)
+			if err != nil {
+				return nil, err
+			}
+			out.Items = append(out.Items, PresentedItem{CredentialID: c.ID, Format: c.Format, QR: q, Text: text, Disclosed: []string{"everything"}, Proof: c.Proof})
 			out.sels = append(out.sels, nil)
 		default:
 			return nil, &PresentError{Problem: fmt.Sprintf("a %s credential cannot be presented yet", c.Format)}
