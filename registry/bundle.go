@@ -133,6 +133,9 @@ func (s *Server) buildBundle(tx *bolt.Tx, version uint64, checkpoint string, fro
 		}
 		b.Issuers = append(b.Issuers, bi)
 	}
+	if b.Issuers, err = withSnapshotIssuers(tx, b.Issuers); err != nil {
+		return nil, err
+	}
 	err = tx.Bucket(bLists).ForEach(func(_, v []byte) error {
 		var rec listRec
 		if err := json.Unmarshal(v, &rec); err != nil {

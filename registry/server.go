@@ -224,6 +224,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/admin/issuers/{slug}/{action}", "admin", s.signed(scopeAdmin, s.changeIssuer))
 	s.handle("POST /v1/admin/advisories", "admin", s.signed(scopeAdmin, s.postAdvisory))
 	s.handle("POST /v1/admin/trustlists", "admin", s.signed(scopeAdmin, s.importTrustList))
+	s.handle("POST /v1/admin/snapshots", "admin", s.signed(scopeAdmin, s.importSnapshot))
 }
 
 type scope int

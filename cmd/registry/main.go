@@ -48,8 +48,9 @@ const usage = `usage:
   registry issuer list --registry URL
   registry rules post FILE                                              (+ admin flags)
   registry advisory post --title T --body B [--region R] [--severity info|warning|alert] [--expires RFC3339|DURATION]
-  registry trustlist import FILE --signer DIDDOC                         (+ admin flags)
-                  (a WHO GDHCN trust list, v2 DID document; DIDDOC: the DID document of the key its proof names)
+  registry trustlist import FILE [--signer DIDDOC]                       (+ admin flags)
+                  (a WHO GDHCN trust list, v2 DID document; DIDDOC: the DID document of the key its proof names;
+                   or a VCI snapshot trust file of foreign issuers: DIVOC RSA/Ed25519 JWKs, DID issuers; no --signer)
   registry bundle (--data DIR | --registry URL --policy FILE) --out FILE
   registry witness init --data DIR [--name NAME]
   registry witness serve --data DIR --listen ADDR --log VKEY...

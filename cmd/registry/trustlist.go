@@ -15,7 +15,7 @@ import (
 // which then carries the list's document signers in its bundle.
 func (c *cli) trustlist(args []string) error {
 	if len(args) < 2 || args[0] != "import" || strings.HasPrefix(args[1], "-") {
-		return usageError{"trustlist import FILE --signer DIDDOC"}
+		return usageError{"trustlist import FILE [--signer DIDDOC]"}
 	}
 	file := args[1]
 	fs := newFlags("trustlist import")
@@ -24,11 +24,14 @@ func (c *cli) trustlist(args []string) error {
 	if err := parse(fs, args[2:]); err != nil {
 		return err
 	}
-	if err := required("signer", *signerFile); err != nil {
-		return err
-	}
 	list, err := os.ReadFile(file)
 	if err != nil {
+		return err
+	}
+	if isSnapshot(list) {
+		return c.snapshotImport(file, list, *signerFile, a)
+	}
+	if err := required("signer", *signerFile); err != nil {
 		return err
 	}
 	signer, err := os.ReadFile(*signerFile)
