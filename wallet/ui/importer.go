@@ -19,7 +19,7 @@ import (
 )
 
 // importExtensions are the files the open dialog offers.
-var importExtensions = []string{".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".smart-health-card", ".sd-jwt", ".jwt", ".txt"}
+var importExtensions = []string{".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".smart-health-card", ".sd-jwt", ".jwt", ".txt", ".json", ".zip"}
 
 // importScreen offers the three ways in: a file, pasted text, or files
 // dropped on the window. Results appear below, one card per credential.
@@ -28,7 +28,7 @@ func (u *UI) importScreen() fyne.CanvasObject {
 	open := widget.NewButtonWithIcon(lang.L("Open a file…"), theme.FolderOpenIcon(), u.openImportFile)
 	open.Importance = widget.HighImportance
 	paste := widget.NewMultiLineEntry()
-	paste.SetPlaceHolder(lang.L("Paste the text of a QR code here (shc:/…, an SD-JWT, HC1:…)"))
+	paste.SetPlaceHolder(lang.L("Paste the text of a QR code here (shc:/…, an SD-JWT, HC1:…, B64:…, a VC-JWT)"))
 	paste.SetMinRowsVisible(3)
 	paste.Wrapping = fyne.TextWrapBreak
 	paste.OnChanged = func(string) { u.touch() }
@@ -38,7 +38,7 @@ func (u *UI) importScreen() fyne.CanvasObject {
 		}
 		u.runImport(lang.L("pasted text"), []byte(paste.Text))
 	})
-	help := para(lang.L("Import a QR image (PNG, JPEG, SVG), the clinic's PDF, a .smart-health-card or SD-JWT file, or drop files on this window. Every record is checked before you decide to keep it."))
+	help := para(lang.L("Import a QR image (PNG, JPEG, SVG), the clinic's PDF, a .smart-health-card, SD-JWT or VC-JWT file, a DIVOC certificate.json or a W3C credential (.json), or drop files on this window. Every record is checked before you decide to keep it."))
 	top := container.NewVBox(heading(lang.L("Import records")), help, open, paste, check, widget.NewSeparator())
 	return container.NewBorder(top, nil, nil, nil, container.NewVScroll(u.importResults))
 }

@@ -86,7 +86,8 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 	var credChecks []*widget.Check
 	var credIDs []string
 	var credBound []bool
-	var credWhole []bool // an EU DCC: shown whole, nothing can be withheld
+	var credWhole []bool    // an EU DCC, DIVOC, W3C VC: shown whole, nothing can be withheld
+	var credFormat []string // each credential's format
 	touched := false
 	modeHint := label("")
 	modeHint.Wrapping = fyne.TextWrapWord
@@ -105,8 +106,13 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 		}
 		whole := ""
 		for j, c := range credChecks {
-			if c.Checked && credWhole[j] {
+			switch {
+			case !c.Checked || !credWhole[j]:
+			case credFormat[j] == wallet.FormatHCERT:
 				whole = lang.L("An EU Digital COVID Certificate has no selective disclosure: the verifier sees everything on it.")
+			case whole == "":
+				// DIVOC certificates and W3C VCs.
+				whole = lang.L("No selective disclosure: the verifier sees everything on it")
 			}
 		}
 		if live {
@@ -152,7 +158,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 			diseaseBox.Add(c)
 		}
 		credBox.RemoveAll()
-		credChecks, credIDs, credBound, credWhole = nil, nil, nil, nil
+		credChecks, credIDs, credBound, credWhole, credFormat = nil, nil, nil, nil, nil
 		creds, _ := u.w.Credentials(u.profile)
 		for _, c := range creds {
 			label := formatName(c.Format)
@@ -164,7 +170,8 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 			credChecks = append(credChecks, ch)
 			credIDs = append(credIDs, c.ID)
 			credBound = append(credBound, c.Bound && c.Format == wallet.FormatSDJWTVC)
-			credWhole = append(credWhole, c.Format == wallet.FormatHCERT)
+			credWhole = append(credWhole, wallet.Whole(c.Format))
+			credFormat = append(credFormat, c.Format)
 			credBox.Add(ch)
 		}
 		if len(creds) == 0 {
@@ -277,7 +284,7 @@ func (u *UI) showQR(p *wallet.Presentation) {
 		it := p.Items[c.item]
 		if c.proof {
 			setLabel(what, joinDot([]string{lang.L("Anchoring proof"), lang.L("Show it after the record: the verifier reads both")}))
-		} else if it.Format == wallet.FormatHCERT {
+		} else if wallet.Whole(it.Format) {
 			setLabel(what, joinDot([]string{formatName(it.Format), modeText(p.Mode),
 				lang.L("No selective disclosure: the verifier sees everything on it")}))
 		} else {

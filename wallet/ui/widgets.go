@@ -229,8 +229,10 @@ func formatName(f string) string {
 		return lang.L("SD-JWT VC")
 	case wallet.FormatHCERT:
 		return lang.L("EU Digital COVID Certificate")
-	case wallet.FormatVCJWT:
+	case wallet.FormatVCJWT, wallet.FormatVCDI:
 		return lang.L("W3C verifiable credential")
+	case wallet.FormatDIVOC:
+		return lang.L("DIVOC certificate")
 	}
 	return f
 }
@@ -244,8 +246,10 @@ func shortFormatName(f string) string {
 		return lang.L("SD-JWT VC")
 	case wallet.FormatHCERT:
 		return lang.L("EU DCC")
-	case wallet.FormatVCJWT:
+	case wallet.FormatVCJWT, wallet.FormatVCDI:
 		return lang.L("W3C VC")
+	case wallet.FormatDIVOC:
+		return lang.L("DIVOC")
 	}
 	return f
 }
