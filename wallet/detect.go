@@ -171,7 +171,12 @@ func extract(name string, data []byte) ([]found, error) {
 		if isCredentialJSON(data) {
 			// certificate.json (DIVOC) or a JSON VC with a Data
 			// Integrity proof: the document itself is the credential.
-			texts = append(texts, found{source: name, text: string(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))})
+			doc := string(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+			f := found{source: name, text: doc}
+			if !hasMember(data, "proof") && !strings.Contains(doc, `"ProofOfVaccinationCredential"`) {
+				f.format, f.err = FormatVCDI, errUnsignedVC
+			}
+			texts = append(texts, f)
 			break
 		}
 		jws, err := shc.ParseFile(bytes.TrimSpace(data))
@@ -238,7 +243,7 @@ func normalise(in []found) []found {
 			t = f.text
 		}
 		switch {
-		case f.format == formatProof:
+		case f.format == formatProof, f.err != nil:
 			out = append(out, f)
 		case strings.HasPrefix(t, anchor.ProofHeader+"\n"), strings.HasPrefix(t, anchor.ProofHeader+"\r\n"):
 			// A QR code whose text is a tlog-proof: the credential's
@@ -310,17 +315,30 @@ const (
 
 // isCredentialJSON reports a JSON file that is itself one credential (a
 // DIVOC certificate.json, a W3C VC with a Data Integrity proof) rather than
-// a .smart-health-card file: an object with "@context" and "proof" and no
-// "verifiableCredential". Only the top-level member names are read.
+// a .smart-health-card file: an object with "@context" and no
+// "verifiableCredential" (one without a proof is the verifier's to refuse,
+// saying so). Only the top-level member names are read.
 func isCredentialJSON(data []byte) bool {
 	var top map[string]json.RawMessage
 	if json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &top) != nil {
 		return false
 	}
 	_, ctx := top["@context"]
-	_, proof := top["proof"]
 	_, vcs := top["verifiableCredential"]
-	return ctx && proof && !vcs
+	return ctx && !vcs
+}
+
+// errUnsignedVC refuses a JSON verifiable credential without a proof.
+var errUnsignedVC = errors.New(`a W3C credential without a "proof": it is not signed, so nothing in it can be trusted`)
+
+// hasMember reports a top-level member of a JSON object.
+func hasMember(data []byte, name string) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &top) != nil {
+		return false
+	}
+	_, ok := top[name]
+	return ok
 }
 
 // splitProofs separates anchoring proofs from pasted text or a .proof file:

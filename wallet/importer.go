@@ -480,8 +480,9 @@ func credentialID(text string) string {
 
 // validity reads iat/nbf and exp without verifying.
 func validity(text string) (iat, exp time.Time) {
-	if iat, exp, ok := w3cValidity(text); ok {
-		return iat, exp
+	if strings.HasPrefix(text, divocB64Prefix) || strings.HasPrefix(text, "{") {
+		iat, exp, _ = w3cValidity(text)
+		return
 	}
 	if strings.Contains(text, "~") {
 		if h, err := sdjwt.Decode(text); err == nil {
@@ -497,7 +498,9 @@ func validity(text string) (iat, exp time.Time) {
 		if card.Claims.HasExp {
 			exp = time.Unix(int64(card.Claims.Exp), 0).UTC()
 		}
+		return
 	}
+	iat, exp, _ = w3cValidity(text) // a VC-JWT
 	return
 }
 
@@ -514,8 +517,11 @@ func numericDate(v any) time.Time {
 // unverifiedRecord reads the record a credential carries without checking
 // its signature; nil when it has none.
 func unverifiedRecord(text string) *vax.Record {
-	if w := w3cParse(text); w != nil {
-		return w.rec
+	if strings.HasPrefix(text, divocB64Prefix) || strings.HasPrefix(text, "{") {
+		if w := w3cParse(text); w != nil {
+			return w.rec
+		}
+		return nil
 	}
 	if strings.Contains(text, "~") {
 		h, err := sdjwt.Decode(text)
@@ -530,6 +536,9 @@ func unverifiedRecord(text string) *vax.Record {
 	}
 	card, err := shc.Parse(text)
 	if err != nil {
+		if w := w3cParse(text); w != nil { // a VC-JWT
+			return w.rec
+		}
 		return nil
 	}
 	rec, _, err := card.Record()

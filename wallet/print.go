@@ -19,7 +19,8 @@ type printable struct {
 }
 
 // printables lists the QR codes of a profile's presentable credentials:
-// each SMART Health Card (or its chunks) and each SD-JWT VC in full, static.
+// each SMART Health Card (or its chunks) and each SD-JWT VC in full, static;
+// each DIVOC certificate and W3C VC as its issuer's code.
 func (w *Wallet) printables(profileID string) ([]printable, error) {
 	creds, err := w.Credentials(profileID)
 	if err != nil {
@@ -45,6 +46,12 @@ func (w *Wallet) printables(profileID string) ([]printable, error) {
 				return nil, err
 			}
 			out = append(out, printable{c, q})
+		case FormatDIVOC, FormatVCJWT, FormatVCDI:
+			// The issuer's own code, whole (DIVOC: its ZIP archive in
+			// byte mode); one too large for a QR code is not printed.
+			if q, _, err := presentWhole(c); err == nil {
+				out = append(out, printable{c, q})
+			}
 		}
 	}
 	return out, nil
@@ -112,8 +119,12 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 		pdf.SetXY(120, y)
 		pdf.SetFont("Helvetica", "B", 10)
 		kind := "SMART Health Card"
-		if it.cred.Format == FormatSDJWTVC {
+		switch it.cred.Format {
+		case FormatSDJWTVC:
 			kind = "ImmunoPass SD-JWT VC"
+		case FormatDIVOC, FormatVCJWT, FormatVCDI:
+			kind = formatWords(it.cred.Format)
+			kind = strings.ToUpper(kind[:1]) + kind[1:]
 		}
 		pdf.MultiCell(75, 5, tr(kind+"\n"+display.Text(firstNonEmpty(it.cred.Issuer.Name, it.cred.Issuer.ID))), "", "L", false)
 		pdf.SetFont("Helvetica", "", 9)

@@ -190,6 +190,18 @@ func TestDIVOCImport(t *testing.T) {
 	if _, err := w.Present(PresentRequest{ProfileID: p.ID, Credentials: []string{id}, Mode: ModeLive}); !errors.As(err, &pe) || !strings.Contains(err.Error(), "DIVOC") {
 		t.Fatalf("live DIVOC: %v, want a PresentError naming DIVOC", err)
 	}
+
+	// Printed for travel, the printout reads back as the same certificate.
+	var pdf bytes.Buffer
+	if err := w.PrintPDF(p.ID, &pdf); err != nil {
+		t.Fatal(err)
+	}
+	w2 := newTestWallet(t, Options{})
+	_ = w2.AddTrust("cowin.json", cowinSnapshot(t))
+	back, err := w2.Import("print.pdf", pdf.Bytes())
+	if err != nil || len(back) != 1 || back[0].ID != id || back[0].Status != StatusVerified {
+		t.Fatalf("printout read back: %+v %v", back, err)
+	}
 }
 
 // TestDIVOCFromJSONPresented: a certificate kept from certificate.json is
@@ -238,6 +250,11 @@ func TestDIVOCHostile(t *testing.T) {
 	bomb := zipOf([]string{"certificate.json"}, bytes.Repeat([]byte(" "), 4<<20))
 	unknownCtx := bytes.Replace(cert, []byte("https://cowin.gov.in/credentials/vaccination/v2"), []byte("https://evil.example/ctx"), 1)
 	edited := bytes.Replace(cert, []byte("Asha Verma"), []byte("Someone Else"), 1)
+	var unsigned map[string]any
+	_ = json.Unmarshal(cert, &unsigned)
+	delete(unsigned, "proof")
+	noProof, _ := json.Marshal(unsigned)
+	diNoProof := []byte(`{"@context":["https://www.w3.org/2018/credentials/v1","https://w3id.org/vaccination/v1"],"type":["VerifiableCredential","VaccinationCertificate"],"issuer":"did:web:x.example","credentialSubject":{}}`)
 	for _, tc := range []struct {
 		name string
 		data []byte
@@ -249,6 +266,8 @@ func TestDIVOCHostile(t *testing.T) {
 		{"message", []byte("B64:" + base64.StdEncoding.EncodeToString(zipOf([]string{"a", "b"}, cert, cert))), "2 entries"},
 		{"unknown-context.json", unknownCtx, "evil.example"},
 		{"edited.json", edited, "signature"},
+		{"unsigned.json", noProof, "proof"},
+		{"unsigned-vc.json", diNoProof, "proof"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cands, err := w.Import(tc.name, tc.data)
