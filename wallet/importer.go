@@ -56,12 +56,14 @@ type Candidate struct {
 	Source string // the input's name, and where in it ("card.pdf page 1")
 	Format string
 	// Text is the credential as the wallet keeps it: an SHC's compact JWS
-	// (chunks reassembled), an SD-JWT with all its disclosures, or the
-	// "HC1:" text.
+	// (chunks reassembled), an SD-JWT with all its disclosures, the "HC1:"
+	// text, a DIVOC certificate's "B64:" archive or certificate.json, a
+	// VC-JWT, a Data Integrity VC's JSON.
 	Text string
 	// ID is the credential's identity: hex SHA-256 of the issuer-signed JWS
-	// (for an SD-JWT the issuer JWT), or of the text for other formats. The
-	// same card imported from an image and from a file has the same ID.
+	// (for an SD-JWT the issuer JWT), of certificate.json for DIVOC, or of
+	// the text for other formats. The same card imported from an image and
+	// from a file has the same ID.
 	ID       string
 	Status   Status
 	Reasons  []string // the verifier's reason codes
@@ -145,9 +147,10 @@ type Credential struct {
 }
 
 // Import finds every credential in one input — a QR image (PNG, JPEG, GIF,
-// SVG), a PDF, a .smart-health-card file, an SD-JWT file, or pasted text
-// ("shc:/" lines including chunks, "IP1:", SD-JWT, "HC1:") — verifies each
-// and suggests a profile. It keeps nothing: call Keep. It returns an
+// SVG), a PDF, a .smart-health-card file, an SD-JWT file, a DIVOC archive
+// or certificate.json, a Data Integrity VC's JSON, or pasted text ("shc:/"
+// lines including chunks, "IP1:", SD-JWT, "HC1:", DIVOC "B64:", a VC-JWT)
+// — verifies each and suggests a profile. It keeps nothing: call Keep. It returns an
 // *ImportError when the input holds no credential at all; a credential that
 // is found but broken is a Candidate with StatusInvalid.
 //
