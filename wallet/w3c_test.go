@@ -434,18 +434,32 @@ func TestVCDIImport(t *testing.T) {
 	}
 }
 
-// TestW3CUntrustedShown: a DIVOC certificate and a VC-JWT whose issuers
-// the wallet does not trust are shown unverified (marked unknown-issuer),
-// as other formats are, so the user can decide after a warning.
+// TestW3CUntrustedShown: a DIVOC certificate whose issuer the wallet does
+// not trust is shown unverified (marked unknown-issuer), as other formats
+// are, so the user can decide after a warning; kept anyway, it turns
+// verified when the issuer's key is added to the trust.
 func TestW3CUntrustedShown(t *testing.T) {
-	_, ek, _ := ed25519.GenerateKey(rand.Reader)
+	pub, ek, _ := ed25519.GenerateKey(rand.Reader)
 	s, err := divoctest.Sign(divoctest.Certificate(), ek, "did:lk", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := newTestWallet(t, Options{})
+	p, _ := w.AddProfile(Profile{Given: "Asha", Family: "Verma", BirthDate: mustDate("1990-04-12")})
 	cands, err := w.Import("qr.zip", divoctest.Payload(s))
 	if err != nil || cands[0].Status != StatusUnknownIssuer || cands[0].Subject.Name != "Asha Verma" || len(cands[0].Doses) != 1 {
 		t.Fatalf("%+v %v", cands, err)
+	}
+	kept, err := w.KeepUnverified(cands[0], p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := json.Marshal(map[string]any{"issuerInfo": []any{map[string]any{"issuer": map[string]any{"iss": "https://cowin.gov.in/", "name": "CoWIN"},
+		"keys": []any{edJWK(pub, "did:lk")}}}})
+	if err := w.AddTrust("cowin.json", snap); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := w.Credential(kept.ID); err != nil || c.Status != StatusVerified || c.Issuer.Name != "CoWIN" {
+		t.Fatalf("after the trust was added: %s %v %v", c.Status, c.Reasons, err)
 	}
 }
