@@ -316,8 +316,8 @@ const (
 // isCredentialJSON reports a JSON file that is itself one credential (a
 // DIVOC certificate.json, a W3C VC with a Data Integrity proof) rather than
 // a .smart-health-card file: an object with "@context" and no
-// "verifiableCredential" (one without a proof is the verifier's to refuse,
-// saying so). Only the top-level member names are read.
+// "verifiableCredential" (extract refuses one without a proof as unsigned).
+// Only the top-level member names are read.
 func isCredentialJSON(data []byte) bool {
 	var top map[string]json.RawMessage
 	if json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &top) != nil {
