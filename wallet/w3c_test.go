@@ -97,7 +97,8 @@ func qrPNG(t testing.TB, text string) []byte {
 
 // TestDIVOCImport: a DIVOC certificate (the RSA vector DIVOC's own signer
 // stack made) is imported from each form it travels in — the QR image
-// whose byte segment is the ZIP archive, the archive as a file, "B64:"
+// whose byte segment is the ZIP archive, a PDF holding that image (as
+// CoWIN's download does), the archive as a file, "B64:"
 // text in a message, certificate.json — verified with the trust's JWKs,
 // one credential whatever the form, merged into the person's doses, and
 // presented as the original byte-mode QR code, whole and static, that a
@@ -127,6 +128,7 @@ func TestDIVOCImport(t *testing.T) {
 	}
 	inputs := []struct{ name, form string }{
 		{"qr.png", string(qrPNG(t, string(archive)))},
+		{"cowin-certificate.pdf", string(printout(t, qrPNG(t, string(archive))))},
 		{"qr.zip", string(archive)},
 		{"message", "Your certificate:\n" + b64 + "\nStay safe."},
 		{"certificate.json", string(cert)},
