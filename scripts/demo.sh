@@ -128,6 +128,9 @@ iss="$public/issuers/alnoor"
 step "5. The authority accredits the clinic with its public keys" \
   "$bin/registry" issuer add --data "$data" --registry "$base" --id alnoor --name "Al Noor Family Clinic" \
   --country AE --jwks clinic-jwks.json
+cp "$root/assets/demo/divoc-trust.json" foreign-issuers.json
+step "   … and imports foreign issuers from a trust file: a (fictional) DIVOC issuer's Ed25519 key" \
+  "$bin/registry" trustlist import foreign-issuers.json --data "$data" --registry "$base"
 # The wallet's holder key (the wallet app shows it as a QR code). With a
 # display and bin/wallet, a demo family's wallet is created and Amira's own
 # key is used; headless, a verifier key stands in for it.
@@ -158,6 +161,8 @@ step "9. The school verifies offline with the authority's trust policy: VALID an
   "$bin/verifier" verify --policy "$policy" --trust bundle.jwt --proof card.proof card.png
 step "   … and the SD-JWT VC" \
   "$bin/verifier" verify --policy "$policy" --trust bundle.jwt --proof card.sdjwt.proof card.sdjwt
+step "   … and Youssef Haddad's DIVOC certificate, whose issuer the bundle carries" \
+  "$bin/verifier" verify --policy "$policy" --trust bundle.jwt "$root/assets/demo/divoc-youssef.txt"
 if [ -n "$gui" ]; then
   # What the parent imports: both credentials with their proofs, and the
   # authority's trust policy and bundle (names starting with "trust").
@@ -165,7 +170,8 @@ if [ -n "$gui" ]; then
   cp bundle.jwt wallet-in/trust-2.bundle
   { "$bin/verifier" decode card.png; cat card.proof; } >wallet-in/amira-shc.txt
   { cat card.sdjwt; echo; cat card.sdjwt.proof; } >wallet-in/amira-sdjwt.txt
-  step "   The parent imports Amira's two credentials and their proofs into the wallet" \
+  cp "$root/assets/demo/divoc-youssef.txt" wallet-in/youssef-divoc.txt
+  step "   The parent imports Amira's two credentials and their proofs, and Youssef's DIVOC certificate, into the wallet" \
     "$bin/wallet" --seed wallet-in --wallet wallet.db
 fi
 step "10. The clinic revokes the record through the registry" \

@@ -465,3 +465,22 @@ func TestW3CUntrustedShown(t *testing.T) {
 		t.Fatalf("after the trust was added: %s %v %v", c.Status, c.Reasons, err)
 	}
 }
+
+// TestDemoDIVOC: the demo family's DIVOC certificate (assets/demo, imported
+// by make run's wallet with the trust the registry's bundle carries after
+// importing assets/demo/divoc-trust.json) verifies and goes to Youssef.
+func TestDemoDIVOC(t *testing.T) {
+	w := newTestWallet(t, Options{})
+	p, _ := w.AddProfile(Profile{Given: "Youssef", Family: "Haddad", BirthDate: mustDate("1958-06-21")})
+	_, _ = w.AddProfile(Profile{Given: "Amira", Family: "Haddad", BirthDate: mustDate("2016-04-12")})
+	if err := w.AddTrust("trust-3.json", readVector(t, "../assets/demo/divoc-trust.json")); err != nil {
+		t.Fatal(err)
+	}
+	cands, err := w.Import("youssef-divoc.txt", readVector(t, "../assets/demo/divoc-youssef.txt"))
+	if err != nil || len(cands) != 1 {
+		t.Fatalf("%v %v", cands, err)
+	}
+	if c := cands[0]; c.Status != StatusVerified || c.Suggested != p.ID || c.Format != FormatDIVOC || len(c.Doses) != 1 || c.Doses[0].Date != "2021-09-14" {
+		t.Fatalf("%s %v suggested %q %+v", c.Status, c.Messages, c.Suggested, c.Doses)
+	}
+}
