@@ -5,10 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/immunopass/immunopass/credential/divoc/divoctest"
+	"github.com/immunopass/immunopass/wallet"
 )
 
 // A DIVOC certificate is presented as its issuer's own code, whole: the
@@ -42,4 +45,42 @@ func TestPresentDIVOC(t *testing.T) {
 	if got := scanQR(t, u); got != string(archive) {
 		t.Fatalf("the screen shows %d bytes, want the certificate's %d-byte archive", len(got), len(archive))
 	}
+}
+
+// make run's demo wallet keeps Youssef's DIVOC certificate
+// (assets/demo/divoc-youssef.txt) under Youssef, verified with the demo
+// issuer's trust file.
+func TestSeedDemoDIVOC(t *testing.T) {
+	dir := t.TempDir()
+	for from, to := range map[string]string{"divoc-trust.json": "trust-3.json", "divoc-youssef.txt": "youssef-divoc.txt"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "assets", "demo", from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, to), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "wallet.db")
+	n, err := SeedDemo(path, []byte("demo passphrase"), dir, testOptions())
+	if err != nil || n != 1 {
+		t.Fatalf("kept %d: %v", n, err)
+	}
+	w, err := wallet.Open(path, []byte("demo passphrase"), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Lock()
+	ps, _ := w.Profiles()
+	for _, p := range ps {
+		cs, _ := w.Credentials(p.ID)
+		if len(cs) == 0 {
+			continue
+		}
+		if p.Given != "Youssef" || cs[0].Format != wallet.FormatDIVOC || cs[0].Status != wallet.StatusVerified {
+			t.Fatalf("%s holds a %s credential, %s", p.Given, cs[0].Format, cs[0].Status)
+		}
+		return
+	}
+	t.Fatal("nobody holds the DIVOC certificate")
 }
