@@ -21,6 +21,7 @@ import (
 
 	"github.com/immunopass/immunopass/credential/divoc/divoctest"
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/verifier"
@@ -367,6 +368,22 @@ func TestVCJWTImport(t *testing.T) {
 	_ = vs.Load("snap.json", snap)
 	if r := (&verifier.Verifier{Trust: vs, At: testNow}).Verify([]verifier.Input{{Name: "shown.png", Data: qrPNG(t, pres.Items[0].QR)}})[0]; !r.Valid {
 		t.Fatalf("the presented code does not verify: %v %v", r.Reasons, r.Messages)
+	}
+
+	// "Will this pass?": the context rules read the VC like any format.
+	yf := ccgMMR()
+	yf["vaccine"] = map[string]any{"type": "Vaccine", "disease": "Yellow fever", "atcCode": "J07BL01", "medicinalProductName": "Stamaril"}
+	cands, err = w.Import("yf.jwt", []byte(sign(yf)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yk, err := w.Keep(cands[0], p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := w.CheckContext(p.ID, "yellow-fever", "en")
+	if err != nil || cc.Verdict.Result != policy.Meets || cc.Credential != yk.ID {
+		t.Fatalf("yellow-fever: %+v %v", cc, err)
 	}
 
 	// Too large for one QR code: kept, but presenting it says why not.
