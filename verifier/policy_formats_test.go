@@ -107,12 +107,12 @@ func TestContextDIVOC(t *testing.T) {
 	r := v.Verify([]verifier.Input{{Name: "covid.zip", Data: covid}})[0]
 	wantPolicy(t, "DIVOC COVID-19 at a yellow fever check", r, policy.Fails, "YF-")
 
-	// traveller-eu reads the EU DCC shape of the view: Covishield, two of
-	// two doses, 33 days after the second: the EU rules answer as for a
-	// DCC of the same product (ICD-11 code, not an EU-authorised product).
+	// traveller-eu reads the EU DCC shape of the view: Covishield is not
+	// authorised in the EU, so the EU rule on the product is the one not
+	// met (the series rules cannot tell: the report carries no series size).
 	v.Context, v.At = shipped(t, "traveller-eu"), time.Date(2021, 9, 1, 0, 0, 0, 0, time.UTC)
 	r = v.Verify([]verifier.Input{{Name: "covid.zip", Data: covid}})[0]
-	wantPolicy(t, "DIVOC Covishield at traveller-eu", r, policy.Fails, "")
+	wantPolicy(t, "DIVOC Covishield at traveller-eu", r, policy.Fails, "TR-EU-0002")
 
 	// An invalid certificate: "cannot tell", whatever it says.
 	var m map[string]any
