@@ -333,6 +333,10 @@ func TestVCJWTImport(t *testing.T) {
 		return 0
 	}
 	before := dueMMR()
+	// Untrusted: shown unverified, marked.
+	if cands, err := w.Import("paste", []byte(jwt)); err != nil || cands[0].Status != StatusUnknownIssuer || cands[0].Subject.Name != "Karim Haddad" || len(cands[0].Doses) != 1 {
+		t.Fatalf("untrusted VC-JWT: %+v %v", cands, err)
+	}
 	if err := w.AddTrust("snap.json", snap); err != nil {
 		t.Fatal(err)
 	}
