@@ -213,20 +213,59 @@ var credPattern = regexp.MustCompile(`B64:[A-Za-z0-9+/]+={0,2}|(?i:shc:/(?:[0-9]
 // its line and is trimmed.
 func scanText(name string, s string) []found {
 	var out []found
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimSpace(line)
+	lines := strings.Split(s, "\n")
+	for i := 0; i < len(lines); i++ {
+		line := strings.TrimSpace(lines[i])
 		if line == "" {
 			continue
 		}
-		for _, m := range credPattern.FindAllString(line, -1) {
+		ms := credPattern.FindAllString(line, -1)
+		for j, m := range ms {
 			m = strings.TrimRight(m, " .")
 			if m == "" {
 				continue
+			}
+			// A DIVOC "B64:" text that ends a wrapped-length line (60 to
+			// 200 characters: a whole archive is some 2,000) without
+			// padding goes on over the next lines, as a mail client wraps
+			// it: lines of base64 alone are joined while they are as long
+			// as the first of them; a shorter one is the last.
+			if j == len(ms)-1 && strings.HasPrefix(m, divocB64Prefix) && strings.HasSuffix(line, m) && !strings.HasSuffix(m, "=") &&
+				len(line) >= 60 && len(line) <= 200 {
+				width := 0
+				for i+1 < len(lines) {
+					next := strings.TrimSpace(lines[i+1])
+					if !isBase64Line(next) || width != 0 && len(next) > width {
+						break
+					}
+					i++
+					m += next
+					if width == 0 {
+						width = len(next)
+					}
+					if len(next) < width || strings.HasSuffix(next, "=") {
+						break
+					}
+				}
 			}
 			out = append(out, found{source: name, text: m})
 		}
 	}
 	return out
+}
+
+// isBase64Line reports a non-empty line of standard base64 characters only.
+func isBase64Line(l string) bool {
+	if l == "" {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
 }
 
 // normalise turns QR texts into the texts the wallet keeps: shc:/ into the

@@ -81,6 +81,16 @@ func edJWK(x []byte, kid string) map[string]any {
 	return map[string]any{"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": base64.RawURLEncoding.EncodeToString(x)}
 }
 
+// wrap breaks s into lines of n characters, as a mail client does.
+func wrap(s string, n int) string {
+	var lines []string
+	for len(s) > n {
+		lines = append(lines, s[:n])
+		s = s[n:]
+	}
+	return strings.Join(append(lines, s), "\r\n")
+}
+
 func zipOf(names []string, contents ...[]byte) []byte { return divoctest.Zip(names, contents) }
 
 func qrPNG(t testing.TB, text string) []byte {
@@ -132,6 +142,7 @@ func TestDIVOCImport(t *testing.T) {
 		{"cowin-certificate.pdf", string(printout(t, qrPNG(t, string(archive))))},
 		{"qr.zip", string(archive)},
 		{"message", "Your certificate:\n" + b64 + "\nStay safe."},
+		{"mail", "Your certificate:\r\n" + wrap(b64, 76) + "\r\nStay safe."},
 		{"certificate.json", string(cert)},
 	}
 	var id string
