@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -29,6 +31,10 @@ const ScreenAsk = "ask"
 // ChallengeTTL is how long a challenge shown on the Ask screen may be
 // answered (as `verifier challenge`'s default).
 const ChallengeTTL = 5 * time.Minute
+
+// claimPathRE is a claim path as `verifier challenge --claims` takes it:
+// claim names (as in a context policy), dotted, each with an optional index.
+var claimPathRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,63}(\[[0-9]{1,4}\])?(\.[a-z_][a-z0-9_]{0,63}(\[[0-9]{1,4}\])?)*$`)
 
 // askState is the challenge on the Ask screen.
 type askState struct {
@@ -71,7 +77,12 @@ func (u *UI) NewChallenge(ctx *policy.Context, custom string) error {
 		claims, purpose = strings.Join(list, ","), ctx.TitleIn(current)
 	}
 	if claims == "" {
-		return fmt.Errorf("%s", tr("Say which claims to ask for, such as given_name,family_name,doses."))
+		return errors.New(tr("Say which claims to ask for, such as given_name,family_name,doses."))
+	}
+	for _, c := range strings.Split(claims, ",") {
+		if c = strings.TrimSpace(c); c != "" && !claimPathRE.MatchString(c) {
+			return errors.New(trf("{{.Claim}} is not a claim name such as given_name, family_name, birthdate or doses.", map[string]any{"Claim": fmt.Sprintf("%q", display.Text(c))}))
+		}
 	}
 	paths, err := sdjwt.ParseClaimPaths(claims)
 	if err != nil {
