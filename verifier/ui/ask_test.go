@@ -270,3 +270,17 @@ func (h *harness) claimsEntry() *widget.Entry {
 	}
 	return found
 }
+
+func TestAskFor(t *testing.T) {
+	h := newHarness(t, station.DefaultSettings())
+	if err := h.u.AskFor("school-entry-xx"); err == nil {
+		t.Fatal("an unknown context was asked for")
+	}
+	if err := h.u.AskFor("school-entry-fr"); err != nil {
+		t.Fatal(err)
+	}
+	if h.u.screen != ScreenAsk || h.u.ask == nil || h.u.ask.context.Name != "school-entry-fr" {
+		t.Fatalf("screen %q, challenge %+v", h.u.screen, h.u.ask)
+	}
+	h.shows("School entry in France · Asks for:")
+}

@@ -237,3 +237,21 @@ func (u *UI) askScreen() fyne.CanvasObject {
 	box.Add(layout.NewSpacer())
 	return container.NewVScroll(container.NewPadded(box))
 }
+
+// AskFor opens the Ask screen with a challenge for the context name, one
+// of the rules in force (demos, screenshots: cmd/verifier-app --ask). An
+// unknown name is a *policy.UnknownContextError.
+func (u *UI) AskFor(name string) error {
+	if u.contextsErr != nil {
+		return u.contextsErr
+	}
+	c, err := u.contexts.Lookup(name)
+	if err != nil {
+		return err
+	}
+	if err := u.NewChallenge(c, ""); err != nil {
+		return err
+	}
+	u.show(ScreenAsk)
+	return nil
+}
