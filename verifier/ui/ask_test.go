@@ -236,7 +236,7 @@ func TestAskCustomClaims(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.u.show(ScreenAsk)
-	h.shows("Asks for: given_name,family_name")
+	h.shows("Asks for: given name, family name")
 	h.scan(h.answer(w))
 	h.shows("VALID", "Karim Haddad")
 	if h.u.verdict.policy != "" {
@@ -282,5 +282,5 @@ func TestAskFor(t *testing.T) {
 	if h.u.screen != ScreenAsk || h.u.ask == nil || h.u.ask.context.Name != "school-entry-fr" {
 		t.Fatalf("screen %q, challenge %+v", h.u.screen, h.u.ask)
 	}
-	h.shows("School entry in France · Asks for:")
+	h.shows("School entry in France", "Asks for: given name, family name, birth date, all doses")
 }

@@ -218,24 +218,52 @@ func (u *UI) askScreen() fyne.CanvasObject {
 		img := canvas.NewImageFromResource(u.ask.qr)
 		img.FillMode = canvas.ImageFillContain
 		img.ScaleMode = canvas.ImageScalePixels
-		img.SetMinSize(fyne.NewSize(340, 340))
-		what := tr("Asks for:") + " " + u.ask.claims
+		img.SetMinSize(fyne.NewSize(360, 360))
+		var what *widget.Label
 		if u.ask.context != nil {
-			what = contextName(u.ask.context) + " · " + what
+			what = subheading(contextName(u.ask.context))
 		}
-		until := trf("Valid until {{.Time}}.", map[string]any{"Time": digits(u.ask.ch.Expires.Local().Format("15:04"))})
+		asks := para(tr("Asks for:") + " " + claimWords(u.ask.claims))
+		until := para(trf("Valid until {{.Time}}.", map[string]any{"Time": digits(u.ask.ch.Expires.Local().Format("15:04"))}))
 		step := subheading(tr("The wallet scans this code, then shows its answer: scan it now."))
-		step.Alignment = fyne.TextAlignCenter
 		paste := widget.NewButtonWithIcon(tr("Paste"), theme.ContentPasteIcon(), u.pasteClipboard)
 		open := widget.NewButtonWithIcon(tr("Open a file…"), theme.FolderOpenIcon(), u.openAFile)
-		box.Add(container.NewCenter(img))
-		box.Add(container.NewCenter(container.NewVBox(label(what), label(until))))
-		box.Add(step)
-		box.Add(container.NewCenter(u.askCapture))
-		box.Add(container.NewCenter(container.NewHBox(paste, open)))
+		right := container.NewVBox()
+		if what != nil {
+			right.Add(what)
+		}
+		right.Add(asks)
+		right.Add(until)
+		right.Add(widget.NewSeparator())
+		right.Add(step)
+		right.Add(u.askCapture)
+		right.Add(container.NewHBox(paste, open))
+		box.Add(container.NewBorder(nil, nil, container.NewVBox(img), nil, container.NewPadded(right)))
 	}
 	box.Add(layout.NewSpacer())
 	return container.NewVScroll(container.NewPadded(box))
+}
+
+// claimWords is a list of claim paths in words: the claims a context asks
+// for by their names in the current language, others as written.
+func claimWords(claims string) string {
+	var out []string
+	for _, c := range strings.Split(claims, ",") {
+		switch c = strings.TrimSpace(c); c {
+		case "given_name":
+			out = append(out, tr("given name"))
+		case "family_name":
+			out = append(out, tr("family name"))
+		case "birthdate":
+			out = append(out, tr("birth date"))
+		case "doses":
+			out = append(out, tr("all doses"))
+		case "":
+		default:
+			out = append(out, display.Text(c))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // AskFor opens the Ask screen with a challenge for the context name, one
