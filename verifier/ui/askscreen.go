@@ -150,12 +150,12 @@ func (u *UI) askProblem(msg string) {
 func (u *UI) askScreen() fyne.CanvasObject {
 	box := container.NewVBox(heading(tr("Ask for a credential")))
 	box.Add(para(tr("For a wallet's SD-JWT credential: the wallet scans this screen's code and shows only what is asked. Then scan the code the wallet shows.")))
-	custom := tr("Custom claims")
+	custom := visualOrder(tr("Custom claims"))
 	opts := []string{}
 	byName := map[string]*policy.Context{}
 	if u.contexts != nil {
 		for _, c := range u.contexts.Contexts {
-			o := contextName(c)
+			o := visualOrder(contextName(c)) // a Select shows its options as given
 			if _, dup := byName[o]; dup {
 				o += " (" + c.Name + ")"
 			}
@@ -263,7 +263,11 @@ func claimWords(claims string) string {
 			out = append(out, display.Text(c))
 		}
 	}
-	return strings.Join(out, ", ")
+	sep := ", "
+	if current == "ar" {
+		sep = "، "
+	}
+	return strings.Join(out, sep)
 }
 
 // AskFor opens the Ask screen with a challenge for the context name, one

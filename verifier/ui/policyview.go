@@ -132,13 +132,13 @@ func contextName(c *policy.Context) string { return display.Text(c.TitleIn(curre
 // contextSettings adds the context in force and the sound to the settings
 // form.
 func (u *UI) contextSettings(form *widget.Form) {
-	none := tr("None: the credential's validity only")
+	none := visualOrder(tr("None: the credential's validity only"))
 	opts := []string{none}
 	names := map[string]string{} // option → context name
 	chosen := none
 	if u.contexts != nil {
 		for _, c := range u.contexts.Contexts {
-			o := contextName(c)
+			o := visualOrder(contextName(c)) // a Select shows its options as given
 			if _, dup := names[o]; dup {
 				o += " (" + c.Name + ")"
 			}
