@@ -82,6 +82,7 @@ type UI struct {
 	answers    *verifier.Answers // one answer per challenge, for the app's life
 	askCapture *captureField     // the Ask screen's scanner field
 	askProb    *widget.Label
+	meetsFrom  time.Time // the day the shown credential meets the rule, when only time is missing
 
 	burst   scan.Burst
 	chunks  scan.Collector
@@ -392,10 +393,11 @@ func (u *UI) verifyInputs(ins []verifier.Input) {
 	if u.progress != nil && u.verdict == nil {
 		setLabel(u.progress, tr("Checking…")) // a photo may take a moment to decode
 	}
-	async(func() ([]verifier.Result, error) {
-		return v.Verify(ins), nil
-	}, func(rs []verifier.Result, _ error) {
-		u.showVerdict(rs)
+	async(func() (checked, error) {
+		return check(&v, ins), nil
+	}, func(c checked, _ error) {
+		u.meetsFrom = c.meetsFrom
+		u.showVerdict(c.results)
 		u.verdict.ask = fromAsk
 	})
 }

@@ -41,10 +41,14 @@ func TestContextVerdict(t *testing.T) {
 	// (valid from the 10th day), and the rule says so in words.
 	h.scan(h.yfCard(testNow.AddDate(0, 0, -3).Format(time.DateOnly)))
 	h.shows("VALID", "Yellow fever vaccination (IHR, Annex 7): does not meet the rules",
+		"Meets the rules from 28 Nov 2026.",
 		"Not met: A yellow fever vaccination is required; it is valid from 10 days after the vaccination, for life.", "YF-UN-0001")
 	// No yellow fever dose at all.
 	h.scan(h.card("Amira", "Haddad", "2016-04-12"))
 	h.shows("Amira Haddad", "does not meet the rules")
+	if h.u.verdict.meetsFrom != "" {
+		t.Fatalf("no yellow fever dose, yet %q", h.u.verdict.meetsFrom)
+	}
 	if len(h.u.verdict.rules) != 1 || h.u.verdict.rules[0] != "YF-UN-0001" {
 		t.Fatalf("rules listed %v", h.u.verdict.rules)
 	}
@@ -161,7 +165,7 @@ func TestContextFrench(t *testing.T) {
 	h.scan(h.yfCard(testNow.AddDate(0, 0, -3).Format(time.DateOnly)))
 	all := strings.Join(texts(t, h.u.Window().Content()), "\n")
 	for _, want := range []string{"VALIDE", "Vaccination contre la fièvre jaune (RSI, annexe 7) : ne respecte pas les règles",
-		"Non respectée : Une vaccination contre la fièvre jaune est exigée"} {
+		"Non respectée : Une vaccination contre la fièvre jaune est exigée", "Respecte les règles à partir du 28 nov. 2026."} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the window does not show %q; it shows:\n%s", want, all)
 		}

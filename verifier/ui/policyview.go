@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/internal/display"
+	"github.com/immunopass/immunopass/verifier"
 	"github.com/immunopass/immunopass/verifier/station"
 )
 
@@ -89,6 +92,13 @@ func (u *UI) policyAnswer(v *verdictView, p *policy.Verdict) fyne.CanvasObject {
 	if p.Result == policy.Meets {
 		box.Add(para(trn("{{.Count}} rule checked, all met.", len(p.Rules), nil)))
 		return box
+	}
+	if !u.meetsFrom.IsZero() {
+		v.meetsFrom = trf("Meets the rules from {{.Date}}.", map[string]any{"Date": formatDate(u.meetsFrom.Local().Format(time.DateOnly))})
+		from := para(v.meetsFrom)
+		from.SizeName = theme.SizeNameSubHeadingText
+		from.TextStyle.Bold = true
+		box.Add(from)
 	}
 	failed := p.Failed()
 	for i, rv := range failed {
@@ -187,4 +197,22 @@ func (u *UI) contextSettings(form *widget.Form) {
 		}
 	}
 	form.Append(tr("Sound"), sound)
+}
+
+// checked is what a verification off the UI thread hands back.
+type checked struct {
+	results   []verifier.Result
+	meetsFrom time.Time // see verifier.MeetsFrom; zero when not applicable
+}
+
+// check verifies, and for a credential that does not meet the rule yet,
+// looks for the day it will (a few milliseconds at most: off the UI thread).
+func check(v *verifier.Verifier, ins []verifier.Input) checked {
+	c := checked{results: v.Verify(ins)}
+	if _, r := station.Judge(c.results); r.Policy != nil && r.Policy.Result == policy.Fails {
+		if day, ok := verifier.MeetsFrom(r, v.Context, v.At); ok {
+			c.meetsFrom = day
+		}
+	}
+	return c
 }

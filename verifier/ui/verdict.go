@@ -30,6 +30,9 @@ type verdictView struct {
 	policy  string   // the context policy's answer, as shown ("" when none)
 	rules   []string // the identifiers of the rules listed under it
 	ask     bool     // an answer to the Ask screen's challenge: Done goes back there
+	// meetsFrom is "Meets the rules from 25 Nov 2026." for a credential
+	// that only needs time to meet the rule, as shown.
+	meetsFrom string
 }
 
 // showVerdict counts the verdict (when counting is on) and fills the whole
@@ -43,6 +46,7 @@ func (u *UI) showVerdict(rs []verifier.Result) {
 		}
 	}
 	v := &verdictView{verdict: verdict}
+	defer func() { u.meetsFrom = time.Time{} }()
 	u.playTone(verdict)
 	u.stopClear()
 	u.verdict = v
