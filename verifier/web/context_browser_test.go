@@ -6,8 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/immunopass/immunopass/credential/shc"
+	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/internal/spectest"
 )
 
 // TestBrowserContext: the rule to check is chosen on the page and
@@ -30,6 +35,10 @@ func TestBrowserContext(t *testing.T) {
 	trustJSON := read("trust.json")
 	valid := read("examples/example-00-f-qr-code-numeric-value-0.txt")
 	revoked := read("examples/example-03-f-qr-code-numeric-value-0.txt")
+	// A yellow fever dose 3 days ago, signed with the spec issuer's
+	// published test key: valid, and meets the rule on its 10th day.
+	dose := time.Now().UTC().AddDate(0, 0, -3)
+	recent := yfCard(t, dose)
 	srv, _ := site(t, []File{{Name: "trust.json", Data: []byte(trustJSON)}})
 	vf := filepath.Join(t.TempDir(), "camera.y4m")
 	video, err := y4m("", 320, 240, 2)
@@ -92,9 +101,15 @@ func TestBrowserContext(t *testing.T) {
 		t.Errorf("rule answer %q, rules %q", word, rules)
 	}
 	screenshot(t, b, "web-policy-en")
+	paste(recent)
+	rules = eval(`document.getElementById('policyRules').textContent`)
+	if want := "Meets the rules from " + dose.AddDate(0, 0, 10).Format("January 2, 2006") + "."; !strings.Contains(rules, want) {
+		t.Errorf("a dose 3 days old: %q lacks %q", rules, want)
+	}
+	screenshot(t, b, "web-policy-from-en")
 	// The first verdict came before the sound was turned on.
-	if tones := eval(`window.immunopassStats.tones.join(',')`); tones != "valid" {
-		t.Errorf("tones %q, want one valid", tones)
+	if tones := eval(`window.immunopassStats.tones.join(',')`); tones != "valid,valid" {
+		t.Errorf("tones %q, want two valid", tones)
 	}
 
 	// Remembered on the device: French after a reload.
@@ -127,4 +142,31 @@ func TestBrowserContext(t *testing.T) {
 	if tones := eval(`window.immunopassStats.tones.join(',')`); tones != "valid,invalid" {
 		t.Errorf("tones on the Arabic page %q, want valid,invalid", tones)
 	}
+}
+
+// yfCard is a SMART Health Card with one yellow fever dose on the day of
+// dose, signed with the spec issuer's published test key.
+func yfCard(t *testing.T, dose time.Time) string {
+	t.Helper()
+	d := func(tm time.Time) vax.Date { x, _ := vax.ParseDate(tm.Format(time.DateOnly)); return x }
+	rec := &vax.Record{Patient: vax.Patient{Given: []string{"Karim"}, Family: "Haddad", BirthDate: d(time.Date(1985, 2, 3, 0, 0, 0, 0, time.UTC))},
+		Immunizations: []vax.Immunization{{Vaccine: vax.Coding{System: vax.SystemCVX, Code: "37"}, Date: d(dose),
+			Status: vax.StatusCompleted, DoseNumber: 1, Performer: "Al Noor Family Clinic", Country: "AE"}}}
+	bundle, err := rec.FHIR()
+	if err != nil {
+		t.Fatal(err)
+	}
+	min, err := shc.Minify(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, err := shc.Issue(spectest.PrivateKey(t, 0), min, shc.IssueOptions{Issuer: spectest.Iss, NotBefore: time.Now().Add(-48 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := shc.EncodeQR(jws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
 }

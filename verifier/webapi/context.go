@@ -3,8 +3,10 @@ package webapi
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/immunopass/immunopass/credential/policy"
+	"github.com/immunopass/immunopass/verifier"
 )
 
 // The context policy in force on the page: like `verifier verify
@@ -123,4 +125,21 @@ func (a *App) context() (c *policy.Context, problem string) {
 		return nil, err.Error()
 	}
 	return c, ""
+}
+
+// meetsFrom is Outcome.MeetsFrom: nil when no result only needs time.
+func meetsFrom(rs []verifier.Result, c *policy.Context, at time.Time) []string {
+	var out []string
+	for i, r := range rs {
+		if r.Policy == nil || r.Policy.Result != policy.Fails {
+			continue
+		}
+		if day, ok := verifier.MeetsFrom(r, c, at); ok {
+			if out == nil {
+				out = make([]string, len(rs))
+			}
+			out[i] = day.Format(time.DateOnly)
+		}
+	}
+	return out
 }

@@ -79,11 +79,17 @@ func TestContexts(t *testing.T) {
 	if p.Result != policy.Fails || len(p.Rules) != 1 || p.Rules[0].ID != "YF-UN-0001" || !strings.Contains(p.Rules[0].Description, "fièvre jaune") {
 		t.Fatalf("yf policy: %+v", p)
 	}
+	if len(o.MeetsFrom) != 1 || o.MeetsFrom[0] != "2026-11-25" {
+		t.Fatalf("meets from %q, want the 10th day after 2026-11-15", o.MeetsFrom)
+	}
 	// The same card a month later meets it.
 	a.Now = func() time.Time { return verifiertest.Now.Add(30 * 24 * time.Hour) }
 	o = outcome(t, a.Submit(w.Creds["yf"]))
 	if len(o.Results) != 1 || o.Results[0].Policy == nil || o.Results[0].Policy.Result != policy.Meets {
 		t.Fatalf("yf a month later: %+v", o.Results)
+	}
+	if o.MeetsFrom != nil {
+		t.Fatalf("met, yet meets from %q", o.MeetsFrom)
 	}
 	a.Now = func() time.Time { return verifiertest.Now }
 	// None: no policy answer.

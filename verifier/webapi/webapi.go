@@ -117,6 +117,10 @@ type Outcome struct {
 	Results []verifier.Result `json:"results"`
 	// ContextProblem says why the chosen context could not be answered.
 	ContextProblem string `json:"contextProblem,omitempty"`
+	// MeetsFrom holds, for each result, the day (YYYY-MM-DD) from which a
+	// valid credential that does not meet the context yet will meet it
+	// (verifier.MeetsFrom), or "".
+	MeetsFrom []string `json:"meetsFrom,omitempty"`
 }
 
 // Submit takes one code (scanned, typed or pasted), and answers with its
@@ -140,6 +144,7 @@ func (a *App) Submit(text string) []byte {
 		}
 		out.Results = v.Verify(in)
 		a.mu.Unlock()
+		out.MeetsFrom = meetsFrom(out.Results, v.Context, v.At)
 		for i := range out.Results {
 			if out.Results[i].Reasons == nil {
 				out.Results[i].Reasons = []string{}

@@ -207,6 +207,14 @@
       list.append(li);
     };
     if (p.problem) item(p.problem);
+    const from = out.meetsFrom && out.meetsFrom[0];
+    if (kind === 'fails' && from && r === out.results[0]) {
+      const day = new Date(from + 'T12:00:00').toLocaleDateString(lang, { day: 'numeric', month: 'long', year: 'numeric' });
+      const li = document.createElement('li');
+      li.className = 'from';
+      li.textContent = t('meetsFrom', day);
+      list.append(li);
+    }
     if (kind === 'meets') {
       item(count('rulesAllMet', p.rules.length));
     } else {
