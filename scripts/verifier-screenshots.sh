@@ -78,6 +78,10 @@ CSV
   cd "$work"
   "$root/bin/issuer" issue --key clinic.key --iss "$iss" --format shc --out amira.png "$root/assets/demo/record.json"
   "$root/bin/issuer" issue --key clinic.key --iss "$iss" --format shc --out karim.png karim.csv
+  # A yellow fever dose three days ago: valid, the yellow fever rule met on its 10th day.
+  printf 'family,given,birth_date,vaccine_system,vaccine_code,date,dose,series,lot,performer,country\nHaddad,Karim,1985-02-03,http://hl7.org/fhir/sid/cvx,37,%s,1,1,YF2611,Al Noor Family Clinic,AE\n' \
+    "$(date -u -d '-3 days' +%Y-%m-%d)" > yf.csv
+  "$root/bin/issuer" issue --key clinic.key --iss "$iss" --format shc --out yf.png yf.csv
   "$root/bin/issuer" keygen --out forger.key
   "$root/bin/issuer" issue --key forger.key --iss "$iss" --format shc --out forged.png karim.csv
 ) >/dev/null
@@ -178,6 +182,8 @@ shotdata="$ctx" shot verifier-policy-light       en light --scan "$work/amira.pn
 shotdata="$ctx" shot verifier-policy-fr          fr light --scan "$work/amira.png"
 shotdata="$ctx" shot verifier-policy-ar          ar dark  --scan "$work/amira.png"
 shotdata="$yf"  shot verifier-policy-yf-dark     en dark  --scan "$work/karim.png"
+shotdata="$yf"  shot verifier-policy-from-light  en light --scan "$work/yf.png"
+shotdata="$yf"  shot verifier-policy-from-ar     ar light --scan "$work/yf.png"
 shotdata="$ctx" shot verifier-settings-rule-light en light --screen settings
 shotdata="$ctx" shot verifier-settings-rule-fr   fr light --screen settings
 shotdata="$ctx" shot verifier-settings-rule-ar   ar dark  --screen settings
