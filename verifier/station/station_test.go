@@ -62,6 +62,8 @@ func FuzzParseSettings(f *testing.F) {
 	f.Add([]byte(`{"language":"fr","autoClear":30,"layout":"de","count":true}`))
 	f.Add([]byte(`{"kiosk":true,"supervisor":"$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$c3VtMTIzNDU2Nzg5MDEyMzQ1Ng"}`))
 	f.Add([]byte(`{"supervisor":"$argon2id$v=19$m=8,t=1,p=1$$"}`))
+	f.Add([]byte(`{"context":"yellow-fever","sound":true}`))
+	f.Add([]byte(`{"context":"Yellow Fever","sound":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseSettings("f", data)
 		if err != nil {

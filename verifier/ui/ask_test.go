@@ -237,6 +237,9 @@ func TestAskCustomClaims(t *testing.T) {
 	}
 	h.u.show(ScreenAsk)
 	h.shows("Asks for: given name, family name")
+	// A file that cannot be read is said on the Ask screen.
+	h.u.ScanFile(filepath.Join(t.TempDir(), "answer.png"))
+	h.shows("The file could not be opened.")
 	h.scan(h.answer(w))
 	h.shows("VALID", "Karim Haddad")
 	if h.u.verdict.policy != "" {
