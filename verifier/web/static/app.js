@@ -66,10 +66,10 @@
     sel.replaceChildren(...opts);
     sel.title = l.error ? t('contextsBroken', l.error) : t(l.from === 'bundle' ? 'contextsBundle' : 'contextsShipped');
     const err = immunopass.setContext(contextName, lang);
-    if (err) {
-      console.warn('context', contextName, err);
-      immunopass.setContext('', lang);
-    }
+    // A rule remembered on this device that the rules in force no longer
+    // hold (a new bundle dropped it) is said, and none is checked.
+    $('ctxnote').textContent = err ? t('contextGone', err) : '';
+    if (err) immunopass.setContext('', lang);
     sel.value = err ? '' : contextName;
     document.body.dataset.context = err ? '' : contextName;
   }
