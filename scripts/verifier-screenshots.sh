@@ -12,6 +12,9 @@
 # trust screen's "Load a trust file…" puts them. Each screenshot is one run
 # of bin/verifier-app with --screen or --scan.
 #
+# SCREENSHOTS_ONLY=REGEX takes only the shots whose names match (and skips
+# the cold-start timing).
+#
 # Installs xvfb, imagemagick and xdotool with apt-get when they are missing
 # (the same packages as scripts/screenshots.sh).
 set -euo pipefail
@@ -75,6 +78,10 @@ CSV
   cd "$work"
   "$root/bin/issuer" issue --key clinic.key --iss "$iss" --format shc --out amira.png "$root/assets/demo/record.json"
   "$root/bin/issuer" issue --key clinic.key --iss "$iss" --format shc --out karim.png karim.csv
+  # A yellow fever dose three days ago: valid, the yellow fever rule met on its 10th day.
+  printf 'family,given,birth_date,vaccine_system,vaccine_code,date,dose,series,lot,performer,country\nHaddad,Karim,1985-02-03,http://hl7.org/fhir/sid/cvx,37,%s,1,1,YF2611,Al Noor Family Clinic,AE\n' \
+    "$(date -u -d '-3 days' +%Y-%m-%d)" > yf.csv
+  "$root/bin/issuer" issue --key clinic.key --iss "$iss" --format shc --out yf.png yf.csv
   "$root/bin/issuer" keygen --out forger.key
   "$root/bin/issuer" issue --key forger.key --iss "$iss" --format shc --out forged.png karim.csv
 ) >/dev/null
@@ -110,6 +117,7 @@ window() {
 
 # Cold start: a fresh process to its window on the display, five times.
 for i in 1 2 3 4 5; do
+  [ -z "${SCREENSHOTS_ONLY:-}" ] || break
   t0=$(date +%s%N)
   bin/verifier-app --data "$data" --startup --exit-after 20s >"$work/start.log" 2>&1 &
   pid=$!
@@ -123,8 +131,9 @@ done
 # shot NAME LANG THEME ARGS...: one run of the app, one capture.
 shot() {
   local name="$1" lang="$2" theme="$3"; shift 3
+  if [ -n "${SCREENSHOTS_ONLY:-}" ] && ! [[ "$name" =~ $SCREENSHOTS_ONLY ]]; then return 0; fi
   xvfb
-  IMMUNOPASS_LANG="$lang" IMMUNOPASS_THEME="$theme" bin/verifier-app --data "$data" --exit-after 30s "$@" \
+  IMMUNOPASS_LANG="$lang" IMMUNOPASS_THEME="$theme" bin/verifier-app --data "${shotdata:-$data}" --exit-after 30s "$@" \
     >"$work/$name.log" 2>&1 &
   local pid=$! win
   win="$(window)"
@@ -152,3 +161,33 @@ shot verifier-invalid-fr     fr light --scan "$work/forged.png"
 shot verifier-scan-ar        ar light
 shot verifier-valid-ar       ar light --scan "$work/amira.png"
 shot verifier-invalid-ar     ar dark  --scan "$work/forged.png"
+
+# The rule to check (a context policy) chosen in the settings: a second data
+# folder with the same trust and settings.json naming the context. The
+# clinic's records: Amira (the demo child, born 2016) against school entry in
+# the UAE; Karim (an adult with no yellow fever dose) against yellow fever.
+ctx="$work/data-ctx"
+mkdir -p "$ctx/trust"
+cp "$data/trust/"* "$ctx/trust/"
+cat > "$ctx/settings.json" <<'JSON'
+{"autoClear": 0, "layout": "auto", "context": "school-entry-ae", "sound": true}
+JSON
+yf="$work/data-yf"
+mkdir -p "$yf/trust"
+cp "$data/trust/"* "$yf/trust/"
+cat > "$yf/settings.json" <<'JSON'
+{"autoClear": 0, "layout": "auto", "context": "yellow-fever"}
+JSON
+shotdata="$ctx" shot verifier-policy-light       en light --scan "$work/amira.png"
+shotdata="$ctx" shot verifier-policy-fr          fr light --scan "$work/amira.png"
+shotdata="$ctx" shot verifier-policy-ar          ar dark  --scan "$work/amira.png"
+shotdata="$yf"  shot verifier-policy-yf-dark     en dark  --scan "$work/karim.png"
+shotdata="$yf"  shot verifier-policy-from-light  en light --scan "$work/yf.png"
+shotdata="$yf"  shot verifier-policy-from-ar     ar light --scan "$work/yf.png"
+shotdata="$ctx" shot verifier-settings-rule-light en light --screen settings
+shotdata="$ctx" shot verifier-settings-rule-fr   fr light --screen settings
+shotdata="$ctx" shot verifier-settings-rule-ar   ar dark  --screen settings
+shot verifier-ask-light  en light --ask yellow-fever
+shot verifier-ask-dark   en dark  --ask school-entry-ae
+shot verifier-ask-fr     fr light --ask yellow-fever
+shot verifier-ask-ar     ar light --ask yellow-fever

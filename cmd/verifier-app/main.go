@@ -1,12 +1,13 @@
 // Command verifier-app is the ImmunoPass verifier's desktop app (Fyne; the
 // screens are in package verifier/ui).
 //
-//	verifier-app [--data DIR] [--screen scan|trust|settings] [--scan FILE] [--at RFC3339] [--exit-after DURATION] [--startup]
+//	verifier-app [--data DIR] [--screen scan|ask|trust|settings] [--ask CONTEXT] [--scan FILE] [--at RFC3339] [--exit-after DURATION] [--startup]
 //
 // --data is the app's data folder (settings, trust files, optional daily
 // counts); it defaults to $IMMUNOPASS_VERIFIER_DATA, else immunopass-verifier
 // in the user's config folder (~/.config/immunopass-verifier on Linux).
-// For demos and screenshots: --screen opens a screen, --scan verifies a file
+// For demos and screenshots: --screen opens a screen, --ask opens the Ask
+// screen with a challenge for a context (e.g. yellow-fever), --scan verifies a file
 // at start as if it had been dropped on the window, $IMMUNOPASS_LANG and
 // $IMMUNOPASS_THEME override the language and theme for one run, and
 // --exit-after quits; --at runs the app's clock from that instant (like
@@ -35,7 +36,8 @@ var started = time.Now()
 
 func main() {
 	dir := flag.String("data", defaultDir(), "the app's data `DIR`")
-	screen := flag.String("screen", "", "open `NAME` first: scan, trust or settings (demos, screenshots)")
+	screen := flag.String("screen", "", "open `NAME` first: scan, ask, trust or settings (demos, screenshots)")
+	ask := flag.String("ask", "", "open the Ask screen with a challenge for the context `NAME` (demos, screenshots)")
 	scanFile := flag.String("scan", "", "verify `FILE` at start, as if dropped on the window")
 	exitAfter := flag.Duration("exit-after", 0, "quit after `DURATION` (measurements, screenshots)")
 	startup := flag.Bool("startup", false, "print the time to the first frame on standard error")
@@ -46,9 +48,9 @@ func main() {
 		os.Exit(2)
 	}
 	switch *screen {
-	case "", ui.ScreenScan, ui.ScreenTrust, ui.ScreenSettings:
+	case "", ui.ScreenScan, ui.ScreenAsk, ui.ScreenTrust, ui.ScreenSettings:
 	default:
-		fmt.Fprintf(os.Stderr, "verifier-app: --screen %q is not one of scan, trust, settings\n", *screen)
+		fmt.Fprintf(os.Stderr, "verifier-app: --screen %q is not one of scan, ask, trust, settings\n", *screen)
 		os.Exit(2)
 	}
 	var offset time.Duration
@@ -88,6 +90,12 @@ func main() {
 		}
 	}
 	u := ui.New(a, cfg)
+	if *ask != "" {
+		if err := u.AskFor(*ask); err != nil {
+			fmt.Fprintf(os.Stderr, "verifier-app: --ask: %v\n", err)
+			os.Exit(2)
+		}
+	}
 	if *scanFile != "" {
 		u.ScanFile(*scanFile)
 	}

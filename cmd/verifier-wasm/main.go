@@ -59,6 +59,7 @@ func main() {
 	}))
 	obj.Set("trust", js.FuncOf(func(js.Value, []js.Value) any { return string(app.TrustJSON()) }))
 	obj.Set("reset", js.FuncOf(func(js.Value, []js.Value) any { app.Reset(); return nil }))
+	webapi.ExportContexts(app, obj) // contexts(lang), setContext(name, lang)
 	js.Global().Set("immunopass", obj)
 	if cb := js.Global().Get("immunopassReady"); cb.Type() == js.TypeFunction {
 		cb.Invoke()

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ const (
 	PolicyFile   = "policy.json"  // in TrustDir
 	BundleFile   = "bundle.trust" // in TrustDir: the registry bundle, from "Update now" or an import
 )
+
+// contextNameRE is the form of a context policy's name (credential/policy).
+var contextNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // Scanner layout choices: auto, or one of scan.Layouts' IDs.
 const LayoutAuto = "auto"
@@ -51,6 +55,13 @@ type Settings struct {
 	// RegistryURL, when set, is where "Update now" fetches the bundle;
 	// otherwise the registry URL the loaded bundle names (signed).
 	RegistryURL string `json:"registryURL,omitempty"`
+	// Context, when set, is the context policy in force (a name such as
+	// "school-entry-ae"): every verdict also says whether the credential
+	// meets its rules. The rules come from the trust bundle, else the
+	// shipped ones (Contexts).
+	Context string `json:"context,omitempty"`
+	// Sound plays a short tone for each verdict (off by default).
+	Sound bool `json:"sound,omitempty"`
 }
 
 // DefaultSettings are a new installation's.
@@ -103,6 +114,8 @@ func ParseSettings(path string, data []byte) (Settings, error) {
 		return DefaultSettings(), &SettingsError{Path: path, Problem: fmt.Sprintf("scanner layout %q is not one of auto, us, fr, de", s.Layout)}
 	case s.AutoClear < 0 || s.AutoClear > 3600:
 		return DefaultSettings(), &SettingsError{Path: path, Problem: fmt.Sprintf("auto-clear delay %d s is not between 0 and 3600", s.AutoClear)}
+	case s.Context != "" && !contextNameRE.MatchString(s.Context):
+		return DefaultSettings(), &SettingsError{Path: path, Problem: fmt.Sprintf("context %.40q is not a context policy name (lowercase letters, digits and dashes)", s.Context)}
 	case s.Kiosk && s.Supervisor == "":
 		return DefaultSettings(), &SettingsError{Path: path, Problem: "kiosk mode without a supervisor passphrase"}
 	}

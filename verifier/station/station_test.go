@@ -39,6 +39,8 @@ func TestParseSettings(t *testing.T) {
 		{"hash not argon2id", `{"supervisor":"$2a$10$abc"}`, "not an argon2id PHC string"},
 		{"huge memory", `{"supervisor":"$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$` + strings.Repeat("A", 43) + `"}`, "out of range"},
 		{"not JSON", `kiosk=false`, "not valid settings JSON"},
+		{"context and sound", `{"context":"school-entry-ae","sound":true}`, ""},
+		{"context not a name", `{"context":"../School Entry"}`, `context "../School Entry" is not a context policy name`},
 		{"trailing data", `{} {"kiosk":true}`, "data after"},
 	} {
 		s, err := ParseSettings("settings.json", []byte(c.json))
@@ -60,6 +62,8 @@ func FuzzParseSettings(f *testing.F) {
 	f.Add([]byte(`{"language":"fr","autoClear":30,"layout":"de","count":true}`))
 	f.Add([]byte(`{"kiosk":true,"supervisor":"$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$c3VtMTIzNDU2Nzg5MDEyMzQ1Ng"}`))
 	f.Add([]byte(`{"supervisor":"$argon2id$v=19$m=8,t=1,p=1$$"}`))
+	f.Add([]byte(`{"context":"yellow-fever","sound":true}`))
+	f.Add([]byte(`{"context":"Yellow Fever","sound":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseSettings("f", data)
 		if err != nil {

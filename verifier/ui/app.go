@@ -18,6 +18,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/verifier"
 	"github.com/immunopass/immunopass/verifier/scan"
 	"github.com/immunopass/immunopass/verifier/station"
@@ -53,6 +55,9 @@ type Config struct {
 	// OnFirstFrame, when set, is called once the scan screen is shown
 	// (cold-start measurement).
 	OnFirstFrame func()
+	// Sound plays the verdict tones (nil: the system's player, see
+	// sound.go); the tests give a fake.
+	Sound soundPlayer
 }
 
 // UI is the verifier's window and everything shown in it.
@@ -64,6 +69,20 @@ type UI struct {
 
 	trust *station.TrustState
 	ver   *verifier.Verifier
+
+	// the context policies in force (loadContexts)
+	contexts     *policy.Set
+	contextsFrom string
+	contextsErr  error
+
+	sound soundPlayer // plays the verdict tones when the setting is on
+	ask   *askState   // the Ask screen's challenge, nil when none
+
+	askKey     *jose.PrivateKey  // this run's challenge identity (askIdentity)
+	answers    *verifier.Answers // one answer per challenge, for the app's life
+	askCapture *captureField     // the Ask screen's scanner field
+	askProb    *widget.Label
+	meetsFrom  time.Time // the day the shown credential meets the rule, when only time is missing
 
 	burst   scan.Burst
 	chunks  scan.Collector
@@ -104,7 +123,10 @@ func New(a fyne.App, cfg Config) *UI {
 	if cfg.HTTP == nil {
 		cfg.HTTP = &http.Client{Timeout: 30 * time.Second}
 	}
-	u := &UI{app: a, cfg: cfg, set: cfg.Settings, openFile: dialogOpen}
+	u := &UI{app: a, cfg: cfg, set: cfg.Settings, openFile: dialogOpen, sound: cfg.Sound}
+	if u.sound == nil {
+		u.sound = systemPlayer{}
+	}
 	a.Settings().SetTheme(&appTheme{variant: cfg.Theme})
 	if cfg.ExitAfter > 0 {
 		time.AfterFunc(cfg.ExitAfter, func() { onUI(a.Quit) })
@@ -125,12 +147,15 @@ func New(a fyne.App, cfg Config) *UI {
 	})
 	u.win.Canvas().AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.pasteClipboard() })
 	u.capture = newCaptureField(u.typed, u.pasteClipboard, u.refocusLater)
+	u.askCapture = newCaptureField(u.typed, u.pasteClipboard, u.refocusLater)
 	u.reloadTrust()
 	u.body = container.NewStack()
 	u.nav = u.buildNav()
 	u.root = container.NewBorder(u.nav, nil, nil, nil, u.body)
 	u.win.SetContent(u.root)
 	switch cfg.Screen {
+	case ScreenAsk:
+		u.show(ScreenAsk)
 	case ScreenTrust, ScreenSettings:
 		u.unlocked = true // opened by the operator's own command line
 		u.show(cfg.Screen)
@@ -179,12 +204,13 @@ func (u *UI) firstFrame() {
 func (u *UI) buildNav() *fyne.Container {
 	scanB := widget.NewButtonWithIcon(tr("Scan"), theme.SearchIcon(), func() { u.show(ScreenScan) })
 	trustB := widget.NewButtonWithIcon(tr("Trust"), theme.DocumentIcon(), func() { u.guarded(ScreenTrust) })
+	askB := widget.NewButtonWithIcon(tr("Ask"), theme.QuestionIcon(), func() { u.show(ScreenAsk) })
 	setB := widget.NewButtonWithIcon(tr("Settings"), theme.SettingsIcon(), func() { u.guarded(ScreenSettings) })
-	for _, b := range []*widget.Button{scanB, trustB, setB} {
+	for _, b := range []*widget.Button{scanB, askB, trustB, setB} {
 		b.Importance = widget.LowImportance
 	}
 	title := labelStyle(appTitle, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	return container.NewVBox(container.NewHBox(title, layout.NewSpacer(), scanB, trustB, setB), widget.NewSeparator())
+	return container.NewVBox(container.NewHBox(title, layout.NewSpacer(), scanB, askB, trustB, setB), widget.NewSeparator())
 }
 
 // show replaces the body with a screen.
@@ -200,6 +226,8 @@ func (u *UI) show(screen string) {
 		c = u.trustScreen()
 	case ScreenSettings:
 		c = u.settingsScreen()
+	case ScreenAsk:
+		c = u.askScreen()
 	default:
 		u.screen = ScreenScan
 		u.lock()
@@ -220,6 +248,9 @@ func (u *UI) show(screen string) {
 	u.root.Refresh()
 	if u.screen == ScreenScan {
 		u.win.Canvas().Focus(u.capture)
+	}
+	if u.screen == ScreenAsk && u.ask != nil {
+		u.win.Canvas().Focus(u.askCapture)
 	}
 }
 
@@ -254,6 +285,9 @@ func (u *UI) lock() { u.unlocked = false }
 func (u *UI) refocus() {
 	if u.screen == ScreenScan && u.capture != nil && u.win.Canvas().Focused() == nil {
 		u.win.Canvas().Focus(u.capture)
+	}
+	if u.screen == ScreenAsk && u.ask != nil && u.win.Canvas().Focused() == nil {
+		u.win.Canvas().Focus(u.askCapture)
 	}
 }
 
@@ -352,13 +386,19 @@ func (u *UI) verifyTexts(texts []string) {
 func (u *UI) verifyInputs(ins []verifier.Input) {
 	v := *u.ver
 	v.At = u.now()
+	fromAsk := u.ask != nil && (u.screen == ScreenAsk || (u.verdict != nil && u.verdict.ask))
+	if fromAsk && !u.askVerifier(&v) {
+		return
+	}
 	if u.progress != nil && u.verdict == nil {
 		setLabel(u.progress, tr("Checking…")) // a photo may take a moment to decode
 	}
-	async(func() ([]verifier.Result, error) {
-		return v.Verify(ins), nil
-	}, func(rs []verifier.Result, _ error) {
-		u.showVerdict(rs)
+	async(func() (checked, error) {
+		return check(&v, ins), nil
+	}, func(c checked, _ error) {
+		u.meetsFrom = c.meetsFrom
+		u.showVerdict(c.results)
+		u.verdict.ask = fromAsk
 	})
 }
 
@@ -439,6 +479,7 @@ func (u *UI) reloadTrust() {
 	u.trust = station.LoadTrust(u.cfg.Dir, u.now())
 	u.scanC = nil
 	u.ver = &verifier.Verifier{Trust: u.trust.Store}
+	u.loadContexts()
 }
 
 // updateNow fetches the registry's bundle ("Update now").

@@ -38,3 +38,32 @@ func BenchmarkScanToVerdict(b *testing.B) {
 		return nil
 	})
 }
+
+// BenchmarkScanToVerdictWithRule: the same burst with the rule to check set
+// to school entry in the UAE (30 rules, evaluated and the ones not met
+// listed on the verdict), against the same baseline (verifier.Verify with no
+// rule): the ratio is what the app and the rule add together.
+func BenchmarkScanToVerdictWithRule(b *testing.B) {
+	set := station.DefaultSettings()
+	set.Context = "school-entry-ae"
+	h := newHarness(b, set)
+	code := h.card("Amira", "Haddad", "2016-04-12")
+	v := &verifier.Verifier{Trust: h.u.trust.Store, At: testNow}
+	in := []verifier.Input{{Name: "scan", Data: []byte(code)}}
+	ratiobench.Run(b, func() error {
+		for _, r := range code {
+			h.u.typed(r)
+		}
+		h.u.typed('\n')
+		if h.u.verdict == nil || h.u.verdict.verdict != station.VerdictValid || h.u.verdict.policy == "" {
+			return errors.New("no VALID verdict with the rule's answer")
+		}
+		h.u.clearVerdict()
+		return nil
+	}, func() error {
+		if rs := v.Verify(in); !rs[0].Valid {
+			return errors.New("baseline: not valid")
+		}
+		return nil
+	})
+}

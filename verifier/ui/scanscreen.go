@@ -161,7 +161,8 @@ func layoutName(id string) string {
 // showProblem explains on the scan screen why a file could not be used.
 func (u *UI) showProblem(err error) {
 	u.lastError = err
-	if u.problem == nil || u.screen != ScreenScan || u.verdict != nil {
+	onAsk := u.screen == ScreenAsk && u.verdict == nil
+	if !onAsk && (u.problem == nil || u.screen != ScreenScan || u.verdict != nil) {
 		return
 	}
 	msg := err.Error()
@@ -172,6 +173,10 @@ func (u *UI) showProblem(err error) {
 		msg = tr("This PDF could not be read: it may be damaged or protected.")
 	case strings.Contains(msg, "no such file"):
 		msg = tr("The file could not be opened.")
+	}
+	if onAsk {
+		u.askProblem(display.Clip(msg, 2*display.Max))
+		return
 	}
 	setLabel(u.problem, display.Clip(msg, 2*display.Max))
 	u.problem.Show()

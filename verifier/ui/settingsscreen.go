@@ -46,6 +46,7 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 		setLabel(langNote, tr("The new language applies when the app starts again."))
 	}
 	form.Append(tr("Language"), container.NewVBox(langSel, langNote))
+	u.contextSettings(form)
 
 	clearOpts := make([]string, len(station.AutoClearChoices))
 	for i, s := range station.AutoClearChoices {

@@ -64,21 +64,43 @@ type harness struct {
 // newHarness starts the app on a data folder that trusts a test clinic
 // (a VCI snapshot in trust/) and the SMART Health Cards spec issuer.
 func newHarness(t testing.TB, set station.Settings) *harness {
+	return startHarness(t, set, harnessOpts{})
+}
+
+// harnessOpts vary the harness: the language, the sound player, a data
+// folder already filled (dir) and the clock's start (now).
+type harnessOpts struct {
+	lang  string
+	sound soundPlayer
+	dir   string
+	now   time.Time
+}
+
+func startHarness(t testing.TB, set station.Settings, o harnessOpts) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
-	SetupLanguage("en")
-	dir := t.TempDir()
+	if o.lang == "" {
+		o.lang = "en"
+	}
+	SetupLanguage(o.lang)
+	if o.now.IsZero() {
+		o.now = testNow
+	}
 	k, err := jose.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := trust.New()
-	ts.AddSHCKey(clinicISS, "Al Noor Family Clinic", &shc.IssuerKey{Key: k.Public()})
-	os.MkdirAll(filepath.Join(dir, station.TrustDir), 0o700)
-	os.WriteFile(filepath.Join(dir, station.TrustDir, "clinic.json"), ts.Snapshot("https://directory.example", testNow.Format(time.RFC3339)), 0o600)
-	os.WriteFile(filepath.Join(dir, station.TrustDir, "spec.json"), spectest.Snapshot(t), 0o600)
-	h := &harness{t: t, dir: dir, clock: &clock{t: testNow}, key: k}
-	h.u = New(a, Config{Dir: dir, Settings: set, Now: h.clock.now})
+	dir := o.dir
+	if dir == "" {
+		dir = t.TempDir()
+		ts := trust.New()
+		ts.AddSHCKey(clinicISS, "Al Noor Family Clinic", &shc.IssuerKey{Key: k.Public()})
+		os.MkdirAll(filepath.Join(dir, station.TrustDir), 0o700)
+		os.WriteFile(filepath.Join(dir, station.TrustDir, "clinic.json"), ts.Snapshot("https://directory.example", testNow.Format(time.RFC3339)), 0o600)
+		os.WriteFile(filepath.Join(dir, station.TrustDir, "spec.json"), spectest.Snapshot(t), 0o600)
+	}
+	h := &harness{t: t, dir: dir, clock: &clock{t: o.now}, key: k}
+	h.u = New(a, Config{Dir: dir, Settings: set, Now: h.clock.now, Sound: o.sound})
 	h.u.clearHook = func(d time.Duration, f func()) { h.clear = append(h.clear, d) }
 	h.u.Window().Resize(fyne.NewSize(1024, 720))
 	return h
@@ -635,18 +657,21 @@ func TestSettingsSaved(t *testing.T) {
 		}
 	}
 	walk(h.u.Window().Content())
-	if len(selects) != 3 || len(checks) != 2 {
+	// language, rule to check, auto-clear, layout; sound, counts, kiosk
+	if len(selects) != 4 || len(checks) != 3 {
 		t.Fatalf("%d selects, %d checks", len(selects), len(checks))
 	}
 	selects[0].SetSelected("Français")
-	selects[1].SetSelected("After 30 seconds")
-	selects[2].SetSelected("German (QWERTZ)")
+	selects[1].SetSelected("Yellow fever vaccination (IHR, Annex 7)")
+	selects[2].SetSelected("After 30 seconds")
+	selects[3].SetSelected("German (QWERTZ)")
 	checks[0].SetChecked(true)
+	checks[1].SetChecked(true)
 	got, err := station.LoadSettings(h.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Language != "fr" || got.AutoClear != 30 || got.Layout != "de" || !got.Count {
+	if got.Language != "fr" || got.AutoClear != 30 || got.Layout != "de" || !got.Count || got.Context != "yellow-fever" || !got.Sound {
 		t.Fatalf("saved %+v", got)
 	}
 	h.shows("The new language applies when the app starts again.")

@@ -27,6 +27,12 @@ type verdictView struct {
 	born    string   // as shown
 	reasons []string // reason and warning sentences, as shown
 	codes   []string // their codes
+	policy  string   // the context policy's answer, as shown ("" when none)
+	rules   []string // the identifiers of the rules listed under it
+	ask     bool     // an answer to the Ask screen's challenge: Done goes back there
+	// meetsFrom is "Meets the rules from 25 Nov 2026." for a credential
+	// that only needs time to meet the rule, as shown.
+	meetsFrom string
 }
 
 // showVerdict counts the verdict (when counting is on) and fills the whole
@@ -40,6 +46,8 @@ func (u *UI) showVerdict(rs []verifier.Result) {
 		}
 	}
 	v := &verdictView{verdict: verdict}
+	defer func() { u.meetsFrom = time.Time{} }()
+	u.playTone(verdict)
 	u.stopClear()
 	u.verdict = v
 	u.screen = ScreenScan
@@ -59,6 +67,10 @@ func (u *UI) showVerdict(rs []verifier.Result) {
 // clearVerdict goes back to the scan screen, forgetting the verdict.
 func (u *UI) clearVerdict() {
 	if u.verdict == nil {
+		return
+	}
+	if u.verdict.ask && u.ask != nil {
+		u.show(ScreenAsk)
 		return
 	}
 	u.show(ScreenScan)
@@ -104,6 +116,13 @@ func (u *UI) verdictScreen(v *verdictView, r verifier.Result) fyne.CanvasObject 
 	}
 	if r.Subject.Name == "" && r.Subject.BirthDate == "" && r.Valid {
 		body.Add(bigText(tr("Name and birth date not shown by the holder"), 30, fgc, false))
+	}
+	if r.Valid {
+		if p := u.policyAnswer(v, r.Policy); p != nil {
+			body.Add(widget.NewSeparator())
+			body.Add(p)
+			body.Add(widget.NewSeparator())
+		}
 	}
 	if len(r.Immunizations) > 0 {
 		body.Add(subheading(trn("{{.Count}} dose", len(r.Immunizations), nil)))

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/immunopass/immunopass/credential/policy"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/trust"
 	"github.com/immunopass/immunopass/verifier"
@@ -31,6 +32,12 @@ type App struct {
 	trust  *trust.Store
 	policy *trust.Policy
 	coll   scan.Collector
+	// the context in force (context.go): its name, the rules' language,
+	// and the policies found (dropped when trust is loaded)
+	ctxName, lang string
+	ctxSet        *policy.Set
+	ctxFrom       string
+	ctxErr        error
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -54,6 +61,7 @@ func (a *App) LoadTrust(name string, data []byte) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.ctxSet, a.ctxErr = nil, nil // a bundle may bring its own rules
 	t := bytes.TrimSpace(data)
 	switch {
 	case trust.IsBundle(t):
@@ -107,6 +115,12 @@ type Outcome struct {
 	// ("fr", "de"), when it was not "us".
 	Layout  string            `json:"layout,omitempty"`
 	Results []verifier.Result `json:"results"`
+	// ContextProblem says why the chosen context could not be answered.
+	ContextProblem string `json:"contextProblem,omitempty"`
+	// MeetsFrom holds, for each result, the day (YYYY-MM-DD) from which a
+	// valid credential that does not meet the context yet will meet it
+	// (verifier.MeetsFrom), or "".
+	MeetsFrom []string `json:"meetsFrom,omitempty"`
 }
 
 // Submit takes one code (scanned, typed or pasted), and answers with its
@@ -122,13 +136,15 @@ func (a *App) Submit(text string) []byte {
 	}
 	if len(p.Ready) > 0 {
 		a.mu.Lock()
-		v := &verifier.Verifier{Trust: a.trust, At: a.now()}
+		v := &verifier.Verifier{Trust: a.trust, At: a.now(), Lang: a.lang}
+		v.Context, out.ContextProblem = a.context()
 		var in []verifier.Input
 		for i, t := range p.Ready {
 			in = append(in, verifier.Input{Name: fmt.Sprintf("scan %d", i+1), Data: []byte(t)})
 		}
 		out.Results = v.Verify(in)
 		a.mu.Unlock()
+		out.MeetsFrom = meetsFrom(out.Results, v.Context, v.At)
 		for i := range out.Results {
 			if out.Results[i].Reasons == nil {
 				out.Results[i].Reasons = []string{}

@@ -14,8 +14,13 @@
   const FRAME_MS = 150;
   const MAX_SIDE = 720;
   // Timings for the tests and the README's figures (no personal data).
-  const stats = (window.immunopassStats = { readyMs: 0, frames: 0, frameMs: [], verdictMs: [] });
+  const stats = (window.immunopassStats = { readyMs: 0, frames: 0, frameMs: [], verdictMs: [], tones: [] });
   let ready = false, stream = null, clearTimer = null, lastText = '', lastAt = 0, busy = false;
+  // The rule to check (a context policy's name, '' for none) and the
+  // verdict tone: chosen on this device, remembered in localStorage.
+  let contextName = localStorage.getItem('context') || '';
+  let soundOn = localStorage.getItem('sound') === '1';
+  const MAX_RULES = 6;
 
   function t(key, ...args) {
     const v = (I18N[lang][key] !== undefined ? I18N[lang][key] : I18N.en[key]) || key;
@@ -37,8 +42,90 @@
     $('lang').value = lang;
     $('camera').textContent = t(stream ? 'stopCamera' : 'startCamera');
     $('camstate').textContent = t(stream ? 'cameraOn' : 'cameraOff');
+    $('sound').checked = soundOn;
     showTrust();
+    fillContexts();
   }
+
+  // The contexts in force (the trust bundle's rules, else the shipped
+  // ones), titled in the page's language; the chosen one is applied.
+  function fillContexts() {
+    if (!ready) return;
+    const l = JSON.parse(immunopass.contexts(lang));
+    const sel = $('context');
+    const none = document.createElement('option');
+    none.value = '';
+    none.textContent = t('contextNone');
+    const opts = [none];
+    for (const c of l.contexts) {
+      const o = document.createElement('option');
+      o.value = c.name;
+      o.textContent = c.title;
+      opts.push(o);
+    }
+    sel.replaceChildren(...opts);
+    sel.title = l.error ? t('contextsBroken', l.error) : t(l.from === 'bundle' ? 'contextsBundle' : 'contextsShipped');
+    const err = immunopass.setContext(contextName, lang);
+    // A rule remembered on this device that the rules in force no longer
+    // hold (a new bundle dropped it) is said, and none is checked.
+    $('ctxnote').textContent = err ? t('contextGone', err) : '';
+    if (err) immunopass.setContext('', lang);
+    sel.value = err ? '' : contextName;
+    document.body.dataset.context = err ? '' : contextName;
+  }
+  $('context').addEventListener('change', () => {
+    contextName = $('context').value;
+    localStorage.setItem('context', contextName);
+    fillContexts();
+  });
+
+  // Verdict tones, the same notes as the desktop app's (station.PassTone,
+  // FailTone, ManualTone): rising for valid, a low double buzz for not
+  // valid, one middle note to check manually. WebAudio oscillators, no
+  // sound files; no sound (no device, a browser that refuses) is no error.
+  const TONES = {
+    valid: [[880, 110], [1320, 170]],
+    invalid: [[220, 230], [0, 70], [220, 230]],
+    check: [[587, 380]],
+  };
+  let audio = null;
+  function audioContext() {
+    try {
+      audio = audio || new AudioContext();
+      if (audio.state === 'suspended') audio.resume().catch(() => {});
+    } catch (e) {
+      audio = null;
+    }
+    return audio;
+  }
+  function tone(kind) {
+    if (!soundOn) return;
+    stats.tones.push(kind);
+    const ac = audioContext();
+    if (!ac) return;
+    let at = ac.currentTime + 0.02;
+    for (const [freq, ms] of TONES[kind]) {
+      const d = ms / 1000;
+      if (freq > 0) {
+        const osc = ac.createOscillator(), gain = ac.createGain();
+        osc.type = 'sine';
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0, at);
+        gain.gain.linearRampToValueAtTime(0.4, at + 0.008);
+        gain.gain.setValueAtTime(0.4, at + d - 0.008);
+        gain.gain.linearRampToValueAtTime(0, at + d);
+        osc.connect(gain).connect(ac.destination);
+        osc.start(at);
+        osc.stop(at + d);
+      }
+      at += d;
+    }
+  }
+  $('sound').addEventListener('change', () => {
+    soundOn = $('sound').checked;
+    localStorage.setItem('sound', soundOn ? '1' : '0');
+    if (soundOn) audioContext(); // a click: the browser lets the page sound from now on
+  });
   $('lang').addEventListener('change', () => {
     lang = $('lang').value;
     localStorage.setItem('lang', lang);
@@ -59,8 +146,9 @@
     }
     ready = true;
     stats.readyMs = Math.round(performance.now());
-    document.body.dataset.ready = '1';
     showTrust();
+    fillContexts();
+    document.body.dataset.ready = '1';
   };
   async function boot() {
     $('trust').textContent = t('loading');
@@ -83,10 +171,64 @@
     const out = JSON.parse(immunopass.submit(text));
     $('progress').textContent = out.progress || '';
     if (out.layout) $('progress').textContent = t('layout', out.layout.toUpperCase());
-    if (out.results && out.results.length) show(out.results);
+    if (out.results && out.results.length) show(out.results, out);
   }
 
-  function show(results) {
+  // The rule's answer in words with an icon, then each rule not met (or
+  // not decided) in words with its identifier small; none for a credential
+  // that is not valid, whose content cannot be relied on.
+  function showPolicy(r, out) {
+    const box = $('policy'), list = $('policyRules');
+    list.replaceChildren();
+    box.hidden = true;
+    delete document.body.dataset.policy;
+    if (!r.valid) return;
+    const p = r.policy;
+    if (!p) {
+      if (!out.contextProblem) return;
+      box.className = 'policy cannot';
+      $('policyIcon').textContent = '?';
+      $('policyWord').textContent = t('contextGone', out.contextProblem);
+      box.hidden = false;
+      return;
+    }
+    const kind = { meets: 'meets', 'does-not-meet': 'fails' }[p.result] || 'cannot';
+    box.className = 'policy ' + kind;
+    $('policyIcon').textContent = { meets: '✔', fails: '✖', cannot: '?' }[kind];
+    $('policyWord').textContent = t({ meets: 'policyMeets', fails: 'policyFails', cannot: 'policyCannot' }[kind], p.title);
+    const item = (text, code) => {
+      const li = document.createElement('li');
+      li.textContent = text;
+      if (code) {
+        const c = document.createElement('code');
+        c.textContent = code;
+        li.append(c);
+      }
+      list.append(li);
+    };
+    if (p.problem) item(p.problem);
+    const from = out.meetsFrom && out.meetsFrom[0];
+    if (kind === 'fails' && from && r === out.results[0]) {
+      const day = new Date(from + 'T12:00:00').toLocaleDateString(lang, { day: 'numeric', month: 'long', year: 'numeric' });
+      const li = document.createElement('li');
+      li.className = 'from';
+      li.textContent = t('meetsFrom', day);
+      list.append(li);
+    }
+    if (kind === 'meets') {
+      item(count('rulesAllMet', p.rules.length));
+    } else {
+      const notMet = [...p.rules.filter((x) => x.result === 'fail'), ...p.rules.filter((x) => x.result === 'open')];
+      for (const x of notMet.slice(0, MAX_RULES)) {
+        item(t(x.result === 'fail' ? 'ruleNotMet' : 'ruleOpen', x.description) + (x.problem ? ' (' + x.problem + ')' : ''), x.id);
+      }
+      if (notMet.length > MAX_RULES) item(count('moreRules', notMet.length - MAX_RULES));
+    }
+    box.hidden = false;
+    document.body.dataset.policy = p.result;
+  }
+
+  function show(results, out) {
     const valid = results.every((r) => r.valid);
     const warned = results.some((r) => (r.warnings || []).length > 0);
     const kind = !valid ? 'invalid' : warned ? 'check' : 'valid';
@@ -97,6 +239,7 @@
     const r = results[0];
     $('name').textContent = (r.subject && r.subject.name) || t('noName');
     $('birth').textContent = r.subject && r.subject.birthDate ? t('born', r.subject.birthDate) : '';
+    showPolicy(r, out);
     const reasons = $('reasons');
     reasons.replaceChildren();
     for (const x of results) {
@@ -124,6 +267,7 @@
     $('issuer').textContent = r.issuer && (r.issuer.name || r.issuer.id) ? t('issuer', r.issuer.name || r.issuer.id) : '';
     $('verdict').hidden = false;
     document.body.dataset.verdict = kind;
+    tone(kind);
     $('verdict').scrollIntoView({ block: 'start' });
     clearTimeout(clearTimer);
     clearTimer = setTimeout(clear, CLEAR_AFTER_MS);
@@ -133,7 +277,11 @@
     for (const id of ['name', 'birth', 'issuer', 'progress']) $(id).textContent = '';
     $('reasons').replaceChildren();
     $('doses').replaceChildren();
+    $('policyRules').replaceChildren();
+    $('policyWord').textContent = '';
+    $('policy').hidden = true;
     delete document.body.dataset.verdict;
+    delete document.body.dataset.policy;
     lastText = '';
   }
   $('next').addEventListener('click', () => { clear(); immunopass.reset(); });
