@@ -66,6 +66,7 @@ type recordForm struct {
 
 func (s *Server) newRecordPage(w http.ResponseWriter, r *http.Request) {
 	f := recordForm{Doses: make([]doseForm, DoseRows), Vaccines: vaccines()}
+	prefill(&f, r.URL.Query())
 	p := s.pageFor(r, "Record and issue")
 	p.Data = f
 	s.render(w, http.StatusOK, "record-new", p)
@@ -170,10 +171,16 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) {
 			errs["doses"] = "Issuing failed because of a server problem. Try again."
 		}
 	}
-	if len(errs) > 0 {
+	step := r.PostForm.Get("step") // "preview", "edit" or "issue" (staffweb.go)
+	if len(errs) > 0 || step == "preview" {
 		// Report every problem at once, not the form's first and then the record's.
 		merge(service.Validate(rec, s.svc.Now()))
-	} else {
+	}
+	if step == "edit" || step == "preview" && len(errs) == 0 {
+		s.previewStep(w, r, step, f)
+		return
+	}
+	if len(errs) == 0 {
 		bundle, err := rec.FHIR()
 		if err == nil {
 			e, err = s.svc.Issue(ss.User, service.Submission{Record: rec, Bundle: bundle, PatientID: f.PatientID})

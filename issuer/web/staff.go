@@ -39,13 +39,17 @@ type page struct {
 	Error  string
 	Notice string
 	Data   any
+	Lang   string     // set by render
+	Dir    string     // "ltr" or "rtl"
+	Langs  []langLink // the language switch
 }
 
 func (s *Server) render(w http.ResponseWriter, code int, name string, p page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	tmpl := s.localize(w, &p)
 	w.WriteHeader(code)
-	if err := s.tmpl.ExecuteTemplate(w, name, p); err != nil {
+	if err := tmpl.ExecuteTemplate(w, name, p); err != nil {
 		s.log.Error("template", "name", name, "err", err)
 	}
 }
