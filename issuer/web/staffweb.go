@@ -128,9 +128,9 @@ type previewData struct {
 }
 
 type previewDose struct {
-	Row                                         int
+	Row                                       int
 	Vaccine, Code, Date, Dose, Lot, Performer string
-	Country                                     string
+	Country                                   string
 }
 
 // previewStep answers the record form's "Preview" (the record as it will

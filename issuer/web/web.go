@@ -66,7 +66,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *prometheus.Registry
 	secure   bool
-	loginKey []byte // HMAC key of the sign-in form's CSRF token
+	loginKey []byte                        // HMAC key of the sign-in form's CSRF token
 	tmpl     *template.Template            // English
 	tmpls    map[string]*template.Template // by language (i18n.go)
 	mux      *http.ServeMux
