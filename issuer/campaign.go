@@ -141,6 +141,7 @@ func CheckCampaign(data []byte, now time.Time) (*Campaign, error) {
 		lines []int // the line of each immunization
 	}
 	var people []*person
+	var good [][]string // the rows without problems, for the record checks
 	index := map[string]*person{}
 	rows := 0
 	for {
@@ -205,6 +206,7 @@ func CheckCampaign(data []byte, now time.Time) (*Campaign, error) {
 		if bad {
 			continue
 		}
+		good = append(good, row)
 		key := cell("family") + "\x00" + strings.Join(strings.Fields(cell("given")), " ") + "\x00" + birth.String()
 		p := index[key]
 		if p == nil {
@@ -216,9 +218,23 @@ func CheckCampaign(data []byte, now time.Time) (*Campaign, error) {
 	}
 	if rows == 0 {
 		add(2, "", "no rows after the header", "")
-	}
-	if len(rep.Problems) > 0 {
 		return fail()
+	}
+	if rep.Truncated {
+		return fail()
+	}
+	rowProblems := len(rep.Problems) > 0
+	if rowProblems {
+		// Check the records of the good rows too, so that one pass
+		// reports everything.
+		if len(good) == 0 {
+			return fail()
+		}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Write(header)
+		w.WriteAll(good)
+		data = buf.Bytes()
 	}
 	recs, err := vax.ParseCSV(data)
 	if err != nil {
@@ -260,7 +276,7 @@ func CheckCampaign(data []byte, now time.Time) (*Campaign, error) {
 			}
 		}
 	}
-	if len(rep.Problems) > 0 {
+	if rowProblems || len(rep.Problems) > 0 {
 		slices.SortStableFunc(rep.Problems, func(a, b RowProblem) int { return a.Line - b.Line })
 		return fail()
 	}

@@ -56,11 +56,11 @@ func TestCheckCampaignReportsEveryRow(t *testing.T) {
 	for _, p := range ce.Problems {
 		got = append(got, fmt.Sprintf("%d %s", p.Line, p.Column))
 	}
-	want := []string{"3 birth_date", "4 vaccine_code", "4 dose", "7 "}
+	want := []string{"3 birth_date", "4 vaccine_code", "4 dose", "5 date", "6 dose", "6 country", "7 "}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("problems %v, want %v\n%v", got, want, err)
 	}
-	// With the cell problems fixed, the record checks speak.
+	// A person's rows: the record checks name the row of the dose.
 	data = campaignHeader +
 		"Dupont,Jean,2019-05-05,http://hl7.org/fhir/sid/cvx,20,2019-06-01,1,,L,,FR\n" +
 		"Dupont,Jean,2019-05-05,http://hl7.org/fhir/sid/cvx,20,2019-04-01,2,,L,,FR\n" + // 3 date before birth

@@ -150,7 +150,7 @@ func (b *batchStore) list() []*batchJob {
 func (s *Server) registerBatches() {
 	s.batches = &batchStore{jobs: map[string]*batchJob{}}
 	s.handle("GET /batches", 0, s.staff(service.RoleNurse, s.batchesPage))
-	s.handle("POST /batches", MaxBatchBody, multipart(s.staff(service.RoleNurse, s.uploadBatch)))
+	s.handle("POST /batches", MaxBatchBody, withMultipart(s.staff(service.RoleNurse, s.uploadBatch)))
 	s.handle("GET /batches/{id}", 0, s.staff(service.RoleNurse, s.batchPage))
 	s.handle("GET /batches/{id}/events", 0, s.staff(service.RoleNurse, s.batchEvents))
 	s.handle("GET /batches/{id}/results.zip", 0, s.staff(service.RoleNurse, s.batchResults))
@@ -160,9 +160,9 @@ func (s *Server) registerBatches() {
 	s.handle("GET /api/v1/batches/{id}/results.zip", 0, s.api(service.ScopeRecordsRead, s.batchResults))
 }
 
-// multipart reads a multipart form before the staff check, which then
+// withMultipart reads a multipart form before the staff check, which then
 // finds the CSRF token in r.PostForm.
-func multipart(h http.HandlerFunc) http.HandlerFunc {
+func withMultipart(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 			if err := r.ParseMultipartForm(MaxBatchBody); err != nil {
