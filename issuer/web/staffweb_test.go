@@ -280,7 +280,7 @@ func uploadCSV(t *testing.T, e *env, c *http.Client, csrf, name, data string, wa
 }
 
 // readEvents reads a server-sent event stream to its end.
-func readEvents(t *testing.T, r io.Reader) (names []string, last BatchStatus) {
+func readEvents(t testing.TB, r io.Reader) (names []string, last BatchStatus) {
 	t.Helper()
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
