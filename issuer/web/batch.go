@@ -33,8 +33,12 @@ import (
 // MaxBatchBody bounds an upload: the CSV (vax.MaxCSVSize) and the form.
 const MaxBatchBody = vax.MaxCSVSize + 64<<10
 
-// BatchGroup is how many records one transaction commits.
-const BatchGroup = 500
+// BatchGroup is how many records one transaction commits (a variable for
+// the tests, which watch several groups go by).
+var BatchGroup = 500
+
+// afterGroup, when set (tests), runs after each group is issued.
+var afterGroup func()
 
 // maxJobs is how many finished jobs are remembered.
 const maxJobs = 50
@@ -230,6 +234,9 @@ func (s *Server) runBatch(j *batchJob, c *issuer.Campaign) {
 			}
 			j.done = end
 		})
+		if afterGroup != nil {
+			afterGroup()
+		}
 	}
 	j.update(func() { j.state, j.ended = jobDone, time.Now() })
 	s.log.Info("campaign issued", "job", j.ID, "records", j.Total, "seconds", time.Since(j.Created).Seconds())

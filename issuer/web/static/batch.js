@@ -7,7 +7,9 @@
   if (!job || job.dataset.state !== "issuing" || !window.EventSource) return;
   var bar = document.getElementById("bar");
   var done = document.getElementById("done");
+  var updates = 0;
   function show(st) {
+    job.dataset.updates = ++updates;
     bar.max = st.total;
     bar.value = st.done;
     bar.textContent = st.done + " / " + st.total;
