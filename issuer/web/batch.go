@@ -2,12 +2,14 @@ package web
 
 import (
 	"archive/zip"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -154,7 +156,7 @@ func (b *batchStore) list() []*batchJob {
 func (s *Server) registerBatches() {
 	s.batches = &batchStore{jobs: map[string]*batchJob{}}
 	s.handle("GET /batches", 0, s.staff(service.RoleNurse, s.batchesPage))
-	s.handle("POST /batches", MaxBatchBody, withMultipart(s.staff(service.RoleNurse, s.uploadBatch)))
+	s.handle("POST /batches", MaxBatchBody, s.withMultipart(s.staff(service.RoleNurse, s.uploadBatch)))
 	s.handle("GET /batches/{id}", 0, s.staff(service.RoleNurse, s.batchPage))
 	s.handle("GET /batches/{id}/events", 0, s.staff(service.RoleNurse, s.batchEvents))
 	s.handle("GET /batches/{id}/results.zip", 0, s.staff(service.RoleNurse, s.batchResults))
@@ -165,10 +167,12 @@ func (s *Server) registerBatches() {
 }
 
 // withMultipart reads a multipart form before the staff check, which then
-// finds the CSRF token in r.PostForm.
-func withMultipart(h http.HandlerFunc) http.HandlerFunc {
+// finds the CSRF token in r.PostForm. Without a session cookie it reads
+// nothing: the staff check refuses the request anyway.
+func (s *Server) withMultipart(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		_, err := r.Cookie(s.cookieName("session"))
+		if err == nil && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 			if err := r.ParseMultipartForm(MaxBatchBody); err != nil {
 				r.PostForm = nil // the staff check answers the unreadable form
 			}
@@ -277,7 +281,7 @@ func (s *Server) uploadBatch(w http.ResponseWriter, r *http.Request) {
 		s.renderBatches(w, r, http.StatusBadRequest, batchesData{}, "The file could not be read.")
 		return
 	}
-	j, err := s.startBatch(ss.User, hdr.Filename, data)
+	j, err := s.startBatch(ss.User, clipName(hdr.Filename), data)
 	var ce *issuer.CampaignError
 	if errors.As(err, &ce) {
 		s.renderBatches(w, r, http.StatusUnprocessableEntity, batchesData{Problems: ce.Problems, Truncated: ce.Truncated, File: hdr.Filename},
@@ -420,14 +424,56 @@ func (s *Server) batchResults(w http.ResponseWriter, r *http.Request) {
 		cw.Write([]string{strconv.Itoa(i + 1), strconv.Itoa(p.Line), csvSafe(p.Family), csvSafe(p.Given), p.BirthDate, e.ID, e.Status, pdfName, link, pin})
 	}
 	cw.Flush()
+	// The PDFs are made on every core and written in order.
 	issuerName := s.svc.Config().Issuer
-	for i, e := range entries {
-		if e == nil || e.Status == service.StatusRevoked {
-			continue
+	workers := runtime.GOMAXPROCS(0)
+	pdfs := make([]chan []byte, len(entries))
+	for i := range pdfs {
+		pdfs[i] = make(chan []byte, 1)
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	next := make(chan int)
+	ahead := make(chan struct{}, 2*workers) // PDFs made but not yet written: bounded memory
+	go func() {
+		defer close(next)
+		for i := range entries {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
 		}
-		pdf, err := RecordPDF(e, issuerName)
-		if err != nil {
-			s.log.Error("campaign results", "entry", e.ID, "err", err)
+	}()
+	for range workers {
+		go func() {
+			for i := range next {
+				e := entries[i]
+				var pdf []byte
+				if e != nil && e.Status != service.StatusRevoked {
+					var err error
+					if pdf, err = RecordPDF(e, issuerName); err != nil {
+						s.log.Error("campaign results", "entry", e.ID, "err", err)
+					}
+				}
+				pdfs[i] <- pdf
+			}
+		}()
+	}
+	for i, e := range entries {
+		var pdf []byte
+		select {
+		case pdf = <-pdfs[i]:
+		case <-ctx.Done():
+			return
+		}
+		<-ahead
+		if pdf == nil {
 			continue
 		}
 		f, err := zw.CreateHeader(&zip.FileHeader{Name: files[i], Method: zip.Store, Modified: e.Created})
@@ -447,6 +493,21 @@ func (s *Server) batchResults(w http.ResponseWriter, r *http.Request) {
 // is empty until the OpenID4VCI issuer (issuer/oid4vci) is wired here.
 func (s *Server) campaignOffer(e *service.Entry) (link, pin string) {
 	return "", ""
+}
+
+// clipName keeps an uploaded file's name printable and short (it goes into
+// the audit log).
+func clipName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	if len(name) > 200 {
+		name = strings.ToValidUTF8(name[:200], "")
+	}
+	return name
 }
 
 // fileWord makes a name safe as a file name in a ZIP.
@@ -493,7 +554,12 @@ func (s *Server) apiBatch(w http.ResponseWriter, r *http.Request) {
 		outcome(w, http.StatusBadRequest, "structure", "", "the request body could not be read")
 		return
 	}
-	j, err := s.startBatch(actor(r), r.URL.Query().Get("name"), data)
+	name := r.URL.Query().Get("name")
+	if len(name) > 200 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		outcome(w, http.StatusBadRequest, "value", "name", "the file name is longer than 200 bytes or holds control characters")
+		return
+	}
+	j, err := s.startBatch(actor(r), name, data)
 	var ce *issuer.CampaignError
 	if errors.As(err, &ce) {
 		oo := OperationOutcome{ResourceType: "OperationOutcome"}

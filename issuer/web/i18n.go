@@ -58,6 +58,7 @@ func (s *Server) parseTemplates(funcs template.FuncMap) {
 			},
 			"inc":           func(i int) int { return i + 1 },
 			"vaccineGroups": vaccineGroups,
+			"anchoring":     anchoring,
 		}
 		for k, v := range funcs {
 			fm[k] = v

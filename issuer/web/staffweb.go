@@ -175,3 +175,10 @@ func systemName(system string) string {
 	}
 	return system
 }
+
+// anchoring is an entry's anchoring state as the staff pages show it (the
+// API's "anchoring" field). The service does not anchor in the registry
+// yet: this is where the per-entry state goes when it does.
+func anchoring(e any) string {
+	return "not configured"
+}
