@@ -283,8 +283,7 @@ func TestBrowserStaffDesk(t *testing.T) {
 	}
 	b.shot("csrf-refused")
 
-	// Sign out.
-	b.open("/")
+	// Sign out (the refusal page keeps the header).
 	b.do("sign out", chromedp.Click(chromedp.CSS(".signout button")), chromedp.WaitVisible(chromedp.ID("password")))
 	b.open("/")
 	if got := b.eval(`location.pathname`); got != "/login" {

@@ -86,8 +86,13 @@ func (s *Server) staff(role string, h http.HandlerFunc) http.HandlerFunc {
 			s.staffError(w, http.StatusUnauthorized, "you are not signed in, or your session is over: sign in again")
 			return
 		}
+		// Refusals keep the staff member's header (navigation, sign out).
+		refuse := func(msg string) {
+			s.render(w, http.StatusForbidden, "error", page{Title: http.StatusText(http.StatusForbidden), Error: msg,
+				User: sess.User, Role: sess.Role, Admin: sess.Role == service.RoleAdmin, CSRF: sess.CSRF})
+		}
 		if role == service.RoleAdmin && sess.Role != service.RoleAdmin {
-			s.staffError(w, http.StatusForbidden, "this page is for administrators only")
+			refuse("this page is for administrators only")
 			return
 		}
 		if r.Method != http.MethodGet {
@@ -96,7 +101,7 @@ func (s *Server) staff(role string, h http.HandlerFunc) http.HandlerFunc {
 				return
 			}
 			if !sess.CheckCSRF(r.PostForm.Get("csrf")) {
-				s.staffError(w, http.StatusForbidden, "the form's security token is missing or wrong: reload the page and try again")
+				refuse("the form's security token is missing or wrong: reload the page and try again")
 				return
 			}
 		}
