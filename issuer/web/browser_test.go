@@ -206,6 +206,9 @@ func TestBrowserStaffDesk(t *testing.T) {
 	if v := b.eval(`document.getElementById("date1").getAttribute("aria-describedby")`); v != "date1-err" {
 		t.Errorf("date1 aria-describedby %q", v)
 	}
+	if id := b.eval(`document.activeElement.id`); id != "date1" {
+		t.Errorf("the focus is on %q, not on the field to correct", id)
+	}
 	b.shot("record-errors")
 	b.do("fix the date", chromedp.SetValue(chromedp.ID("date1"), "2024-09-02"),
 		chromedp.Click(chromedp.CSS(`button[value="preview"]`)), chromedp.WaitVisible(chromedp.ID("sign")))

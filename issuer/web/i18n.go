@@ -35,9 +35,25 @@ func knownLang(code string) bool {
 }
 
 // translate looks a text up for a language; unknown texts stay as they are.
+// A message that starts with a known text followed by a value
+// (`in the future "2031-03-10"`, `before birth date 2015-01-01`) gets that
+// part translated and keeps the value.
 func translate(lang, text string) string {
-	if t, ok := catalog[lang][text]; ok && t != "" {
+	c := catalog[lang]
+	if t, ok := c[text]; ok && t != "" {
 		return t
+	}
+	if c == nil || len(text) > 300 {
+		return text
+	}
+	best := ""
+	for k := range c {
+		if len(k) > len(best) && len(k) >= 6 && len(text) > len(k) && strings.HasPrefix(text, k) && strings.ContainsRune(" \":(", rune(text[len(k)])) {
+			best = k
+		}
+	}
+	if best != "" {
+		return c[best] + text[len(best):]
 	}
 	return text
 }

@@ -88,7 +88,7 @@ func (s *Server) staff(role string, h http.HandlerFunc) http.HandlerFunc {
 		}
 		// Refusals keep the staff member's header (navigation, sign out).
 		refuse := func(msg string) {
-			s.render(w, http.StatusForbidden, "error", page{Title: http.StatusText(http.StatusForbidden), Error: msg,
+			s.render(w, http.StatusForbidden, "error", page{Title: "Not allowed", Error: msg,
 				User: sess.User, Role: sess.Role, Admin: sess.Role == service.RoleAdmin, CSRF: sess.CSRF})
 		}
 		if role == service.RoleAdmin && sess.Role != service.RoleAdmin {

@@ -440,3 +440,19 @@ func TestBatchAPI(t *testing.T) {
 	}
 	do("GET", "/api/v1/batches/nope", "", "", 404)
 }
+
+func TestTranslateKeepsValues(t *testing.T) {
+	for _, c := range []struct{ lang, in, want string }{
+		{"fr", `in the future "2031-03-10"`, `dans le futur "2031-03-10"`},
+		{"ar", "before birth date 2015-01-01", "قبل تاريخ الميلاد 2015-01-01"},
+		{"fr", "Sign in", "Se connecter"},
+		{"fr", "Signing key x", "Clé de signature x"},
+		{"fr", "Idle", "Idle"},
+		{"en", "in the future", "in the future"},
+		{"fr", "Id 3", "Id 3"}, // too short a text to match a prefix
+	} {
+		if got := translate(c.lang, c.in); got != c.want {
+			t.Errorf("translate(%s, %q) = %q, want %q", c.lang, c.in, got, c.want)
+		}
+	}
+}
