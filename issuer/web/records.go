@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/vax"
-	"github.com/immunopass/immunopass/issuer"
 	"github.com/immunopass/immunopass/issuer/service"
 )
 
@@ -234,8 +232,8 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, code int, 
 	}
 	p := s.pageFor(r, "Issued record")
 	v := recordView{Entry: e}
-	if svg, err := issuer.Render(e.SHC, "card.svg"); err == nil {
-		v.QR = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
+	if qr, err := cardQR(e); err == nil { // staffweb.go: cached
+		v.QR = qr
 	} else {
 		s.log.Error("qr", "err", err)
 		errMsg = "The QR code could not be drawn."

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/base64"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/issuer"
 	"github.com/immunopass/immunopass/issuer/service"
 )
 
@@ -181,4 +184,39 @@ func systemName(system string) string {
 // yet: this is where the per-entry state goes when it does.
 func anchoring(e any) string {
 	return "not configured"
+}
+
+// qrCache keeps the QR codes of the cards shown last: drawing one takes
+// tens of milliseconds and the record page is opened again at the desk
+// (after printing, after revoking). A card never changes.
+var qrCache = struct {
+	sync.Mutex
+	m map[string]template.URL
+}{m: map[string]template.URL{}}
+
+const qrCacheSize = 256
+
+// cardQR is the data: URI of an entry's card as a QR code (SVG).
+func cardQR(e *service.Entry) (template.URL, error) {
+	qrCache.Lock()
+	u, ok := qrCache.m[e.SHC]
+	qrCache.Unlock()
+	if ok {
+		return u, nil
+	}
+	svg, err := issuer.Render(e.SHC, "card.svg")
+	if err != nil {
+		return "", err
+	}
+	u = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
+	qrCache.Lock()
+	if len(qrCache.m) >= qrCacheSize {
+		for k := range qrCache.m { // drop any one
+			delete(qrCache.m, k)
+			break
+		}
+	}
+	qrCache.m[e.SHC] = u
+	qrCache.Unlock()
+	return u, nil
 }
