@@ -72,6 +72,8 @@ var catalog = buildCatalog([][3]string{
 	{"SMART Health Card", "SMART Health Card", "بطاقة SMART الصحية"},
 	{"Anchoring", "Ancrage", "التثبيت في السجل"},
 	{"not configured", "non configuré", "غير مُعدّ"},
+	{"pending", "en attente", "قيد الانتظار"},
+	{"anchored", "ancré", "مثبّت"},
 	{"No record matches.", "Aucun dossier ne correspond.", "لا يوجد سجل مطابق."},
 	{"The ledger could not be read.", "Le registre n'a pas pu être lu.", "تعذرت قراءة السجل."},
 	{"the ledger could not be read", "le registre n'a pas pu être lu", "تعذرت قراءة السجل"},

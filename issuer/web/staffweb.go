@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -179,10 +180,21 @@ func systemName(system string) string {
 	return system
 }
 
-// anchoring is an entry's anchoring state as the staff pages show it (the
-// API's "anchoring" field). The service does not anchor in the registry
-// yet: this is where the per-entry state goes when it does.
+// anchoring is an entry's anchoring state in words for the staff pages:
+// "not configured", "pending" or "anchored". It reads the entry's
+// Anchoring field when service.Entry has one (the registry anchoring being
+// built beside this: "not-configured", "pending", "anchored"); without it
+// the service does not anchor, which is "not configured".
 func anchoring(e any) string {
+	v := reflect.ValueOf(e)
+	for v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if v.Kind() == reflect.Struct {
+		if f := v.FieldByName("Anchoring"); f.IsValid() && f.Kind() == reflect.String && f.String() != "" {
+			return strings.ReplaceAll(f.String(), "-", " ")
+		}
+	}
 	return "not configured"
 }
 

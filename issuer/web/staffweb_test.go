@@ -456,3 +456,22 @@ func TestTranslateKeepsValues(t *testing.T) {
 		}
 	}
 }
+
+func TestAnchoringWords(t *testing.T) {
+	type withState struct{ Anchoring string }
+	for _, c := range []struct {
+		e    any
+		want string
+	}{
+		{service.Entry{}, "not configured"},
+		{&service.Entry{}, "not configured"},
+		{withState{"pending"}, "pending"},
+		{&withState{"not-configured"}, "not configured"},
+		{withState{}, "not configured"},
+		{nil, "not configured"},
+	} {
+		if got := anchoring(c.e); got != c.want {
+			t.Errorf("anchoring(%#v) = %q, want %q", c.e, got, c.want)
+		}
+	}
+}
