@@ -475,3 +475,54 @@ func TestAnchoringWords(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchFailureIsReported: a campaign stopped by a server problem after
+// its first group says so (how many were issued before), in its status and
+// its events, and has no results.
+func TestBatchFailureIsReported(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok, _, _ := e.svc.CreateToken("admin", "emr", []string{service.ScopeRecordsWrite, service.ScopeRecordsRead})
+	defer func(n int) { BatchGroup, afterGroup = n, nil }(BatchGroup)
+	BatchGroup = 10
+	afterGroup = func() {
+		afterGroup = nil
+		// The database goes away under the campaign.
+		e.svc.Close()
+	}
+	req, _ := http.NewRequest("POST", e.ts.URL+"/api/v1/batches", strings.NewReader(campaignCSV(30)))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st BatchStatus
+	json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST: %s", resp.Status)
+	}
+	j := e.srv.batches.get(st.ID)
+	deadline := time.Now().Add(10 * time.Second)
+	for j.status("").State == jobIssuing && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := j.status("")
+	if got.State != jobFailed || got.Done != 10 || !strings.Contains(got.Error, "10 of 30 records were issued before it") || got.Results != "" {
+		t.Fatalf("status %+v", got)
+	}
+	// The status and results answer without the database (the token check
+	// needs it, so ask the handlers directly).
+	rec := &discardWriter{h: http.Header{}}
+	r := httptestRequest("GET", "/api/v1/batches/"+st.ID+"/results.zip")
+	r.SetPathValue("id", st.ID)
+	e.srv.batchResults(rec, r)
+	if rec.code != http.StatusConflict {
+		t.Errorf("results of a failed campaign: %d", rec.code)
+	}
+}
+
+func httptestRequest(method, target string) *http.Request {
+	r, _ := http.NewRequest(method, target, nil)
+	return r
+}
