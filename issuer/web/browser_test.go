@@ -256,12 +256,27 @@ func TestBrowserStaffDesk(t *testing.T) {
 		t.Errorf("lang %q", dir)
 	}
 	defer func(n int) { BatchGroup, afterGroup = n, nil }(BatchGroup)
-	// Several groups, slow enough that the page sees them go by.
-	BatchGroup, afterGroup = 50, func() { time.Sleep(150 * time.Millisecond) }
+	// Several groups, slow enough that the page sees them go by; the first
+	// waits until the progress page is on the screen.
+	release, first := make(chan struct{}), true
+	BatchGroup, afterGroup = 50, func() {
+		if first {
+			first = false
+			select {
+			case <-release:
+			case <-time.After(30 * time.Second):
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	good := filepath.Join(t.TempDir(), "school-day.csv")
 	os.WriteFile(good, []byte(campaignCSV(400)), 0o644)
 	b.do("upload a good campaign", chromedp.SetUploadFiles(chromedp.ID("csv"), []string{good}),
 		chromedp.Click(chromedp.CSS(`#upload button`)), chromedp.WaitVisible(chromedp.ID("bar")))
+	if st := b.eval(`document.getElementById("job").dataset.state`); st != "issuing" {
+		t.Errorf("the campaign page opened in state %q", st)
+	}
+	close(release)
 	b.do("watch the progress", chromedp.WaitVisible(chromedp.ID("results")))
 	if got := b.eval(`document.getElementById("bar").value + "/" + document.getElementById("bar").max + " " + document.getElementById("job").dataset.updates`); !strings.HasPrefix(got, "400/400 ") || strings.HasSuffix(got, " undefined") {
 		t.Errorf("progress bar and events: %s", got)
