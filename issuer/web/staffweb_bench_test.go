@@ -87,3 +87,38 @@ func BenchmarkStaffPages(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPatientsAfterCampaign is the patients search (a name, then a
+// clinic id) with 10,000 entries in the ledger, issued by a campaign: the
+// search reads the whole ledger.
+func BenchmarkPatientsAfterCampaign(b *testing.B) {
+	e := newEnv(b, Options{})
+	id, _, err := e.svc.Login("127.0.0.1", "admin", adminPwd)
+	if err != nil {
+		b.Fatal(err)
+	}
+	j, err := e.srv.startBatch("admin", "bench.csv", []byte(campaignCSV(10000)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for j.status("").State == jobIssuing {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st := j.status(""); st.State != jobDone {
+		b.Fatalf("campaign %+v", st)
+	}
+	h := e.srv.Handler()
+	for _, p := range []string{"/patients?q=Pupil4242", "/patients?q=nobody", "/"} {
+		b.Run(strings.ReplaceAll(p, "/", "_"), func(b *testing.B) {
+			for b.Loop() {
+				req, _ := http.NewRequest("GET", p, nil)
+				req.AddCookie(&http.Cookie{Name: "session", Value: id})
+				w := &discardWriter{h: http.Header{}}
+				h.ServeHTTP(w, req)
+				if w.code != http.StatusOK {
+					b.Fatalf("GET %s: %d", p, w.code)
+				}
+			}
+		})
+	}
+}
