@@ -121,6 +121,7 @@ var catalog = buildCatalog([][3]string{
 	{"Fill one row per dose given; empty rows are ignored. Type in the vaccine list to jump to a name.", "Une ligne par dose administrée ; les lignes vides sont ignorées. Tapez dans la liste des vaccins pour aller à un nom.", "سطر لكل جرعة معطاة؛ تُتجاهل الأسطر الفارغة. اكتب في قائمة اللقاحات للانتقال إلى اسم."},
 	{"Dose", "Dose", "الجرعة"},
 	{"Vaccine", "Vaccin", "اللقاح"},
+	{"YYYY-MM-DD", "AAAA-MM-JJ", "YYYY-MM-DD"},
 	{"Date given", "Date d'administration", "تاريخ الإعطاء"},
 	{"Dose number", "N° de dose", "رقم الجرعة"},
 	{"of (series)", "sur (série)", "من (السلسلة)"},
