@@ -8,7 +8,8 @@
 # each anchored in the log, with its inclusion proof); a school fetches the
 # signed trust bundle and verifies offline: VALID and anchored. The clinic
 # revokes through the registry; with the refreshed bundle the school sees
-# REVOKED; the school's web verifier serves the refreshed bundle. The servers are stopped on exit
+# REVOKED; the school's web verifier serves the refreshed bundle; the clinic's own service
+# (`issuer serve`: staff pages, EMR API) runs beside them with a demo administrator. The servers are stopped on exit
 # (after Enter when interactive).
 #
 # Without a registry binary (bin/registry), the self-hosted story runs
@@ -66,6 +67,7 @@ free_port() {
 port="$(free_port "${IMMUNOPASS_DEMO_PORT:-8620}")"
 wport="$(free_port $((port + 1)))"
 vport="$(free_port $((wport + 1)))"
+cport="$(free_port $((vport + 1)))"
 base="http://127.0.0.1:$port"
 wbase="http://127.0.0.1:$wport"
 public="https://registry.example"   # the registry's public name: issuers' iss URLs live under it
@@ -74,6 +76,7 @@ wdata="$work/witness"
 regpid=""
 witpid=""
 webpid=""
+clinicpid=""
 stop() { # stop PID NAME LOG
   if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
     kill -TERM "$1" 2>/dev/null || true
@@ -82,6 +85,8 @@ stop() { # stop PID NAME LOG
   fi
 }
 stop_all() {
+  stop "$clinicpid" "clinic service" "$work/clinic.log"
+  clinicpid=""
   stop "$webpid" "web verifier" "$work/web.log"
   webpid=""
   stop "$regpid" registry "$work/registry.log"
@@ -198,6 +203,18 @@ if ! curl -fsS -o /dev/null "http://127.0.0.1:$vport/"; then
   echo "demo: the web verifier did not start:" >&2; cat web.log >&2; exit 1
 fi
 
+# The clinic's own service: staff pages and the EMR API, with a demo
+# administrator (its own signing key, not accredited in this demo's registry).
+cdata="$work/clinic-service"
+cbase="http://127.0.0.1:$cport"
+export IMMUNOPASS_ADMIN_PASSWORD="${IMMUNOPASS_ADMIN_PASSWORD:-demo clinic admin}"
+step "The clinic's service: data folder (signing key, first administrator, ledger), then issuer serve" \
+  "$bin/issuer" init --data "$cdata" --iss "https://desk.alnoor-clinic.example" --work-factor 10
+printf '$ %s\n' "$bin/issuer serve --data $cdata --listen 127.0.0.1:$cport &"
+"$bin/issuer" serve --data "$cdata" --listen "127.0.0.1:$cport" >clinic.log 2>&1 &
+clinicpid=$!
+wait_healthy "$cbase" "$clinicpid" clinic.log "clinic service"
+
 b="$(printf '\033[1m')" n="$(printf '\033[0m')"
 if [ -n "$gui" ]; then
   running="running until you close the wallet window"
@@ -218,7 +235,8 @@ ${b}The local system${n} (${running})
   statistics               $base/v1/stats.csv   (cells under 11 suppressed)
   trust policy             $policy   (install once on every verifier)
   web verifier             http://127.0.0.1:$vport/   (open it in a browser: camera, scanner or paste; works offline after one visit)
-  logs                     $work/registry.log, $work/witness.log, $work/web.log
+  clinic service           $cbase/   (staff sign-in: admin / $IMMUNOPASS_ADMIN_PASSWORD; record doses, print, campaigns; EMR API $cbase/openapi.json)
+  logs                     $work/registry.log, $work/witness.log, $work/web.log, $work/clinic.log
 
 ${b}Verify offline${n} (no network: the trust policy, a bundle, the credential and its proof):
   # the bundle from before the revocation: VALID, anchored, cosigned by 1 witness
@@ -237,5 +255,5 @@ if [ -n "$gui" ]; then
   # wallet.log, not into the demo's output.
   "$bin/wallet" --wallet wallet.db 2>wallet.log || echo "The wallet exited with an error: see $work/wallet.log" >&2
 elif [ -t 0 ] && [ -t 1 ]; then
-  read -r -p "The registry and the witness keep running: press Enter to stop them. " _ || true
+  read -r -p "The registry, the witness, the web verifier and the clinic service keep running: press Enter to stop them. " _ || true
 fi

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/vax"
-	"github.com/immunopass/immunopass/issuer"
 	"github.com/immunopass/immunopass/issuer/service"
 )
 
@@ -66,6 +64,7 @@ type recordForm struct {
 
 func (s *Server) newRecordPage(w http.ResponseWriter, r *http.Request) {
 	f := recordForm{Doses: make([]doseForm, DoseRows), Vaccines: vaccines()}
+	prefill(&f, r.URL.Query())
 	p := s.pageFor(r, "Record and issue")
 	p.Data = f
 	s.render(w, http.StatusOK, "record-new", p)
@@ -170,10 +169,16 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) {
 			errs["doses"] = "Issuing failed because of a server problem. Try again."
 		}
 	}
-	if len(errs) > 0 {
+	step := r.PostForm.Get("step") // "preview", "edit" or "issue" (staffweb.go)
+	if len(errs) > 0 || step == "preview" {
 		// Report every problem at once, not the form's first and then the record's.
 		merge(service.Validate(rec, s.svc.Now()))
-	} else {
+	}
+	if step == "edit" || step == "preview" && len(errs) == 0 {
+		s.previewStep(w, r, step, f)
+		return
+	}
+	if len(errs) == 0 {
 		bundle, err := rec.FHIR()
 		if err == nil {
 			e, err = s.svc.Issue(ss.User, service.Submission{Record: rec, Bundle: bundle, PatientID: f.PatientID})
@@ -227,8 +232,8 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, code int, 
 	}
 	p := s.pageFor(r, "Issued record")
 	v := recordView{Entry: e}
-	if svg, err := issuer.Render(e.SHC, "card.svg"); err == nil {
-		v.QR = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
+	if qr, err := cardQR(e); err == nil { // staffweb.go: cached
+		v.QR = qr
 	} else {
 		s.log.Error("qr", "err", err)
 		errMsg = "The QR code could not be drawn."

@@ -38,7 +38,7 @@ func TestRecordPagesIssueShowQRAndRevoke(t *testing.T) {
 		t.Fatalf("error page:\n%.3000s", body)
 	}
 	// The date error is next to row 2's date field.
-	if !regexp.MustCompile(`(?s)id="date2"[^>]*>\s*<span class="field-error">[^<]*future`).MatchString(body) {
+	if !regexp.MustCompile(`(?s)id="date2"[^>]*>\s*<span class="field-error"[^>]*>[^<]*future`).MatchString(body) {
 		t.Errorf("no error next to date2:\n%.4000s", body)
 	}
 	if !strings.Contains(body, `value="HB-1"`) {

@@ -39,13 +39,17 @@ type page struct {
 	Error  string
 	Notice string
 	Data   any
+	Lang   string     // set by render
+	Dir    string     // "ltr" or "rtl"
+	Langs  []langLink // the language switch
 }
 
 func (s *Server) render(w http.ResponseWriter, code int, name string, p page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	tmpl := s.localize(w, &p)
 	w.WriteHeader(code)
-	if err := s.tmpl.ExecuteTemplate(w, name, p); err != nil {
+	if err := tmpl.ExecuteTemplate(w, name, p); err != nil {
 		s.log.Error("template", "name", name, "err", err)
 	}
 }
@@ -82,8 +86,13 @@ func (s *Server) staff(role string, h http.HandlerFunc) http.HandlerFunc {
 			s.staffError(w, http.StatusUnauthorized, "you are not signed in, or your session is over: sign in again")
 			return
 		}
+		// Refusals keep the staff member's header (navigation, sign out).
+		refuse := func(msg string) {
+			s.render(w, http.StatusForbidden, "error", page{Title: "Not allowed", Error: msg,
+				User: sess.User, Role: sess.Role, Admin: sess.Role == service.RoleAdmin, CSRF: sess.CSRF})
+		}
 		if role == service.RoleAdmin && sess.Role != service.RoleAdmin {
-			s.staffError(w, http.StatusForbidden, "this page is for administrators only")
+			refuse("this page is for administrators only")
 			return
 		}
 		if r.Method != http.MethodGet {
@@ -92,7 +101,7 @@ func (s *Server) staff(role string, h http.HandlerFunc) http.HandlerFunc {
 				return
 			}
 			if !sess.CheckCSRF(r.PostForm.Get("csrf")) {
-				s.staffError(w, http.StatusForbidden, "the form's security token is missing or wrong: reload the page and try again")
+				refuse("the form's security token is missing or wrong: reload the page and try again")
 				return
 			}
 		}

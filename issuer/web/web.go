@@ -66,14 +66,16 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *prometheus.Registry
 	secure   bool
-	loginKey []byte // HMAC key of the sign-in form's CSRF token
-	tmpl     *template.Template
+	loginKey []byte                        // HMAC key of the sign-in form's CSRF token
+	tmpl     *template.Template            // English
+	tmpls    map[string]*template.Template // by language (i18n.go)
 	mux      *http.ServeMux
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	issued   prometheus.Counter
 	logins   *prometheus.CounterVec
 	routes   []Route
+	batches  *batchStore // campaign jobs (batch.go)
 }
 
 // Route is one registered route.
@@ -92,10 +94,10 @@ func New(svc *service.Service, o Options) *Server {
 	}
 	s := &Server{svc: svc, log: o.Logger, metrics: o.Metrics, secure: o.Secure, loginKey: make([]byte, 32), mux: http.NewServeMux()}
 	rand.Read(s.loginKey)
-	s.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
+	s.parseTemplates(template.FuncMap{
 		"time": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"list": func(v ...string) []string { return v },
-	}).ParseFS(templateFS, "templates/*.html"))
+	})
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "issuer_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"})
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "issuer_http_request_duration_seconds", Help: "HTTP request duration by route.",
 		Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
@@ -146,12 +148,14 @@ func (s *Server) register() {
 	s.handle("GET /api/v1/records", 0, s.api(service.ScopeRecordsRead, s.apiList))
 	s.handle("GET /api/v1/records/{id}", 0, s.api(service.ScopeRecordsRead, s.apiGet))
 	s.handle("POST /api/v1/records/{id}/revoke", MaxFormBody, s.api(service.ScopeRecordsRevoke, s.apiRevoke))
+	s.registerStaffWeb() // patients, printouts, campaign batches (staffweb.go)
 }
 
 // statusWriter records the status code for metrics and logs.
 type statusWriter struct {
 	http.ResponseWriter
-	code int
+	code       int
+	lang, back string // the page's language and its URL for the language switch (i18n.go)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -175,7 +179,7 @@ func (s *Server) handle(pattern string, maxBody int64, h http.HandlerFunc) {
 	s.routes = append(s.routes, Route{Method: method, Path: path, MaxBody: maxBody})
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, lang: s.pickLang(w, r), back: backURL(r)}
 		hd := w.Header()
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")
@@ -273,7 +277,7 @@ func Serving(logger *slog.Logger) httpserver.Options {
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		MaxHeaderBytes:    32 << 10,
-		MaxBodyBytes:      max(MaxAPIBody, MaxFormBody),
+		MaxBodyBytes:      max(MaxAPIBody, MaxFormBody, MaxBatchBody),
 	}
 	if logger != nil {
 		o.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
