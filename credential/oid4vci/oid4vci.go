@@ -136,3 +136,15 @@ func errorf(code string, status int, format string, args ...any) *Error {
 func badRequest(code, format string, args ...any) *Error {
 	return errorf(code, 400, format, args...)
 }
+
+// Descriptions of invalid_grant that the clinic service sends and the
+// wallet recognises, to tell the parent what happened in words (OAuth has
+// one code for all of them).
+const (
+	DescWrongPIN   = "the PIN (tx_code) is not right"
+	DescPINMissing = "this offer needs the PIN (tx_code) the clinic showed"
+	DescUsed       = "this offer has already been used"
+	DescExpired    = "this offer has expired; ask the clinic for a new one"
+	DescBlocked    = "this offer was blocked after too many wrong PINs; ask the clinic for a new one"
+	DescUnknown    = "unknown pre-authorized code"
+)
