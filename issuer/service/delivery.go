@@ -128,7 +128,8 @@ type nonceRec struct {
 
 type txRec struct {
 	Entry   string    `json:"entry"`
-	Keys    []string  `json:"keys"` // holder keys, as did:key
+	Token   string    `json:"token"` // the access token's key: the deferred request must carry it
+	Keys    []string  `json:"keys"`  // holder keys, as did:key
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
 }
@@ -279,8 +280,11 @@ func (d *Delivery) Prune() error {
 				return nil
 			}
 			grace := time.Duration(0)
-			if strings.HasPrefix(string(k), "offer/") {
+			switch {
+			case strings.HasPrefix(string(k), "offer/"):
 				grace = 24 * time.Hour
+			case strings.HasPrefix(string(k), "token/"):
+				grace = d.set.DeferredTTL // a deferred request carries it
 			}
 			if now.After(rec.Expires.Add(grace)) {
 				dead = append(dead, append([]byte(nil), k...))
@@ -346,7 +350,7 @@ func (d *Delivery) Issue(token string, nonces []string, keys []*jose.Key) (*Resu
 	}
 	if d.set.Pending != nil && d.set.Pending(e) {
 		id := randomToken(24)
-		rec := txRec{Entry: e.ID, Created: now.UTC(), Expires: now.Add(d.set.DeferredTTL).UTC()}
+		rec := txRec{Entry: e.ID, Token: tkey, Created: now.UTC(), Expires: now.Add(d.set.DeferredTTL).UTC()}
 		for _, k := range keys {
 			rec.Keys = append(rec.Keys, k.DIDKey())
 		}
@@ -368,10 +372,11 @@ func (d *Delivery) Issue(token string, nonces []string, keys []*jose.Key) (*Resu
 	return &Result{Credentials: creds}, nil
 }
 
-// Deferred answers a deferred credential request: the credentials once
-// the entry's anchoring is done (then the transaction id is spent), or
+// Deferred answers a deferred credential request made with the access
+// token of the request that was deferred: the credentials once the
+// entry's anchoring is done (then the transaction id is spent), or
 // pending.
-func (d *Delivery) Deferred(id string) (creds []string, pending bool, err error) {
+func (d *Delivery) Deferred(token, id string) (creds []string, pending bool, err error) {
 	now := d.s.now()
 	key := secretKey("tx", id)
 	var rec txRec
@@ -379,6 +384,9 @@ func (d *Delivery) Deferred(id string) (creds []string, pending bool, err error)
 		found, err := getJSON(tx.Bucket(bucketOID4VCI), key, &rec)
 		if err == nil && (!found || !now.Before(rec.Expires)) {
 			err = ErrBadTransaction
+		}
+		if err == nil && subtle.ConstantTimeCompare([]byte(rec.Token), []byte(secretKey("token", token))) != 1 {
+			err = ErrBadAccessToken
 		}
 		return err
 	})

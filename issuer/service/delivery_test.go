@@ -199,18 +199,21 @@ func TestDeliveryDeferred(t *testing.T) {
 	if err != nil || res.TransactionID == "" || len(res.Credentials) != 0 {
 		t.Fatalf("deferred issue: %v %+v", err, res)
 	}
-	if _, p, err := d.Deferred(res.TransactionID); err != nil || !p {
+	if _, p, err := d.Deferred(tok, res.TransactionID); err != nil || !p {
 		t.Fatalf("still pending: %v %v", p, err)
 	}
+	if _, _, err := d.Deferred("another token", res.TransactionID); !errors.Is(err, ErrBadAccessToken) {
+		t.Fatalf("deferred with another token: %v", err)
+	}
 	pending = false
-	creds, p, err := d.Deferred(res.TransactionID)
+	creds, p, err := d.Deferred(tok, res.TransactionID)
 	if err != nil || p || len(creds) != 2 {
 		t.Fatalf("after anchoring: %v %v %d", err, p, len(creds))
 	}
-	if _, _, err := d.Deferred(res.TransactionID); !errors.Is(err, ErrBadTransaction) {
+	if _, _, err := d.Deferred(tok, res.TransactionID); !errors.Is(err, ErrBadTransaction) {
 		t.Fatalf("transaction id reused: %v", err)
 	}
-	if _, _, err := d.Deferred("made-up"); !errors.Is(err, ErrBadTransaction) {
+	if _, _, err := d.Deferred(tok, "made-up"); !errors.Is(err, ErrBadTransaction) {
 		t.Fatalf("unknown transaction id: %v", err)
 	}
 }
