@@ -57,6 +57,9 @@ type DeliverySettings struct {
 	NonceTTL time.Duration // how long a nonce works (default 5 minutes)
 	// DeferredTTL is how long a deferred transaction waits (default 7 days).
 	DeferredTTL time.Duration
+	// DeferredInterval is how long a wallet is told to wait before asking
+	// again for a deferred credential (default 5 s; whole seconds).
+	DeferredInterval time.Duration
 	// Pending reports that a ledger entry's anchoring is not done yet: its
 	// credentials are then deferred (transaction id) until it is. Nil:
 	// never pending.
@@ -77,6 +80,9 @@ func (d DeliverySettings) withDefaults() DeliverySettings {
 	}
 	if d.NonceTTL <= 0 {
 		d.NonceTTL = 5 * time.Minute
+	}
+	if d.DeferredInterval < time.Second {
+		d.DeferredInterval = 5 * time.Second
 	}
 	if d.DeferredTTL <= 0 {
 		d.DeferredTTL = 7 * 24 * time.Hour

@@ -23,10 +23,6 @@ import (
 // staff's "Send to wallet" and the EMR's offer route. The logic is in
 // issuer/service (Delivery) and the wire format in credential/oid4vci.
 
-// DeferredInterval is the interval (seconds) a wallet is told to wait
-// before asking for a deferred credential again.
-const DeferredInterval = 5
-
 // oid4vciRoutes registers the routes; a nil delivery (the service could
 // not open its bucket) leaves them out, with a log line.
 func (s *Server) oid4vciRoutes(set service.DeliverySettings) {
@@ -198,7 +194,7 @@ func (h *oidHandlers) credential(w http.ResponseWriter, r *http.Request) {
 		h.s.log.Error("oid4vci credential", "err", err)
 		oauthError(w, &oid4vci.Error{Code: "server_error", Status: http.StatusInternalServerError, Description: "the clinic's server failed to sign; try again"})
 	case res.TransactionID != "":
-		writeJSON(w, http.StatusAccepted, oid4vci.CredentialResponse{TransactionID: res.TransactionID, Interval: DeferredInterval})
+		writeJSON(w, http.StatusAccepted, oid4vci.CredentialResponse{TransactionID: res.TransactionID, Interval: int(h.d.Settings().DeferredInterval / time.Second)})
 	default:
 		h.s.issued.Inc()
 		writeJSON(w, http.StatusOK, credentialResponse(res.Credentials))
@@ -240,7 +236,7 @@ func (h *oidHandlers) deferred(w http.ResponseWriter, r *http.Request) {
 		h.s.log.Error("oid4vci deferred", "err", err)
 		oauthError(w, &oid4vci.Error{Code: "server_error", Status: http.StatusInternalServerError, Description: "the clinic's server failed to sign; try again"})
 	case pending:
-		writeJSON(w, http.StatusAccepted, oid4vci.CredentialResponse{TransactionID: id, Interval: DeferredInterval})
+		writeJSON(w, http.StatusAccepted, oid4vci.CredentialResponse{TransactionID: id, Interval: int(h.d.Settings().DeferredInterval / time.Second)})
 	default:
 		h.s.issued.Inc()
 		writeJSON(w, http.StatusOK, credentialResponse(creds))
