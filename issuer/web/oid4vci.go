@@ -273,7 +273,7 @@ func (h *oidHandlers) apiOffer(w http.ResponseWriter, r *http.Request) {
 type offerView struct {
 	Entry   string
 	QR      template.URL
-	URI     string
+	URI     template.URL // openid-credential-offer://: not a scheme html/template lets through unmarked
 	PIN     string
 	Expires time.Time
 	Minutes int
@@ -296,7 +296,7 @@ func (h *oidHandlers) staffOffer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	uri := g.Offer.URI()
-	v := offerView{Entry: id, URI: uri, PIN: g.PIN, Expires: g.Expires, Minutes: int(h.d.Settings().OfferTTL / time.Minute)}
+	v := offerView{Entry: id, URI: template.URL(uri), PIN: g.PIN, Expires: g.Expires, Minutes: int(h.d.Settings().OfferTTL / time.Minute)}
 	sym, err := qr.Encode(uri, qr.M)
 	if err != nil {
 		h.s.log.Error("oid4vci offer qr", "err", err)
