@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,13 +127,41 @@ func checkReachable(raw string) error {
 	return fmt.Errorf("%q: the wallet connects to clinics over HTTPS only", raw)
 }
 
+// ReceiveStep is where Receive is, for the screen to show.
+type ReceiveStep int
+
+// Receive steps, in order (StepWait only for a deferred credential).
+const (
+	StepConnect ReceiveStep = iota + 1 // reading the clinic's metadata
+	StepPIN                            // exchanging the code and the PIN
+	StepReceive                        // asking for the credentials
+	StepWait                           // the clinic defers: waiting
+	StepCheck                          // verifying what arrived
+)
+
+func (s ReceiveStep) String() string {
+	switch s {
+	case StepConnect:
+		return "connecting to the clinic"
+	case StepPIN:
+		return "checking the PIN"
+	case StepReceive:
+		return "receiving the record"
+	case StepWait:
+		return "waiting for the clinic to finish the record"
+	case StepCheck:
+		return "checking the record"
+	}
+	return "step " + strconv.Itoa(int(s))
+}
+
 // ReceiveOptions tune Receive.
 type ReceiveOptions struct {
 	// Client is the HTTP client (tests); nil: one with TLS 1.2+, timeouts
 	// and no redirects.
 	Client *http.Client
-	// Progress is told each step, in words ("Asking the clinic…").
-	Progress func(step string)
+	// Progress is told each step (from Receive's goroutine).
+	Progress func(step ReceiveStep)
 	// Copies is how many credentials to ask for (1 by default; at most
 	// the clinic's batch size). Each is bound to the person's holder key.
 	Copies int
@@ -151,7 +180,7 @@ type Received struct {
 
 type receiver struct {
 	c        *http.Client
-	progress func(string)
+	progress func(ReceiveStep)
 	host     string
 }
 
@@ -246,7 +275,7 @@ func (w *Wallet) Receive(ctx context.Context, o *oid4vci.Offer, pin, profileID s
 		r.c = newClient()
 	}
 	if r.progress == nil {
-		r.progress = func(string) {}
+		r.progress = func(ReceiveStep) {}
 	}
 	if err := checkReachable(o.CredentialIssuer); err != nil {
 		return nil, receiveError(ProblemOffer, err, "This offer names a clinic the wallet will not contact (not HTTPS).")
@@ -265,7 +294,7 @@ func (w *Wallet) Receive(ctx context.Context, o *oid4vci.Offer, pin, profileID s
 	copies := min(max(opt.Copies, 1), oid4vci.MaxBatch)
 	base := strings.TrimSuffix(o.CredentialIssuer, "/")
 
-	r.progress("Connecting to " + r.host + "…")
+	r.progress(StepConnect)
 	status, data, err := r.do(ctx, http.MethodGet, base+oid4vci.IssuerMetadataPath, "", nil, "")
 	if err != nil {
 		return nil, err
@@ -308,7 +337,7 @@ func (w *Wallet) Receive(ctx context.Context, o *oid4vci.Offer, pin, profileID s
 		return nil, receiveError(ProblemClinic, err, "The clinic's server describes itself wrongly. Ask the clinic.")
 	}
 
-	r.progress("Checking the PIN…")
+	r.progress(StepPIN)
 	form := (&oid4vci.TokenRequest{Code: o.PreAuthorizedCode, TxCode: pin}).Form().Encode()
 	status, data, err = r.do(ctx, http.MethodPost, asMeta.TokenEndpoint, "application/x-www-form-urlencoded", []byte(form), "")
 	if err != nil {
@@ -335,7 +364,7 @@ func (w *Wallet) Receive(ctx context.Context, o *oid4vci.Offer, pin, profileID s
 		nonce = nr.CNonce
 	}
 
-	r.progress("Receiving the record…")
+	r.progress(StepReceive)
 	req := oid4vci.CredentialRequest{ConfigurationID: cfgID}
 	for range copies {
 		p, err := oid4vci.SignProof(key, o.CredentialIssuer, nonce, w.now())
@@ -361,7 +390,7 @@ func (w *Wallet) Receive(ctx context.Context, o *oid4vci.Offer, pin, profileID s
 		}
 	}
 
-	r.progress("Checking the record…")
+	r.progress(StepCheck)
 	out := &Received{Clinic: r.host}
 	did, _ := w.HolderDID(profileID)
 	for i, c := range cr.Credentials {
@@ -393,7 +422,7 @@ func (r *receiver) awaitDeferred(ctx context.Context, meta *oid4vci.IssuerMetada
 	}
 	deadline := time.Now().Add(maxDeferredWait)
 	for {
-		r.progress("The clinic is finishing the record; waiting…")
+		r.progress(StepWait)
 		wait := time.Duration(min(max(cr.Interval, 1), 30)) * time.Second
 		if time.Now().Add(wait).After(deadline) {
 			return nil, receiveError(ProblemPending, nil, "The clinic has not finished the record yet. Ask the clinic for a new offer in a few minutes.")

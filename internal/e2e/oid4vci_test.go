@@ -160,8 +160,8 @@ func TestReceiveFromClinic(t *testing.T) {
 	if wallet.ClinicHost(offer) != c.url[len("https://"):] {
 		t.Errorf("clinic host %q", wallet.ClinicHost(offer))
 	}
-	var steps []string
-	got, err := w.Receive(context.Background(), offer, o.PIN, pid, wallet.ReceiveOptions{Client: c.client, Progress: func(s string) { steps = append(steps, s) }})
+	var steps []wallet.ReceiveStep
+	got, err := w.Receive(context.Background(), offer, o.PIN, pid, wallet.ReceiveOptions{Client: c.client, Progress: func(s wallet.ReceiveStep) { steps = append(steps, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,8 +280,8 @@ func TestReceiveDeferred(t *testing.T) {
 		pending = false
 		mu.Unlock()
 	}()
-	var steps []string
-	got, err := w.Receive(context.Background(), offer, o.PIN, pid, wallet.ReceiveOptions{Client: c.client, Progress: func(s string) { steps = append(steps, s) }})
+	var steps []wallet.ReceiveStep
+	got, err := w.Receive(context.Background(), offer, o.PIN, pid, wallet.ReceiveOptions{Client: c.client, Progress: func(s wallet.ReceiveStep) { steps = append(steps, s) }})
 	if err != nil || len(got.Kept) != 1 {
 		t.Fatalf("deferred: %v %+v (steps %q)", err, got, steps)
 	}
