@@ -100,3 +100,30 @@ func FuzzVerifyProof(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseResponses: what a wallet reads from a clinic's server (metadata,
+// credential responses, errors) is refused with an error or returned
+// checked, never a panic.
+func FuzzParseResponses(f *testing.F) {
+	f.Add(string(NewIssuerMetadata(iss, MetadataOptions{Name: "C", Deferred: true}).JSON()))
+	f.Add(string(NewServerMetadata(iss).JSON()))
+	f.Add(`{"credentials":[{"credential":"a~"}]}`)
+	f.Add(`{"transaction_id":"t","interval":5}`)
+	f.Add(`{"error":"invalid_grant","error_description":"` + DescWrongPIN + `"}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		if m, err := ParseIssuerMetadata([]byte(body), iss); err == nil {
+			if m.CredentialIssuer != iss || checkEndpoint(m.CredentialEndpoint) != nil {
+				t.Fatalf("accepted metadata %+v", m)
+			}
+		}
+		if m, err := ParseServerMetadata([]byte(body), iss); err == nil && checkEndpoint(m.TokenEndpoint) != nil {
+			t.Fatalf("accepted token endpoint %q", m.TokenEndpoint)
+		}
+		if r, err := ParseCredentialResponse([]byte(body)); err == nil && (len(r.Credentials) == 0) == (r.TransactionID == "") {
+			t.Fatalf("accepted response %+v", r)
+		}
+		if e, ok := ParseError([]byte(body), 400); ok && (e.Code == "" || len(e.Description) > 1000) {
+			t.Fatalf("accepted error %+v", e)
+		}
+	})
+}

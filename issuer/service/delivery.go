@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -94,7 +95,13 @@ func (d DeliverySettings) withDefaults() DeliverySettings {
 type Delivery struct {
 	s   *Service
 	set DeliverySettings
+
+	pruneMu   sync.Mutex
+	lastPrune time.Time
 }
+
+// pruneEvery is how often CreateOffer removes what has expired.
+const pruneEvery = time.Hour
 
 // Delivery returns the service's OpenID4VCI delivery with these settings.
 func (s *Service) Delivery(set DeliverySettings) (*Delivery, error) {
@@ -182,6 +189,15 @@ func (d *Delivery) CreateOffer(by, entryID string) (*OfferGrant, error) {
 		return nil, fmt.Errorf("ledger entry %q is %s: %w", entryID, e.Status, ErrNotDeliverable)
 	}
 	now := d.s.now()
+	d.pruneMu.Lock()
+	if now.Sub(d.lastPrune) >= pruneEvery {
+		d.lastPrune = now
+		if err := d.Prune(); err != nil {
+			d.pruneMu.Unlock()
+			return nil, err
+		}
+	}
+	d.pruneMu.Unlock()
 	code, pin := randomToken(32), randomPIN()
 	rec := offerRec{Entry: entryID, By: by, Created: now.UTC(), Expires: now.Add(d.set.OfferTTL).UTC(), PIN: pinHash(code, pin)}
 	err = d.s.db.Update(func(tx *bolt.Tx) error {

@@ -182,6 +182,19 @@ func TestDeliveryExpiryBurnAndRestart(t *testing.T) {
 	if _, _, err := d2.Redeem(g3.Offer.PreAuthorizedCode, g3.PIN); !errors.Is(err, ErrOfferUnknown) {
 		t.Fatalf("pruned offer: %v", err)
 	}
+	// CreateOffer prunes too (at most hourly): an offer goes a day after it
+	// expired.
+	g4, _ := d2.CreateOffer("nurse1", e.ID)
+	c.add(26 * time.Hour)
+	if _, _, err := d2.Redeem(g4.Offer.PreAuthorizedCode, g4.PIN); !errors.Is(err, ErrOfferExpired) {
+		t.Fatalf("old offer before pruning: %v", err)
+	}
+	if _, err := d2.CreateOffer("nurse1", e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d2.Redeem(g4.Offer.PreAuthorizedCode, g4.PIN); !errors.Is(err, ErrOfferUnknown) {
+		t.Fatalf("offer not pruned by CreateOffer: %v", err)
+	}
 }
 
 func TestDeliveryDeferred(t *testing.T) {
