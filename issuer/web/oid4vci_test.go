@@ -17,6 +17,7 @@ import (
 	"github.com/immunopass/immunopass/credential/oid4vci"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/internal/b64"
+	"github.com/immunopass/immunopass/internal/ratiobench"
 	"github.com/immunopass/immunopass/internal/strictjson"
 	"github.com/immunopass/immunopass/issuer/service"
 )
@@ -265,4 +266,61 @@ func TestSendToWalletPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.post(c, "/records/"+en.ID+"/offer", url.Values{"csrf": {csrf}}, http.StatusConflict)
+}
+
+// BenchmarkOID4VCIDelivery is one whole delivery into a wallet over
+// loopback HTTP: the offer (stored, audited), the token with the PIN, a
+// nonce, and one SD-JWT VC for a jwt proof (the proof checked, the nonce
+// and token spent, the credential signed and added to the ledger entry).
+// The baseline is issuing the same record with one holder key in process
+// (service.Issue: a SMART Health Card and an SD-JWT VC).
+func BenchmarkOID4VCIDelivery(b *testing.B) {
+	e := newEnv(b, Options{})
+	d, _ := e.svc.Delivery(service.DeliverySettings{})
+	rec, bundle, _ := service.ReadRecord(assets.DemoRecord())
+	en, _ := e.svc.Issue("nurse", service.Submission{Record: rec, Bundle: bundle})
+	hk, _ := jose.GenerateKey()
+	did := hk.Public().DIDKey()
+	iss := e.svc.Config().Issuer
+	client := e.ts.Client()
+	post := func(path, token, ctype, body string) (map[string]any, error) {
+		req, _ := http.NewRequest(http.MethodPost, e.ts.URL+path, strings.NewReader(body))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != 200 {
+			return nil, fmt.Errorf("%s: %d %v", path, resp.StatusCode, m)
+		}
+		return m, nil
+	}
+	ratiobench.Run(b, func() error {
+		g, err := d.CreateOffer("nurse", en.ID)
+		if err != nil {
+			return err
+		}
+		tok, err := post(oid4vci.TokenPath, "", form, tokenForm(g.Offer.PreAuthorizedCode, g.PIN))
+		if err != nil {
+			return err
+		}
+		n, err := post(oid4vci.NoncePath, "", "", "")
+		if err != nil {
+			return err
+		}
+		p, _ := oid4vci.SignProof(hk, iss, n["c_nonce"].(string), e.clock.now())
+		_, err = post(oid4vci.CredentialPath, tok["access_token"].(string), "application/json",
+			string((&oid4vci.CredentialRequest{ConfigurationID: oid4vci.ConfigSDJWT, Proofs: []string{p}}).JSON()))
+		return err
+	}, func() error {
+		_, err := e.svc.Issue("bench", service.Submission{Record: rec, Bundle: bundle, Holders: []string{did}})
+		return err
+	})
 }
