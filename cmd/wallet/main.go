@@ -9,7 +9,7 @@
 // from the credential and trust files in DIR and exits (see ui.SeedDemo).
 // For demos and screenshots only, $IMMUNOPASS_WALLET_PASSPHRASE unlocks the
 // wallet at start (and is the passphrase --seed uses), and --screen opens a
-// screen after unlocking: people, person, due, holder, import, present, qr,
+// screen after unlocking: people, person, due, holder, import, receive, present, qr,
 // history, backup, settings, or unlock to stay on the unlock screen.
 // $IMMUNOPASS_LANG and $IMMUNOPASS_THEME override the saved language and
 // theme for one run.

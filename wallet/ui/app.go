@@ -199,6 +199,8 @@ func (u *UI) open(screen string) {
 		}
 	case SectionImport, SectionPresent, SectionHistory, SectionBackup, SectionSettings:
 		u.showSection(screen)
+	case ScreenReceive:
+		u.showReceive()
 	default:
 		u.showSection(SectionPeople)
 	}

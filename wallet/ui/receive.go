@@ -23,6 +23,15 @@ import (
 // and keeps the record (wallet.Receive). This screen is the only place the
 // wallet goes online, and it says so before it does.
 
+// ScreenReceive is the Receive screen, for cmd/wallet --screen.
+const ScreenReceive = "receive"
+
+// showReceive opens the Receive screen (under Import).
+func (u *UI) showReceive() {
+	u.showSection(SectionImport)
+	u.setBody(u.receiveScreen())
+}
+
 // receiveClient is the HTTP client Receive uses; nil in the app (the
 // wallet's own, HTTPS only). Tests set it.
 var receiveClient *http.Client
@@ -31,7 +40,7 @@ var receiveClient *http.Client
 func (u *UI) receiveButton() fyne.CanvasObject {
 	b := widget.NewButtonWithIcon(lang.L("Receive from clinic"), theme.DownloadIcon(), func() {
 		u.touch()
-		u.setBody(u.receiveScreen())
+		u.showReceive()
 	})
 	b.Importance = widget.HighImportance
 	return b
