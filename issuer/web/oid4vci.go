@@ -43,12 +43,32 @@ func (s *Server) oid4vciRoutes(set service.DeliverySettings) {
 		w.Write(asMeta)
 	})
 	h := &oidHandlers{s: s, d: d, iss: iss}
-	s.handle("POST "+oid4vci.TokenPath, oid4vci.MaxBody, h.token)
-	s.handle("POST "+oid4vci.NoncePath, oid4vci.MaxBody, h.nonce)
-	s.handle("POST "+oid4vci.CredentialPath, oid4vci.MaxBody, h.credential)
-	s.handle("POST "+oid4vci.DeferredPath, oid4vci.MaxBody, h.deferred)
+	// The outer limit is one byte more than oauthBody's, so that a body over
+	// the limit gets an OAuth error rather than the staff pages' one.
+	s.handle("POST "+oid4vci.TokenPath, oid4vci.MaxBody+1, oauthBody(h.token))
+	s.handle("POST "+oid4vci.NoncePath, oid4vci.MaxBody+1, oauthBody(h.nonce))
+	s.handle("POST "+oid4vci.CredentialPath, oid4vci.MaxBody+1, oauthBody(h.credential))
+	s.handle("POST "+oid4vci.DeferredPath, oid4vci.MaxBody+1, oauthBody(h.deferred))
 	s.handle("POST /records/{id}/offer", MaxFormBody, s.staff(service.RoleNurse, h.staffOffer))
 	s.handle("POST /api/v1/records/{id}/offer", MaxFormBody, s.api(service.ScopeRecordsWrite, h.apiOffer))
+}
+
+// oauthBody limits the request body to oid4vci.MaxBody, answering with an
+// OAuth error when it is larger (declared or read).
+func oauthBody(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > oid4vci.MaxBody {
+			oauthError(w, tooLargeError())
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, oid4vci.MaxBody)
+		h(w, r)
+	}
+}
+
+func tooLargeError() *oid4vci.Error {
+	return &oid4vci.Error{Code: oid4vci.ErrInvalidRequest, Status: http.StatusRequestEntityTooLarge,
+		Description: "the request body is larger than " + strconv.Itoa(oid4vci.MaxBody) + " bytes"}
 }
 
 type oidHandlers struct {
@@ -75,8 +95,12 @@ func oauthError(w http.ResponseWriter, e *oid4vci.Error) {
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(r.Body)
+	if isTooLarge(err) {
+		oauthError(w, tooLargeError())
+		return nil, false
+	}
 	if err != nil {
-		oauthError(w, &oid4vci.Error{Code: oid4vci.ErrInvalidRequest, Status: http.StatusRequestEntityTooLarge, Description: "the request body is too large or was cut off"})
+		oauthError(w, &oid4vci.Error{Code: oid4vci.ErrInvalidRequest, Description: "the request body was cut off"})
 		return nil, false
 	}
 	return body, true

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -213,6 +214,21 @@ func TestOID4VCIFlow(t *testing.T) {
 	e.clock.add(5 * time.Minute)
 	if m := e.oid(oid4vci.TokenPath, "", form, tokenForm(offer3.PreAuthorizedCode, o3.PIN), 400); m["error_description"] != oid4vci.DescExpired {
 		t.Errorf("expired offer: %v", m)
+	}
+	// Bodies over the limit, declared or chunked: an OAuth error too.
+	big := strings.Repeat("a", oid4vci.MaxBody+1)
+	if m := e.oid(oid4vci.TokenPath, "", form, big, 413); oauthCode(m) != "invalid_request" {
+		t.Errorf("declared body over the limit: %v", m)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+oid4vci.CredentialPath, io.MultiReader(strings.NewReader(big)))
+	req.Header.Set("Authorization", "Bearer "+access2)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := e.check(resp, "POST", oid4vci.CredentialPath, 413); !strings.Contains(body, "invalid_request") {
+		t.Errorf("chunked body over the limit: %s", body)
 	}
 	// The deferred endpoint with an unknown transaction.
 	if m := e.oid(oid4vci.DeferredPath, access2, "application/json", `{"transaction_id":"x"}`, 400); oauthCode(m) != "invalid_transaction_id" {
