@@ -235,6 +235,11 @@ func (u *UI) receiveScreen() fyne.CanvasObject {
 	})
 	receive.Importance = widget.HighImportance
 
+	if u.cfg.Offer != "" { // opened with a deep link
+		paste.SetText(u.cfg.Offer)
+		u.cfg.Offer = ""
+	}
+
 	help := para(lang.L("At the clinic, the nurse shows a QR code and a PIN. Open a photo or screenshot of the QR code, or paste its text or link, then choose the person and type the PIN."))
 	back := widget.NewButtonWithIcon(lang.L("Back"), theme.NavigateBackIcon(), func() { u.showSection(SectionImport) })
 	form := container.NewVBox(heading(lang.L("Receive records from a clinic")), help, open, paste, where,

@@ -147,3 +147,16 @@ func mustHost(t *testing.T, s string) string {
 	}
 	return u.Host
 }
+
+// TestReceiveDeepLink: the app opened with an offer link shows Receive with
+// it, once unlocked.
+func TestReceiveDeepLink(t *testing.T) {
+	_, offer := fakeClinic(t)
+	u := newUI(t, "")
+	u.cfg.Offer = offer.URI()
+	firstRun(t, u)
+	mustShow(t, u, "Receive records from a clinic", "The wallet will connect to "+mustHost(t, offer.CredentialIssuer))
+	if u.cfg.Offer != "" {
+		t.Error("the deep link is kept after use")
+	}
+}
