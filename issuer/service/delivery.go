@@ -389,6 +389,14 @@ func (d *Delivery) Issue(token string, nonces []string, keys []*jose.Key) (*Resu
 	}
 	creds, err := d.sign(e.ID, keys, now)
 	if err != nil {
+		if !errors.Is(err, ErrNotDeliverable) {
+			// A server failure: the token works again, so that the wallet
+			// can retry (with a new nonce) instead of needing a new offer.
+			err = errors.Join(err, d.s.db.Update(func(tx *bolt.Tx) error {
+				tok.Used = false
+				return putJSON(tx.Bucket(bucketOID4VCI), tkey, tok)
+			}))
+		}
 		return nil, err
 	}
 	return &Result{Credentials: creds}, nil

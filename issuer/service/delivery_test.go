@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,5 +229,55 @@ func TestDeliveryDeferred(t *testing.T) {
 	}
 	if _, _, err := d.Deferred(tok, "made-up"); !errors.Is(err, ErrBadTransaction) {
 		t.Fatalf("unknown transaction id: %v", err)
+	}
+}
+
+// TestDeliveryOnceUnderRace: the same offer redeemed, and the same token
+// used, by 8 goroutines at once: exactly one of each succeeds.
+func TestDeliveryOnceUnderRace(t *testing.T) {
+	s, _, _ := newService(t)
+	d, _ := s.Delivery(DeliverySettings{})
+	e := issueDemo(t, s)
+	g, _ := d.CreateOffer("nurse1", e.ID)
+	var mu sync.Mutex
+	var tokens []string
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, _, err := d.Redeem(g.Offer.PreAuthorizedCode, g.PIN)
+			if err == nil {
+				mu.Lock()
+				tokens = append(tokens, tok)
+				mu.Unlock()
+			} else if !errors.Is(err, ErrOfferUsed) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(tokens) != 1 {
+		t.Fatalf("%d redemptions succeeded, want 1", len(tokens))
+	}
+	issued := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, _ := d.NewNonce()
+			_, err := d.Issue(tokens[0], []string{n}, holders(t, 1))
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				issued++
+			} else if !errors.Is(err, ErrBadAccessToken) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if en, _ := s.Entry(e.ID); issued != 1 || len(en.SDJWT) != 1 {
+		t.Fatalf("%d credential requests succeeded (%d SD-JWT VCs in the entry), want 1", issued, len(en.SDJWT))
 	}
 }
