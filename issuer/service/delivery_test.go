@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/sdjwt"
@@ -279,5 +281,36 @@ func TestDeliveryOnceUnderRace(t *testing.T) {
 	wg.Wait()
 	if en, _ := s.Entry(e.ID); issued != 1 || len(en.SDJWT) != 1 {
 		t.Fatalf("%d credential requests succeeded (%d SD-JWT VCs in the entry), want 1", issued, len(en.SDJWT))
+	}
+}
+
+// TestDeliveryRetryAfterServerFailure: when signing fails on the clinic's
+// side (here the entry's card is damaged), the access token still works.
+func TestDeliveryRetryAfterServerFailure(t *testing.T) {
+	s, _, _ := newService(t)
+	d, _ := s.Delivery(DeliverySettings{})
+	e := issueDemo(t, s)
+	g, _ := d.CreateOffer("nurse1", e.ID)
+	tok, _, err := d.Redeem(g.Offer.PreAuthorizedCode, g.PIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setSHC := func(v string) {
+		en, _ := s.Entry(e.ID)
+		en.SHC = v
+		if err := s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bucketLedger), e.ID, en) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good := e.SHC
+	setSHC("damaged")
+	n, _ := d.NewNonce()
+	if _, err := d.Issue(tok, []string{n}, holders(t, 1)); err == nil || errors.Is(err, ErrBadAccessToken) {
+		t.Fatalf("damaged card: %v", err)
+	}
+	setSHC(good)
+	n, _ = d.NewNonce()
+	if res, err := d.Issue(tok, []string{n}, holders(t, 1)); err != nil || len(res.Credentials) != 1 {
+		t.Fatalf("retry: %v", err)
 	}
 }
