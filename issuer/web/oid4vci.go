@@ -163,8 +163,7 @@ func bearer(r *http.Request) (string, *oid4vci.Error) {
 	auth := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(auth, "Bearer ")
 	if !ok || tok == "" {
-		tok, ok = strings.CutPrefix(auth, "DPoP ")
-		if ok {
+		if strings.HasPrefix(auth, "DPoP ") {
 			return "", &oid4vci.Error{Code: oid4vci.ErrInvalidRequest, Status: http.StatusBadRequest, Description: "DPoP is not supported; use the Bearer access token"}
 		}
 		return "", &oid4vci.Error{Code: oid4vci.ErrInvalidToken, Status: http.StatusUnauthorized, Description: "the access token from the token endpoint is required: Authorization: Bearer …"}
