@@ -338,7 +338,11 @@ func (w *Wallet) Receive(ctx context.Context, o *oid4vci.Offer, pin, profileID s
 	}
 
 	r.progress(StepPIN)
-	form := (&oid4vci.TokenRequest{Code: o.PreAuthorizedCode, TxCode: pin}).Form().Encode()
+	treq := &oid4vci.TokenRequest{Code: o.PreAuthorizedCode}
+	if o.TxCode != nil {
+		treq.TxCode = pin // sent only when the offer asks for one
+	}
+	form := treq.Form().Encode()
 	status, data, err = r.do(ctx, http.MethodPost, asMeta.TokenEndpoint, "application/x-www-form-urlencoded", []byte(form), "")
 	if err != nil {
 		return nil, err

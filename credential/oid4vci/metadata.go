@@ -92,7 +92,7 @@ func NewIssuerMetadata(issuer string, o MetadataOptions) *IssuerMetadata {
 						{Path: []any{"given_name"}, Display: []Display{{Name: "Given name", Locale: "en"}}},
 						{Path: []any{"family_name"}, Display: []Display{{Name: "Family name", Locale: "en"}}},
 						{Path: []any{"birthdate"}, Display: []Display{{Name: "Date of birth", Locale: "en"}}},
-						{Path: []any{"immunizations", nil}, Display: []Display{{Name: "Doses", Locale: "en"}}},
+						{Path: []any{"doses", nil}, Display: []Display{{Name: "Doses", Locale: "en"}}},
 					},
 				},
 			},
