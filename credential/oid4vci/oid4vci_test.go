@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/sdjwt"
+	"github.com/immunopass/immunopass/credential/vax"
 	"github.com/immunopass/immunopass/internal/b64"
 )
 
@@ -262,5 +265,23 @@ func TestCredentialResponse(t *testing.T) {
 	}
 	if e, ok := ParseError([]byte(`{"error":"invalid_grant","error_description":"wrong PIN"}`), 400); !ok || e.Code != ErrInvalidGrant {
 		t.Error("ParseError")
+	}
+}
+
+// TestMetadataClaimsExist: every claim the metadata describes is a claim
+// ImmunoPass SD-JWT VCs carry.
+func TestMetadataClaimsExist(t *testing.T) {
+	rec, err := vax.FromFHIR(assets.DemoRecord())
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, c := range sdjwt.FromRecord(rec) {
+		names[c.Name] = true
+	}
+	for _, c := range NewIssuerMetadata(iss, MetadataOptions{}).Configurations[ConfigSDJWT].CredentialMeta.Claims {
+		if n, _ := c.Path[0].(string); !names[n] {
+			t.Errorf("metadata describes %v, which the credential does not carry (it has %v)", c.Path, names)
+		}
 	}
 }
