@@ -329,6 +329,21 @@ type Result struct {
 	TransactionID string
 }
 
+// CheckToken reports whether an access token is live (known, unused, not
+// expired), so that a request without one is refused before its proofs are
+// checked. Issue checks it again.
+func (d *Delivery) CheckToken(token string) error {
+	now := d.s.now()
+	return d.s.db.View(func(tx *bolt.Tx) error {
+		var tok tokenRec
+		found, err := getJSON(tx.Bucket(bucketOID4VCI), secretKey("token", token), &tok)
+		if err == nil && (!found || tok.Used || !now.Before(tok.Expires)) {
+			err = ErrBadAccessToken
+		}
+		return err
+	})
+}
+
 // Issue signs one SD-JWT VC per proof key for the entry the access token
 // was granted for, after consuming the proofs' nonces (each once). The
 // token works for one request. While the entry's anchoring is pending the

@@ -184,6 +184,14 @@ func (h *oidHandlers) credential(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if err := h.d.CheckToken(tok); errors.Is(err, service.ErrBadAccessToken) {
+		oauthError(w, &oid4vci.Error{Code: oid4vci.ErrInvalidToken, Status: http.StatusUnauthorized, Description: "the access token is unknown, expired or already used"})
+		return
+	} else if err != nil {
+		h.s.log.Error("oid4vci credential", "err", err)
+		oauthError(w, &oid4vci.Error{Code: "server_error", Status: http.StatusInternalServerError, Description: "the clinic's server failed; try again"})
+		return
+	}
 	req, err := oid4vci.ParseCredentialRequest(body, []string{oid4vci.ConfigSDJWT})
 	if err != nil {
 		oauthError(w, err.(*oid4vci.Error))

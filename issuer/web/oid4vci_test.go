@@ -160,6 +160,10 @@ func TestOID4VCIFlow(t *testing.T) {
 	if m := e.oid(oid4vci.CredentialPath, "", "application/json", credReq(proofs...), 401); oauthCode(m) != "invalid_token" {
 		t.Errorf("no access token: %v", m)
 	}
+	// A made-up token is refused before the proofs are looked at.
+	if m := e.oid(oid4vci.CredentialPath, "made-up", "application/json", credReq(wrongAud), 401); oauthCode(m) != "invalid_token" {
+		t.Errorf("made-up access token: %v", m)
+	}
 	if m := e.oid(oid4vci.CredentialPath, access, "application/json", `{"credential_configuration_id":"x","proofs":{"jwt":["a"]}}`, 400); oauthCode(m) != "unknown_credential_configuration" {
 		t.Errorf("unknown configuration: %v", m)
 	}
