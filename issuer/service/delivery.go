@@ -17,7 +17,6 @@ import (
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/oid4vci"
 	"github.com/immunopass/immunopass/credential/shc"
-	"github.com/immunopass/immunopass/issuer"
 )
 
 // Delivery into the wallet with OpenID4VCI (the pre-authorized code flow
@@ -62,8 +61,8 @@ type DeliverySettings struct {
 	// again for a deferred credential (default 5 s; whole seconds).
 	DeferredInterval time.Duration
 	// Pending reports that a ledger entry's anchoring is not done yet: its
-	// credentials are then deferred (transaction id) until it is. Nil:
-	// never pending.
+	// credentials are then deferred (transaction id) until it is. Nil: the
+	// service's own anchoring state (anchoringPending).
 	Pending func(e *Entry) bool
 	// Name is the clinic's name in the metadata.
 	Name string
@@ -111,6 +110,9 @@ func (s *Service) Delivery(set DeliverySettings) (*Delivery, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if set.Pending == nil {
+		set.Pending = s.anchoringPending
 	}
 	return &Delivery{s: s, set: set.withDefaults()}, nil
 }
@@ -470,9 +472,8 @@ func (d *Delivery) Deferred(token, id string) (creds []string, pending bool, err
 }
 
 // sign issues the SD-JWT VCs of a ledger entry for holder keys, from the
-// record its SMART Health Card holds, with new status indexes under the
-// entry (so that revoking the entry revokes them), and adds them to the
-// entry.
+// record its SMART Health Card holds, and adds them to the entry (so that
+// revoking the entry revokes them): storeDelivered (delivery_store.go).
 func (d *Delivery) sign(entryID string, keys []*jose.Key, now time.Time) ([]string, error) {
 	s := d.s
 	s.mu.Lock()
@@ -492,33 +493,13 @@ func (d *Delivery) sign(entryID string, keys []*jose.Key, now time.Time) ([]stri
 	if err != nil {
 		return nil, fmt.Errorf("ledger entry %q: its card's record: %w", entryID, err)
 	}
-	req := issuer.Request{Issuer: s.cfg.Issuer, Now: now}
-	var out []string
-	var added []SDJWTCred
-	for _, k := range keys {
-		idx, err := s.status.Allocate(entryID)
-		if err != nil {
-			return nil, err
-		}
-		sd, err := s.key.SignSDJWT(rec, req, k, issuer.StatusEntry{URI: s.status.URI, Idx: idx})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sd.SDJWT)
-		added = append(added, SDJWTCred{SDJWT: sd.SDJWT, StatusURI: sd.StatusURI, Index: sd.Index})
-	}
-	if err := s.status.Save(); err != nil {
-		return nil, err
-	}
-	e.SDJWT = append(e.SDJWT, added...)
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := putJSON(tx.Bucket(bucketLedger), entryID, e); err != nil {
-			return err
-		}
-		return appendAudit(tx, now, "wallet", "oid4vci.issue", "ledger:"+entryID, fmt.Sprintf("%d SD-JWT VC delivered to a wallet; kid %s", len(added), s.KID()))
-	})
+	added, err := s.storeDelivered(e, rec, keys, now)
 	if err != nil {
 		return nil, err
+	}
+	out := make([]string, len(added))
+	for i, a := range added {
+		out[i] = a.SDJWT
 	}
 	return out, nil
 }
