@@ -88,10 +88,10 @@ func isLoopback(addr string) bool {
 func (c *cli) serve(args []string) error {
 	fs := c.flags("serve")
 	dir := fs.String("data", "", "the clinic's data folder `DIR` (issuer init)")
+	offerTTL := fs.Duration("offer-ttl", 10*time.Minute, "how long an OpenID4VCI offer to a wallet works (`DURATION`)")
 	listen := fs.String("listen", "127.0.0.1:8630", "listen on `ADDR`")
 	certFile := fs.String("tls-cert", "", "TLS certificate chain `FILE` (PEM)")
 	keyFile := fs.String("tls-key", "", "TLS private key `FILE` (PEM)")
-	offerTTL := fs.Duration("offer-ttl", 10*time.Minute, "how long an OpenID4VCI offer to a wallet works (`DURATION`)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
