@@ -1,6 +1,3 @@
-// Package e2e holds tests that cross the roles, which the role packages
-// themselves may not import: here, a clinic service delivers into a wallet
-// with OpenID4VCI and a verifier checks what the wallet then presents.
 package e2e
 
 import (
