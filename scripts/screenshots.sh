@@ -108,6 +108,7 @@ shot people-light        people
 shot person-light        person
 shot due-light           due
 shot import-light        import
+shot receive-light       receive
 shot present-light       present
 shot qr-light            qr
 shot holder-light        holder
@@ -131,6 +132,7 @@ shot due-adult-light     due:Karim
 shot due-adult-fr        due:Karim fr light
 shot due-adult-ar        due:Karim ar light
 shot person-ar           person ar light
+shot receive-ar          receive ar light
 shot people-ar           people ar dark
 shot unlock-light        unlock
 shot firstrun-light      people en light "$work/new-wallet.db"

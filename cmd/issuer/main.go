@@ -12,7 +12,7 @@
 //	issuer outbox status|flush [--state DIR]
 //	issuer forecast --schedule us-cdsi|who|ae|fr [--at DATE] [--json] [--trust FILE]... FILE...
 //	issuer init --data DIR --iss URL [--admin NAME]
-//	issuer serve --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE]
+//	issuer serve --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--offer-ttl DURATION]
 //	issuer token create|list|revoke --data DIR [--name NAME --scope SCOPE...] [ID]
 //
 // The key file's passphrase comes from IMMUNOPASS_PASSPHRASE or a prompt.
@@ -61,7 +61,7 @@ with a registry (the clinic is accredited in it; --iss is its issuer URL there):
   issuer outbox flush --key FILE [--state DIR] [--registry URL] [--iss URL] [--timeout DURATION]
 the clinic service (staff pages and the EMR API):
   issuer init --data DIR --iss URL [--admin NAME]
-  issuer serve --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE]
+  issuer serve --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--offer-ttl DURATION]
   issuer token create --data DIR --name NAME --scope SCOPE...   (records:write, records:read, records:revoke)
   issuer token list --data DIR
   issuer token revoke --data DIR ID

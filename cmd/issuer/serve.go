@@ -88,6 +88,7 @@ func isLoopback(addr string) bool {
 func (c *cli) serve(args []string) error {
 	fs := c.flags("serve")
 	dir := fs.String("data", "", "the clinic's data folder `DIR` (issuer init)")
+	offerTTL := fs.Duration("offer-ttl", 10*time.Minute, "how long an OpenID4VCI offer to a wallet works (`DURATION`)")
 	listen := fs.String("listen", "127.0.0.1:8630", "listen on `ADDR`")
 	certFile := fs.String("tls-cert", "", "TLS certificate chain `FILE` (PEM)")
 	keyFile := fs.String("tls-key", "", "TLS private key `FILE` (PEM)")
@@ -96,6 +97,9 @@ func (c *cli) serve(args []string) error {
 	}
 	if err := required("data", *dir); err != nil {
 		return err
+	}
+	if *offerTTL < time.Minute || *offerTTL > 24*time.Hour {
+		return fmt.Errorf("--offer-ttl %s: give between 1m and 24h (a parent scans the offer at the desk)", *offerTTL)
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		return errors.New("give both --tls-cert and --tls-key, or neither")
@@ -127,7 +131,7 @@ func (c *cli) serve(args []string) error {
 	logger := slog.New(slog.NewJSONHandler(c.stderr, nil))
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := web.NewHTTPServer(web.New(svc, web.Options{Logger: logger, Metrics: metrics, Secure: useTLS}).Handler(), logger)
+	srv := web.NewHTTPServer(web.New(svc, web.Options{Logger: logger, Metrics: metrics, Secure: useTLS, Delivery: service.DeliverySettings{OfferTTL: *offerTTL}}).Handler(), logger)
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err

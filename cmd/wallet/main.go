@@ -1,15 +1,18 @@
 // Command wallet is the ImmunoPass wallet app (Fyne; the screens are in
 // package wallet/ui).
 //
-//	wallet [--wallet FILE] [--screen NAME] [--exit-after DURATION]
+//	wallet [--wallet FILE] [--screen NAME] [--exit-after DURATION] [openid-credential-offer://…]
 //	wallet --seed DIR [--wallet FILE]
 //
+// A clinic's offer link as the argument (the deep link a desktop passes to
+// the handler of openid-credential-offer:// links) opens "Receive from
+// clinic" with it after unlocking.
 // --wallet defaults to $IMMUNOPASS_WALLET, else wallet.db in the user's
 // config folder (~/.config/immunopass on Linux). --seed fills a demo wallet
 // from the credential and trust files in DIR and exits (see ui.SeedDemo).
 // For demos and screenshots only, $IMMUNOPASS_WALLET_PASSPHRASE unlocks the
 // wallet at start (and is the passphrase --seed uses), and --screen opens a
-// screen after unlocking: people, person, due, holder, import, present, qr,
+// screen after unlocking: people, person, due, holder, import, receive, present, qr,
 // history, backup, settings, or unlock to stay on the unlock screen.
 // $IMMUNOPASS_LANG and $IMMUNOPASS_THEME override the saved language and
 // theme for one run.
@@ -38,8 +41,11 @@ func main() {
 	seed := flag.String("seed", "", "fill a demo wallet from the files in `DIR`, then exit")
 	exitAfter := flag.Duration("exit-after", 0, "quit after `DURATION` (measurements, screenshots)")
 	flag.Parse()
-	if flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "wallet: no arguments expected; see -h")
+	offer := ""
+	if flag.NArg() == 1 && strings.HasPrefix(strings.ToLower(flag.Arg(0)), "openid-credential-offer:") {
+		offer = flag.Arg(0)
+	} else if flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "wallet: the only argument is a clinic's openid-credential-offer:// link; see -h")
 		os.Exit(2)
 	}
 	pass := []byte(os.Getenv("IMMUNOPASS_WALLET_PASSPHRASE"))
@@ -69,7 +75,7 @@ func main() {
 		language = l
 	}
 	ui.SetupLanguage(language)
-	u := ui.New(a, ui.Config{Path: *path, Options: wallet.Options{}, Passphrase: pass, Screen: *screen,
+	u := ui.New(a, ui.Config{Path: *path, Options: wallet.Options{}, Passphrase: pass, Screen: *screen, Offer: offer,
 		Theme: os.Getenv("IMMUNOPASS_THEME"), ExitAfter: *exitAfter, ScreenSize: screenSize()})
 	u.Window().ShowAndRun()
 }

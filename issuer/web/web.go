@@ -58,6 +58,8 @@ type Options struct {
 	// Secure marks cookies Secure and uses the __Host- cookie prefix; set it
 	// whenever the server speaks TLS.
 	Secure bool
+	// Delivery tunes OpenID4VCI offers (oid4vci.go).
+	Delivery service.DeliverySettings
 }
 
 // Server serves the clinic service.
@@ -107,6 +109,7 @@ func New(svc *service.Service, o Options) *Server {
 		s.metrics.MustRegister(c)
 	}
 	s.register()
+	s.oid4vciRoutes(o.Delivery)
 	return s
 }
 

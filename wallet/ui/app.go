@@ -60,6 +60,9 @@ type Config struct {
 	Passphrase []byte
 	// Screen is the section or screen to open after unlocking.
 	Screen string
+	// Offer is a clinic's OpenID4VCI offer link the app was opened with (a
+	// deep link): the Receive screen opens with it after unlocking.
+	Offer string
 	// Theme, when set, overrides the saved theme for this run (themeLight,
 	// themeDark, themeSystem).
 	Theme string
@@ -164,6 +167,9 @@ func (u *UI) unlocked(w *wallet.Wallet) {
 	u.buildMain()
 	u.showReminders()
 	screen := u.cfg.Screen
+	if u.cfg.Offer != "" {
+		screen = ScreenReceive
+	}
 	u.cfg.Screen, u.cfg.Passphrase = "", nil
 	u.open(screen)
 }
@@ -199,6 +205,8 @@ func (u *UI) open(screen string) {
 		}
 	case SectionImport, SectionPresent, SectionHistory, SectionBackup, SectionSettings:
 		u.showSection(screen)
+	case ScreenReceive:
+		u.showReceive()
 	default:
 		u.showSection(SectionPeople)
 	}

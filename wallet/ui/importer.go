@@ -2,6 +2,7 @@ package ui
 
 import (
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ func (u *UI) importScreen() fyne.CanvasObject {
 	})
 	help := para(lang.L("Import a QR image (PNG, JPEG, SVG), the clinic's PDF, a .smart-health-card, SD-JWT or VC-JWT file, a DIVOC certificate.json or a W3C credential (.json), or drop files on this window. Every record is checked before you decide to keep it."))
 	top := container.NewVBox(heading(lang.L("Import records")), help, open, paste, check, widget.NewSeparator())
+	top.Objects = slices.Insert(top.Objects, 2, u.receiveButton()) // Receive from clinic (receive.go)
 	return container.NewBorder(top, nil, nil, nil, container.NewVScroll(u.importResults))
 }
 
