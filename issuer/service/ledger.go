@@ -147,6 +147,9 @@ type Entry struct {
 	SDJWT     []SDJWTCred `json:"sdJwtVc"`
 	Changed   time.Time   `json:"changed,omitzero"`
 	ChangeBy  string      `json:"changedBy,omitempty"`
+	// Anchor says that the credentials were queued for anchoring in the
+	// registry (AnchorState tells how far it went).
+	Anchor bool `json:"anchor,omitempty"`
 }
 
 // SDJWTCred is one SD-JWT VC of a batch.
@@ -182,8 +185,10 @@ func (s *Service) IssueOnce(by, key string, request []byte, sub Submission) (e *
 	sum := sha256.Sum256(request)
 	reqHash := hex.EncodeToString(sum[:])
 	dbKey := by + "\x00" + key
-	s.idemMu.Lock()
-	defer s.idemMu.Unlock()
+	ks := sha256.Sum256([]byte(dbKey))
+	mu := &s.idemMu[ks[0]%byte(len(s.idemMu))]
+	mu.Lock()
+	defer mu.Unlock()
 	var prior idemRecord
 	var found bool
 	if err := s.db.View(func(tx *bolt.Tx) error {
@@ -271,35 +276,31 @@ func (s *Service) issue(by string, sub Submission, idemKey, reqHash string) (*En
 	id := randomToken(12)
 	e := &Entry{ID: id, Created: now.UTC(), By: by, KID: s.KID(), Status: StatusValid, Doses: len(rec.Immunizations), PatientID: sub.PatientID,
 		SHC: cards[0].JWS, RID: cards[0].RID}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if len(keys) > 0 {
-		sds, err := s.key.IssueSDJWT(bundle, req, keys, s.status, id)
+		// Indexes are drawn under the lock; signing runs outside it.
+		entries := make([]issuer.StatusEntry, len(keys))
+		s.mu.Lock()
+		for i := range keys {
+			idx, err := s.status.Allocate(id)
+			if err != nil {
+				s.mu.Unlock()
+				return nil, err
+			}
+			entries[i] = issuer.StatusEntry{URI: s.status.URI, Idx: idx}
+		}
+		s.mu.Unlock()
+		sds, err := s.key.IssueSDJWTWithStatus(bundle, req, keys, entries)
 		if err != nil {
 			return nil, &InputError{Problem: err.Error()}
 		}
 		for _, sd := range sds {
 			e.SDJWT = append(e.SDJWT, SDJWTCred{SDJWT: sd.SDJWT, StatusURI: sd.StatusURI, Index: sd.Index})
 		}
-		// The indexes are allocated before the entry is stored: a crash in
-		// between leaves them allocated and unused, never reused.
-		if err := s.status.Save(); err != nil {
-			return nil, err
-		}
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := putJSON(tx.Bucket(bucketLedger), id, e); err != nil {
-			return err
-		}
-		if idemKey != "" {
-			if err := putJSON(tx.Bucket(bucketIdem), idemKey, idemRecord{Request: reqHash, Entry: id}); err != nil {
-				return err
-			}
-		}
-		return appendAudit(tx, now, by, "record.issue", "ledger:"+id,
-			fmt.Sprintf("%d doses; SMART Health Card rid %s; %d SD-JWT VC; kid %s", e.Doses, e.RID, len(e.SDJWT), e.KID))
-	})
-	if err != nil {
+	p := &pendingIssue{e: e, idemKey: idemKey, reqHash: reqHash,
+		detail: fmt.Sprintf("%d doses; SMART Health Card rid %s; %d SD-JWT VC; kid %s", e.Doses, e.RID, len(e.SDJWT), e.KID)}
+	p.anchors = s.anchorItems(e)
+	if err := s.commit(p); err != nil {
 		return nil, err
 	}
 	return e, nil

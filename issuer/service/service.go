@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -66,7 +67,7 @@ var (
 	bucketAudit    = []byte("audit")
 	bucketCRL      = []byte("crl")
 	bucketIdem     = []byte("idempotency")
-	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL, bucketIdem}
+	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL, bucketIdem, bucketAnchors}
 )
 
 // Config is config.json.
@@ -74,6 +75,9 @@ type Config struct {
 	Version   int    `json:"version"`
 	Issuer    string `json:"issuer"`    // iss of every credential
 	StatusURI string `json:"statusUri"` // the SD-JWT VC status list
+	// Registry is the registry's base URL that anchors every credential
+	// ("": no anchoring); Options.Registry overrides it.
+	Registry string `json:"registry,omitempty"`
 }
 
 // InitOptions says how to create a data folder.
@@ -171,12 +175,32 @@ type Service struct {
 
 	mu     sync.Mutex // the status list file
 	status *issuer.LocalStatus
-	idemMu sync.Mutex // one idempotent issuance at a time
+	idemMu [64]sync.Mutex // idempotent issuances with the same key, one at a time (striped by key)
+
+	commits    chan *pendingIssue // to the group committer
+	commitDone chan struct{}
+	groups     atomic.Int64
+	closeMu    sync.RWMutex
+	closed     bool
+
+	reg        *issuer.Registry // nil: no anchoring
+	outbox     *issuer.Outbox
+	anch       anchoring
+	anchorMu   sync.Mutex // one anchoring round at a time
+	anchorKick chan struct{}
+	anchorDone chan struct{}
+	anchorStop func()
 }
+
+// ErrClosed reports a use of a closed Service.
+var ErrClosed = errors.New("the clinic service is shutting down")
 
 // Options tune an open Service; the zero value is the production setting.
 type Options struct {
 	Now func() time.Time // the clock (tests)
+	// Registry, if set, is the registry's base URL that anchors every
+	// credential; it overrides config.json's.
+	Registry string
 }
 
 // Open opens a data folder Init made, decrypting the key with passphrase.
@@ -220,11 +244,38 @@ func Open(dir, passphrase string, o Options) (*Service, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{dir: dir, cfg: cfg, key: &issuer.KeyFile{KeyFile: kf}, db: db, now: now, status: st, limits: newLimiter()}, nil
+	s := &Service{dir: dir, cfg: cfg, key: &issuer.KeyFile{KeyFile: kf}, db: db, now: now, status: st, limits: newLimiter(),
+		commits: make(chan *pendingIssue, maxGroup), commitDone: make(chan struct{})}
+	reg := cfg.Registry
+	if o.Registry != "" {
+		reg = o.Registry
+	}
+	if err := s.openAnchoring(reg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	go s.commitLoop()
+	return s, nil
 }
 
-// Close closes the database.
-func (s *Service) Close() error { return s.db.Close() }
+// Close stops the anchoring sender, stores what is being issued, and
+// closes the database.
+func (s *Service) Close() error {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.commits)
+	s.closeMu.Unlock()
+	<-s.commitDone
+	if s.anchorStop != nil {
+		s.anchorStop()
+		<-s.anchorDone
+	}
+	return s.db.Close()
+}
 
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now() }
