@@ -84,24 +84,29 @@ func (s *Service) anchorItems(e *Entry) []*issuer.Item {
 // AnchorState is an entry's anchoring state and the log indexes known so
 // far, by hex digest.
 func (s *Service) AnchorState(e *Entry) (string, map[string]uint64, error) {
+	var state string
+	var idx map[string]uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		state, idx, err = anchorStateTx(tx, e)
+		return err
+	})
+	return state, idx, err
+}
+
+func anchorStateTx(tx *bolt.Tx, e *Entry) (string, map[string]uint64, error) {
 	if !e.Anchor {
 		return AnchorNotConfigured, nil, nil
 	}
 	idx := map[string]uint64{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketAnchors).Cursor()
-		prefix := []byte(e.ID + "/")
-		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
-			n, err := strconv.ParseUint(string(v), 10, 64)
-			if err != nil {
-				return fmt.Errorf("anchor index of %s: %w", k, err)
-			}
-			idx[string(k[len(prefix):])] = n
+	c := tx.Bucket(bucketAnchors).Cursor()
+	prefix := []byte(e.ID + "/")
+	for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
+		n, err := strconv.ParseUint(string(v), 10, 64)
+		if err != nil {
+			return "", nil, fmt.Errorf("anchor index of %s: %w", k, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return "", nil, err
+		idx[string(k[len(prefix):])] = n
 	}
 	if len(idx) >= 1+len(e.SDJWT) {
 		return AnchorAnchored, idx, nil

@@ -296,3 +296,38 @@ func TestAnchoring(t *testing.T) {
 		t.Errorf("state without a registry: %s", state)
 	}
 }
+
+// FuzzParseHealthCardsRequest: any body gives a request or an
+// *InputError, never a panic; a parsed request always has a credential
+// type and only supported value sets.
+func FuzzParseHealthCardsRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"resourceType":"Parameters","parameter":[{"name":"credentialType","valueUri":"Immunization"}]}`,
+		`{"resourceType":"Parameters","parameter":[{"name":"credentialType","valueUri":"https://smarthealth.cards#immunization"},{"name":"credentialValueSet","valueUri":"https://terminology.smarthealth.cards/ValueSet/immunization-all-cvx"},{"name":"includeIdentityClaim","valueString":"Patient.name"},{"name":"includeIdentityClaim","valueString":"Patient.birthDate"},{"name":"_since","valueDateTime":"2021-03"}]}`,
+		`{"resourceType":"Parameters","parameter":[{"name":"_since","valueDateTime":"2021-03-01T10:00:00+02:00"},{"name":"_since","valueDateTime":"2021"}]}`,
+		`{"resourceType":"Parameters","parameter":{}}`,
+		`{"resourceType":"Parameters","parameter":[{"name":"credentialType","valueUri":"Immunization","valueString":"x"}]}`,
+		`{"resourceType":"Parameters","resourceType":"Parameters"}`,
+		`[]`, `null`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := ParseHealthCardsRequest(body)
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %T %v is not an *InputError", err, err)
+			}
+			return
+		}
+		if len(req.CredentialTypes) == 0 {
+			t.Fatal("a request without credentialType was accepted")
+		}
+		for _, vs := range req.ValueSets {
+			if _, ok := healthCardsValueSets[vs]; !ok {
+				t.Fatalf("unsupported value set %q accepted", vs)
+			}
+		}
+	})
+}

@@ -150,6 +150,9 @@ type Entry struct {
 	// Anchor says that the credentials were queued for anchoring in the
 	// registry (AnchorState tells how far it went).
 	Anchor bool `json:"anchor,omitempty"`
+	// Anchoring is the anchoring state (AnchorNotConfigured, AnchorPending
+	// or AnchorAnchored) as of the read; Entry and Find fill it in.
+	Anchoring string `json:"-"`
 }
 
 // SDJWTCred is one SD-JWT VC of a batch.
@@ -303,6 +306,10 @@ func (s *Service) issue(by string, sub Submission, idemKey, reqHash string) (*En
 	if err := s.commit(p); err != nil {
 		return nil, err
 	}
+	e.Anchoring = AnchorNotConfigured
+	if e.Anchor {
+		e.Anchoring = AnchorPending
+	}
 	return e, nil
 }
 
@@ -313,6 +320,9 @@ func (s *Service) Entry(id string) (*Entry, error) {
 		found, err := getJSON(tx.Bucket(bucketLedger), id, &e)
 		if err == nil && !found {
 			err = fmt.Errorf("ledger entry %q: %w", id, ErrNotFound)
+		}
+		if err == nil {
+			e.Anchoring, _, err = anchorStateTx(tx, &e)
 		}
 		return err
 	})
@@ -350,6 +360,10 @@ func (s *Service) Find(f Filter) ([]Entry, error) {
 			if f.PatientID != "" && e.PatientID != f.PatientID || f.Status != "" && e.Status != f.Status ||
 				!f.Since.IsZero() && e.Created.Before(f.Since) || !f.Until.IsZero() && !e.Created.Before(f.Until) {
 				return nil
+			}
+			var err error
+			if e.Anchoring, _, err = anchorStateTx(tx, &e); err != nil {
+				return err
 			}
 			out = append(out, e)
 			return nil
