@@ -87,6 +87,7 @@ type InitOptions struct {
 	WorkFactor    int    // scrypt work factor of key.age (0: keyfile.WorkFactor)
 	AdminUser     string // default "admin"
 	AdminPassword string // the first administrator's password
+	Registry      string // the registry's base URL that anchors every credential ("": none)
 	Now           time.Time
 }
 
@@ -111,6 +112,11 @@ func Init(dir string, o InitOptions) error {
 		return err
 	}
 	statusURI := strings.TrimSuffix(o.Issuer, "/") + StatusPath
+	if o.Registry != "" {
+		if r, err := url.Parse(o.Registry); err != nil || r.Scheme != "https" && r.Scheme != "http" || r.Host == "" {
+			return fmt.Errorf("registry URL %q: want http(s)://host[:port]", o.Registry)
+		}
+	}
 	if o.WorkFactor == 0 {
 		o.WorkFactor = keyfile.WorkFactor
 	}
@@ -133,7 +139,7 @@ func Init(dir string, o InitOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, _ := json.MarshalIndent(Config{Version: 1, Issuer: strings.TrimSuffix(o.Issuer, "/"), StatusURI: statusURI}, "", "  ")
+	cfg, _ := json.MarshalIndent(Config{Version: 1, Issuer: strings.TrimSuffix(o.Issuer, "/"), StatusURI: statusURI, Registry: strings.TrimRight(o.Registry, "/")}, "", "  ")
 	db, err := bolt.Open(filepath.Join(dir, DBFileName), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		return err
