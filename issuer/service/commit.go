@@ -1,8 +1,6 @@
 package service
 
 import (
-	"fmt"
-
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/immunopass/immunopass/issuer"
@@ -13,10 +11,10 @@ import (
 // Signing runs in the request's goroutine, on as many cores as there are;
 // storing does not: every issuance hands its signed entry to one committer
 // goroutine, which takes every entry waiting at that moment (up to
-// maxGroup) and stores them together: the status list file once (when any
-// of them has SD-JWT VCs), the anchoring outbox once (one file, one fsync),
-// then one bbolt transaction (one fsync) holding every ledger entry, its
-// idempotency record and its audit entry. Only then does each request get
+// maxGroup) and stores them together: the anchoring outbox once (one file,
+// one fsync), then one bbolt transaction (one fsync) holding every ledger
+// entry, its status list indexes, its idempotency record and its audit
+// entry. Only then does each request get
 // its answer, so an acknowledged credential is on disk. Under load, groups
 // grow by themselves and the fsyncs per credential fall; a lone request
 // waits for nothing but its own writes.
@@ -65,23 +63,12 @@ func (s *Service) commitLoop() {
 	}
 }
 
-// store writes one group: status list, outbox, then the ledger.
+// store writes one group: the outbox, then the ledger with the status
+// indexes.
 func (s *Service) store(group []*pendingIssue) error {
-	sd := false
 	var anchors []*issuer.Item
 	for _, p := range group {
-		sd = sd || len(p.e.SDJWT) > 0
 		anchors = append(anchors, p.anchors...)
-	}
-	if sd {
-		// The indexes are allocated before the entries are stored: a crash
-		// in between leaves them allocated and unused, never reused.
-		s.mu.Lock()
-		err := s.status.Save()
-		s.mu.Unlock()
-		if err != nil {
-			return fmt.Errorf("status list: %w", err)
-		}
 	}
 	if len(anchors) > 0 {
 		// Queued before the ledger: whatever the ledger holds is anchored
@@ -95,6 +82,14 @@ func (s *Service) store(group []*pendingIssue) error {
 		for _, p := range group {
 			if err := putJSON(tx.Bucket(bucketLedger), p.e.ID, p.e); err != nil {
 				return err
+			}
+			// The status indexes are stored with the entry that uses them:
+			// after a crash before this commit they are free again, and
+			// nothing signed with them was released.
+			for _, sd := range p.e.SDJWT {
+				if err := tx.Bucket(bucketStatus).Put(statusKey(sd.Index), []byte{0}); err != nil {
+					return err
+				}
 			}
 			if p.idemKey != "" {
 				if err := putJSON(tx.Bucket(bucketIdem), p.idemKey, idemRecord{Request: p.reqHash, Entry: p.e.ID}); err != nil {

@@ -2,15 +2,21 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/status"
 	"github.com/immunopass/immunopass/issuer"
 	"github.com/immunopass/immunopass/issuer/fakeregistry"
 )
@@ -330,4 +336,62 @@ func FuzzParseHealthCardsRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestStatusFileImport: a data folder of an earlier version, whose status
+// list is status.json, is imported into clinic.db when opened: the values
+// of the ledger's indexes are kept, and the file is set aside.
+func TestStatusFileImport(t *testing.T) {
+	s, _, dir := newService(t)
+	e, err := s.Issue("nurse1", demoSubmission(t, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// The earlier layout: the list in status.json (index 0 revoked, index 1
+	// valid), nothing in the database's status bucket.
+	l, _ := status.New(2, status.MinSize)
+	var alloc []int
+	for _, sd := range e.SDJWT {
+		if err := l.MarkAllocated(sd.Index); err != nil {
+			t.Fatal(err)
+		}
+		alloc = append(alloc, sd.Index)
+	}
+	l.Set(e.SDJWT[0].Index, 1)
+	legacy, _ := json.Marshal(map[string]any{"version": 1, "uri": "https://clinic.example/status/1", "bits": 2, "size": l.Len(),
+		"lst": l.Encode(), "allocated": alloc, "records": map[string][]int{e.ID: alloc}})
+	if err := os.WriteFile(filepath.Join(dir, StatusFileName), legacy, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, DBFileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketStatus) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s2, err := Open(dir, testPass, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if v, _ := s2.StatusOf(e.SDJWT[0].Index); v != 1 {
+		t.Errorf("imported status of the revoked index: %d, want 1", v)
+	}
+	if v, err := s2.StatusOf(e.SDJWT[1].Index); v != 0 || err != nil {
+		t.Errorf("imported status of the valid index: %d, %v", v, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, StatusFileName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("status.json still in place: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, StatusFileName+".imported")); err != nil {
+		t.Errorf("status.json.imported: %v", err)
+	}
+	// Imported indexes are allocated: a new issuance never takes them.
+	if err := s2.status.Set(e.SDJWT[1].Index, 0); err != nil {
+		t.Errorf("imported index not allocated: %v", err)
+	}
 }

@@ -272,13 +272,15 @@ func (s *Service) issue(by string, sub Submission, idemKey, reqHash string) (*En
 		keys = append(keys, k)
 	}
 	req := issuer.Request{Issuer: s.cfg.Issuer, Now: now, RIDUser: sub.PatientID}
-	cards, err := s.key.IssueSHC(bundle, req)
+	// The record was read and validated once: sign from it directly (the
+	// card holds the bundle as the EMR sent it).
+	card, err := s.key.SignSHC(rec, bundle, req, 1)
 	if err != nil {
 		return nil, &InputError{Problem: err.Error()}
 	}
 	id := randomToken(12)
 	e := &Entry{ID: id, Created: now.UTC(), By: by, KID: s.KID(), Status: StatusValid, Doses: len(rec.Immunizations), PatientID: sub.PatientID,
-		SHC: cards[0].JWS, RID: cards[0].RID}
+		SHC: card.JWS, RID: card.RID}
 	if len(keys) > 0 {
 		// Indexes are drawn under the lock; signing runs outside it.
 		entries := make([]issuer.StatusEntry, len(keys))
@@ -292,11 +294,11 @@ func (s *Service) issue(by string, sub Submission, idemKey, reqHash string) (*En
 			entries[i] = issuer.StatusEntry{URI: s.status.URI, Idx: idx}
 		}
 		s.mu.Unlock()
-		sds, err := s.key.IssueSDJWTWithStatus(bundle, req, keys, entries)
-		if err != nil {
-			return nil, &InputError{Problem: err.Error()}
-		}
-		for _, sd := range sds {
+		for i, k := range keys {
+			sd, err := s.key.SignSDJWT(rec, req, k, entries[i])
+			if err != nil {
+				return nil, &InputError{Problem: err.Error()}
+			}
 			e.SDJWT = append(e.SDJWT, SDJWTCred{SDJWT: sd.SDJWT, StatusURI: sd.StatusURI, Index: sd.Index})
 		}
 	}
@@ -382,10 +384,10 @@ var ErrAlreadyRevoked = errors.New("already revoked")
 
 // Revoke revokes every credential of a ledger entry: the SD-JWT VCs' status
 // entries are set to revoked in the status list and the card's rid is added
-// to the signing key's CRL (and the JWKS's crlVersion bumped). The files
-// are written before the ledger: a crash in between leaves the credentials
-// revoked and the entry still valid, and revoking it again finishes the job.
-// It is final.
+// to the signing key's CRL (and the JWKS's crlVersion bumped). The CRL file
+// is written before the ledger: a crash in between leaves the card revoked
+// and the entry still valid, and revoking it again finishes the job. The
+// status list changes in the ledger's transaction. It is final.
 func (s *Service) Revoke(by, id, reason string) (*Entry, error) {
 	reason = strings.TrimSpace(reason)
 	if len(reason) > 500 {
@@ -401,16 +403,13 @@ func (s *Service) Revoke(by, id, reason string) (*Entry, error) {
 	if e.Status == StatusRevoked {
 		return e, fmt.Errorf("ledger entry %q: %w", id, ErrAlreadyRevoked)
 	}
-	for _, sd := range e.SDJWT {
-		if err := s.status.Set(sd.Index, 1); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.status.Save(); err != nil {
+	vals, undo, err := s.setStatuses(e, statusRevoked)
+	if err != nil {
 		return nil, err
 	}
 	if e.KID == s.KID() {
 		if _, err := s.site().Revoke(s.key.Key.Public(), []string{e.RID}); err != nil {
+			undo()
 			return nil, err
 		}
 	}
@@ -419,12 +418,16 @@ func (s *Service) Revoke(by, id, reason string) (*Entry, error) {
 		if err := putJSON(tx.Bucket(bucketLedger), id, e); err != nil {
 			return err
 		}
+		if err := putStatus(tx, vals); err != nil {
+			return err
+		}
 		if err := tx.Bucket(bucketCRL).Put([]byte(e.RID), []byte(now.UTC().Format(time.RFC3339))); err != nil {
 			return err
 		}
 		return appendAudit(tx, now, by, "record.revoke", "ledger:"+id, reason)
 	})
 	if err != nil {
+		undo()
 		return nil, err
 	}
 	return e, nil

@@ -7,9 +7,10 @@
 //
 //	key.age      the signing key and rid secret (credential/keyfile), as the CLI's keygen writes it
 //	config.json  the issuer URL and the status list URI
-//	status.json  the local status list of the SD-JWT VCs (issuer.LocalStatus)
 //	site/        the signing key's CRL and the JWKS with its crlVersion (issuer.Site)
-//	clinic.db    bbolt: accounts, sessions, tokens, ledger, audit, idempotency keys, revoked rids
+//	clinic.db    bbolt: accounts, sessions, tokens, ledger, audit, idempotency keys, revoked rids,
+//	             the status list of the SD-JWT VCs, anchoring indexes
+//	outbox/      credentials waiting to be anchored in the registry (issuer.Outbox), if one is configured
 //
 // # What is stored, and how
 //
@@ -47,7 +48,7 @@ import (
 const (
 	KeyFileName    = "key.age"
 	ConfigFileName = "config.json"
-	StatusFileName = "status.json"
+	StatusFileName = "status.json" // earlier versions' status list, imported into clinic.db by Open
 	DBFileName     = "clinic.db"
 	SiteDirName    = "site" // .well-known/jwks.json and .well-known/crl/{kid}.json
 )
@@ -67,7 +68,7 @@ var (
 	bucketAudit    = []byte("audit")
 	bucketCRL      = []byte("crl")
 	bucketIdem     = []byte("idempotency")
-	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL, bucketIdem, bucketAnchors}
+	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL, bucketIdem, bucketAnchors, bucketStatus}
 )
 
 // Config is config.json.
@@ -179,8 +180,8 @@ type Service struct {
 	now    func() time.Time
 	limits *limiter
 
-	mu     sync.Mutex // the status list file
-	status *issuer.LocalStatus
+	mu     sync.Mutex // the status list, the CRL files
+	status *statusStore
 	idemMu [64]sync.Mutex // idempotent issuances with the same key, one at a time (striped by key)
 
 	commits    chan *pendingIssue // to the group committer
@@ -227,10 +228,6 @@ func Open(dir, passphrase string, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, KeyFileName), err)
 	}
-	st, err := issuer.OpenLocalStatus(filepath.Join(dir, StatusFileName), cfg.StatusURI)
-	if err != nil {
-		return nil, err
-	}
 	db, err := bolt.Open(filepath.Join(dir, DBFileName), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (is another issuer serve running on this folder?)", filepath.Join(dir, DBFileName), err)
@@ -243,6 +240,11 @@ func Open(dir, passphrase string, o Options) (*Service, error) {
 		}
 		return nil
 	}); err != nil {
+		db.Close()
+		return nil, err
+	}
+	st, err := openStatus(db, dir, cfg.StatusURI)
+	if err != nil {
 		db.Close()
 		return nil, err
 	}

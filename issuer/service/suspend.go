@@ -63,10 +63,8 @@ func (s *Service) Reinstate(by, id, reason string) (*Entry, error) {
 }
 
 // changeStatus moves an entry from one ledger state to another, setting its
-// status list entries to value. Like Revoke, it writes the status list
-// before the ledger: a crash in between leaves the list ahead of the
-// ledger, and repeating the action finishes it (the list write is
-// idempotent).
+// status list entries to value, in one transaction with the ledger entry
+// and the audit entry.
 func (s *Service) changeStatus(by, id, from, to string, value uint8, action, reason string, wrongState error) (*Entry, error) {
 	now := s.now()
 	s.mu.Lock()
@@ -78,15 +76,9 @@ func (s *Service) changeStatus(by, id, from, to string, value uint8, action, rea
 	if e.Status != from {
 		return e, fmt.Errorf("ledger entry %q is %s: %w", id, e.Status, wrongState)
 	}
-	for _, sd := range e.SDJWT {
-		if err := s.status.Set(sd.Index, value); err != nil {
-			return nil, err
-		}
-	}
-	if len(e.SDJWT) > 0 {
-		if err := s.status.Save(); err != nil {
-			return nil, err
-		}
+	vals, undo, err := s.setStatuses(e, value)
+	if err != nil {
+		return nil, err
 	}
 	e.Status, e.Reason, e.Changed, e.ChangeBy = to, reason, now.UTC(), by
 	if to == StatusValid {
@@ -100,9 +92,13 @@ func (s *Service) changeStatus(by, id, from, to string, value uint8, action, rea
 		if err := putJSON(tx.Bucket(bucketLedger), id, e); err != nil {
 			return err
 		}
+		if err := putStatus(tx, vals); err != nil {
+			return err
+		}
 		return appendAudit(tx, now, by, action, "ledger:"+id, detail)
 	})
 	if err != nil {
+		undo()
 		return nil, err
 	}
 	return e, nil
