@@ -226,7 +226,17 @@ func (s *Service) openAnchoring(registry string) error {
 	if registry == "" {
 		return nil
 	}
-	r, err := issuer.NewRegistry(registry, s.key.Key, s.cfg.Issuer)
+	kf, err := s.signer()
+	if err != nil {
+		// No active key (compromised): what is queued is still sent,
+		// signed with the newest key the clinic has.
+		for _, k := range s.keys {
+			if kf == nil || k.Created.After(kf.Created) {
+				kf = k
+			}
+		}
+	}
+	r, err := issuer.NewRegistry(registry, kf.Key, s.cfg.Issuer)
 	if err != nil {
 		return err
 	}

@@ -271,15 +271,19 @@ func (s *Service) issue(by string, sub Submission, idemKey, reqHash string) (*En
 		}
 		keys = append(keys, k)
 	}
+	kf, err := s.signer()
+	if err != nil {
+		return nil, err
+	}
 	req := issuer.Request{Issuer: s.cfg.Issuer, Now: now, RIDUser: sub.PatientID}
 	// The record was read and validated once: sign from it directly (the
 	// card holds the bundle as the EMR sent it).
-	card, err := s.key.SignSHC(rec, bundle, req, 1)
+	card, err := kf.SignSHC(rec, bundle, req, 1)
 	if err != nil {
 		return nil, &InputError{Problem: err.Error()}
 	}
 	id := randomToken(12)
-	e := &Entry{ID: id, Created: now.UTC(), By: by, KID: s.KID(), Status: StatusValid, Doses: len(rec.Immunizations), PatientID: sub.PatientID,
+	e := &Entry{ID: id, Created: now.UTC(), By: by, KID: kf.Key.Public().KID(), Status: StatusValid, Doses: len(rec.Immunizations), PatientID: sub.PatientID,
 		SHC: card.JWS, RID: card.RID}
 	if len(keys) > 0 {
 		// Indexes are drawn under the lock; signing runs outside it.
@@ -295,7 +299,7 @@ func (s *Service) issue(by string, sub Submission, idemKey, reqHash string) (*En
 		}
 		s.mu.Unlock()
 		for i, k := range keys {
-			sd, err := s.key.SignSDJWT(rec, req, k, entries[i])
+			sd, err := kf.SignSDJWT(rec, req, k, entries[i])
 			if err != nil {
 				return nil, &InputError{Problem: err.Error()}
 			}
@@ -407,8 +411,8 @@ func (s *Service) Revoke(by, id, reason string) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.KID == s.KID() {
-		if _, err := s.site().Revoke(s.key.Key.Public(), []string{e.RID}); err != nil {
+	if kf := s.keyFor(e.KID); kf != nil {
+		if _, err := s.site().Revoke(kf.Key.Public(), []string{e.RID}); err != nil {
 			undo()
 			return nil, err
 		}

@@ -68,7 +68,7 @@ var (
 	bucketAudit    = []byte("audit")
 	bucketCRL      = []byte("crl")
 	bucketIdem     = []byte("idempotency")
-	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL, bucketIdem, bucketAnchors, bucketStatus}
+	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL, bucketIdem, bucketAnchors, bucketStatus, bucketKeys}
 )
 
 // Config is config.json.
@@ -175,7 +175,11 @@ func Init(dir string, o InitOptions) error {
 type Service struct {
 	dir    string
 	cfg    Config
-	key    *issuer.KeyFile
+	keyMu      sync.RWMutex
+	key        *issuer.KeyFile            // the active key; nil after it was reported compromised
+	keys       map[string]*issuer.KeyFile // every key of the clinic, by kid
+	passphrase string                     // seals new keys like key.age
+	workFactor int
 	db     *bolt.DB
 	now    func() time.Time
 	limits *limiter
@@ -208,6 +212,9 @@ type Options struct {
 	// Registry, if set, is the registry's base URL that anchors every
 	// credential; it overrides config.json's.
 	Registry string
+	// KeyWorkFactor is the scrypt work factor of new key files (0:
+	// keyfile.WorkFactor; tests lower it).
+	KeyWorkFactor int
 }
 
 // Open opens a data folder Init made, decrypting the key with passphrase.
@@ -252,8 +259,15 @@ func Open(dir, passphrase string, o Options) (*Service, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Service{dir: dir, cfg: cfg, key: &issuer.KeyFile{KeyFile: kf}, db: db, now: now, status: st, limits: newLimiter(),
+	s := &Service{dir: dir, cfg: cfg, db: db, now: now, status: st, limits: newLimiter(), passphrase: passphrase, workFactor: o.KeyWorkFactor,
 		commits: make(chan *pendingIssue, maxGroup), commitDone: make(chan struct{})}
+	if s.workFactor == 0 {
+		s.workFactor = keyfile.WorkFactor
+	}
+	if err := s.loadKeys(&issuer.KeyFile{KeyFile: kf}, passphrase); err != nil {
+		db.Close()
+		return nil, err
+	}
 	reg := cfg.Registry
 	if o.Registry != "" {
 		reg = o.Registry
@@ -291,8 +305,14 @@ func (s *Service) Now() time.Time { return s.now() }
 // Config returns the folder's configuration.
 func (s *Service) Config() Config { return s.cfg }
 
-// KID is the signing key's id.
-func (s *Service) KID() string { return s.key.Key.Public().KID() }
+// KID is the active signing key's id ("" when there is none).
+func (s *Service) KID() string {
+	kf, err := s.signer()
+	if err != nil {
+		return ""
+	}
+	return kf.Key.Public().KID()
+}
 
 // Ping checks that the database answers (for /healthz).
 func (s *Service) Ping() error {

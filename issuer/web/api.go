@@ -208,6 +208,10 @@ func (s *Server) apiIssue(w http.ResponseWriter, r *http.Request) {
 		outcome(w, http.StatusUnprocessableEntity, "conflict", "Idempotency-Key", err.Error())
 		return
 	}
+	if errors.Is(err, service.ErrNoActiveKey) {
+		outcome(w, http.StatusServiceUnavailable, "business-rule", "", "nothing can be issued: "+err.Error())
+		return
+	}
 	if err != nil {
 		s.inputOutcome(w, err)
 		return

@@ -21,6 +21,7 @@ func (s *Server) registerFHIROps() {
 	s.handle("GET /api/v1/anchoring", 0, s.api(service.ScopeRecordsRead, s.apiAnchoring))
 	s.handle("POST /records/{id}/suspend", MaxFormBody, s.staff(service.RoleAdmin, s.staffStatusChange(s.svc.Suspend, "Suspended: the SD-JWT VCs of this record show as suspended to verifiers until it is reinstated. The SMART Health Card has no suspension: revoke the record if the card must stop verifying.")))
 	s.handle("POST /records/{id}/reinstate", MaxFormBody, s.staff(service.RoleAdmin, s.staffStatusChange(s.svc.Reinstate, "Reinstated: every credential of this record is valid again.")))
+	s.registerKeys()
 }
 
 // SMARTConfiguration is /.well-known/smart-configuration: the SMART
