@@ -173,16 +173,16 @@ func Init(dir string, o InitOptions) error {
 
 // Service is an open data folder.
 type Service struct {
-	dir    string
-	cfg    Config
+	dir        string
+	cfg        Config
 	keyMu      sync.RWMutex
 	key        *issuer.KeyFile            // the active key; nil after it was reported compromised
 	keys       map[string]*issuer.KeyFile // every key of the clinic, by kid
 	passphrase string                     // seals new keys like key.age
 	workFactor int
-	db     *bolt.DB
-	now    func() time.Time
-	limits *limiter
+	db         *bolt.DB
+	now        func() time.Time
+	limits     *limiter
 
 	mu     sync.Mutex // the status list, the CRL files
 	status *statusStore
