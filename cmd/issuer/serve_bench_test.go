@@ -115,7 +115,7 @@ func newServeRig(tb testing.TB) *serveRig {
 	r.env = append(os.Environ(), "IMMUNOPASS_PASSPHRASE=bench passphrase, not for real keys", "IMMUNOPASS_ADMIN_PASSWORD=bench admin password")
 	regAddr, issAddr := freeAddr(tb), freeAddr(tb)
 	reg := "http://" + regAddr
-	r.run("registry", "init", "--data", "registry", "--url", "https://registry.example")
+	r.run("registry", "init", "--data", "registry", "--url", "https://registry.example", "--work-factor", "10")
 	r.start("registry", "registry", "serve", "--data", "registry", "--listen", regAddr)
 	waitHealthy(tb, reg)
 	r.run("issuer", "init", "--data", "clinic", "--iss", "https://clinic.example", "--registry", reg, "--work-factor", "10")
