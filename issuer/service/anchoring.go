@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -25,7 +26,22 @@ const (
 	AnchorAnchored      = "anchored"       // every credential of the entry has its index in the log
 )
 
-var bucketAnchors = []byte("anchors") // entry id "/" hex digest → log index
+var (
+	bucketAnchors      = []byte("anchors")       // entry id "/" hex digest → log index
+	bucketAuditAnchors = []byte("audit-anchors") // audit seq (big-endian) → auditAnchor
+)
+
+// AuditAnchorInterval is how often, at most, the audit log's head (the hash
+// of its last entry, which commits to every entry before it) is anchored.
+const AuditAnchorInterval = 10 * time.Second
+
+// auditAnchor is one anchored audit log head.
+type auditAnchor struct {
+	Seq   uint64    `json:"seq"`
+	Hash  string    `json:"hash"`
+	Index uint64    `json:"index"`
+	Time  time.Time `json:"time"`
+}
 
 // anchoring is the background sender's state, for the outbox page and
 // /healthz.
@@ -35,6 +51,7 @@ type anchoring struct {
 	lastOK    time.Time
 	lastError string
 	anchored  int64
+	auditTry  time.Time // last attempt to anchor the audit head
 }
 
 // AnchoringStatus is what the staff page and the API show about the sender.
@@ -45,6 +62,10 @@ type AnchoringStatus struct {
 	LastTry   time.Time `json:"lastTry,omitzero"`
 	LastOK    time.Time `json:"lastOk,omitzero"`
 	LastError string    `json:"lastError,omitempty"`
+	// AuditSeq and AuditIndex say which audit log entry was last anchored
+	// (its hash commits to every entry up to it) and where in the log.
+	AuditSeq   uint64 `json:"auditSeq,omitempty"`
+	AuditIndex uint64 `json:"auditIndex,omitempty"`
 }
 
 // Anchoring reports the sender's state.
@@ -61,7 +82,73 @@ func (s *Service) Anchoring() (AnchoringStatus, error) {
 	s.anch.mu.Lock()
 	st.Anchored, st.LastTry, st.LastOK, st.LastError = s.anch.anchored, s.anch.lastTry, s.anch.lastOK, s.anch.lastError
 	s.anch.mu.Unlock()
+	if a, ok, err := s.lastAuditAnchor(); err != nil {
+		return st, err
+	} else if ok {
+		st.AuditSeq, st.AuditIndex = a.Seq, a.Index
+	}
 	return st, nil
+}
+
+// lastAuditAnchor is the last anchored audit head.
+func (s *Service) lastAuditAnchor() (auditAnchor, bool, error) {
+	var a auditAnchor
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		_, v := tx.Bucket(bucketAuditAnchors).Cursor().Last()
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &a)
+	})
+	return a, ok, err
+}
+
+// anchorAudit anchors the audit log's head when it moved since the last
+// anchored one and AuditAnchorInterval has passed (force: whenever it
+// moved). The head is the last entry's hash: anchored, it fixes every entry
+// up to it, so that the log cannot be rewritten unnoticed even by someone
+// holding clinic.db. It goes straight to the registry, not through the
+// outbox: the head can always be read again from the database.
+func (s *Service) anchorAudit(ctx context.Context, force bool) error {
+	s.anch.mu.Lock()
+	due := force || time.Since(s.anch.auditTry) >= AuditAnchorInterval
+	if due {
+		s.anch.auditTry = time.Now()
+	}
+	s.anch.mu.Unlock()
+	if !due {
+		return nil
+	}
+	var head AuditEntry
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		_, v := tx.Bucket(bucketAudit).Cursor().Last()
+		if v == nil {
+			return nil
+		}
+		return json.Unmarshal(v, &head)
+	}); err != nil || head.Seq == 0 {
+		return err
+	}
+	last, ok, err := s.lastAuditAnchor()
+	if err != nil || ok && last.Seq >= head.Seq {
+		return err
+	}
+	d, err := issuer.ParseDigest(head.Hash)
+	if err != nil {
+		return fmt.Errorf("audit entry %d: %w", head.Seq, err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	idx, err := s.reg.Anchor(rctx, [][32]byte{d})
+	if err != nil {
+		return err
+	}
+	a := auditAnchor{Seq: head.Seq, Hash: head.Hash, Index: idx[d], Time: s.now().UTC()}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bucketAuditAnchors), string(seqKey(a.Seq)), a)
+	})
 }
 
 // anchorItems are the outbox items of a new entry: one per credential.
@@ -167,8 +254,16 @@ func (s *Service) anchorRound(ctx context.Context) (int, error) {
 	s.anchorMu.Lock()
 	defer s.anchorMu.Unlock()
 	items, err := s.outbox.List()
-	if err != nil || len(items) == 0 {
+	if err != nil {
 		return 0, err
+	}
+	if len(items) == 0 {
+		// Idle: the audit head (staff actions that issue nothing count too).
+		if err := s.anchorAudit(ctx, false); err != nil {
+			s.noteError(err)
+			return 0, err
+		}
+		return 0, nil
 	}
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	_, sendErr := s.outbox.AnchorAdded(rctx, s.reg, items)
@@ -217,7 +312,30 @@ func (s *Service) anchorRound(ctx context.Context) (int, error) {
 	s.anch.mu.Lock()
 	s.anch.anchored += int64(len(done))
 	s.anch.mu.Unlock()
+	if sendErr == nil {
+		if err := s.anchorAudit(ctx, false); err != nil {
+			s.noteError(err)
+			return len(done), err
+		}
+	}
 	return len(done), sendErr
+}
+
+func (s *Service) noteError(err error) {
+	s.anch.mu.Lock()
+	s.anch.lastTry, s.anch.lastError = time.Now(), "audit log head: "+err.Error()
+	s.anch.mu.Unlock()
+}
+
+// AnchorAuditNow anchors the audit log's head now if it moved (tests, and
+// `issuer serve` at shutdown).
+func (s *Service) AnchorAuditNow(ctx context.Context) error {
+	if s.reg == nil {
+		return errors.New("no registry configured")
+	}
+	s.anchorMu.Lock()
+	defer s.anchorMu.Unlock()
+	return s.anchorAudit(ctx, true)
 }
 
 // openAnchoring opens the outbox and the registry client when a registry

@@ -258,6 +258,20 @@ func TestAnchoring(t *testing.T) {
 		}
 	}
 
+	// The audit log's head is anchored too: it commits to every entry.
+	if err := s.AnchorAuditNow(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := s.Audit(0, 0)
+	head := log[len(log)-1]
+	st, err := s.Anchoring()
+	if err != nil || st.AuditSeq != head.Seq {
+		t.Fatalf("audit head %d, anchoring status %+v, %v", head.Seq, st, err)
+	}
+	if i, ok := reg.Index(head.Hash); !ok || i != st.AuditIndex {
+		t.Errorf("the registry has the audit head at %d (%v), the service says %d", i, ok, st.AuditIndex)
+	}
+
 	// The registry goes down: the next entry is pending, and the error shows.
 	reg.Stop()
 	e2, err := s.Issue("nurse1", demoSubmission(t, 1))
@@ -270,7 +284,7 @@ func TestAnchoring(t *testing.T) {
 	if state, _, _ := s.AnchorState(e2); state != AnchorPending {
 		t.Fatalf("state %s while the registry is down, want pending", state)
 	}
-	st, err := s.Anchoring()
+	st, err = s.Anchoring()
 	if err != nil || st.Queued != 2 || st.LastError == "" {
 		t.Fatalf("anchoring status %+v, %v", st, err)
 	}

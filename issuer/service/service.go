@@ -68,7 +68,7 @@ var (
 	bucketAudit    = []byte("audit")
 	bucketCRL      = []byte("crl")
 	bucketIdem     = []byte("idempotency")
-	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL, bucketIdem, bucketAnchors, bucketStatus, bucketKeys}
+	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL, bucketIdem, bucketAnchors, bucketStatus, bucketKeys, bucketAuditAnchors}
 )
 
 // Config is config.json.
