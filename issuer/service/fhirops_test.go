@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -407,5 +408,51 @@ func TestStatusFileImport(t *testing.T) {
 	// Imported indexes are allocated: a new issuance never takes them.
 	if err := s2.status.Set(e.SDJWT[1].Index, 0); err != nil {
 		t.Errorf("imported index not allocated: %v", err)
+	}
+}
+
+// TestHealthCardsRequestSpecExamples: the request bodies of the
+// $health-cards-issue examples in the SMART Health Cards and Links IG
+// (OperationDefinition patient-i-health-cards-issue, notes) read as the IG
+// describes them.
+func TestHealthCardsRequestSpecExamples(t *testing.T) {
+	for _, tc := range []struct {
+		body   string
+		types  []string
+		vs     []string
+		claims []string
+		since  time.Time
+	}{
+		{`{"resourceType": "Parameters", "parameter": [{"name": "credentialType", "valueUri": "Immunization"}]}`,
+			[]string{"Immunization"}, nil, nil, time.Time{}},
+		{`{"resourceType": "Parameters", "parameter": [{"name": "credentialType", "valueUri": "Immunization"},
+		  {"name": "credentialValueSet", "valueUri": "https://terminology.smarthealth.cards/ValueSet/immunization-all-cvx"}]}`,
+			[]string{"Immunization"}, []string{"https://terminology.smarthealth.cards/ValueSet/immunization-all-cvx"}, nil, time.Time{}},
+		{`{"resourceType": "Parameters", "parameter": [{"name": "credentialType", "valueUri": "Immunization"},
+		  {"name": "_since", "valueDateTime": "2021-03"}]}`,
+			[]string{"Immunization"}, nil, nil, time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{`{"resourceType": "Parameters", "parameter": [{"name": "credentialType", "valueUri": "https://smarthealth.cards#immunization"},
+		  {"name": "includeIdentityClaim", "valueString": "Patient.name"}, {"name": "includeIdentityClaim", "valueString": "Patient.birthDate"}]}`,
+			[]string{"Immunization"}, nil, []string{"Patient.name", "Patient.birthDate"}, time.Time{}},
+	} {
+		req, err := ParseHealthCardsRequest([]byte(tc.body))
+		if err != nil {
+			t.Errorf("%s: %v", tc.body, err)
+			continue
+		}
+		if !slices.Equal(req.CredentialTypes, tc.types) || !slices.Equal(req.ValueSets, tc.vs) || !slices.Equal(req.IdentityClaims, tc.claims) || !req.Since.Equal(tc.since) {
+			t.Errorf("%s: got %+v", tc.body, req)
+		}
+	}
+	// The IG's example that asks for the name only: this issuer's cards
+	// always hold the birth date too, so it is refused, naming why.
+	_, err := ParseHealthCardsRequest([]byte(`{"resourceType":"Parameters","parameter":[{"name":"credentialType","valueUri":"Immunization"},{"name":"includeIdentityClaim","valueString":"Patient.name"}]}`))
+	if !isInput(err, "Parameters.parameter") || !strings.Contains(err.Error(), "Patient.birthDate") {
+		t.Errorf("name only: %v", err)
+	}
+	// The IG's value set example (mpox) is one this issuer cannot evaluate.
+	_, err = ParseHealthCardsRequest([]byte(`{"resourceType":"Parameters","parameter":[{"name":"credentialType","valueUri":"Immunization"},{"name":"credentialValueSet","valueUri":"https://terminology.smarthealth.cards/ValueSet/immunization-orthopoxvirus-all"}]}`))
+	if !isInput(err, "Parameters.parameter[1].valueUri") {
+		t.Errorf("unsupported value set: %v", err)
 	}
 }
