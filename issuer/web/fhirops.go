@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/immunopass/immunopass/issuer/service"
 )
 
@@ -22,6 +24,17 @@ func (s *Server) registerFHIROps() {
 	s.handle("POST /records/{id}/suspend", MaxFormBody, s.staff(service.RoleAdmin, s.staffStatusChange(s.svc.Suspend, "Suspended: the SD-JWT VCs of this record show as suspended to verifiers until it is reinstated. The SMART Health Card has no suspension: revoke the record if the card must stop verifying.")))
 	s.handle("POST /records/{id}/reinstate", MaxFormBody, s.staff(service.RoleAdmin, s.staffStatusChange(s.svc.Reinstate, "Reinstated: every credential of this record is valid again.")))
 	s.registerKeys()
+	s.metrics.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "issuer_group_commits_total", Help: "Group commits of issuances (each: one outbox file and one bbolt transaction)."},
+			func() float64 { return float64(s.svc.Groups()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "issuer_anchoring_queued", Help: "Credentials waiting in the outbox to be anchored in the registry."},
+			func() float64 {
+				st, err := s.svc.Anchoring()
+				if err != nil {
+					return -1
+				}
+				return float64(st.Queued)
+			}))
 }
 
 // SMARTConfiguration is /.well-known/smart-configuration: the SMART

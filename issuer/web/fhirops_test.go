@@ -259,6 +259,9 @@ func TestHealthCardsIssue(t *testing.T) {
 		}
 	}
 	e.api("POST", op, read, "text/plain", []byte("x"), http.StatusUnsupportedMediaType)
+	if m := e.mustGet("/metrics"); !strings.Contains(m, "issuer_group_commits_total 3") || !strings.Contains(m, "issuer_anchoring_queued 0") {
+		t.Errorf("metrics lack the group commits or the anchoring queue")
+	}
 	oo := e.api("POST", "/fhir/Patient/MRN-404/$health-cards-issue", read, "", params([2]string{"credentialType", "Immunization"}), http.StatusNotFound)
 	if !strings.Contains(fmt.Sprint(oo), "MRN-404") {
 		t.Errorf("unknown patient: %v", oo)
