@@ -456,3 +456,48 @@ func TestHealthCardsRequestSpecExamples(t *testing.T) {
 		t.Errorf("unsupported value set: %v", err)
 	}
 }
+
+// TestActivateKeyOnce: concurrent activations of one pending key: exactly
+// one wins, the other is a state error, and the previous key is retired
+// once.
+func TestActivateKeyOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "clinic")
+	if err := Init(dir, InitOptions{Issuer: "https://clinic.example", Passphrase: testPass, WorkFactor: 10, AdminPassword: testAdminPwd}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir, testPass, Options{KeyWorkFactor: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	old := s.KID()
+	ki, err := s.CreateKey("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := s.ActivateKey(context.Background(), "admin", ki.KID)
+			errs <- err
+		}()
+	}
+	e1, e2 := <-errs, <-errs
+	if (e1 == nil) == (e2 == nil) || !errors.Is(e1, ErrKeyState) && !errors.Is(e2, ErrKeyState) {
+		t.Fatalf("two activations: %v, %v", e1, e2)
+	}
+	keys, _ := s.Keys()
+	states := map[string]string{}
+	for _, k := range keys {
+		states[k.KID] = k.State
+	}
+	if states[old] != KeyRetired || states[ki.KID] != KeyActive || s.KID() != ki.KID {
+		t.Fatalf("states %v, signing with %s", states, s.KID())
+	}
+	if n := strings.Count(auditActions(t, s), "key.retire"); n != 1 {
+		t.Errorf("%d key.retire audit entries", n)
+	}
+	if _, err := s.ActivateKey(context.Background(), "admin", old); !errors.Is(err, ErrKeyState) {
+		t.Errorf("re-activating a retired key: %v", err)
+	}
+}

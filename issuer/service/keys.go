@@ -238,6 +238,14 @@ func (s *Service) ActivateKey(ctx context.Context, by, kid string) (*KeyInfo, er
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketKeys)
+		// Again under the lock: another activation may have won meanwhile.
+		cur, err := s.keyInfo(tx, kid)
+		if err != nil {
+			return err
+		}
+		if cur.State != KeyPending {
+			return fmt.Errorf("key %s is %s, only a pending key can be activated: %w", kid, cur.State, ErrKeyState)
+		}
 		if old != "" {
 			prev, err := s.keyInfo(tx, old)
 			if err != nil {
