@@ -265,9 +265,7 @@ func (s *Service) anchorRound(ctx context.Context) (int, error) {
 		}
 		return 0, nil
 	}
-	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	_, sendErr := s.outbox.AnchorAdded(rctx, s.reg, items)
-	cancel()
+	sendErr := s.sendAnchors(ctx, items)
 	var done []*issuer.Item
 	for _, it := range items {
 		if it.Kind != issuer.KindAnchor {
@@ -319,6 +317,44 @@ func (s *Service) anchorRound(ctx context.Context) (int, error) {
 		}
 	}
 	return len(done), sendErr
+}
+
+// sendAnchors anchors the items without an index, up to
+// issuer.AnchorBatch digests a request, and sets their indexes in memory
+// only: the caller stores them in clinic.db and drops the items, so the
+// outbox file is not rewritten in between (a crash before that sends them
+// again, and anchoring is idempotent).
+func (s *Service) sendAnchors(ctx context.Context, items []*issuer.Item) error {
+	var queued []*issuer.Item
+	for _, it := range items {
+		if it.Kind == issuer.KindAnchor && it.Index == nil {
+			queued = append(queued, it)
+		}
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for len(queued) > 0 {
+		batch := queued[:min(len(queued), issuer.AnchorBatch)]
+		queued = queued[len(batch):]
+		ds := make([][32]byte, 0, len(batch))
+		var ok []*issuer.Item
+		for _, it := range batch {
+			d, err := issuer.ParseDigest(it.Digest)
+			if err != nil {
+				return fmt.Errorf("outbox item %s: %w", it.ID, err)
+			}
+			ds, ok = append(ds, d), append(ok, it)
+		}
+		idx, err := s.reg.Anchor(rctx, ds)
+		if err != nil {
+			return err
+		}
+		for i, it := range ok {
+			v := idx[ds[i]]
+			it.Index = &v
+		}
+	}
+	return nil
 }
 
 func (s *Service) noteError(err error) {

@@ -53,15 +53,19 @@ func ReadRecord(body []byte) (*vax.Record, []byte, error) {
 		return nil, nil, &InputError{Problem: fmt.Sprintf("body of %d bytes is larger than %d", len(body), MaxRecordSize)}
 	}
 	body = bytes.TrimSpace(body)
-	obj, err := strictjson.ParseObject(body, 0)
+	// Parsed once: a Bundle is mapped from this tree (vax.FromFHIRTree).
+	root, err := strictjson.ParseDoc(body, 0)
+	if err == nil && root.Kind() != strictjson.ObjectKind {
+		err = errors.New("not a JSON object")
+	}
 	if err != nil {
 		return nil, nil, &InputError{Problem: "not a JSON object: " + err.Error()}
 	}
-	if rt, ok := obj.Get("resourceType"); ok {
-		if rt != "Bundle" {
-			return nil, nil, &InputError{Field: "resourceType", Problem: fmt.Sprintf("want \"Bundle\" (of Patient and Immunization), got %v", rt)}
+	if rtv := root.Get("resourceType"); rtv.Exists() {
+		if rt, _ := rtv.Str(); rt != "Bundle" || rtv.Kind() != strictjson.String {
+			return nil, nil, &InputError{Field: "resourceType", Problem: fmt.Sprintf("want \"Bundle\" (of Patient and Immunization), got %v", rtv.Any())}
 		}
-		rec, err := vax.FromFHIR(body)
+		rec, _, err := vax.FromFHIRTree(root) // MaxRecordSize is under vax.MaxFHIRSize
 		if err != nil {
 			var fe *vax.FHIRError
 			if errors.As(err, &fe) {
@@ -71,12 +75,12 @@ func ReadRecord(body []byte) (*vax.Record, []byte, error) {
 		}
 		return rec, body, nil
 	}
-	for _, m := range obj {
-		if m.Name != "patient" && m.Name != "immunizations" {
-			return nil, nil, &InputError{Field: m.Name, Problem: "unknown member (want a FHIR Bundle, or record JSON with patient and immunizations)"}
+	for name := range root.Members() {
+		if name != "patient" && name != "immunizations" {
+			return nil, nil, &InputError{Field: name, Problem: "unknown member (want a FHIR Bundle, or record JSON with patient and immunizations)"}
 		}
 	}
-	if _, ok := obj.Get("patient"); !ok {
+	if !root.Get("patient").Exists() {
 		return nil, nil, &InputError{Field: "patient", Problem: "missing (want a FHIR Bundle, or record JSON with patient and immunizations)"}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
