@@ -915,3 +915,19 @@ func DigestHex(signed string) string {
 	d := anchor.Digest(signed)
 	return hex.EncodeToString(d[:])
 }
+
+// Drop removes items from the outbox once their outcome is stored
+// elsewhere (the clinic service keeps each anchor's index in its ledger and
+// fetches proofs on demand). items must be every item of one or more Add
+// calls, as List returns them; only those in drop are removed, with one
+// write per file.
+func (o *Outbox) Drop(items, drop []*Item) error {
+	byFile := map[string][]*Item{}
+	for _, it := range items {
+		byFile[it.file] = append(byFile[it.file], it)
+	}
+	for _, it := range drop {
+		it.done = true
+	}
+	return o.commit(drop, byFile)
+}

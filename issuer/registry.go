@@ -345,3 +345,50 @@ func ParseDigest(s string) ([32]byte, error) {
 	copy(d[:], b)
 	return d, nil
 }
+
+// RegisteredKey is one of this issuer's keys as the registry lists it
+// (GET /v1/issuers).
+type RegisteredKey struct {
+	KID           string    `json:"kid"`
+	ValidFrom     time.Time `json:"validFrom,omitzero"`
+	ValidUntil    time.Time `json:"validUntil,omitzero"`
+	CompromisedAt time.Time `json:"compromisedAt,omitzero"`
+}
+
+// ValidAt reports whether the key may sign at t: inside its window and not
+// compromised by then.
+func (k RegisteredKey) ValidAt(t time.Time) bool {
+	return (k.ValidFrom.IsZero() || !t.Before(k.ValidFrom)) && (k.ValidUntil.IsZero() || t.Before(k.ValidUntil)) &&
+		(k.CompromisedAt.IsZero() || t.Before(k.CompromisedAt))
+}
+
+// IssuerKeys asks the registry's public directory for this issuer's keys
+// (none when the registry does not list the issuer).
+func (r *Registry) IssuerKeys(ctx context.Context) ([]RegisteredKey, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url("/v1/issuers"), nil)
+	if err != nil {
+		return nil, err
+	}
+	status, data, err := r.do(req, "issuers")
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, answerError("issuers", r.url("/v1/issuers"), status, data)
+	}
+	var out struct {
+		Issuers []struct {
+			ID   string          `json:"id"`
+			Keys []RegisteredKey `json:"keys"`
+		} `json:"issuers"`
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, &RegistryError{Op: "issuers", URL: r.url("/v1/issuers"), Status: status, Code: "bad-answer", Message: err.Error()}
+	}
+	for _, is := range out.Issuers {
+		if is.ID == r.Issuer {
+			return is.Keys, nil
+		}
+	}
+	return nil, nil
+}

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,7 +81,7 @@ type fakeKey struct{}
 //
 // STATUS defaults to 200; with -ca, HTTPS trusts only CERT (PEM).
 func fetch(ts *testscript.TestScript, neg bool, args []string) {
-	var ca, postFile, auth string
+	var ca, postFile, auth, until string
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "-ca":
@@ -89,6 +90,8 @@ func fetch(ts *testscript.TestScript, neg bool, args []string) {
 			postFile = args[1]
 		case "-auth":
 			auth = args[1]
+		case "-until":
+			until = args[1] // repeat the request (up to 10 s) until the body matches
 		default:
 			ts.Fatalf("fetch: unknown flag %s", args[0])
 		}
@@ -109,7 +112,12 @@ func fetch(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 	}
+	var untilRE *regexp.Regexp
+	if until != "" {
+		untilRE = regexp.MustCompile(until)
+	}
 	var resp *http.Response
+	var data []byte
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		method, body := "GET", io.Reader(nil)
 		if postFile != "" {
@@ -125,7 +133,12 @@ func fetch(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		resp, err = client.Do(req)
 		if err == nil {
-			break
+			data, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if untilRE == nil || untilRE.Match(data) || time.Now().After(end) {
+				break
+			}
+			continue
 		}
 		if time.Now().After(end) || strings.Contains(err.Error(), "certificate") {
 			if neg {
@@ -134,24 +147,37 @@ func fetch(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s %s: %v", method, args[0], err)
 		}
 	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
 	if (resp.StatusCode == want) == neg {
 		ts.Fatalf("%s: %s %q", args[0], resp.Status, data)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
 }
 
-// jsonget prints a top-level string member of a JSON file:
+// jsonget prints a string member of a JSON file, by a dotted path of
+// member names and array indexes (sdJwtVc.0.sdJwt):
 //
-//	jsonget FILE NAME
+//	jsonget FILE PATH
 func jsonget(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
-		ts.Fatalf("usage: jsonget FILE NAME")
+		ts.Fatalf("usage: jsonget FILE PATH")
 	}
-	var m map[string]any
-	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &m))
-	v, ok := m[args[1]].(string)
+	var cur any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &cur))
+	for _, step := range strings.Split(args[1], ".") {
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[step]
+		case []any:
+			i, err := strconv.Atoi(step)
+			if err != nil || i < 0 || i >= len(c) {
+				ts.Fatalf("%s: no item %q in %s", args[0], step, args[1])
+			}
+			cur = c[i]
+		default:
+			cur = nil
+		}
+	}
+	v, ok := cur.(string)
 	if !ok {
 		ts.Fatalf("%s has no string member %q", args[0], args[1])
 	}

@@ -32,6 +32,7 @@ func (c *cli) initData(args []string) error {
 	dir := fs.String("data", "", "create the clinic's data folder `DIR`")
 	iss := fs.String("iss", "", "the issuer `URL` (iss) of every credential")
 	admin := fs.String("admin", "admin", "the first administrator's user `NAME`")
+	registry := fs.String("registry", "", "anchor every credential in the registry at `URL` (the clinic's key must be accredited there)")
 	wf := fs.Int("work-factor", issuer.WorkFactor, "scrypt work factor `N` of the key file's passphrase (lower it only for tests)")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -55,7 +56,7 @@ func (c *cli) initData(args []string) error {
 		rand.Read(b)
 		pw, generated = base64.RawURLEncoding.EncodeToString(b), true
 	}
-	if err := service.Init(*dir, service.InitOptions{Issuer: *iss, Passphrase: pass, WorkFactor: *wf, AdminUser: *admin, AdminPassword: pw}); err != nil {
+	if err := service.Init(*dir, service.InitOptions{Issuer: *iss, Passphrase: pass, WorkFactor: *wf, AdminUser: *admin, AdminPassword: pw, Registry: *registry}); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "clinic data folder %s created for %s\n", *dir, *iss)
@@ -92,6 +93,7 @@ func (c *cli) serve(args []string) error {
 	listen := fs.String("listen", "127.0.0.1:8630", "listen on `ADDR`")
 	certFile := fs.String("tls-cert", "", "TLS certificate chain `FILE` (PEM)")
 	keyFile := fs.String("tls-key", "", "TLS private key `FILE` (PEM)")
+	registry := fs.String("registry", "", "anchor every credential in the registry at `URL` (default: config.json's registry, if any)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -123,7 +125,7 @@ func (c *cli) serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := service.Open(*dir, pass, service.Options{})
+	svc, err := service.Open(*dir, pass, service.Options{Registry: *registry})
 	if err != nil {
 		return err
 	}
@@ -141,7 +143,8 @@ func (c *cli) serve(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("issuer serving", "listen", ln.Addr().String(), "tls", useTLS, "data", *dir, "iss", svc.Config().Issuer, "kid", svc.KID())
+	anch, _ := svc.Anchoring()
+	logger.Info("issuer serving", "listen", ln.Addr().String(), "tls", useTLS, "data", *dir, "iss", svc.Config().Issuer, "kid", svc.KID(), "registry", anch.Registry)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -275,6 +275,29 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case req.Method == http.MethodGet && strings.HasPrefix(req.URL.Path, "/v1/proof/"):
 		r.proof(w, strings.TrimPrefix(req.URL.Path, "/v1/proof/"))
 		return
+	case req.Method == http.MethodGet && req.URL.Path == "/v1/issuers":
+		// The public directory, as the registry lists it: each issuer's
+		// keys (no validity windows in the fake).
+		type key struct {
+			KID string `json:"kid"`
+		}
+		byIss := map[string][]key{}
+		for kid, iss := range r.iss {
+			byIss[iss] = append(byIss[iss], key{KID: kid})
+		}
+		type issuer struct {
+			ID   string `json:"id"`
+			Keys []key  `json:"keys"`
+		}
+		out := struct {
+			Issuers []issuer `json:"issuers"`
+		}{Issuers: []issuer{}}
+		for iss, keys := range byIss {
+			out.Issuers = append(out.Issuers, issuer{ID: iss, Keys: keys})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(out)
+		return
 	case req.Method == http.MethodGet && req.URL.Path == "/v1/bundle":
 		r.mu.Unlock()
 		b, err := r.Bundle(time.Now())

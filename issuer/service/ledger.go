@@ -53,15 +53,19 @@ func ReadRecord(body []byte) (*vax.Record, []byte, error) {
 		return nil, nil, &InputError{Problem: fmt.Sprintf("body of %d bytes is larger than %d", len(body), MaxRecordSize)}
 	}
 	body = bytes.TrimSpace(body)
-	obj, err := strictjson.ParseObject(body, 0)
+	// Parsed once: a Bundle is mapped from this tree (vax.FromFHIRTree).
+	root, err := strictjson.ParseDoc(body, 0)
+	if err == nil && root.Kind() != strictjson.ObjectKind {
+		err = errors.New("not a JSON object")
+	}
 	if err != nil {
 		return nil, nil, &InputError{Problem: "not a JSON object: " + err.Error()}
 	}
-	if rt, ok := obj.Get("resourceType"); ok {
-		if rt != "Bundle" {
-			return nil, nil, &InputError{Field: "resourceType", Problem: fmt.Sprintf("want \"Bundle\" (of Patient and Immunization), got %v", rt)}
+	if rtv := root.Get("resourceType"); rtv.Exists() {
+		if rt, _ := rtv.Str(); rt != "Bundle" || rtv.Kind() != strictjson.String {
+			return nil, nil, &InputError{Field: "resourceType", Problem: fmt.Sprintf("want \"Bundle\" (of Patient and Immunization), got %v", rtv.Any())}
 		}
-		rec, err := vax.FromFHIR(body)
+		rec, _, err := vax.FromFHIRTree(root) // MaxRecordSize is under vax.MaxFHIRSize
 		if err != nil {
 			var fe *vax.FHIRError
 			if errors.As(err, &fe) {
@@ -71,12 +75,12 @@ func ReadRecord(body []byte) (*vax.Record, []byte, error) {
 		}
 		return rec, body, nil
 	}
-	for _, m := range obj {
-		if m.Name != "patient" && m.Name != "immunizations" {
-			return nil, nil, &InputError{Field: m.Name, Problem: "unknown member (want a FHIR Bundle, or record JSON with patient and immunizations)"}
+	for name := range root.Members() {
+		if name != "patient" && name != "immunizations" {
+			return nil, nil, &InputError{Field: name, Problem: "unknown member (want a FHIR Bundle, or record JSON with patient and immunizations)"}
 		}
 	}
-	if _, ok := obj.Get("patient"); !ok {
+	if !root.Get("patient").Exists() {
 		return nil, nil, &InputError{Field: "patient", Problem: "missing (want a FHIR Bundle, or record JSON with patient and immunizations)"}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -147,6 +151,12 @@ type Entry struct {
 	SDJWT     []SDJWTCred `json:"sdJwtVc"`
 	Changed   time.Time   `json:"changed,omitzero"`
 	ChangeBy  string      `json:"changedBy,omitempty"`
+	// Anchor says that the credentials were queued for anchoring in the
+	// registry (AnchorState tells how far it went).
+	Anchor bool `json:"anchor,omitempty"`
+	// Anchoring is the anchoring state (AnchorNotConfigured, AnchorPending
+	// or AnchorAnchored) as of the read; Entry and Find fill it in.
+	Anchoring string `json:"-"`
 }
 
 // SDJWTCred is one SD-JWT VC of a batch.
@@ -182,8 +192,10 @@ func (s *Service) IssueOnce(by, key string, request []byte, sub Submission) (e *
 	sum := sha256.Sum256(request)
 	reqHash := hex.EncodeToString(sum[:])
 	dbKey := by + "\x00" + key
-	s.idemMu.Lock()
-	defer s.idemMu.Unlock()
+	ks := sha256.Sum256([]byte(dbKey))
+	mu := &s.idemMu[ks[0]%byte(len(s.idemMu))]
+	mu.Lock()
+	defer mu.Unlock()
 	var prior idemRecord
 	var found bool
 	if err := s.db.View(func(tx *bolt.Tx) error {
@@ -263,44 +275,50 @@ func (s *Service) issue(by string, sub Submission, idemKey, reqHash string) (*En
 		}
 		keys = append(keys, k)
 	}
+	kf, err := s.signer()
+	if err != nil {
+		return nil, err
+	}
 	req := issuer.Request{Issuer: s.cfg.Issuer, Now: now, RIDUser: sub.PatientID}
-	cards, err := s.key.IssueSHC(bundle, req)
+	// The record was read and validated once: sign from it directly (the
+	// card holds the bundle as the EMR sent it).
+	card, err := kf.SignSHC(rec, bundle, req, 1)
 	if err != nil {
 		return nil, &InputError{Problem: err.Error()}
 	}
 	id := randomToken(12)
-	e := &Entry{ID: id, Created: now.UTC(), By: by, KID: s.KID(), Status: StatusValid, Doses: len(rec.Immunizations), PatientID: sub.PatientID,
-		SHC: cards[0].JWS, RID: cards[0].RID}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	e := &Entry{ID: id, Created: now.UTC(), By: by, KID: kf.Key.Public().KID(), Status: StatusValid, Doses: len(rec.Immunizations), PatientID: sub.PatientID,
+		SHC: card.JWS, RID: card.RID}
 	if len(keys) > 0 {
-		sds, err := s.key.IssueSDJWT(bundle, req, keys, s.status, id)
-		if err != nil {
-			return nil, &InputError{Problem: err.Error()}
+		// Indexes are drawn under the lock; signing runs outside it.
+		entries := make([]issuer.StatusEntry, len(keys))
+		s.mu.Lock()
+		for i := range keys {
+			idx, err := s.status.Allocate(id)
+			if err != nil {
+				s.mu.Unlock()
+				return nil, err
+			}
+			entries[i] = issuer.StatusEntry{URI: s.status.URI, Idx: idx}
 		}
-		for _, sd := range sds {
+		s.mu.Unlock()
+		for i, k := range keys {
+			sd, err := kf.SignSDJWT(rec, req, k, entries[i])
+			if err != nil {
+				return nil, &InputError{Problem: err.Error()}
+			}
 			e.SDJWT = append(e.SDJWT, SDJWTCred{SDJWT: sd.SDJWT, StatusURI: sd.StatusURI, Index: sd.Index})
 		}
-		// The indexes are allocated before the entry is stored: a crash in
-		// between leaves them allocated and unused, never reused.
-		if err := s.status.Save(); err != nil {
-			return nil, err
-		}
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := putJSON(tx.Bucket(bucketLedger), id, e); err != nil {
-			return err
-		}
-		if idemKey != "" {
-			if err := putJSON(tx.Bucket(bucketIdem), idemKey, idemRecord{Request: reqHash, Entry: id}); err != nil {
-				return err
-			}
-		}
-		return appendAudit(tx, now, by, "record.issue", "ledger:"+id,
-			fmt.Sprintf("%d doses; SMART Health Card rid %s; %d SD-JWT VC; kid %s", e.Doses, e.RID, len(e.SDJWT), e.KID))
-	})
-	if err != nil {
+	p := &pendingIssue{e: e, idemKey: idemKey, reqHash: reqHash,
+		detail: fmt.Sprintf("%d doses; SMART Health Card rid %s; %d SD-JWT VC; kid %s", e.Doses, e.RID, len(e.SDJWT), e.KID)}
+	p.anchors = s.anchorItems(e)
+	if err := s.commit(p); err != nil {
 		return nil, err
+	}
+	e.Anchoring = AnchorNotConfigured
+	if e.Anchor {
+		e.Anchoring = AnchorPending
 	}
 	return e, nil
 }
@@ -312,6 +330,9 @@ func (s *Service) Entry(id string) (*Entry, error) {
 		found, err := getJSON(tx.Bucket(bucketLedger), id, &e)
 		if err == nil && !found {
 			err = fmt.Errorf("ledger entry %q: %w", id, ErrNotFound)
+		}
+		if err == nil {
+			e.Anchoring, _, err = anchorStateTx(tx, &e)
 		}
 		return err
 	})
@@ -350,6 +371,10 @@ func (s *Service) Find(f Filter) ([]Entry, error) {
 				!f.Since.IsZero() && e.Created.Before(f.Since) || !f.Until.IsZero() && !e.Created.Before(f.Until) {
 				return nil
 			}
+			var err error
+			if e.Anchoring, _, err = anchorStateTx(tx, &e); err != nil {
+				return err
+			}
 			out = append(out, e)
 			return nil
 		})
@@ -367,10 +392,10 @@ var ErrAlreadyRevoked = errors.New("already revoked")
 
 // Revoke revokes every credential of a ledger entry: the SD-JWT VCs' status
 // entries are set to revoked in the status list and the card's rid is added
-// to the signing key's CRL (and the JWKS's crlVersion bumped). The files
-// are written before the ledger: a crash in between leaves the credentials
-// revoked and the entry still valid, and revoking it again finishes the job.
-// It is final.
+// to the signing key's CRL (and the JWKS's crlVersion bumped). The CRL file
+// is written before the ledger: a crash in between leaves the card revoked
+// and the entry still valid, and revoking it again finishes the job. The
+// status list changes in the ledger's transaction. It is final.
 func (s *Service) Revoke(by, id, reason string) (*Entry, error) {
 	reason = strings.TrimSpace(reason)
 	if len(reason) > 500 {
@@ -386,16 +411,13 @@ func (s *Service) Revoke(by, id, reason string) (*Entry, error) {
 	if e.Status == StatusRevoked {
 		return e, fmt.Errorf("ledger entry %q: %w", id, ErrAlreadyRevoked)
 	}
-	for _, sd := range e.SDJWT {
-		if err := s.status.Set(sd.Index, 1); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.status.Save(); err != nil {
+	vals, undo, err := s.setStatuses(e, statusRevoked)
+	if err != nil {
 		return nil, err
 	}
-	if e.KID == s.KID() {
-		if _, err := s.site().Revoke(s.key.Key.Public(), []string{e.RID}); err != nil {
+	if kf := s.keyFor(e.KID); kf != nil {
+		if _, err := s.site().Revoke(kf.Key.Public(), []string{e.RID}); err != nil {
+			undo()
 			return nil, err
 		}
 	}
@@ -404,12 +426,16 @@ func (s *Service) Revoke(by, id, reason string) (*Entry, error) {
 		if err := putJSON(tx.Bucket(bucketLedger), id, e); err != nil {
 			return err
 		}
+		if err := putStatus(tx, vals); err != nil {
+			return err
+		}
 		if err := tx.Bucket(bucketCRL).Put([]byte(e.RID), []byte(now.UTC().Format(time.RFC3339))); err != nil {
 			return err
 		}
 		return appendAudit(tx, now, by, "record.revoke", "ledger:"+id, reason)
 	})
 	if err != nil {
+		undo()
 		return nil, err
 	}
 	return e, nil

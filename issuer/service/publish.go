@@ -2,6 +2,8 @@ package service
 
 import (
 	"path/filepath"
+
+	"github.com/immunopass/immunopass/credential/jose"
 	"time"
 
 	"github.com/immunopass/immunopass/issuer"
@@ -12,18 +14,34 @@ const StatusTokenValidity = 24 * time.Hour
 
 func (s *Service) site() issuer.Site { return issuer.Site{Dir: filepath.Join(s.dir, SiteDirName)} }
 
-// JWKS is the public key set verifiers fetch at Issuer + JWKSPath, with
-// the CRL version when the key has revoked cards.
+// JWKS is the public key set verifiers fetch at Issuer + JWKSPath: every
+// key of the clinic but those reported compromised (pending keys are
+// published before they sign, retired ones keep verifying), each with its
+// CRL version when it has revoked cards.
 func (s *Service) JWKS() ([]byte, error) {
+	keys, err := s.jwksKeys()
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.site().JWKS(s.key.Key.Public())
+	extra := map[string]map[string]any{}
+	for _, k := range keys {
+		crl, err := s.site().CRL(k.KID())
+		if err != nil {
+			return nil, err
+		}
+		if crl != nil {
+			extra[k.KID()] = map[string]any{"crlVersion": crl.Ctr}
+		}
+	}
+	return jose.JWKS(keys, extra), nil
 }
 
-// CRL returns the signing key's CRL for kid (nil when the key has revoked
-// nothing, or kid is not the service's key).
+// CRL returns the CRL of one of the clinic's keys (nil when the key has
+// revoked nothing, or kid is not the clinic's).
 func (s *Service) CRL(kid string) ([]byte, error) {
-	if kid != s.KID() {
+	if s.keyFor(kid) == nil {
 		return nil, nil
 	}
 	s.mu.Lock()
@@ -38,7 +56,11 @@ func (s *Service) CRL(kid string) ([]byte, error) {
 // StatusToken signs the current status list of the SD-JWT VCs as a Token
 // Status List, valid for StatusTokenValidity.
 func (s *Service) StatusToken() (string, error) {
+	kf, err := s.signer()
+	if err != nil {
+		return "", err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.status.Token(s.key.Key, s.now(), StatusTokenValidity)
+	return s.status.Token(kf.Key, s.now(), StatusTokenValidity)
 }

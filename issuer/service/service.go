@@ -7,9 +7,10 @@
 //
 //	key.age      the signing key and rid secret (credential/keyfile), as the CLI's keygen writes it
 //	config.json  the issuer URL and the status list URI
-//	status.json  the local status list of the SD-JWT VCs (issuer.LocalStatus)
 //	site/        the signing key's CRL and the JWKS with its crlVersion (issuer.Site)
-//	clinic.db    bbolt: accounts, sessions, tokens, ledger, audit, idempotency keys, revoked rids
+//	clinic.db    bbolt: accounts, sessions, tokens, ledger, audit, idempotency keys, revoked rids,
+//	             the status list of the SD-JWT VCs, anchoring indexes
+//	outbox/      credentials waiting to be anchored in the registry (issuer.Outbox), if one is configured
 //
 // # What is stored, and how
 //
@@ -33,6 +34,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,7 +48,7 @@ import (
 const (
 	KeyFileName    = "key.age"
 	ConfigFileName = "config.json"
-	StatusFileName = "status.json"
+	StatusFileName = "status.json" // earlier versions' status list, imported into clinic.db by Open
 	DBFileName     = "clinic.db"
 	SiteDirName    = "site" // .well-known/jwks.json and .well-known/crl/{kid}.json
 )
@@ -66,7 +68,7 @@ var (
 	bucketAudit    = []byte("audit")
 	bucketCRL      = []byte("crl")
 	bucketIdem     = []byte("idempotency")
-	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL, bucketIdem}
+	allBuckets     = [][]byte{bucketAccounts, bucketSessions, bucketTokens, bucketLedger, bucketAudit, bucketCRL, bucketIdem, bucketAnchors, bucketStatus, bucketKeys, bucketAuditAnchors}
 )
 
 // Config is config.json.
@@ -74,6 +76,9 @@ type Config struct {
 	Version   int    `json:"version"`
 	Issuer    string `json:"issuer"`    // iss of every credential
 	StatusURI string `json:"statusUri"` // the SD-JWT VC status list
+	// Registry is the registry's base URL that anchors every credential
+	// ("": no anchoring); Options.Registry overrides it.
+	Registry string `json:"registry,omitempty"`
 }
 
 // InitOptions says how to create a data folder.
@@ -83,6 +88,7 @@ type InitOptions struct {
 	WorkFactor    int    // scrypt work factor of key.age (0: keyfile.WorkFactor)
 	AdminUser     string // default "admin"
 	AdminPassword string // the first administrator's password
+	Registry      string // the registry's base URL that anchors every credential ("": none)
 	Now           time.Time
 }
 
@@ -107,6 +113,11 @@ func Init(dir string, o InitOptions) error {
 		return err
 	}
 	statusURI := strings.TrimSuffix(o.Issuer, "/") + StatusPath
+	if o.Registry != "" {
+		if r, err := url.Parse(o.Registry); err != nil || r.Scheme != "https" && r.Scheme != "http" || r.Host == "" {
+			return fmt.Errorf("registry URL %q: want http(s)://host[:port]", o.Registry)
+		}
+	}
 	if o.WorkFactor == 0 {
 		o.WorkFactor = keyfile.WorkFactor
 	}
@@ -129,7 +140,7 @@ func Init(dir string, o InitOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, _ := json.MarshalIndent(Config{Version: 1, Issuer: strings.TrimSuffix(o.Issuer, "/"), StatusURI: statusURI}, "", "  ")
+	cfg, _ := json.MarshalIndent(Config{Version: 1, Issuer: strings.TrimSuffix(o.Issuer, "/"), StatusURI: statusURI, Registry: strings.TrimRight(o.Registry, "/")}, "", "  ")
 	db, err := bolt.Open(filepath.Join(dir, DBFileName), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		return err
@@ -162,21 +173,48 @@ func Init(dir string, o InitOptions) error {
 
 // Service is an open data folder.
 type Service struct {
-	dir    string
-	cfg    Config
-	key    *issuer.KeyFile
-	db     *bolt.DB
-	now    func() time.Time
-	limits *limiter
+	dir        string
+	cfg        Config
+	keyMu      sync.RWMutex
+	key        *issuer.KeyFile            // the active key; nil after it was reported compromised
+	keys       map[string]*issuer.KeyFile // every key of the clinic, by kid
+	passphrase string                     // seals new keys like key.age
+	workFactor int
+	db         *bolt.DB
+	now        func() time.Time
+	limits     *limiter
 
-	mu     sync.Mutex // the status list file
-	status *issuer.LocalStatus
-	idemMu sync.Mutex // one idempotent issuance at a time
+	mu     sync.Mutex // the status list, the CRL files
+	status *statusStore
+	idemMu [64]sync.Mutex // idempotent issuances with the same key, one at a time (striped by key)
+
+	commits    chan *pendingIssue // to the group committer
+	commitDone chan struct{}
+	groups     atomic.Int64
+	closeMu    sync.RWMutex
+	closed     bool
+
+	reg        *issuer.Registry // nil: no anchoring
+	outbox     *issuer.Outbox
+	anch       anchoring
+	anchorMu   sync.Mutex // one anchoring round at a time
+	anchorKick chan struct{}
+	anchorDone chan struct{}
+	anchorStop func()
 }
+
+// ErrClosed reports a use of a closed Service.
+var ErrClosed = errors.New("the clinic service is shutting down")
 
 // Options tune an open Service; the zero value is the production setting.
 type Options struct {
 	Now func() time.Time // the clock (tests)
+	// Registry, if set, is the registry's base URL that anchors every
+	// credential; it overrides config.json's.
+	Registry string
+	// KeyWorkFactor is the scrypt work factor of new key files (0:
+	// keyfile.WorkFactor; tests lower it).
+	KeyWorkFactor int
 }
 
 // Open opens a data folder Init made, decrypting the key with passphrase.
@@ -197,10 +235,6 @@ func Open(dir, passphrase string, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, KeyFileName), err)
 	}
-	st, err := issuer.OpenLocalStatus(filepath.Join(dir, StatusFileName), cfg.StatusURI)
-	if err != nil {
-		return nil, err
-	}
 	db, err := bolt.Open(filepath.Join(dir, DBFileName), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (is another issuer serve running on this folder?)", filepath.Join(dir, DBFileName), err)
@@ -216,15 +250,54 @@ func Open(dir, passphrase string, o Options) (*Service, error) {
 		db.Close()
 		return nil, err
 	}
+	st, err := openStatus(db, dir, cfg.StatusURI)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	now := o.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{dir: dir, cfg: cfg, key: &issuer.KeyFile{KeyFile: kf}, db: db, now: now, status: st, limits: newLimiter()}, nil
+	s := &Service{dir: dir, cfg: cfg, db: db, now: now, status: st, limits: newLimiter(), passphrase: passphrase, workFactor: o.KeyWorkFactor,
+		commits: make(chan *pendingIssue, maxGroup), commitDone: make(chan struct{})}
+	if s.workFactor == 0 {
+		s.workFactor = keyfile.WorkFactor
+	}
+	if err := s.loadKeys(&issuer.KeyFile{KeyFile: kf}, passphrase); err != nil {
+		db.Close()
+		return nil, err
+	}
+	reg := cfg.Registry
+	if o.Registry != "" {
+		reg = o.Registry
+	}
+	if err := s.openAnchoring(reg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	go s.commitLoop()
+	return s, nil
 }
 
-// Close closes the database.
-func (s *Service) Close() error { return s.db.Close() }
+// Close stops the anchoring sender, stores what is being issued, and
+// closes the database.
+func (s *Service) Close() error {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.commits)
+	s.closeMu.Unlock()
+	<-s.commitDone
+	if s.anchorStop != nil {
+		s.anchorStop()
+		<-s.anchorDone
+	}
+	return s.db.Close()
+}
 
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now() }
@@ -232,8 +305,14 @@ func (s *Service) Now() time.Time { return s.now() }
 // Config returns the folder's configuration.
 func (s *Service) Config() Config { return s.cfg }
 
-// KID is the signing key's id.
-func (s *Service) KID() string { return s.key.Key.Public().KID() }
+// KID is the active signing key's id ("" when there is none).
+func (s *Service) KID() string {
+	kf, err := s.signer()
+	if err != nil {
+		return ""
+	}
+	return kf.Key.Public().KID()
+}
 
 // Ping checks that the database answers (for /healthz).
 func (s *Service) Ping() error {

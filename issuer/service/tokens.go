@@ -16,10 +16,11 @@ const (
 	ScopeRecordsWrite  = "records:write"  // submit records (issue)
 	ScopeRecordsRead   = "records:read"   // read ledger entries
 	ScopeRecordsRevoke = "records:revoke" // revoke ledger entries
+	ScopeKeys          = "keys:manage"    // create, activate and report compromised signing keys
 )
 
 // Scopes lists every scope.
-var Scopes = []string{ScopeRecordsWrite, ScopeRecordsRead, ScopeRecordsRevoke}
+var Scopes = []string{ScopeRecordsWrite, ScopeRecordsRead, ScopeRecordsRevoke, ScopeKeys}
 
 // TokenPrefix starts every API token, so that a leaked one is easy to find
 // in logs and code.

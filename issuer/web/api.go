@@ -110,6 +110,7 @@ type RecordResponse struct {
 	SDJWTVC          []SDJWTResponse `json:"sdJwtVc"`
 	Anchoring        string          `json:"anchoring"`
 	RevocationReason string          `json:"revocationReason,omitempty"`
+	SuspensionReason string          `json:"suspensionReason,omitempty"`
 	StatusChanged    string          `json:"statusChanged,omitempty"`
 }
 
@@ -122,8 +123,16 @@ type SDJWTResponse struct {
 
 func recordResponse(e *service.Entry) RecordResponse {
 	rr := RecordResponse{ID: e.ID, Status: e.Status, Created: e.Created.UTC().Format("2006-01-02T15:04:05Z"), KID: e.KID, Doses: e.Doses, PatientID: e.PatientID,
-		SmartHealthCard: e.SHC, RID: e.RID, SDJWTVC: []SDJWTResponse{}, Anchoring: "not-configured",
-		RevocationReason: e.Reason}
+		SmartHealthCard: e.SHC, RID: e.RID, SDJWTVC: []SDJWTResponse{}, Anchoring: e.Anchoring}
+	switch e.Status {
+	case service.StatusRevoked:
+		rr.RevocationReason = e.Reason
+	case service.StatusSuspended:
+		rr.SuspensionReason = e.Reason
+	}
+	if rr.Anchoring == "" {
+		rr.Anchoring = service.AnchorNotConfigured
+	}
 	if !e.Changed.IsZero() {
 		rr.StatusChanged = e.Changed.UTC().Format("2006-01-02T15:04:05Z")
 	}
@@ -197,6 +206,10 @@ func (s *Server) apiIssue(w http.ResponseWriter, r *http.Request) {
 	}
 	if errors.Is(err, service.ErrIdempotencyMismatch) {
 		outcome(w, http.StatusUnprocessableEntity, "conflict", "Idempotency-Key", err.Error())
+		return
+	}
+	if errors.Is(err, service.ErrNoActiveKey) {
+		outcome(w, http.StatusServiceUnavailable, "business-rule", "", "nothing can be issued: "+err.Error())
 		return
 	}
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -180,22 +179,20 @@ func systemName(system string) string {
 	return system
 }
 
-// anchoring is an entry's anchoring state in words for the staff pages:
-// "not configured", "pending" or "anchored". It reads the entry's
-// Anchoring field when service.Entry has one (the registry anchoring being
-// built beside this: "not-configured", "pending", "anchored"); without it
-// the service does not anchor, which is "not configured".
+// anchoring is an entry's anchoring state in words for the staff pages
+// (translated by T): "not configured", "pending" or "anchored".
 func anchoring(e any) string {
-	v := reflect.ValueOf(e)
-	for v.Kind() == reflect.Pointer && !v.IsNil() {
-		v = v.Elem()
+	var st string
+	switch e := e.(type) {
+	case service.Entry:
+		st = e.Anchoring
+	case *service.Entry:
+		st = e.Anchoring
 	}
-	if v.Kind() == reflect.Struct {
-		if f := v.FieldByName("Anchoring"); f.IsValid() && f.Kind() == reflect.String && f.String() != "" {
-			return strings.ReplaceAll(f.String(), "-", " ")
-		}
+	if st == "" {
+		st = service.AnchorNotConfigured
 	}
-	return "not configured"
+	return strings.ReplaceAll(st, "-", " ")
 }
 
 // qrCache keeps the QR codes of the cards shown last: drawing one takes

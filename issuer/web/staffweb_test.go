@@ -458,16 +458,15 @@ func TestTranslateKeepsValues(t *testing.T) {
 }
 
 func TestAnchoringWords(t *testing.T) {
-	type withState struct{ Anchoring string }
 	for _, c := range []struct {
 		e    any
 		want string
 	}{
 		{service.Entry{}, "not configured"},
 		{&service.Entry{}, "not configured"},
-		{withState{"pending"}, "pending"},
-		{&withState{"not-configured"}, "not configured"},
-		{withState{}, "not configured"},
+		{service.Entry{Anchoring: service.AnchorPending}, "pending"},
+		{&service.Entry{Anchoring: service.AnchorNotConfigured}, "not configured"},
+		{&service.Entry{Anchoring: service.AnchorAnchored}, "anchored"},
 		{nil, "not configured"},
 	} {
 		if got := anchoring(c.e); got != c.want {

@@ -152,6 +152,7 @@ func (s *Server) register() {
 	s.handle("GET /api/v1/records/{id}", 0, s.api(service.ScopeRecordsRead, s.apiGet))
 	s.handle("POST /api/v1/records/{id}/revoke", MaxFormBody, s.api(service.ScopeRecordsRevoke, s.apiRevoke))
 	s.registerStaffWeb() // patients, printouts, campaign batches (staffweb.go)
+	s.registerFHIROps()
 }
 
 // statusWriter records the status code for metrics and logs.
