@@ -280,6 +280,23 @@ func ToRDF(doc any, lim Limits) (quads []Quad, err error) {
 	if err != nil {
 		return nil, jsonldError(err)
 	}
+	quads, err = toQuads(expanded, lim.MaxQuads)
+	if err == nil {
+		return quads, nil
+	}
+	var le *LimitError
+	if errors.As(err, &le) {
+		return nil, err
+	}
+	if !errors.Is(err, errJSONLiteral) {
+		return nil, &SyntaxError{Err: err}
+	}
+	return jsonGoldRDF(expanded, opts, lim)
+}
+
+// jsonGoldRDF is json-gold's own conversion of expanded JSON-LD to RDF,
+// for what toQuads leaves to it (a @json literal).
+func jsonGoldRDF(expanded any, opts *jsonld.JsonLdOptions, lim Limits) (quads []Quad, err error) {
 	ds, err := jsonld.NewJsonLdApi().ToRDF(expanded, opts)
 	if err != nil {
 		return nil, jsonldError(err)
