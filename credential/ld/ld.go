@@ -276,6 +276,14 @@ func ToRDF(doc any, lim Limits) (quads []Quad, err error) {
 	opts.ProcessingMode = jsonld.JsonLd_1_1
 	opts.SafeMode = !lim.DropUndefined
 	opts.Algorithm = jsonld.AlgorithmURDNA2015
+	if q, ok, err := shapeQuads(doc, lim, func(d any) (any, error) { return expand(d, opts) }); ok {
+		return q, err
+	}
+	return fullRDF(doc, opts, lim)
+}
+
+// fullRDF is ToRDF without the shape cache.
+func fullRDF(doc any, opts *jsonld.JsonLdOptions, lim Limits) (quads []Quad, err error) {
 	expanded, err := expand(doc, opts)
 	if err != nil {
 		return nil, jsonldError(err)

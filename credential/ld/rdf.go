@@ -121,6 +121,7 @@ type rdfConv struct {
 	graph    Term
 	out      []Quad
 	max      int
+	raw      bool // keep quads with IRIs json-gold would drop (for the shape cache)
 }
 
 func (c *rdfConv) isRelative(s string) bool {
@@ -136,7 +137,7 @@ func (c *rdfConv) isRelative(s string) bool {
 }
 
 func (c *rdfConv) emit(q Quad) error {
-	if !validTerm(q.S) || !validTerm(q.P) || !validTerm(q.O) || !validTerm(q.G) {
+	if !c.raw && !validTerm(q.S) || !validTerm(q.P) || !validTerm(q.O) || !validTerm(q.G) {
 		return nil
 	}
 	if len(c.out) >= c.max {
@@ -154,8 +155,12 @@ func node(id string) Term {
 }
 
 // toQuads converts expanded JSON-LD to quads, at most max of them.
-func toQuads(expanded any, max int) ([]Quad, error) {
-	c := &rdfConv{issuer: jsonld.NewIdentifierIssuer("_:b"), relative: map[string]bool{}, max: max}
+func toQuads(expanded any, max int) ([]Quad, error) { return convert(expanded, max, false) }
+
+// convert is toQuads; raw keeps the statements whose IRIs json-gold's
+// validity check would drop.
+func convert(expanded any, max int, raw bool) ([]Quad, error) {
+	c := &rdfConv{issuer: jsonld.NewIdentifierIssuer("_:b"), relative: map[string]bool{}, max: max, raw: raw}
 	nodeMap := map[string]any{"@default": map[string]any{}}
 	if _, err := jsonld.NewJsonLdApi().GenerateNodeMap(expanded, nodeMap, "@default", c.issuer, "", "", nil); err != nil {
 		return nil, err
