@@ -103,10 +103,12 @@ type shaper struct {
 }
 
 // verbatimMembers are the members whose strings stay in the shape key as
-// they are: types choose type-scoped contexts; the others are keywords
-// whose values are never a literal's lexical form or a node's IRI.
+// they are (always exact; only the cache's reach is at stake): types choose
+// type-scoped contexts; keywords whose values are never a literal's
+// lexical form or a node's IRI; proofPurpose, a term expanded under @vocab
+// that takes a handful of values.
 var verbatimMembers = map[string]bool{"type": true, "@type": true, "@language": true, "@direction": true,
-	"@index": true, "@base": true, "@vocab": true, "@version": true}
+	"@index": true, "@base": true, "@vocab": true, "@version": true, "proofPurpose": true}
 
 func (s *shaper) walk(v any, underType bool) any {
 	switch t := v.(type) {
