@@ -1,0 +1,4 @@
+package verifier
+
+// DoseNumber exports doseNumber to the external tests (FuzzDoseNumber).
+var DoseNumber = doseNumber
