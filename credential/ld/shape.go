@@ -252,7 +252,14 @@ var shapes struct {
 	m map[string]*shapeEntry
 }
 
-const maxShapes = 256
+// The cache holds at most maxShapes shapes (then starts afresh), each of a
+// document whose shape key is at most maxShapeKey bytes: credentials are a
+// few kilobytes; a larger document (a trust list) takes the full path, so
+// the cache stays within a few megabytes whatever it is fed.
+const (
+	maxShapes   = 128
+	maxShapeKey = 16 << 10
+)
 
 // shapeQuads is ToRDF through the shape cache; ok is false when the
 // document must take the full path.
@@ -263,7 +270,7 @@ func shapeQuads(doc any, lim Limits, expandFn func(any) (any, error)) (quads []Q
 	s.key.WriteString(strconv.Itoa(lim.MaxQuads))
 	s.key.WriteByte('|')
 	marked := s.walk(doc, false)
-	if s.err || len(s.values) == 0 {
+	if s.err || len(s.values) == 0 || s.key.Len() > maxShapeKey {
 		return nil, false, nil
 	}
 	key := s.key.String()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -164,4 +165,31 @@ func FuzzShapeMatchesFull(f *testing.F) {
 		compareShape(t, "input", doc, lim)
 		compareShape(t, "variant", variant(doc, rand.New(rand.NewPCG(seed, 7)), false), lim)
 	})
+}
+
+// TestShapeCacheBounded: a document past maxShapeKey takes the full path
+// (the cache is not filled with trust lists), and the cache never holds
+// more than maxShapes shapes.
+func TestShapeCacheBounded(t *testing.T) {
+	lim := Limits{}.withDefaults()
+	exp := func(d any) (any, error) { e, _, err := expandForTest(d, true); return e, err }
+	big := map[string]any{"@context": map[string]any{"@vocab": "http://ex.org/"}}
+	for i := range 2000 {
+		big[fmt.Sprintf("p%04d", i)] = "v"
+	}
+	if _, ok, _ := shapeQuads(big, lim, exp); ok {
+		t.Fatal("a 2,000-member document went through the shape cache")
+	}
+	for i := range maxShapes + 10 {
+		d := map[string]any{"@context": map[string]any{"@vocab": "http://ex.org/"}, fmt.Sprintf("q%d", i): "v"}
+		if _, ok, err := shapeQuads(d, lim, exp); !ok || err != nil {
+			t.Fatalf("shape %d: %v %v", i, ok, err)
+		}
+		shapes.Lock()
+		n := len(shapes.m)
+		shapes.Unlock()
+		if n > maxShapes {
+			t.Fatalf("%d shapes held", n)
+		}
+	}
 }
