@@ -42,6 +42,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/immunopass/immunopass/assets"
@@ -404,7 +405,17 @@ func CanonicalizeDoc(doc any, lim Limits) ([]byte, error) {
 // (by its JSON text and the safe-mode flag, which json-gold keeps in the
 // context): processing the credentials and DIVOC contexts was half of a
 // DIVOC verification. A processed context is only read by expansion.
-var activeContexts sync.Map // string → *jsonld.Context
+//
+// Bounded: at most maxActiveContexts values are kept (a document's own
+// inline @context is part of the key, so a stream of documents each with
+// another one would otherwise grow it without end); past that, a new one
+// is processed without being kept.
+var (
+	activeContexts     sync.Map // string → *jsonld.Context
+	activeContextCount atomic.Int64
+)
+
+const maxActiveContexts = 64
 
 // expand is json-gold's JsonLdProcessor expansion with the document's
 // top-level @context processed once per distinct value.
@@ -426,7 +437,11 @@ func expand(doc any, opts *jsonld.JsonLdOptions) (any, error) {
 		if active, err = jsonld.NewContext(nil, opts).Parse(ctxv); err != nil {
 			return nil, err
 		}
-		activeContexts.Store(key, active)
+		if activeContextCount.Load() < maxActiveContexts {
+			if _, loaded := activeContexts.LoadOrStore(key, active); !loaded {
+				activeContextCount.Add(1)
+			}
+		}
 	}
 	body := make(map[string]any, len(m))
 	for k, v := range m {

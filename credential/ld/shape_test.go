@@ -193,3 +193,19 @@ func TestShapeCacheBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestActiveContextsBounded: documents with ever new inline contexts do not
+// grow the processed-context cache past maxActiveContexts.
+func TestActiveContextsBounded(t *testing.T) {
+	for i := range maxActiveContexts + 20 {
+		doc := map[string]any{"@context": map[string]any{"@vocab": fmt.Sprintf("http://ex.org/%d/", i)}, "p": "v"}
+		if _, err := ToRDF(doc, Limits{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	activeContexts.Range(func(_, _ any) bool { n++; return true })
+	if n > maxActiveContexts {
+		t.Fatalf("%d processed contexts kept", n)
+	}
+}
