@@ -27,6 +27,17 @@
 // that blank-node "poison graphs" make exponential) and the wall time. Any
 // bound exceeded is a [*LimitError] naming the bound.
 //
+// # Speed
+//
+// Expansion is the costly step (json-gold processes every type- and
+// property-scoped context on every node), so [ToRDF] expands a document
+// once per shape — its structure, member names, contexts and types, with
+// its other strings as markers — and for later documents of that shape
+// puts their strings back where the markers came out, only where
+// expansion cannot tell a marker from the string (see shape.go; anything
+// else takes the full path). The conversion of expanded JSON-LD to quads is
+// written here, with json-gold's rules and its IRI checks remembered.
+//
 // # Compatibility
 //
 // The canonical N-Quads are byte-identical to json-gold's own URDNA2015
