@@ -209,3 +209,45 @@ func TestActiveContextsBounded(t *testing.T) {
 		t.Fatalf("%d processed contexts kept", n)
 	}
 }
+
+// TestShapeConcurrent: documents of one shape converted from several
+// goroutines at once (the verifier's web server does) give each its own
+// quads; run with -race.
+func TestShapeConcurrent(t *testing.T) {
+	doc, err := Parse(readFile(t, "../divoc/testdata/interop/vectors/rsa-signed.json"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(doc.(map[string]any), "proof")
+	lim := Limits{DropUndefined: true}
+	done := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 20 {
+				d := variant(doc, rand.New(rand.NewPCG(uint64(g), uint64(i))), false)
+				a, errA := ToRDF(d, lim)
+				lim2 := lim.withDefaults()
+				b, errB := fullRDF(d, jsonOpts(lim2), lim2)
+				if (errA == nil) != (errB == nil) || errA == nil && !bytes.Equal(canonicalForTest(t, a), canonicalForTest(t, b)) {
+					done <- fmt.Errorf("goroutine %d, variant %d: %v / %v", g, i, errA, errB)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func jsonOpts(lim Limits) *jsonld.JsonLdOptions {
+	opts := jsonld.NewJsonLdOptions("")
+	opts.DocumentLoader = loader{}
+	opts.ProcessingMode = jsonld.JsonLd_1_1
+	opts.SafeMode = !lim.DropUndefined
+	opts.Algorithm = jsonld.AlgorithmURDNA2015
+	return opts
+}
