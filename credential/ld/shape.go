@@ -364,8 +364,15 @@ func (s *shaper) plainIRI(v string) bool {
 
 // buildShape expands the marked document and records where each marker
 // came out.
-func buildShape(marked any, n int, lim Limits, expandFn func(any) (any, error)) *shapeEntry {
+func buildShape(marked any, n int, lim Limits, expandFn func(any) (any, error)) (entry *shapeEntry) {
 	no := &shapeEntry{}
+	// json-gold panics on some malformed input (see ToRDF): then the full
+	// path decides, on the document itself.
+	defer func() {
+		if recover() != nil {
+			entry = no
+		}
+	}()
 	expanded, err := expandFn(marked)
 	if err != nil {
 		return no
