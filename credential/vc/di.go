@@ -1,9 +1,11 @@
 package vc
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -36,7 +38,8 @@ type DIProof struct {
 }
 
 // AlgError reports a JsonWebSignature2020 proof whose JWS alg is not the
-// one the issuer's key type fixes (EdDSA for Ed25519, ES256 for P-256):
+// one the issuer's key type fixes (EdDSA for Ed25519, ES256 for P-256,
+// PS256 for RSA):
 // the token's alg never chooses how a key is used.
 type AlgError struct{ Alg, Want, Key string }
 
@@ -233,6 +236,15 @@ func (p *DIProof) Verify(c *Credential, pub any) error {
 			}
 			h := sha256.Sum256(p.hashData)
 			ok = len(p.Signature) == 64 && ecdsa.Verify(k, h[:], new(big.Int).SetBytes(p.Signature[:32]), new(big.Int).SetBytes(p.Signature[32:]))
+		case *rsa.PublicKey:
+			if k.N.BitLen() < 2048 {
+				return &KeyTypeError{Suite: p.Cryptosuite, Got: fmt.Sprintf("RSA %d-bit", k.N.BitLen())}
+			}
+			if p.Alg != "PS256" {
+				return &AlgError{Alg: p.Alg, Want: "PS256", Key: "RSA"}
+			}
+			h := sha256.Sum256(p.hashData)
+			ok = rsa.VerifyPSS(k, crypto.SHA256, h[:], p.Signature, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
 		default:
 			return &KeyTypeError{Suite: p.Cryptosuite, Got: fmt.Sprintf("%T", pub)}
 		}

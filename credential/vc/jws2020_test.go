@@ -1,10 +1,12 @@
 package vc
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -162,7 +164,31 @@ func TestJWS2020(t *testing.T) {
 			}
 		})
 	}
-	// The key type decides, not the suite: an RSA or P-384 key is refused.
+	// An RSA key (a did:web issuer's, from trust) signs only PS256.
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	rsaSigned := func(alg string) (*Credential, *DIProof) {
+		m := jwsDoc("did:web:health.example")
+		m["proof"].(map[string]any)["verificationMethod"] = "did:web:health.example#key-1"
+		b := signJWS(t, m, alg, ed) // placeholder signature, replaced below
+		c, p, err := ParseDI(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.Sum256(p.hashData)
+		p.Signature, _ = rsa.SignPSS(rand.Reader, rsaKey, crypto.SHA256, h[:], nil)
+		return c, p
+	}
+	if c, p := rsaSigned("PS256"); p.Verify(c, &rsaKey.PublicKey) != nil {
+		t.Fatalf("PS256 with RSA: %v", p.Verify(c, &rsaKey.PublicKey))
+	}
+	if c, p := rsaSigned("RS256"); !errors.As(p.Verify(c, &rsaKey.PublicKey), &ae) || ae.Want != "PS256" {
+		t.Fatalf("RS256 with RSA: %v", p.Verify(c, &rsaKey.PublicKey))
+	}
+	small, _ := rsa.GenerateKey(rand.Reader, 1024)
+	if c, p := rsaSigned("PS256"); !errors.As(p.Verify(c, &small.PublicKey), &ke) {
+		t.Fatalf("PS256 with RSA-1024: %v", p.Verify(c, &small.PublicKey))
+	}
+	// The key type decides, not the suite: a P-384 key or a non-key is refused.
 	_, p, err := ParseDI(goodEC)
 	if err != nil {
 		t.Fatal(err)
