@@ -193,3 +193,18 @@ func FuzzDoseNumber(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVCJWTHeader: the in-place reading of a JWS header for format
+// detection answers as encoding/json's did.
+func FuzzVCJWTHeader(f *testing.F) {
+	for _, s := range []string{`{"alg":"ES256"}`, `{"alg":"ES256","zip":"DEF"}`, `{"ALG":"ES256"}`, `{"alg":"ES256","Alg":""}`,
+		`{"alg":null}`, `{"alg":"ES256","alg":"x"}`, `{"alg":1}`, `{"zip":"DEF","alg":"RS256","kid":{"a":[1]}}`, `[]`, `{"alg":"\ud800"}`,
+		`{"alg":"ES256","zIp":"DEF"}`, ` {"alg" : "x" } `, `{"alg":"x"} x`, `{"alg":"x","zip":null}`, `{"alg":"\u0041"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := verifier.VCJWTHeader(b), verifier.VCJWTHeaderJSON(b); got != want {
+			t.Fatalf("%q: %t, encoding/json %t", b, got, want)
+		}
+	})
+}
