@@ -101,6 +101,7 @@ func divocReason(err error) (string, bool) {
 		sy *ld.SyntaxError
 		pe *ld.ProofError
 		kt *vc.KeyTypeError
+		ae *vc.AlgError
 	)
 	switch {
 	case errors.As(err, &ze):
@@ -110,7 +111,7 @@ func divocReason(err error) (string, bool) {
 		return BadCompression, true
 	case errors.Is(err, divoc.ErrBadSignature), errors.Is(err, vc.ErrDISignature):
 		return BadSignature, true
-	case errors.As(err, &he), errors.As(err, &se):
+	case errors.As(err, &he), errors.As(err, &se), errors.As(err, &ae):
 		return BadHeader, true
 	case errors.As(err, &ke), errors.As(err, &kt):
 		return BadKey, true

@@ -1,11 +1,14 @@
 package verifier_test
 
 import (
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -13,13 +16,14 @@ import (
 
 	"github.com/immunopass/immunopass/credential/divoc/divoctest"
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/internal/ratiobench"
 	"github.com/immunopass/immunopass/verifier"
 )
 
 // divocWorld returns a verifier trusting CoWIN's (test) RSA and Ed25519
 // keys through a VCI snapshot, as DESIGN-level docs say: JWKs whose kid is
 // the verificationMethod id.
-func divocWorld(t *testing.T) (*verifier.Verifier, *rsa.PrivateKey, ed25519.PrivateKey) {
+func divocWorld(t testing.TB) (*verifier.Verifier, *rsa.PrivateKey, ed25519.PrivateKey) {
 	rk, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -107,4 +111,45 @@ func TestDIVOC(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkVerifyDIVOC: a DIVOC certificate as "B64:" text → the
+// verifier's verdict (detection, ZIP, JSON-LD, RSA-PSS, signed-field check,
+// report), over 32 certificates of different people in turn, interleaved
+// with a bare RSA-PSS verify (ratiobench).
+func BenchmarkVerifyDIVOC(b *testing.B) {
+	v, rk, _ := divocWorld(b)
+	var ins [][]verifier.Input
+	for i := range 32 {
+		m := divoctest.Certificate()
+		s := m["credentialSubject"].(map[string]any)
+		s["name"] = fmt.Sprintf("Person %d Rao", i)
+		s["id"] = fmt.Sprintf("did:Passport:K%07d", i)
+		ev := m["evidence"].([]any)[0].(map[string]any)
+		ev["id"] = fmt.Sprintf("https://cowin.gov.in/vaccine/%d", 7000+i)
+		ev["batch"] = fmt.Sprintf("B%04d", i)
+		signed, err := divoctest.Sign(m, rk, "did:india", "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		text := "B64:" + base64.StdEncoding.EncodeToString(divoctest.Payload(signed))
+		ins = append(ins, []verifier.Input{{Name: "divoc.txt", Data: []byte(text)}})
+	}
+	if r := v.Verify(ins[0])[0]; !r.Valid {
+		b.Fatal(r.Reasons, r.Messages)
+	}
+	sum := sha256.Sum256([]byte("bench"))
+	sig, _ := rsa.SignPSS(rand.Reader, rk, crypto.SHA256, sum[:], nil)
+	n := 0
+	ours := func() error {
+		n++
+		if r := v.Verify(ins[n%len(ins)])[0]; !r.Valid {
+			return fmt.Errorf("invalid: %v", r.Reasons)
+		}
+		return nil
+	}
+	bare := func() error {
+		return rsa.VerifyPSS(&rk.PublicKey, crypto.SHA256, sum[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto})
+	}
+	ratiobench.Run(b, ours, bare)
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // FormatVCDI is a W3C verifiable credential secured with a Data Integrity
-// proof (eddsa-rdfc-2022, ecdsa-rdfc-2019).
+// proof (eddsa-rdfc-2022, ecdsa-rdfc-2019) or a Linked Data proof of the
+// older suites (Ed25519Signature2020, JsonWebSignature2020).
 const FormatVCDI = "vc-di"
 
 // vcdiFormat reads such a credential as JSON. The issuer must be in trust;
@@ -24,7 +25,8 @@ func (vcdiFormat) detect(text string) bool { return isDIJSON([]byte(text)) }
 // isDIJSON reports whether data is a JSON credential with a Data
 // Integrity proof.
 func isDIJSON(data []byte) bool {
-	return len(data) > 0 && data[0] == '{' && (strings.Contains(string(data), `"DataIntegrityProof"`) || strings.Contains(string(data), `"Ed25519Signature2020"`))
+	return len(data) > 0 && data[0] == '{' && (strings.Contains(string(data), `"DataIntegrityProof"`) || strings.Contains(string(data), `"Ed25519Signature2020"`) ||
+		strings.Contains(string(data), `"JsonWebSignature2020"`) && strings.Contains(string(data), `"VerifiableCredential"`))
 }
 
 type vcdi struct {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -177,4 +178,33 @@ func TestVCJWTStatus(t *testing.T) {
 	if r := v.Verify([]verifier.Input{{Name: "a", Data: cred("7")}})[0]; r.Valid || r.Reasons[0] != "revoked" {
 		t.Fatalf("entry 7: %+v", r)
 	}
+}
+
+// FuzzDoseNumber: doseNumber reads what fmt.Sscanf("%d") read.
+func FuzzDoseNumber(f *testing.F) {
+	for _, s := range []string{"1", " 2", "+3", "-4", "2nd", "1_0", "", "x", "99999999999999999999", "0x10", "٣", "+", "-0", "\t7", "\v1", "\n7", "\r\n7", "\r7", "\u00a07", "\u200b7", "\u2028 7"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want int
+		fmt.Sscanf(s, "%d", &want)
+		if got := verifier.DoseNumber(s); got != want {
+			t.Fatalf("doseNumber(%q) = %d, Sscanf %d", s, got, want)
+		}
+	})
+}
+
+// FuzzVCJWTHeader: the in-place reading of a JWS header for format
+// detection answers as encoding/json's did.
+func FuzzVCJWTHeader(f *testing.F) {
+	for _, s := range []string{`{"alg":"ES256"}`, `{"alg":"ES256","zip":"DEF"}`, `{"ALG":"ES256"}`, `{"alg":"ES256","Alg":""}`,
+		`{"alg":null}`, `{"alg":"ES256","alg":"x"}`, `{"alg":1}`, `{"zip":"DEF","alg":"RS256","kid":{"a":[1]}}`, `[]`, `{"alg":"\ud800"}`,
+		`{"alg":"ES256","zIp":"DEF"}`, ` {"alg" : "x" } `, `{"alg":"x"} x`, `{"alg":"x","zip":null}`, `{"alg":"\u0041"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := verifier.VCJWTHeader(b), verifier.VCJWTHeaderJSON(b); got != want {
+			t.Fatalf("%q: %t, encoding/json %t", b, got, want)
+		}
+	})
 }

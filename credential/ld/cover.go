@@ -40,7 +40,7 @@ func Covers(display any, fields []Field, signed []Quad, lim Limits) error {
 			return &CoverageError{Field: f.Name, Value: f.Value}
 		}
 	}
-	m := &matcher{d: dq, s: signed, bn: map[string]string{}, budget: 100_000}
+	m := &matcher{d: dq, s: signed, bn: map[string]Term{}, budget: 100_000}
 	if !m.match(0) {
 		// Find the first field whose quad has no counterpart, for the message.
 		for _, f := range fields {
@@ -59,23 +59,21 @@ func Covers(display any, fields []Field, signed []Quad, lim Limits) error {
 // quads' nodes under which every display quad is a signed quad.
 type matcher struct {
 	d, s   []Quad
-	bn     map[string]string // display blank node → signed term value (kind-qualified)
+	bn     map[string]Term // display blank node → signed term
 	budget int
 }
 
-func key(t Term) string { return fmt.Sprintf("%d|%s|%s|%s", t.Kind, t.Value, t.Datatype, t.Language) }
-
 func (m *matcher) term(dt, st Term) (ok bool, bound string) {
 	if dt.Kind != Blank {
-		return key(dt) == key(st), ""
+		return dt == st, ""
 	}
 	if st.Kind != Blank && st.Kind != IRI {
 		return false, ""
 	}
 	if v, ok := m.bn[dt.Value]; ok {
-		return v == key(st), ""
+		return v == st, ""
 	}
-	m.bn[dt.Value] = key(st)
+	m.bn[dt.Value] = st
 	return true, dt.Value
 }
 
@@ -88,13 +86,19 @@ func (m *matcher) match(i int) bool {
 		return false
 	}
 	dq := m.d[i]
-	for _, sq := range m.s {
-		var bound []string
+	for si := range m.s {
+		sq := &m.s[si]
+		if dq.P.Kind != Blank && dq.P != sq.P || dq.O.Kind != Blank && dq.O != sq.O {
+			continue // the common case, decided without binding anything
+		}
+		var bound [4]string
+		nb := 0
 		ok := true
-		for _, pair := range [][2]Term{{dq.S, sq.S}, {dq.P, sq.P}, {dq.O, sq.O}, {dq.G, sq.G}} {
+		for _, pair := range [4][2]Term{{dq.S, sq.S}, {dq.P, sq.P}, {dq.O, sq.O}, {dq.G, sq.G}} {
 			good, b := m.term(pair[0], pair[1])
 			if b != "" {
-				bound = append(bound, b)
+				bound[nb] = b
+				nb++
 			}
 			if !good {
 				ok = false
@@ -104,7 +108,7 @@ func (m *matcher) match(i int) bool {
 		if ok && m.match(i+1) {
 			return true
 		}
-		for _, b := range bound {
+		for _, b := range bound[:nb] {
 			delete(m.bn, b)
 		}
 	}
@@ -114,7 +118,7 @@ func (m *matcher) match(i int) bool {
 // anyLike reports whether some signed quad has q's predicate and object.
 func (m *matcher) anyLike(q Quad) bool {
 	for _, s := range m.s {
-		if key(s.P) == key(q.P) && key(s.O) == key(q.O) {
+		if s.P == q.P && s.O == q.O {
 			return true
 		}
 	}

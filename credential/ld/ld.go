@@ -27,6 +27,17 @@
 // that blank-node "poison graphs" make exponential) and the wall time. Any
 // bound exceeded is a [*LimitError] naming the bound.
 //
+// # Speed
+//
+// Expansion is the costly step (json-gold processes every type- and
+// property-scoped context on every node), so [ToRDF] expands a document
+// once per shape — its structure, member names, contexts and types, with
+// its other strings as markers — and for later documents of that shape
+// puts their strings back where the markers came out, only where
+// expansion cannot tell a marker from the string (see shape.go; anything
+// else takes the full path). The conversion of expanded JSON-LD to quads is
+// written here, with json-gold's rules and its IRI checks remembered.
+//
 // # Compatibility
 //
 // The canonical N-Quads are byte-identical to json-gold's own URDNA2015
@@ -42,6 +53,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/immunopass/immunopass/assets"
@@ -276,10 +288,35 @@ func ToRDF(doc any, lim Limits) (quads []Quad, err error) {
 	opts.ProcessingMode = jsonld.JsonLd_1_1
 	opts.SafeMode = !lim.DropUndefined
 	opts.Algorithm = jsonld.AlgorithmURDNA2015
+	if q, ok, err := shapeQuads(doc, lim, func(d any) (any, error) { return expand(d, opts) }); ok {
+		return q, err
+	}
+	return fullRDF(doc, opts, lim)
+}
+
+// fullRDF is ToRDF without the shape cache.
+func fullRDF(doc any, opts *jsonld.JsonLdOptions, lim Limits) (quads []Quad, err error) {
 	expanded, err := expand(doc, opts)
 	if err != nil {
 		return nil, jsonldError(err)
 	}
+	quads, err = toQuads(expanded, lim.MaxQuads)
+	if err == nil {
+		return quads, nil
+	}
+	var le *LimitError
+	if errors.As(err, &le) {
+		return nil, err
+	}
+	if !errors.Is(err, errJSONLiteral) {
+		return nil, &SyntaxError{Err: err}
+	}
+	return jsonGoldRDF(expanded, opts, lim)
+}
+
+// jsonGoldRDF is json-gold's own conversion of expanded JSON-LD to RDF,
+// for what toQuads leaves to it (a @json literal).
+func jsonGoldRDF(expanded any, opts *jsonld.JsonLdOptions, lim Limits) (quads []Quad, err error) {
 	ds, err := jsonld.NewJsonLdApi().ToRDF(expanded, opts)
 	if err != nil {
 		return nil, jsonldError(err)
@@ -379,7 +416,17 @@ func CanonicalizeDoc(doc any, lim Limits) ([]byte, error) {
 // (by its JSON text and the safe-mode flag, which json-gold keeps in the
 // context): processing the credentials and DIVOC contexts was half of a
 // DIVOC verification. A processed context is only read by expansion.
-var activeContexts sync.Map // string → *jsonld.Context
+//
+// Bounded: at most maxActiveContexts values are kept (a document's own
+// inline @context is part of the key, so a stream of documents each with
+// another one would otherwise grow it without end); past that, a new one
+// is processed without being kept.
+var (
+	activeContexts     sync.Map // string → *jsonld.Context
+	activeContextCount atomic.Int64
+)
+
+const maxActiveContexts = 64
 
 // expand is json-gold's JsonLdProcessor expansion with the document's
 // top-level @context processed once per distinct value.
@@ -401,7 +448,11 @@ func expand(doc any, opts *jsonld.JsonLdOptions) (any, error) {
 		if active, err = jsonld.NewContext(nil, opts).Parse(ctxv); err != nil {
 			return nil, err
 		}
-		activeContexts.Store(key, active)
+		if activeContextCount.Load() < maxActiveContexts {
+			if _, loaded := activeContexts.LoadOrStore(key, active); !loaded {
+				activeContextCount.Add(1)
+			}
+		}
 	}
 	body := make(map[string]any, len(m))
 	for k, v := range m {

@@ -1,9 +1,11 @@
 package vc
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -23,13 +25,58 @@ var DILimits = ld.Limits{MaxBytes: 64 << 10, MaxDepth: 16, MaxValues: 5_000, Max
 
 // DIProof is a Data Integrity proof of the two RDFC cryptosuites
 // (W3C VC DI EdDSA eddsa-rdfc-2022, VC DI ECDSA ecdsa-rdfc-2019 on P-256),
-// or an Ed25519Signature2020 proof (the same hash data; Cryptosuite is then
-// "Ed25519Signature2020").
+// an Ed25519Signature2020 proof (the same hash data; Cryptosuite is then
+// "Ed25519Signature2020"), or a JsonWebSignature2020 proof (Cryptosuite
+// "JsonWebSignature2020": a detached JWS over the JWS header and the two
+// hashes, see [ld.JWSProof]; Alg is its header's alg).
 type DIProof struct {
 	Cryptosuite, VerificationMethod, ProofPurpose, Created string
+	Alg                                                    string // JsonWebSignature2020 only
 	Signature                                              []byte
-	hashData                                               []byte
+	hashData                                               []byte // for JsonWebSignature2020, the JWS signing input
 	quads                                                  []ld.Quad
+}
+
+// AlgError reports a JsonWebSignature2020 proof whose JWS alg is not the
+// one the issuer's key type fixes (EdDSA for Ed25519, ES256 for P-256,
+// PS256 for RSA):
+// the token's alg never chooses how a key is used.
+type AlgError struct{ Alg, Want, Key string }
+
+func (e *AlgError) Error() string {
+	return fmt.Sprintf("JsonWebSignature2020 proof: the JWS header says alg %q, the issuer's %s key signs only with %s", e.Alg, e.Key, e.Want)
+}
+
+// parseJWS2020 reads a credential secured with a JsonWebSignature2020
+// proof: the proof options (the proof without jws) are canonicalised under
+// the document's own @context, as the JWS 2020 suite and ld-signatures
+// sign them (the GDHCN trust list's proof is the same suite).
+func parseJWS2020(doc map[string]any) (*Credential, *DIProof, error) {
+	jp, err := ld.ParseJWSProof(doc, DILimits, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if jp.ProofPurpose != "assertionMethod" {
+		return nil, nil, &FormatError{Problem: fmt.Sprintf("proofPurpose %q, want assertionMethod", jp.ProofPurpose)}
+	}
+	if jp.VerificationMethod == "" {
+		return nil, nil, &FormatError{Problem: "JsonWebSignature2020 proof without a verificationMethod"}
+	}
+	body := make(map[string]any, len(doc))
+	for k, x := range doc {
+		if k != "proof" {
+			body[k] = x
+		}
+	}
+	c, err := contentOf(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.Form = "vc-di"
+	c.doc = body
+	p := &DIProof{Cryptosuite: "JsonWebSignature2020", VerificationMethod: jp.VerificationMethod, ProofPurpose: jp.ProofPurpose,
+		Created: jp.Created, Alg: jp.Alg, Signature: jp.Signature, hashData: jp.SigningInput, quads: jp.Quads}
+	return c, p, nil
 }
 
 // KeyTypeError reports an issuer key of the wrong type for the proof's
@@ -63,6 +110,9 @@ func ParseDI(data []byte) (*Credential, *DIProof, error) {
 	if !ok {
 		return nil, nil, &FormatError{Problem: "no proof, or a proof set (one DataIntegrityProof is accepted)"}
 	}
+	if pr["type"] == "JsonWebSignature2020" {
+		return parseJWS2020(doc)
+	}
 	p := &DIProof{}
 	for k, dst := range map[string]*string{"cryptosuite": &p.Cryptosuite, "verificationMethod": &p.VerificationMethod, "proofPurpose": &p.ProofPurpose, "created": &p.Created} {
 		*dst, _ = pr[k].(string)
@@ -72,7 +122,7 @@ func ParseDI(data []byte) (*Credential, *DIProof, error) {
 		// The older suite signs the same hash data as eddsa-rdfc-2022.
 		p.Cryptosuite = "Ed25519Signature2020"
 	case pr["type"] != "DataIntegrityProof" || (p.Cryptosuite != "eddsa-rdfc-2022" && p.Cryptosuite != "ecdsa-rdfc-2019"):
-		return nil, nil, &FormatError{Problem: fmt.Sprintf("proof %v/%q: only DataIntegrityProof with eddsa-rdfc-2022 or ecdsa-rdfc-2019, or Ed25519Signature2020", pr["type"], p.Cryptosuite)}
+		return nil, nil, &FormatError{Problem: fmt.Sprintf("proof %v/%q: only DataIntegrityProof with eddsa-rdfc-2022 or ecdsa-rdfc-2019, Ed25519Signature2020 or JsonWebSignature2020", pr["type"], p.Cryptosuite)}
 	}
 	if p.ProofPurpose != "assertionMethod" {
 		return nil, nil, &FormatError{Problem: fmt.Sprintf("proofPurpose %q, want assertionMethod", p.ProofPurpose)}
@@ -169,6 +219,35 @@ func (p *DIProof) Verify(c *Credential, pub any) error {
 			return &KeyTypeError{Suite: p.Cryptosuite, Got: fmt.Sprintf("%T", pub)}
 		}
 		ok = len(p.Signature) == ed25519.SignatureSize && ed25519.Verify(k, p.hashData, p.Signature)
+	case "JsonWebSignature2020":
+		// The key's type fixes the algorithm; the header must agree.
+		switch k := pub.(type) {
+		case ed25519.PublicKey:
+			if p.Alg != "EdDSA" {
+				return &AlgError{Alg: p.Alg, Want: "EdDSA", Key: "Ed25519"}
+			}
+			ok = len(p.Signature) == ed25519.SignatureSize && ed25519.Verify(k, p.hashData, p.Signature)
+		case *ecdsa.PublicKey:
+			if k.Curve != elliptic.P256() {
+				return &KeyTypeError{Suite: p.Cryptosuite, Got: "ECDSA " + k.Curve.Params().Name}
+			}
+			if p.Alg != "ES256" {
+				return &AlgError{Alg: p.Alg, Want: "ES256", Key: "P-256"}
+			}
+			h := sha256.Sum256(p.hashData)
+			ok = len(p.Signature) == 64 && ecdsa.Verify(k, h[:], new(big.Int).SetBytes(p.Signature[:32]), new(big.Int).SetBytes(p.Signature[32:]))
+		case *rsa.PublicKey:
+			if k.N.BitLen() < 2048 {
+				return &KeyTypeError{Suite: p.Cryptosuite, Got: fmt.Sprintf("RSA %d-bit", k.N.BitLen())}
+			}
+			if p.Alg != "PS256" {
+				return &AlgError{Alg: p.Alg, Want: "PS256", Key: "RSA"}
+			}
+			h := sha256.Sum256(p.hashData)
+			ok = rsa.VerifyPSS(k, crypto.SHA256, h[:], p.Signature, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
+		default:
+			return &KeyTypeError{Suite: p.Cryptosuite, Got: fmt.Sprintf("%T", pub)}
+		}
 	case "ecdsa-rdfc-2019":
 		k, isEC := pub.(*ecdsa.PublicKey)
 		if !isEC || k.Curve != elliptic.P256() {

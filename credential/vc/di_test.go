@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"os"
 	"testing"
 
 	"github.com/multiformats/go-multibase"
@@ -117,9 +118,20 @@ func ecdsaDIDKey(pub *ecdsa.PublicKey) (string, error) {
 func FuzzParseDI(f *testing.F) {
 	b, _ := json.Marshal(diDoc("did:key:z6MkrtYMJe2ZesvsnoSr8K1yVerjo6EhC2G5jxBDKrD284L2", "eddsa-rdfc-2022"))
 	f.Add(b)
+	for _, n := range []string{"ed25519.json", "p256.json"} {
+		if b, err := os.ReadFile("testdata/jws2020/" + n); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, p, err := ParseDI(data)
 		if err != nil {
+			return
+		}
+		if p.Cryptosuite == "JsonWebSignature2020" {
+			if len(p.hashData) < 66 || p.Alg == "" || c.Issuer == "" {
+				t.Fatalf("%+v", p)
+			}
 			return
 		}
 		if len(p.hashData) != 64 || c.Issuer == "" {

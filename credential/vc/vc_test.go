@@ -23,6 +23,7 @@ func TestParseJWT(t *testing.T) {
 		"duplicate member":     {"JWT", `{"iss":"did:a","iss":"did:b"}`, "duplicate"},
 		"vc+jwt with vc claim": {"vc+jwt", v11, "VC 2.0 payload is the credential itself"},
 		"bad validFrom":        {"vc+jwt", `{"issuer":"did:x","validFrom":"yesterday"}`, "RFC 3339"},
+		"empty subject array":  {"JWT", `{"iss":"did:x","vc":{"type":"VerifiableCredential","credentialSubject":[]}}`, "empty array"},
 		"bad status index":     {"JWT", strings.Replace(v11, `"vc":{`, `"vc":{"credentialStatus":{"type":"BitstringStatusListEntry","statusListIndex":"x"},`, 1), "statusListIndex"},
 	} {
 		t.Run(name, func(t *testing.T) {
