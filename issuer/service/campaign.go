@@ -17,7 +17,8 @@ const MaxIssueMany = 1000
 // IssueMany issues a group of a campaign's records (SMART Health Cards; the
 // SD-JWT VCs come later, bound to each wallet's key when the family
 // receives them): every record is validated, then signed on every core,
-// then all the ledger and audit entries are committed in one bbolt
+// then queued for anchoring (one outbox file) when the clinic has a
+// registry, then all the ledger and audit entries are committed in one bbolt
 // transaction (one fsync for the group instead of one per record). Nothing
 // is stored when one record fails: the error names its place in subs
 // (from 1, plus first). note goes into each audit entry (the campaign's
@@ -38,6 +39,11 @@ func (s *Service) IssueMany(by, note string, first int, subs []Submission) ([]*E
 			return nil, fmt.Errorf("record %d (%s): %w", first+i+1, sub.Record.Patient.Name(), err)
 		}
 	}
+	kf, err := s.signer()
+	if err != nil {
+		return nil, err
+	}
+	kid := kf.Key.Public().KID()
 	out := make([]*Entry, len(subs))
 	errs := make([]error, len(subs))
 	var wg sync.WaitGroup
@@ -49,12 +55,12 @@ func (s *Service) IssueMany(by, note string, first int, subs []Submission) ([]*E
 			for i := range next {
 				sub := subs[i]
 				req := issuer.Request{Issuer: s.cfg.Issuer, Now: now, RIDUser: sub.PatientID}
-				card, err := s.key.SignSHC(sub.Record, sub.Bundle, req, first+i+1)
+				card, err := kf.SignSHC(sub.Record, sub.Bundle, req, first+i+1)
 				if err != nil {
 					errs[i] = &InputError{Field: fmt.Sprintf("record %d", first+i+1), Problem: err.Error()}
 					continue
 				}
-				out[i] = &Entry{ID: randomToken(12), Created: now.UTC(), By: by, KID: s.KID(), Status: StatusValid,
+				out[i] = &Entry{ID: randomToken(12), Created: now.UTC(), By: by, KID: kid, Status: StatusValid,
 					Doses: len(sub.Record.Immunizations), PatientID: sub.PatientID, SHC: card.JWS, RID: card.RID}
 			}
 		}()
@@ -69,7 +75,18 @@ func (s *Service) IssueMany(by, note string, first int, subs []Submission) ([]*E
 			return nil, err
 		}
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	// Queued for anchoring before the ledger, as single issuances are (see
+	// store): whatever the ledger holds is anchored eventually.
+	var anchors []*issuer.Item
+	for _, e := range out {
+		anchors = append(anchors, s.anchorItems(e)...)
+	}
+	if len(anchors) > 0 {
+		if err := s.outbox.Add(anchors...); err != nil {
+			return nil, err
+		}
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, e := range out {
 			if err := putJSON(tx.Bucket(bucketLedger), e.ID, e); err != nil {
 				return err
@@ -86,6 +103,18 @@ func (s *Service) IssueMany(by, note string, first int, subs []Submission) ([]*E
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, e := range out {
+		e.Anchoring = AnchorNotConfigured
+		if e.Anchor {
+			e.Anchoring = AnchorPending
+		}
+	}
+	if len(anchors) > 0 && s.anchorKick != nil {
+		select {
+		case s.anchorKick <- struct{}{}:
+		default:
+		}
 	}
 	return out, nil
 }

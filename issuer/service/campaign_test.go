@@ -2,12 +2,16 @@ package service
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/issuer"
+	"github.com/immunopass/immunopass/issuer/fakeregistry"
 )
 
 func campaignSubs(t *testing.T, n int) []Submission {
@@ -86,5 +90,62 @@ func TestIssueMany(t *testing.T) {
 	}
 	if all, _ := s.Entries(0); len(all) != 40 {
 		t.Fatalf("%d entries after refused groups, want 40", len(all))
+	}
+}
+
+// TestIssueManyAnchored: with a registry, a campaign group is queued for
+// anchoring with the ledger (pending in the answer) and every card ends up
+// anchored under the index the registry gave it.
+func TestIssueManyAnchored(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "clinic")
+	if err := Init(dir, InitOptions{Issuer: "https://clinic.example", Passphrase: testPass, WorkFactor: 10, AdminPassword: testAdminPwd}); err != nil {
+		t.Fatal(err)
+	}
+	reg := fakeregistry.New()
+	probe, err := Open(dir, testPass, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.AddIssuer("https://clinic.example", probe.key.Key.Public())
+	probe.Close()
+	base, err := reg.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Stop()
+	s, err := Open(dir, testPass, Options{Registry: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	entries, err := s.IssueMany("nurse1", "campaign c2", 0, campaignSubs(t, 25))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Anchoring != AnchorPending || e.KID != s.KID() {
+			t.Fatalf("entry %s: anchoring %q kid %q, want pending and %q", e.ID, e.Anchoring, e.KID, s.KID())
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for _, e := range entries {
+		for {
+			state, idx, err := s.AnchorState(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if state == AnchorAnchored {
+				i, ok := reg.Index(issuer.DigestHex(e.SHC))
+				if !ok || idx[issuer.DigestHex(e.SHC)] != i {
+					t.Fatalf("entry %s: registry index %d (%v), service %v", e.ID, i, ok, idx)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				st, _ := s.Anchoring()
+				t.Fatalf("entry %s still %s (%+v)", e.ID, state, st)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 }
