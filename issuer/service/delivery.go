@@ -66,6 +66,9 @@ type DeliverySettings struct {
 	Pending func(e *Entry) bool
 	// Name is the clinic's name in the metadata.
 	Name string
+	// CampaignOfferTTL is how long a campaign's offers work (default 14
+	// days): they go out by mail merge, not across the desk.
+	CampaignOfferTTL time.Duration
 }
 
 // MaxPINTries is how many wrong PINs burn an offer.
@@ -86,6 +89,9 @@ func (d DeliverySettings) withDefaults() DeliverySettings {
 	}
 	if d.DeferredTTL <= 0 {
 		d.DeferredTTL = 7 * 24 * time.Hour
+	}
+	if d.CampaignOfferTTL <= 0 {
+		d.CampaignOfferTTL = 14 * 24 * time.Hour
 	}
 	return d
 }
@@ -183,13 +189,23 @@ func randomPIN() string {
 // the wallet: a pre-authorized code (in the offer) and a PIN (shown
 // beside it, typed by the parent).
 func (d *Delivery) CreateOffer(by, entryID string) (*OfferGrant, error) {
-	e, err := d.s.Entry(entryID)
+	gs, err := d.createOffers(by, []string{entryID}, d.set.OfferTTL, "offer to a wallet", "The PIN the clinic showed you with the QR code")
 	if err != nil {
 		return nil, err
 	}
-	if e.Status != StatusValid {
-		return nil, fmt.Errorf("ledger entry %q is %s: %w", entryID, e.Status, ErrNotDeliverable)
-	}
+	return gs[0], nil
+}
+
+// CreateCampaignOffers makes one offer per valid ledger entry of a
+// campaign, working for CampaignOfferTTL, in one transaction (an audit
+// entry each). The grants follow entryIDs; an entry that is not valid
+// (revoked since) gets nil.
+func (d *Delivery) CreateCampaignOffers(by string, entryIDs []string) ([]*OfferGrant, error) {
+	return d.createOffers(by, entryIDs, d.set.CampaignOfferTTL, "campaign offer to a wallet", "The PIN the clinic sent you with this link")
+}
+
+func (d *Delivery) createOffers(by string, entryIDs []string, ttl time.Duration, what, pinHint string) ([]*OfferGrant, error) {
+	single := len(entryIDs) == 1
 	now := d.s.now()
 	d.pruneMu.Lock()
 	if now.Sub(d.lastPrune) >= pruneEvery {
@@ -200,20 +216,43 @@ func (d *Delivery) CreateOffer(by, entryID string) (*OfferGrant, error) {
 		}
 	}
 	d.pruneMu.Unlock()
-	code, pin := randomToken(32), randomPIN()
-	rec := offerRec{Entry: entryID, By: by, Created: now.UTC(), Expires: now.Add(d.set.OfferTTL).UTC(), PIN: pinHash(code, pin)}
-	err = d.s.db.Update(func(tx *bolt.Tx) error {
-		if err := putJSON(tx.Bucket(bucketOID4VCI), secretKey("offer", code), rec); err != nil {
-			return err
+	grants := make([]*OfferGrant, len(entryIDs))
+	err := d.s.db.Update(func(tx *bolt.Tx) error {
+		for i, id := range entryIDs {
+			var e Entry
+			found, err := getJSON(tx.Bucket(bucketLedger), id, &e)
+			switch {
+			case err != nil:
+				return err
+			case !found:
+				if single {
+					return fmt.Errorf("ledger entry %q: %w", id, ErrNotFound)
+				}
+				continue
+			case e.Status != StatusValid:
+				if single {
+					return fmt.Errorf("ledger entry %q is %s: %w", id, e.Status, ErrNotDeliverable)
+				}
+				continue
+			}
+			code, pin := randomToken(32), randomPIN()
+			rec := offerRec{Entry: id, By: by, Created: now.UTC(), Expires: now.Add(ttl).UTC(), PIN: pinHash(code, pin)}
+			if err := putJSON(tx.Bucket(bucketOID4VCI), secretKey("offer", code), rec); err != nil {
+				return err
+			}
+			if err := appendAudit(tx, now, by, "oid4vci.offer", "ledger:"+id, what+", expires "+rec.Expires.Format(time.RFC3339)); err != nil {
+				return err
+			}
+			o := &oid4vci.Offer{CredentialIssuer: d.s.cfg.Issuer, ConfigurationIDs: []string{oid4vci.ConfigSDJWT}, PreAuthorizedCode: code,
+				TxCode: &oid4vci.TxCode{InputMode: "numeric", Length: oid4vci.PINLength, Description: pinHint}}
+			grants[i] = &OfferGrant{Offer: o, PIN: pin, Expires: rec.Expires}
 		}
-		return appendAudit(tx, now, by, "oid4vci.offer", "ledger:"+entryID, "offer to a wallet, expires "+rec.Expires.Format(time.RFC3339))
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	o := &oid4vci.Offer{CredentialIssuer: d.s.cfg.Issuer, ConfigurationIDs: []string{oid4vci.ConfigSDJWT}, PreAuthorizedCode: code,
-		TxCode: &oid4vci.TxCode{InputMode: "numeric", Length: oid4vci.PINLength, Description: "The PIN the clinic showed you with the QR code"}}
-	return &OfferGrant{Offer: o, PIN: pin, Expires: rec.Expires}, nil
+	return grants, nil
 }
 
 // Redeem exchanges a pre-authorized code and its PIN for an access token

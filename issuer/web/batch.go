@@ -418,9 +418,23 @@ func (s *Server) batchResults(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		entries[i] = e
+	}
+	offers, err := s.campaignOffers(requester(r), entries)
+	if err != nil {
+		// The download has started: the CSV says so in its columns rather
+		// than failing the whole ZIP.
+		s.log.Error("campaign offers", "campaign", j.ID, "err", err)
+	}
+	for i, e := range entries {
+		if e == nil {
+			continue
+		}
 		p := people[i]
 		files[i] = fmt.Sprintf("%05d-%s.pdf", i+1, fileWord(p.Family+"-"+p.Given))
-		link, pin := s.campaignOffer(e)
+		var link, pin string
+		if i < len(offers) && offers[i] != nil {
+			link, pin = offers[i].Offer.URI(), offers[i].PIN
+		}
 		pdfName := files[i]
 		if e.Status == service.StatusRevoked {
 			pdfName = ""
@@ -491,12 +505,47 @@ func (s *Server) batchResults(w http.ResponseWriter, r *http.Request) {
 	zw.Close()
 }
 
-// campaignOffer is the hook for OpenID4VCI delivery: the offer link
-// (openid-credential-offer://…) and its PIN for a campaign's record, to go
-// into campaign.csv's offer_link and offer_pin columns for a mail merge. It
-// is empty until the OpenID4VCI issuer (issuer/oid4vci) is wired here.
-func (s *Server) campaignOffer(e *service.Entry) (link, pin string) {
-	return "", ""
+// requester names who made a request for the audit log: the staff user
+// or the API token.
+func requester(r *http.Request) string {
+	if ss, ok := r.Context().Value(sessionKey{}).(*staffSession); ok {
+		return ss.User
+	}
+	if t, ok := r.Context().Value(tokenKey{}).(*service.Token); ok {
+		return "token:" + t.ID
+	}
+	return "unknown"
+}
+
+// campaignOffers makes the OpenID4VCI offers of a campaign's valid
+// entries for campaign.csv's offer_link and offer_pin columns (a mail
+// merge: the link by one channel, the PIN by another), all in one
+// transaction; nil when delivery into wallets is off. Each download of
+// the results makes new offers; the earlier ones keep working until they
+// expire or are used.
+func (s *Server) campaignOffers(by string, entries []*service.Entry) ([]*service.OfferGrant, error) {
+	if s.delivery == nil {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e != nil {
+			ids = append(ids, e.ID)
+		}
+	}
+	gs, err := s.delivery.CreateCampaignOffers(by, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*service.OfferGrant, len(entries))
+	k := 0
+	for i, e := range entries {
+		if e != nil {
+			out[i] = gs[k]
+			k++
+		}
+	}
+	return out, nil
 }
 
 // clipName keeps an uploaded file's name printable and short (it goes into

@@ -31,6 +31,7 @@ func (s *Server) oid4vciRoutes(set service.DeliverySettings) {
 		s.log.Error("oid4vci: delivery into wallets is off", "err", err)
 		return
 	}
+	s.delivery = d
 	iss := s.svc.Config().Issuer
 	meta := oid4vci.NewIssuerMetadata(iss, oid4vci.MetadataOptions{Name: set.Name, Deferred: true}).JSON()
 	asMeta := oid4vci.NewServerMetadata(iss).JSON()

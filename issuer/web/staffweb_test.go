@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/immunopass/immunopass/credential/oid4vci"
 	"github.com/immunopass/immunopass/issuer/service"
 )
 
@@ -316,6 +317,18 @@ func checkResultsZip(t *testing.T, data []byte, people int) {
 			}
 			if rows[1][2] != "Pupil0" || rows[1][1] != "2" || rows[1][6] != "valid" || rows[2][1] != "4" {
 				t.Errorf("campaign.csv rows: %q", rows[1:3])
+			}
+			// Every valid row has its own OpenID4VCI offer and PIN.
+			links := map[string]bool{}
+			for _, row := range rows[1:] {
+				if row[6] != "valid" {
+					continue
+				}
+				o, err := oid4vci.ParseOffer(row[8])
+				if err != nil || o.PreAuthorizedCode == "" || links[row[8]] || len(row[9]) != oid4vci.PINLength || strings.Trim(row[9], "0123456789") != "" {
+					t.Fatalf("row %s: offer %q PIN %q: %v", row[0], row[8], row[9], err)
+				}
+				links[row[8]] = true
 			}
 		case strings.HasSuffix(f.Name, ".pdf"):
 			pdfs++

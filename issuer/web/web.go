@@ -77,7 +77,8 @@ type Server struct {
 	issued   prometheus.Counter
 	logins   *prometheus.CounterVec
 	routes   []Route
-	batches  *batchStore // campaign jobs (batch.go)
+	batches  *batchStore       // campaign jobs (batch.go)
+	delivery *service.Delivery // OpenID4VCI (nil when off): campaign offers use it too
 }
 
 // Route is one registered route.
