@@ -204,16 +204,31 @@ if ! curl -fsS -o /dev/null "http://127.0.0.1:$vport/"; then
 fi
 
 # The clinic's own service: staff pages and the EMR API, with a demo
-# administrator (its own signing key, not accredited in this demo's registry).
+# administrator. Its desk key is accredited in the registry like the
+# clinic's CLI key, so what the staff issue there is anchored and verifies
+# with the registry's bundle.
 cdata="$work/clinic-service"
 cbase="http://127.0.0.1:$cport"
+ciss="https://desk.alnoor-clinic.example"
 export IMMUNOPASS_ADMIN_PASSWORD="${IMMUNOPASS_ADMIN_PASSWORD:-demo clinic admin}"
-step "The clinic's service: data folder (signing key, first administrator, ledger), then issuer serve" \
-  "$bin/issuer" init --data "$cdata" --iss "https://desk.alnoor-clinic.example" --work-factor 10
+step "The clinic's service: data folder (signing key, first administrator, ledger; anchoring in the registry), then issuer serve" \
+  "$bin/issuer" init --data "$cdata" --iss "$ciss" --work-factor 10 --registry "$base"
+"$bin/issuer" token create --data "$cdata" --name "EMR (demo)" --scope records:write --scope records:read >emr-token.txt 2>/dev/null
 printf '$ %s\n' "$bin/issuer serve --data $cdata --listen 127.0.0.1:$cport &"
 "$bin/issuer" serve --data "$cdata" --listen "127.0.0.1:$cport" >clinic.log 2>&1 &
 clinicpid=$!
 wait_healthy "$cbase" "$clinicpid" clinic.log "clinic service"
+curl -fsS -o clinic-desk-jwks.json "$cbase/.well-known/jwks.json"
+step "   The authority accredits the clinic service's key (its own issuer URL)" \
+  "$bin/registry" issuer add --data "$data" --registry "$base" --id alnoor-desk --name "Al Noor Family Clinic (desk)" \
+  --country AE --jwks clinic-desk-jwks.json --iss "$ciss"
+step "   The clinic's EMR posts the demo FHIR Bundle to the service's API: a SMART Health Card and an SD-JWT VC back" \
+  curl -fsS -o emr-issued.json -w '%{http_code} %{content_type}\n' -H "Authorization: Bearer $(cat emr-token.txt)" \
+  -H 'Content-Type: application/fhir+json' --data-binary @record.json "$cbase/api/v1/records?patient=MRN-0077&holder=$did"
+grep -o '"smartHealthCard":"[^"]*"' emr-issued.json | cut -d'"' -f4 >emr-card.jws
+curl -fsS -o bundle-desk.jwt "$base/v1/bundle"
+step "   … and the school verifies that card offline with a fresh bundle: VALID" \
+  "$bin/verifier" verify --policy "$policy" --trust bundle-desk.jwt emr-card.jws
 
 b="$(printf '\033[1m')" n="$(printf '\033[0m')"
 if [ -n "$gui" ]; then
