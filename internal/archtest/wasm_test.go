@@ -11,12 +11,13 @@ import (
 // (cmd/verifier-wasm, GOOS=js GOARCH=wasm) must not link: each made it
 // megabytes bigger for nothing the page needs (README, web app figures).
 var wasmBanned = map[string]string{
-	"github.com/lestrrat-go/jwx/v3/jwk": "credential/jose reads JWKs itself; jwx's jwk brings net/http and crypto/tls",
-	"github.com/lestrrat-go/httprc/v3":  "jwx's HTTP cache",
-	"github.com/srwiley/oksvg":          "the page draws pictures itself (credential/qr/svg_js.go)",
-	"github.com/srwiley/rasterx":        "the page draws pictures itself",
-	"golang.org/x/net/html":             "oksvg's",
-	"fyne.io/fyne/v2":                   "the desktop app's toolkit",
+	"github.com/lestrrat-go/jwx/v3/jwk":        "credential/jose reads JWKs itself; jwx's jwk brings net/http and crypto/tls",
+	"github.com/lestrrat-go/httprc/v3":         "jwx's HTTP cache",
+	"github.com/srwiley/oksvg":                 "the page draws pictures itself (credential/qr/svg_js.go)",
+	"github.com/srwiley/rasterx":               "the page draws pictures itself",
+	"golang.org/x/net/html":                    "oksvg's",
+	"fyne.io/fyne/v2":                          "the desktop app's toolkit",
+	"github.com/santhosh-tekuri/jsonschema/v6": "its init compiles five drafts' metaschemas, the largest part of the page's start; credential/hcert/schema_js.go",
 }
 
 // TestWASMDeps: the WebAssembly build of the verifier links none of
