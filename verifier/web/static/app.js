@@ -46,17 +46,20 @@
   });
 
   // The verifier: WebAssembly, then the trust files the page was given.
+  // boot.js started compiling verifier.wasm and fetching the trust files.
+  const booting = window.immunopassBoot;
   window.immunopassReady = async () => {
+    booting.mark('goReadyMs');
     try {
-      const m = await (await fetch('trust/manifest.json')).json();
-      for (const f of m.files || []) {
-        const buf = new Uint8Array(await (await fetch('trust/' + encodeURIComponent(f))).arrayBuffer());
+      for (const [f, buf] of await booting.trust) {
         const err = immunopass.loadTrust(f, buf);
         if (err) console.warn('trust file', f, err);
       }
     } catch (e) {
-      console.warn('no trust manifest', e);
+      console.warn('trust files', e);
     }
+    booting.mark('trustLoadedMs');
+    registerServiceWorker();
     ready = true;
     stats.readyMs = Math.round(performance.now());
     document.body.dataset.ready = '1';
@@ -65,8 +68,9 @@
   async function boot() {
     $('trust').textContent = t('loading');
     const go = new Go();
-    const res = await WebAssembly.instantiateStreaming(fetch('verifier.wasm'), go.importObject);
-    go.run(res.instance);
+    const instance = await WebAssembly.instantiate(await booting.module, go.importObject);
+    booting.mark('instantiatedMs');
+    go.run(instance);
   }
   function showTrust() {
     if (!ready) return;
@@ -225,7 +229,10 @@
     $('file').value = '';
   });
 
-  if ('serviceWorker' in navigator) {
+  // Registered once the verifier is ready: its first install downloads
+  // every file again, which would compete with the page's own start.
+  function registerServiceWorker() {
+    if (!('serviceWorker' in navigator)) return;
     navigator.serviceWorker.register('sw.js').then(() => navigator.serviceWorker.ready).then(() => {
       $('offline').textContent = t('offlineReady');
       document.body.dataset.offline = '1';
