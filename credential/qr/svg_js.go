@@ -8,9 +8,9 @@ import (
 )
 
 // rasteriseSVG: the verifier's WebAssembly (cmd/verifier-wasm) reads no SVG
-// itself: the page hands it pixels (the browser draws any picture), and
-// leaving oksvg, rasterx and golang.org/x/net/html out keeps it 0.6 MB
-// smaller.
+// itself: the page hands it the pixels of camera frames and of the
+// pictures the browser can draw, and leaving oksvg, rasterx and
+// golang.org/x/net/html out keeps it 0.6 MB smaller.
 func rasteriseSVG([]byte) (image.Image, error) {
-	return nil, &FormatError{Format: "svg", Err: errors.New("SVG pictures are not read in the browser build: open the picture in the page, which draws it")}
+	return nil, &FormatError{Format: "svg", Err: errors.New("SVG pictures are not read by the web app's verifier: use a PNG or JPEG picture, or the camera")}
 }
