@@ -10,7 +10,6 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"time"
 )
 
 // Limits on the images Decode accepts.
@@ -20,9 +19,6 @@ const (
 	MaxDecodedBytes = 160 << 20  // memory the decoded pixels of a raster image may take
 	MaxSVGBytes     = 2 << 20    // size of an SVG document
 	MaxSVGPaths     = 100_000    // drawn elements of an SVG document
-
-	svgRasterSide = 1200 // longer side of a rasterised SVG, in pixels
-	svgDrawBudget = 2 * time.Second
 )
 
 // workPixels is the size photos are shrunk to before the ladder (see

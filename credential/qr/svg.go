@@ -16,6 +16,11 @@ import (
 	"github.com/srwiley/rasterx"
 )
 
+const (
+	svgRasterSide = 1200 // longer side of a rasterised SVG, in pixels
+	svgDrawBudget = 2 * time.Second
+)
+
 // rasteriseSVG draws an SVG document on a white canvas whose longer side is
 // svgRasterSide pixels.
 func rasteriseSVG(data []byte) (image.Image, error) {
