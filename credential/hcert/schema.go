@@ -280,9 +280,17 @@ func compileNode(v any, root *dccSchemaRoot, at string) (*dccSchema, error) {
 // validate checks an instance: the JSON model of encoding/json with
 // numbers as json.Number (hcert's instance()). The error names the first
 // place that fails, as a JSON pointer.
-func (s *dccSchema) validate(v any) error { return s.check(v, "") }
+func (s *dccSchema) validate(v any) error { return s.check(v, "", 0) }
 
-func (s *dccSchema) check(v any, at string) error {
+// maxSchemaDepth bounds how deep schemas apply within one another: a
+// reference cycle that never descends into the instance would not end.
+const maxSchemaDepth = 64
+
+func (s *dccSchema) check(v any, at string, depth int) error {
+	if depth > maxSchemaDepth {
+		return fmt.Errorf("at %s: schemas nested more than %d deep (a reference cycle?)", at, maxSchemaDepth)
+	}
+	depth++
 	where := at
 	if where == "" {
 		where = "/"
@@ -291,7 +299,7 @@ func (s *dccSchema) check(v any, at string) error {
 		return fmt.Errorf("at %s: %s", where, fmt.Sprintf(format, args...))
 	}
 	if s.ref != "" {
-		if err := s.root.defs[s.ref].check(v, at); err != nil {
+		if err := s.root.defs[s.ref].check(v, at, depth); err != nil {
 			return err
 		}
 	}
@@ -353,7 +361,7 @@ func (s *dccSchema) check(v any, at string) error {
 		}
 		if s.items != nil {
 			for i, e := range x {
-				if err := s.items.check(e, at+"/"+strconv.Itoa(i)); err != nil {
+				if err := s.items.check(e, at+"/"+strconv.Itoa(i), depth); err != nil {
 					return err
 				}
 			}
@@ -366,21 +374,21 @@ func (s *dccSchema) check(v any, at string) error {
 		}
 		for _, name := range s.propOrder {
 			if e, ok := x[name]; ok {
-				if err := s.properties[name].check(e, at+"/"+pointerEscape(name)); err != nil {
+				if err := s.properties[name].check(e, at+"/"+pointerEscape(name), depth); err != nil {
 					return err
 				}
 			}
 		}
 	}
 	for _, c := range s.allOf {
-		if err := c.check(v, at); err != nil {
+		if err := c.check(v, at, depth); err != nil {
 			return err
 		}
 	}
 	if len(s.anyOf) > 0 {
 		var first error
 		for _, c := range s.anyOf {
-			err := c.check(v, at)
+			err := c.check(v, at, depth)
 			if err == nil {
 				first = nil
 				break
@@ -397,7 +405,7 @@ func (s *dccSchema) check(v any, at string) error {
 		n := 0
 		var first error
 		for _, c := range s.oneOf {
-			if err := c.check(v, at); err == nil {
+			if err := c.check(v, at, depth); err == nil {
 				n++
 			} else if first == nil {
 				first = err

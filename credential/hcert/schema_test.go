@@ -181,6 +181,19 @@ func TestSchemaRefusesUnknownKeywords(t *testing.T) {
 	}
 }
 
+// TestSchemaRefCycle: a schema whose references go round without
+// descending into the instance fails validation instead of recursing
+// forever.
+func TestSchemaRefCycle(t *testing.T) {
+	s, err := compileDCCSchema([]byte(`{"$ref":"#/$defs/a","$defs":{"a":{"$ref":"#/$defs/b"},"b":{"allOf":[{"$ref":"#/$defs/a"}]}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.validate(map[string]any{}); err == nil || !strings.Contains(err.Error(), "cycle") {
+		t.Errorf("cycle: %v", err)
+	}
+}
+
 // TestSchemaMessages: the validator says where and what.
 func TestSchemaMessages(t *testing.T) {
 	s := ownSchema(t, "1.3.0")
