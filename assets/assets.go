@@ -16,12 +16,14 @@
 //     schedule as computable data: antigens, series, target doses, CVX map,
 //     vaccine groups, live-virus conflicts), read by credential/forecast,
 //     which also holds the WHO, UAE and France schedules in the same model.
+//     What is embedded is cdsi.zip, the same files deflated (2.6 MB of XML
+//     is 0.2 MB zipped, which the verifier's WebAssembly feels); a test
+//     keeps it equal to cdsi/*.xml.
 package assets
 
 import (
 	"bytes"
-	"embed"
-	"io/fs"
+	_ "embed"
 )
 
 var (
@@ -31,22 +33,7 @@ var (
 	demoRecord []byte
 	//go:embed demo/record.csv
 	demoRecordCSV []byte
-	//go:embed cdsi/*.xml
-	cdsi embed.FS
 )
-
-// CDSi returns the CDC CDSi supporting data files (cdsi/*.xml, v4.64) by
-// file name: "ScheduleSupportingData.xml" and one
-// "AntigenSupportingData-_<antigen>-508.xml" per antigen.
-func CDSi() map[string][]byte {
-	out := map[string][]byte{}
-	names, _ := fs.Glob(cdsi, "cdsi/*.xml")
-	for _, n := range names {
-		b, _ := cdsi.ReadFile(n)
-		out[n[len("cdsi/"):]] = b
-	}
-	return out
-}
 
 // VaccineCodes returns the vaccine code table (vaccines.csv): lines starting
 // with "#" are comments, then a header row "system,code,display,diseases",

@@ -16,6 +16,8 @@
 //	submit(text string) → JSON {"progress", "layout", "results": [Result…]}
 //	  one scanned, typed or pasted code: repaired for the keyboard layout,
 //	  SHC chunks collected until complete, then verified
+//	warm() → verifies built-in test credentials once, so that the first
+//	  real verdict is as quick as the next (webapi.App.Warm)
 //	trust() → JSON {"issuers", "dscs", "bundleTime", "warnings"}
 //	reset() → drops collected chunks
 package main
@@ -57,6 +59,7 @@ func main() {
 		}
 		return string(app.Submit(a[0].String()))
 	}))
+	obj.Set("warm", js.FuncOf(func(js.Value, []js.Value) any { app.Warm(); return nil }))
 	obj.Set("trust", js.FuncOf(func(js.Value, []js.Value) any { return string(app.TrustJSON()) }))
 	obj.Set("reset", js.FuncOf(func(js.Value, []js.Value) any { app.Reset(); return nil }))
 	webapi.ExportContexts(app, obj) // contexts(lang), setContext(name, lang)

@@ -90,12 +90,19 @@ func (h hand) build() (*Schedule, error) {
 }
 
 var (
-	handOnce   sync.Once
-	handErr    error
-	whoSched   *Schedule
-	aeSched    *Schedule
-	frSched    *Schedule
-	handScheds = map[string]hand{
+	handOnce sync.Once
+	handErr  error
+	whoSched *Schedule
+	aeSched  *Schedule
+	frSched  *Schedule
+)
+
+// handSchedules are the hand-written schedules, built when one is first
+// asked for (loadHand) rather than at init: their series take thousands of
+// allocations that a program that never forecasts (the web verifier's
+// start) should not pay for.
+func handSchedules() map[string]hand {
+	return map[string]hand{
 		"who": {
 			id: "who", name: "WHO recommended routine immunizations (children)",
 			source: "WHO, \"Summary of WHO Position Papers: Recommendations for Routine Immunization\", Table 2 (children) " +
@@ -293,7 +300,7 @@ var (
 			},
 		},
 	}
-)
+}
 
 func dtp() []dz {
 	return []dz{
@@ -357,8 +364,9 @@ func frMMR() []dz {
 
 func loadHand() {
 	handOnce.Do(func() {
+		hands := handSchedules()
 		for id, dst := range map[string]**Schedule{"who": &whoSched, "ae": &aeSched, "fr": &frSched} {
-			s, err := handScheds[id].build()
+			s, err := hands[id].build()
 			if err != nil {
 				handErr = err
 				return

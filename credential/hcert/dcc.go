@@ -1,17 +1,13 @@
 package hcert
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/fxamacker/cbor/v2"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/immunopass/immunopass/assets"
 	"github.com/immunopass/immunopass/credential/vax"
@@ -142,12 +138,8 @@ func (c *Cert) Validate() error {
 	if n != 1 {
 		return &SchemaError{Ver: c.Ver, Err: fmt.Errorf("%d of v, t, r present; a certificate holds exactly one", n)}
 	}
-	sch, err := schemaFor(c.Ver)
-	if err != nil {
+	if err := validateSchema(c.Ver, instance(c.tree)); err != nil {
 		return &SchemaError{Ver: c.Ver, Err: err}
-	}
-	if err := sch.Validate(instance(c.tree)); err != nil {
-		return &SchemaError{Ver: c.Ver, Err: errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))}
 	}
 	if _, err := c.payload(); err != nil {
 		return &SchemaError{Ver: c.Ver, Err: err}
@@ -165,56 +157,6 @@ func (c *Cert) payload() (*dccPayload, error) {
 	}
 	c.parsed = &p
 	return &p, nil
-}
-
-var schemas struct {
-	sync.Mutex
-	compiled map[string]*jsonschema.Schema
-	raw      map[string][]byte
-}
-
-// noFetch refuses every external reference: schemas are embedded.
-type noFetch struct{}
-
-func (noFetch) Load(url string) (any, error) {
-	return nil, fmt.Errorf("schema reference %q is not embedded (nothing is fetched)", url)
-}
-
-func schemaFor(ver string) (*jsonschema.Schema, error) {
-	schemas.Lock()
-	defer schemas.Unlock()
-	if schemas.raw == nil {
-		schemas.raw = assets.DCCSchemas()
-		schemas.compiled = map[string]*jsonschema.Schema{}
-	}
-	if s := schemas.compiled[ver]; s != nil {
-		return s, nil
-	}
-	b, ok := schemas.raw[ver]
-	if !ok {
-		var known []string
-		for v := range schemas.raw {
-			known = append(known, v)
-		}
-		sort.Strings(known)
-		return nil, fmt.Errorf("unknown payload version %q (known: %s)", ver, strings.Join(known, ", "))
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	comp := jsonschema.NewCompiler()
-	comp.UseLoader(noFetch{})
-	url := "mem:///dcc/" + ver + ".json"
-	if err := comp.AddResource(url, doc); err != nil {
-		return nil, err
-	}
-	s, err := comp.Compile(url)
-	if err != nil {
-		return nil, err
-	}
-	schemas.compiled[ver] = s
-	return s, nil
 }
 
 // Vaccinations returns the vaccination entries (v), for display.

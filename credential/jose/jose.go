@@ -1,6 +1,9 @@
 // Package jose signs and verifies the compact JWS objects that every ImmunoPass
 // credential format is built on, and reads and writes the JSON Web Keys that
-// issuers publish. It is the only package in the module that imports jwx.
+// issuers publish. JWKs are read and written by this package's own code
+// for the one key type it accepts (EC P-256), with jwx as the test oracle
+// only: jwx's jwk package brings net/http and crypto/tls along, which the
+// verifier's WebAssembly (cmd/verifier-wasm) must not carry.
 //
 // # What is accepted
 //

@@ -2,18 +2,17 @@ package jose
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"github.com/immunopass/immunopass/internal/strictjson"
 
 	"github.com/immunopass/immunopass/internal/b64"
-
-	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/immunopass/immunopass/internal/strictjson"
 )
 
 // Key is a published ES256 verification key.
@@ -37,18 +36,13 @@ func (k *Key) KID() string {
 	return k.kid
 }
 
-// Thumbprint returns the base64url RFC 7638 SHA-256 thumbprint of the key.
+// Thumbprint returns the base64url RFC 7638 SHA-256 thumbprint of the key:
+// the digest of its required members (crv, kty, x, y) in that order, with
+// no white space.
 func (k *Key) Thumbprint() string {
-	jk, err := jwk.Import(k.pub)
-	if err != nil {
-		// Import of a valid *ecdsa.PublicKey on P-256 cannot fail.
-		panic("jose: importing a P-256 key: " + err.Error())
-	}
-	tp, err := jk.Thumbprint(crypto.SHA256)
-	if err != nil {
-		panic("jose: thumbprint of a P-256 key: " + err.Error())
-	}
-	return base64.RawURLEncoding.EncodeToString(tp)
+	x, y := coords(k.pub)
+	tp := sha256.Sum256([]byte(`{"crv":"P-256","kty":"EC","x":"` + b64.Encode(x) + `","y":"` + b64.Encode(y) + `"}`))
+	return b64.Encode(tp[:])
 }
 
 // Equal reports whether two keys are the same public key.
@@ -172,33 +166,80 @@ func parseJWK(data []byte, index int, private bool) (*Key, error) {
 	if !hasD && private {
 		return nil, fail("no private member \"d\"")
 	}
-	jk, err := jwk.ParseKey(data)
+	if err := checkMembers(members); err != nil {
+		return nil, fail("%v", err)
+	}
+	pub, err := ecPoint(str("x"), str("y"))
 	if err != nil {
 		return nil, fail("%v", err)
 	}
-	if private {
-		var priv ecdsa.PrivateKey
-		if err := jwk.Export(jk, &priv); err != nil {
-			return nil, fail("%v", err)
-		}
-		k := &Key{pub: &priv.PublicKey, kid: kid, Members: members}
-		if k.kid == "" {
-			k.kid = k.Thumbprint()
-		}
-		return k, nil
-	}
-	var pub ecdsa.PublicKey
-	if err := jwk.Export(jk, &pub); err != nil {
-		return nil, fail("%v", err)
-	}
-	if pub.Curve != elliptic.P256() {
-		return nil, fail("not a P-256 key")
-	}
-	k := &Key{pub: &pub, kid: kid, Members: members}
+	k := &Key{pub: pub, kid: kid, Members: members}
 	if k.kid == "" {
 		k.kid = k.Thumbprint()
 	}
 	return k, nil
+}
+
+// checkMembers refuses the RFC 7517 §4 members that a key may carry
+// besides its type and coordinates when they are malformed: "key_ops" not
+// a list of registered operations, "x5u"/"x5t"/"x5t#S256" not strings,
+// "x5c" not a list of base64 DER certificates. None of them is used to
+// decide trust (credential/trust does that), but a key that carries a
+// broken one is a broken key.
+func checkMembers(members map[string]json.RawMessage) error {
+	if raw, ok := members["key_ops"]; ok {
+		var ops []string
+		if json.Unmarshal(raw, &ops) != nil {
+			return fmt.Errorf("key_ops is not a list of strings")
+		}
+		for _, op := range ops {
+			switch op {
+			case "sign", "verify", "encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits":
+			default:
+				return fmt.Errorf("key_ops: %q is not a key operation", op)
+			}
+		}
+	}
+	for _, name := range []string{"x5u", "x5t", "x5t#S256"} {
+		var s string
+		if raw, ok := members[name]; ok && json.Unmarshal(raw, &s) != nil {
+			return fmt.Errorf("%s is not a string", name)
+		}
+	}
+	if raw, ok := members["x5c"]; ok {
+		var chain []string
+		if json.Unmarshal(raw, &chain) != nil {
+			return fmt.Errorf("x5c is not a list of strings")
+		}
+		for i, c := range chain {
+			der, err := base64.StdEncoding.Strict().DecodeString(c)
+			if err != nil {
+				return fmt.Errorf("x5c[%d] is not standard base64", i)
+			}
+			if _, err := x509.ParseCertificate(der); err != nil {
+				return fmt.Errorf("x5c[%d] is not an X.509 certificate: %v", i, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ecPoint reads a JWK's "x" and "y": 32 bytes each of unpadded base64url,
+// a point on P-256.
+func ecPoint(x, y string) (*ecdsa.PublicKey, error) {
+	xb, err := b64.Decode(x)
+	if err != nil || len(xb) != 32 {
+		return nil, fmt.Errorf("x must be 32 bytes of unpadded base64url")
+	}
+	yb, err := b64.Decode(y)
+	if err != nil || len(yb) != 32 {
+		return nil, fmt.Errorf("y must be 32 bytes of unpadded base64url")
+	}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, xb...), yb...))
+	if err != nil {
+		return nil, fmt.Errorf("x and y are not a point on P-256")
+	}
+	return pub, nil
 }
 
 // PrivateKey is an ES256 signing key. Its String and GoString never show the
@@ -235,15 +276,24 @@ func ParsePrivateJWK(data []byte) (*PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	jk, err := jwk.ParseKey(data)
+	var m struct {
+		D string `json:"d"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, &KeyError{Index: -1, KID: k.kid, Problem: "d is not a string"}
+	}
+	d, err := b64.Decode(m.D)
+	if err != nil || len(d) != 32 {
+		return nil, &KeyError{Index: -1, KID: k.kid, Problem: "d must be 32 bytes of unpadded base64url"}
+	}
+	priv, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), d)
 	if err != nil {
-		return nil, &KeyError{Index: -1, KID: k.kid, Problem: err.Error()}
+		return nil, &KeyError{Index: -1, KID: k.kid, Problem: "d is not a P-256 private key"}
 	}
-	var priv ecdsa.PrivateKey
-	if err := jwk.Export(jk, &priv); err != nil {
-		return nil, &KeyError{Index: -1, KID: k.kid, Problem: err.Error()}
+	if !priv.PublicKey.Equal(k.pub) {
+		return nil, &KeyError{Index: -1, KID: k.kid, Problem: "d does not belong to the public key x, y"}
 	}
-	return &PrivateKey{priv: &priv, pub: k}, nil
+	return &PrivateKey{priv: priv, pub: k}, nil
 }
 
 // Public returns the verification key.

@@ -129,6 +129,8 @@ func Handler(o Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	var gz gzipCache // gzip.go
+	go gz.prepare(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", CSP)
@@ -158,7 +160,7 @@ func Handler(o Options) (http.Handler, error) {
 		if p == "sw.js" {
 			h.Set("Service-Worker-Allowed", "/")
 		}
-		w.Write(b)
+		gz.write(w, r, p, b)
 	}), nil
 }
 

@@ -90,3 +90,25 @@ func TestSubmit(t *testing.T) {
 		t.Fatalf("junk: %+v", o.Results)
 	}
 }
+
+// TestWarm: the warm-up credentials verify VALID against their own trust
+// (so Warm runs every step of a verification, not an early refusal), and
+// the App's own trust and chunks are untouched.
+func TestWarm(t *testing.T) {
+	a := New()
+	rs, err := a.Warm()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != len(warmCases) {
+		t.Fatalf("%d results", len(rs))
+	}
+	for i, r := range rs {
+		if !r.Valid {
+			t.Errorf("%s: %s %v", warmCases[i].input, r.Format, r.Reasons)
+		}
+	}
+	if s := string(a.TrustJSON()); !strings.Contains(s, `"issuers":0`) || !strings.Contains(s, `"dscs":0`) {
+		t.Errorf("Warm changed the page's trust: %s", s)
+	}
+}
