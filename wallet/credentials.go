@@ -32,30 +32,16 @@ func (w *Wallet) KeepUnverified(c Candidate, profileID string) (Credential, erro
 }
 
 func (w *Wallet) keep(c Candidate, profileID string, unverified bool) (Credential, error) {
-	if c.Text == "" {
-		return Credential{}, &ImportError{Name: c.Source, Problem: "empty credential"}
+	if len(c.batch) > 0 {
+		// Copies received in one batch, each with its own key: kept
+		// together or not at all.
+		return w.keepBatch(c.batch, profileID, unverified)
 	}
-	var proof *anchor.Proof
-	if c.Proof != "" {
-		p, err := anchor.ParseProof([]byte(c.Proof))
-		if err != nil {
-			return Credential{}, &ImportError{Name: c.Source, Problem: "not a readable anchoring proof", Err: err}
-		}
-		proof = p
+	cred, err := w.prepare(c, profileID)
+	if err != nil {
+		return Credential{}, err
 	}
-	f := found{source: c.Source, format: c.Format, text: c.Text}
-	v := w.check(w.trust(), f, proof)
-	if !v.Readable() {
-		return Credential{}, &ImportError{Name: c.Source, Problem: "no readable credential in it", Err: &UnreadableError{Reasons: v.Messages}}
-	}
-	now := w.now().UTC()
-	cred := Credential{
-		ID: v.ID, ProfileID: profileID, Format: v.Format, Text: v.Text, Source: v.Source,
-		Added: now, Status: v.Status, Reasons: v.Reasons, Checked: now,
-		Issuer: v.Issuer, Subject: v.Subject, Doses: v.Doses, IssuedAt: v.IssuedAt, Expires: v.Expires,
-		Proof: v.Proof, Anchored: v.Anchored, Warnings: v.Warnings, TrustAge: v.TrustAge, TrustAsOf: v.TrustAsOf,
-	}
-	err := w.update(func(t tx) error {
+	err = w.update(func(t tx) error {
 		p, err := getProfile(t, profileID)
 		if err != nil {
 			return err
@@ -81,7 +67,36 @@ func (w *Wallet) keep(c Candidate, profileID string, unverified bool) (Credentia
 		cred.Bound = holderDID(cred.Text) == p.HolderDID && p.HolderDID != ""
 		return putCred(t, &cred)
 	})
+	cred.Copies = 1
 	return cred, err
+}
+
+// prepare checks a candidate again and makes the credential Keep stores.
+func (w *Wallet) prepare(c Candidate, profileID string) (Credential, error) {
+	if c.Text == "" {
+		return Credential{}, &ImportError{Name: c.Source, Problem: "empty credential"}
+	}
+	var proof *anchor.Proof
+	if c.Proof != "" {
+		p, err := anchor.ParseProof([]byte(c.Proof))
+		if err != nil {
+			return Credential{}, &ImportError{Name: c.Source, Problem: "not a readable anchoring proof", Err: err}
+		}
+		proof = p
+	}
+	f := found{source: c.Source, format: c.Format, text: c.Text}
+	v := w.check(w.trust(), f, proof)
+	if !v.Readable() {
+		return Credential{}, &ImportError{Name: c.Source, Problem: "no readable credential in it", Err: &UnreadableError{Reasons: v.Messages}}
+	}
+	now := w.now().UTC()
+	cred := Credential{
+		ID: v.ID, ProfileID: profileID, Format: v.Format, Text: v.Text, Source: v.Source,
+		Added: now, Status: v.Status, Reasons: v.Reasons, Checked: now,
+		Issuer: v.Issuer, Subject: v.Subject, Doses: v.Doses, IssuedAt: v.IssuedAt, Expires: v.Expires,
+		Proof: v.Proof, Anchored: v.Anchored, Warnings: v.Warnings, TrustAge: v.TrustAge, TrustAsOf: v.TrustAsOf,
+	}
+	return cred, nil
 }
 
 // Credential returns one kept credential.
@@ -102,6 +117,8 @@ func getCred(t tx, id string, c *Credential) error {
 }
 
 // Credentials lists a profile's credentials, newest first; "" lists all.
+// The copies of a record received in a batch are listed once, with Copies
+// set (Copies lists them).
 func (w *Wallet) Credentials(profileID string) ([]Credential, error) {
 	var out []Credential
 	err := w.view(func(t tx) error {
@@ -125,21 +142,33 @@ func (w *Wallet) Credentials(profileID string) ([]Credential, error) {
 		}
 		return b.Added.Compare(a.Added)
 	})
-	return out, err
+	return cards(out), err
 }
 
-// RemoveCredential deletes a credential.
+// RemoveCredential deletes a credential, with every copy of it received
+// in the same batch and their keys.
 func (w *Wallet) RemoveCredential(id string) error {
 	return w.update(func(t tx) error {
 		var c Credential
 		if err := getCred(t, id, &c); err != nil {
 			return err
 		}
-		return deleteCred(t, &c)
+		all, err := batchOf(t, c)
+		if err != nil {
+			return err
+		}
+		for i := range all {
+			if err := deleteCred(t, &all[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
-// MoveCredential files a credential under another profile.
+// MoveCredential files a credential under another profile, with every copy
+// of it received in the same batch. A copy bound to a key of its own stays
+// bound; one bound to a person's key is bound only if moved back.
 func (w *Wallet) MoveCredential(id, profileID string) error {
 	return w.update(func(t tx) error {
 		var c Credential
@@ -150,8 +179,24 @@ func (w *Wallet) MoveCredential(id, profileID string) error {
 		if err != nil {
 			return err
 		}
-		c.Bound = holderDID(c.Text) == p.HolderDID && p.HolderDID != ""
-		return moveCred(t, &c, profileID)
+		all, err := batchOf(t, c)
+		if err != nil {
+			return err
+		}
+		for i := range all {
+			x := &all[i]
+			own, err := hasOwnKey(t, x.ID)
+			if err != nil {
+				return err
+			}
+			if !own {
+				x.Bound = holderDID(x.Text) == p.HolderDID && p.HolderDID != ""
+			}
+			if err := moveCred(t, x, profileID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

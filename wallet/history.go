@@ -53,6 +53,13 @@ func (w *Wallet) log(h HistoryEntry, p *Presentation) (string, error) {
 			return err
 		}
 		h.ID = fmt.Sprintf("%016x-%s", n, newID()[:8])
+		// Each copy's count, for Present to rotate through the copies;
+		// kept when the history is deleted.
+		for _, id := range h.Credentials {
+			if err := countUse(t, id); err != nil {
+				return err
+			}
+		}
 		return putJSON(t, kindHistory, h.ID, &h)
 	})
 	return h.ID, err

@@ -100,7 +100,17 @@ type Candidate struct {
 	// wallet holds no bundle (VCI snapshots and status lists only, or no
 	// trust at all).
 	TrustAsOf time.Time
+
+	// batch holds every copy of a record received in one batch, each
+	// with its own holder key, when Receive returns this candidate as
+	// unverified: KeepUnverified keeps them all, with their keys.
+	batch []received
 }
+
+// Copies is how many copies of the record this candidate stands for: more
+// than 1 for a batch received from a clinic, each copy bound to its own
+// key.
+func (c Candidate) Copies() int { return max(len(c.batch), 1) }
 
 // Readable reports a candidate that decodes to a credential: it has a
 // format the wallet knows and says who it is for or what it holds, even if
@@ -144,6 +154,15 @@ type Credential struct {
 	// (zero without a bundle): a verdict is only as fresh as its trust.
 	// Recheck renews it, and AddTrust rechecks every kept credential.
 	TrustAsOf time.Time `json:",omitzero"`
+	// Batch groups the copies of one record received together (OpenID4VCI
+	// batch issuance): each copy has its own salts, signature and holder
+	// key, so two presentations of different copies cannot be linked.
+	// Credentials lists the copies of a batch as one entry; "" for a
+	// credential kept on its own.
+	Batch string `json:",omitempty"`
+	// Copies is how many copies of this record the wallet holds: set by
+	// Credentials on the one entry it lists for a batch, 1 otherwise.
+	Copies int `json:"-"`
 }
 
 // Import finds every credential in one input — a QR image (PNG, JPEG, GIF,

@@ -37,6 +37,11 @@ func deleteCred(t tx, c *Credential) error {
 	if err := t.Delete(kindCred, c.ID); err != nil {
 		return err
 	}
+	for _, k := range []string{kindCredKey, kindUses} {
+		if err := deleteIgnoringMissing(t, k, c.ID); err != nil {
+			return err
+		}
+	}
 	return deleteIgnoringMissing(t, indexKind(c.ProfileID), c.ID)
 }
 

@@ -241,7 +241,6 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 		return nil, &PresentError{Problem: "no credential of " + prof.Name() + " can be presented this way"}
 	}
 	out := &Presentation{Mode: mode, profileID: req.ProfileID, aud: sdjwt.AudLive}
-	var key *jose.PrivateKey
 	for _, c := range chosen {
 		switch c.Format {
 		case FormatSHC:
@@ -260,6 +259,15 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 				out.sels = append(out.sels, nil)
 			}
 		case FormatSDJWTVC:
+			// Of a record received as several copies, the copy shown
+			// least often: each has its own salts, signature and key.
+			if err := w.view(func(t tx) error {
+				var err error
+				c, err = pickCopy(t, c)
+				return err
+			}); err != nil {
+				return nil, err
+			}
 			h, err := sdjwt.Decode(c.Text)
 			if err != nil {
 				return nil, err
@@ -273,11 +281,6 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 			if mode == ModeLive {
 				if !c.Bound {
 					return nil, &PresentError{Problem: "this credential is not bound to " + prof.Name() + "'s key: present it static"}
-				}
-				if key == nil {
-					if key, err = w.holderKey(req.ProfileID); err != nil {
-						return nil, err
-					}
 				}
 			}
 			out.Items = append(out.Items, PresentedItem{CredentialID: c.ID, Format: c.Format, Proof: c.Proof})
@@ -309,7 +312,11 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 			return nil, &PresentError{Problem: fmt.Sprintf("a %s credential cannot be presented yet", c.Format)}
 		}
 	}
-	if err := w.bind(out, key, randomNonce()); err != nil {
+	keys, err := w.itemKeys(out)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.bind(out, keys, randomNonce()); err != nil {
 		return nil, err
 	}
 	to := req.To
@@ -347,9 +354,39 @@ func disclosedPaths(h *sdjwt.Held, sel *sdjwt.Presentation) ([]string, int) {
 	return paths, len(h.Disclosures) - len(sel.Disclosures)
 }
 
+// itemKeys returns, for each item of a live or challenge presentation
+// that needs a KB-JWT, the key its credential is bound to (a copy's own
+// key, or the person's key for a credential kept the old way); nil for the
+// others. They are read from the store each time, as a locked wallet
+// signs nothing.
+func (w *Wallet) itemKeys(p *Presentation) ([]*jose.PrivateKey, error) {
+	keys := make([]*jose.PrivateKey, len(p.sels))
+	if p.Mode == ModeStatic {
+		return keys, nil
+	}
+	err := w.view(func(t tx) error {
+		for i, sel := range p.sels {
+			if sel == nil {
+				continue
+			}
+			var c Credential
+			if err := getCred(t, p.Items[i].CredentialID, &c); err != nil {
+				return err
+			}
+			k, err := keyOf(t, &c)
+			if err != nil {
+				return err
+			}
+			keys[i] = k
+		}
+		return nil
+	})
+	return keys, err
+}
+
 // bind fills in the QR texts: static as selected, live or challenge with a
-// fresh KB-JWT.
-func (w *Wallet) bind(p *Presentation, key *jose.PrivateKey, nonce string) error {
+// fresh KB-JWT signed with each item's key (keys from itemKeys).
+func (w *Wallet) bind(p *Presentation, keys []*jose.PrivateKey, nonce string) error {
 	now := w.now()
 	for i, sel := range p.sels {
 		if sel == nil {
@@ -358,7 +395,7 @@ func (w *Wallet) bind(p *Presentation, key *jose.PrivateKey, nonce string) error
 		text := sel.String()
 		if p.Mode != ModeStatic {
 			var err error
-			if text, err = sdjwt.Bind(sel, key, p.aud, nonce, now); err != nil {
+			if text, err = sdjwt.Bind(sel, keys[i], p.aud, nonce, now); err != nil {
 				return err
 			}
 		}
@@ -397,13 +434,13 @@ func (w *Wallet) Refresh(p *Presentation) (*Presentation, error) {
 	if p == nil || p.Mode != ModeLive {
 		return nil, &PresentError{Problem: "only a live presentation is refreshed"}
 	}
-	key, err := w.holderKey(p.profileID)
+	keys, err := w.itemKeys(p)
 	if err != nil {
 		return nil, err
 	}
 	q := *p
 	q.Items = slices.Clone(p.Items)
-	if err := w.bind(&q, key, randomNonce()); err != nil {
+	if err := w.bind(&q, keys, randomNonce()); err != nil {
 		return nil, err
 	}
 	return &q, nil
@@ -553,8 +590,11 @@ func (w *Wallet) AnswerChallenge(c *ChallengeRequest, credentialID string) (*Pre
 	if err != nil {
 		return nil, err
 	}
-	key, err := w.holderKey(cred.ProfileID)
-	if err != nil {
+	if err := w.view(func(t tx) error {
+		var err error
+		cred, err = pickCopy(t, cred)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	h, err := sdjwt.Decode(cred.Text)
@@ -565,7 +605,11 @@ func (w *Wallet) AnswerChallenge(c *ChallengeRequest, credentialID string) (*Pre
 	out := &Presentation{Mode: ModeChallenge, profileID: cred.ProfileID, aud: c.ch.Aud,
 		Items: []PresentedItem{{CredentialID: cred.ID, Format: cred.Format, Proof: cred.Proof}}, sels: []*sdjwt.Presentation{sel}}
 	out.Items[0].Disclosed, out.Items[0].Withheld = disclosedPaths(h, sel)
-	if err := w.bind(out, key, c.ch.Nonce); err != nil {
+	keys, err := w.itemKeys(out)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.bind(out, keys, c.ch.Nonce); err != nil {
 		return nil, err
 	}
 	out.HistoryID, err = w.log(HistoryEntry{At: w.now().UTC(), ProfileID: prof.ID, Person: prof.Name(), To: c.ch.Aud,

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/oid4vci"
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/internal/strictjson"
@@ -162,19 +163,23 @@ type ReceiveOptions struct {
 	Client *http.Client
 	// Progress is told each step (from Receive's goroutine).
 	Progress func(step ReceiveStep)
-	// Copies is how many credentials to ask for (1 by default; at most
-	// the clinic's batch size). Each is bound to the person's holder key.
+	// Copies is how many copies of the record to ask for (DefaultCopies
+	// when 0; at most the clinic's batch size, 1 from a clinic without
+	// batch issuance). Each is bound to a holder key made for it alone,
+	// so presentations of different copies cannot be linked.
 	Copies int
 }
 
 // Received is what Receive brought back.
 type Received struct {
 	Clinic string // the clinic's host
-	// Kept are the credentials that verified and were kept.
+	// Kept are the records that verified and were kept, as Credentials
+	// lists them (the copies of one record once, with Copies set).
 	Kept []Credential
-	// Unverified are credentials that arrived but did not verify against
-	// the wallet's trust (an unknown clinic, say): the screen shows why
-	// and offers KeepUnverified.
+	// Unverified are records that arrived but did not verify against the
+	// wallet's trust (an unknown clinic, say), one candidate per record
+	// standing for all its copies: the screen shows why and offers
+	// KeepUnverified, which keeps every copy with its key.
 	Unverified []Candidate
 }
 
@@ -263,9 +268,11 @@ func (r *receiver) oauthFailure(status int, data []byte, what string) *ReceiveEr
 // Receive fetches the credentials an offer gives, for the person
 // profileID: it reads the clinic's metadata, exchanges the offer's code
 // and the PIN for an access token, gets a nonce, proves possession of the
-// person's holder key, and receives SD-JWT VCs bound to it. Each is
-// verified with the wallet's usual verification and kept when it
-// verifies. Every failure is a *ReceiveError.
+// holder keys it makes for the copies it asks for (one fresh P-256 key per
+// copy), and receives SD-JWT VCs, each bound to one of them. Each is
+// verified with the wallet's usual verification; the copies of the record
+// are kept together, each with its key, when they verify. A failure keeps
+// nothing (no credential, no key). Every failure is a *ReceiveError.
 func (w *Wallet) Receive(ctx context.Context, o *oid4vci.Offer, pin, profileID string, opt ReceiveOptions) (*Received, error) {
 	if o == nil {
 		return nil, receiveError(ProblemOffer, nil, "No offer: scan or paste the clinic's code first.")
@@ -287,11 +294,14 @@ func (w *Wallet) Receive(ctx context.Context, o *oid4vci.Offer, pin, profileID s
 	if o.TxCode != nil && (o.TxCode.InputMode == "" || o.TxCode.InputMode == "numeric") && strings.Trim(pin, "0123456789") != "" {
 		return nil, receiveError(ProblemWrongPIN, nil, "The PIN is only digits. Check the digits the clinic showed.")
 	}
-	key, err := w.holderKey(profileID)
-	if err != nil {
+	if _, err := w.Profile(profileID); err != nil {
 		return nil, err
 	}
-	copies := min(max(opt.Copies, 1), oid4vci.MaxBatch)
+	copies := opt.Copies
+	if copies <= 0 {
+		copies = DefaultCopies
+	}
+	copies = min(copies, oid4vci.MaxBatch)
 	base := strings.TrimSuffix(o.CredentialIssuer, "/")
 
 	r.progress(StepConnect)
@@ -370,7 +380,13 @@ func (w *Wallet) Receive(ctx context.Context, o *oid4vci.Offer, pin, profileID s
 
 	r.progress(StepReceive)
 	req := oid4vci.CredentialRequest{ConfigurationID: cfgID}
+	keys := map[string]*jose.PrivateKey{} // did:key → the copy's key
 	for range copies {
+		key, err := jose.GenerateKey()
+		if err != nil {
+			return nil, err
+		}
+		keys[key.Public().DIDKey()] = key
 		p, err := oid4vci.SignProof(key, o.CredentialIssuer, nonce, w.now())
 		if err != nil {
 			return nil, err
@@ -396,27 +412,50 @@ func (w *Wallet) Receive(ctx context.Context, o *oid4vci.Offer, pin, profileID s
 
 	r.progress(StepCheck)
 	out := &Received{Clinic: r.host}
-	did, _ := w.HolderDID(profileID)
+	// Everything is checked before anything is kept: a bad copy keeps
+	// none of them, and none of the keys made for them.
+	var batch []received
 	for i, c := range cr.Credentials {
 		cands, err := w.Import(fmt.Sprintf("%s (received %d)", r.host, i+1), []byte(c.Credential))
 		if err != nil {
 			return out, receiveError(ProblemClinic, err, "The clinic sent something that is not a readable vaccination record.")
 		}
 		for _, cand := range cands {
-			if holderDID(cand.Text) != did {
-				return out, receiveError(ProblemClinic, nil, "The clinic sent a record that is not bound to this person's key; it was not kept.")
+			did := holderDID(cand.Text)
+			key := keys[did]
+			if key == nil {
+				return out, receiveError(ProblemClinic, nil, "The clinic sent a record that is not bound to a key this wallet sent; nothing was kept.")
 			}
-			if !cand.Status.Trusted() {
-				out.Unverified = append(out.Unverified, cand)
-				continue
-			}
-			kept, err := w.Keep(cand, profileID)
-			if err != nil {
-				return out, err
-			}
-			out.Kept = append(out.Kept, kept)
+			delete(keys, did) // one copy per key
+			batch = append(batch, received{cand: cand, key: key})
 		}
 	}
+	if len(batch) == 0 {
+		return out, receiveError(ProblemClinic, nil, "The clinic sent no record.")
+	}
+	trusted := true
+	for _, b := range batch {
+		trusted = trusted && b.cand.Status.Trusted()
+	}
+	if !trusted {
+		// One candidate stands for the record; KeepUnverified keeps every
+		// copy. The worst verdict is the one shown.
+		first := batch[0].cand
+		for _, b := range batch {
+			if !b.cand.Status.Trusted() {
+				first = b.cand
+				break
+			}
+		}
+		first.batch = batch
+		out.Unverified = append(out.Unverified, first)
+		return out, nil
+	}
+	kept, err := w.keepBatch(batch, profileID, false)
+	if err != nil {
+		return out, receiveError(ProblemClinic, err, "The record could not be kept; nothing was stored.")
+	}
+	out.Kept = append(out.Kept, kept)
 	return out, nil
 }
 
