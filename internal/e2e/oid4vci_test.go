@@ -237,13 +237,24 @@ func TestReceiveRefusals(t *testing.T) {
 	if _, err := w.Receive(ctx, offer2, o2.PIN, pid, wallet.ReceiveOptions{Client: c.client}); problem(err) != wallet.ProblemBlocked {
 		t.Errorf("blocked: %v", err)
 	}
-	// A clinic the wallet has no trust for: the credential arrives, is not
-	// kept, and is returned for the user to decide.
+	// A clinic the wallet has no trust for: the record arrives, is not
+	// kept, and is returned for the user to decide, its copies as one;
+	// keeping it anyway keeps both copies.
 	o3 := c.offer(t)
 	offer3, _ := wallet.ReadOffer([]byte(o3.URI))
 	got, err := w.Receive(ctx, offer3, o3.PIN, pid, wallet.ReceiveOptions{Client: c.client, Copies: 2})
-	if err != nil || len(got.Kept) != 0 || len(got.Unverified) != 2 {
+	if err != nil || len(got.Kept) != 0 || len(got.Unverified) != 1 || got.Unverified[0].Copies() != 2 {
 		t.Fatalf("untrusted clinic: %v %+v", err, got)
+	}
+	if creds, _ := w.Credentials(pid); len(creds) != 0 {
+		t.Fatalf("an unverified record was kept before the user chose: %+v", creds)
+	}
+	kept, err := w.KeepUnverified(got.Unverified[0], pid)
+	if err != nil || kept.Copies != 2 || !kept.Bound {
+		t.Fatalf("keep anyway: %+v %v", kept, err)
+	}
+	if cps, err := w.Copies(kept.ID); err != nil || len(cps) != 2 || cps[0].HolderDID == cps[1].HolderDID || !cps[0].OwnKey {
+		t.Fatalf("kept anyway: copies %+v %v", cps, err)
 	}
 	// Not an offer; an https clinic that is not there; plain http elsewhere
 	// than this machine.
