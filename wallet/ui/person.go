@@ -303,7 +303,13 @@ func (u *UI) credentialsView(id string) fyne.CanvasObject {
 			lines = append(lines, lang.L("expires {{.Date}}", map[string]any{"Date": formatDate(c.Expires)}))
 		}
 		lines = append(lines, lang.N("{{.Count}} dose", len(c.Doses), map[string]any{"Count": formatInt(len(c.Doses))}))
-		if c.Bound {
+		switch {
+		case c.Copies > 1:
+			// Copies received in one batch: one record, each copy shown
+			// at a different place, bound to its own key.
+			lines = append(lines, lang.N("{{.Count}} unlinkable copy", c.Copies, map[string]any{"Count": formatInt(c.Copies)}),
+				lang.L("each code shown is a different copy, with its own key"))
+		case c.Bound:
 			lines = append(lines, lang.L("bound to this person's key"))
 		}
 		info := label(joinDot(lines))

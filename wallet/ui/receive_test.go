@@ -19,6 +19,7 @@ import (
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/wallet"
 )
 
 // fakeClinic is a minimal OpenID4VCI issuer on loopback (the real one is
@@ -116,6 +117,16 @@ func TestReceiveScreen(t *testing.T) {
 	if creds, _ := u.w.Credentials(u.profile); len(creds) != 0 {
 		t.Errorf("an unverified record was kept without asking: %d", len(creds))
 	}
+	// The wallet asked for wallet.DefaultCopies copies, each bound to its
+	// own key: kept anyway, they are one record with its copies counted.
+	tap(t, u, "Keep anyway…")
+	tap(t, u, "Keep anyway")
+	creds, err := u.w.Credentials("")
+	if err != nil || len(creds) != 1 || creds[0].Copies != wallet.DefaultCopies {
+		t.Fatalf("kept: %+v %v", creds, err)
+	}
+	u.showPerson(creds[0].ProfileID, 2) // Records
+	mustShow(t, u, "5 unlinkable copies", "each code shown is a different copy, with its own key")
 }
 
 // TestReceiveFromImage: the offer read from a picture of the QR code.
