@@ -104,11 +104,19 @@ func (w *Wallet) ReadBackup(r io.Reader, passphrase []byte) (*Snapshot, error) {
 		return nil, err
 	}
 	s := &Snapshot{Created: snap.Created, snap: snap}
+	batches := map[string]bool{} // the copies of a record count once
 	for _, rec := range snap.Records {
 		switch rec.Kind {
 		case kindProfile:
 			s.Profiles++
 		case kindCred:
+			var c struct{ Batch string }
+			if json.Unmarshal(rec.Value, &c) == nil && c.Batch != "" {
+				if batches[c.Batch] {
+					continue
+				}
+				batches[c.Batch] = true
+			}
 			s.Credentials++
 		case kindHistory:
 			s.History++

@@ -2,6 +2,8 @@ package wallet
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -202,5 +204,58 @@ func TestCards(t *testing.T) {
 	want := []Credential{{ID: "a", Batch: "b", Copies: 2}, {ID: "x", Copies: 1}, {ID: "m", Batch: "c", Copies: 1}}
 	if !slices.EqualFunc(out, want, func(a, b Credential) bool { return a.ID == b.ID && a.Copies == b.Copies }) {
 		t.Errorf("cards = %+v", out)
+	}
+}
+
+// TestBackupKeepsCopies: a backup holds every copy with its key and count;
+// restored into another wallet, the record is one, presents with the
+// copies' own keys and goes on rotating where it was.
+func TestBackupKeepsCopies(t *testing.T) {
+	w, c, pid, items := batchWallet(t, 3)
+	card, err := w.keepBatch(items, pid, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := w.Present(PresentRequest{ProfileID: pid, Preset: "school", Mode: ModeLive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "wallet.age")
+	if err := w.backupFileWith(path, []byte("backup pass"), 2); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	snap, err := w.ReadBackup(f, []byte("backup pass"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Credentials != 1 {
+		t.Errorf("the backup says %d records, want 1 (3 copies)", snap.Credentials)
+	}
+	fresh := newTestWallet(t, Options{})
+	if err := fresh.Restore(snap, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := fresh.AddTrust("status.jwt", c.statusToken(t)); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := fresh.Credentials(pid)
+	if err != nil || len(creds) != 1 || creds[0].ID != card.ID || creds[0].Copies != 3 {
+		t.Fatalf("restored: %+v %v", creds, err)
+	}
+	p, err := fresh.Present(PresentRequest{ProfileID: pid, Preset: "school", Mode: ModeLive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Items[0].CredentialID == first.Items[0].CredentialID {
+		t.Error("the restored wallet presented the copy already shown")
+	}
+	keys, err := fresh.itemKeys(p)
+	if err != nil || holderDID(mustCred(t, fresh, p.Items[0].CredentialID).Text) != keys[0].Public().DIDKey() {
+		t.Fatalf("restored copy not presented with its own key: %v", err)
 	}
 }

@@ -208,7 +208,7 @@ func (w *Wallet) RemoveProfile(id string, withCredentials bool) error {
 			return err
 		}
 		if len(held) > 0 && !withCredentials {
-			return &ProfileNotEmptyError{ID: id, Credentials: len(held)}
+			return &ProfileNotEmptyError{ID: id, Credentials: len(cards(held))}
 		}
 		for i := range held {
 			if err := deleteCred(t, &held[i]); err != nil {
