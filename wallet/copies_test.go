@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/internal/ratiobench"
 )
 
 // batchWallet is a wallet trusting a test clinic, with Amira's profile, and
 // n copies of her record as Receive would hand them to keepBatch.
-func batchWallet(t *testing.T, n int) (*Wallet, *clinic, string, []received) {
+func batchWallet(t testing.TB, n int) (*Wallet, *clinic, string, []received) {
 	t.Helper()
 	c := newClinic(t)
 	w := newTestWallet(t, Options{})
@@ -258,4 +259,29 @@ func TestBackupKeepsCopies(t *testing.T) {
 	if err != nil || holderDID(mustCred(t, fresh, p.Items[0].CredentialID).Text) != keys[0].Public().DIDKey() {
 		t.Fatalf("restored copy not presented with its own key: %v", err)
 	}
+}
+
+// BenchmarkPresentCopy: a live presentation of a record held as 5 copies
+// (the least-shown copy picked, its own key read) against one of a record
+// kept the old way (the person's key), interleaved.
+func BenchmarkPresentCopy(b *testing.B) {
+	w, c, pid, items := batchWallet(b, DefaultCopies)
+	card, err := w.keepBatch(items, pid, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pk, _ := w.holderKey(pid)
+	sd, _ := c.sdjwt(b, demoRecord(b), pk.Public())
+	cands, _ := w.Import("old.sd-jwt", []byte(sd))
+	old, err := w.Keep(cands[0], pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	present := func(id string) func() error {
+		return func() error {
+			_, err := w.Present(PresentRequest{ProfileID: pid, Credentials: []string{id}, Preset: "school", Mode: ModeLive})
+			return err
+		}
+	}
+	ratiobench.Run(b, present(card.ID), present(old.ID))
 }

@@ -43,7 +43,7 @@ type clinic struct {
 
 // startClinic runs the clinic service (issuer init + serve, in process) on
 // a loopback port: its issuer URL is its real address, as wallets reach it.
-func startClinic(t *testing.T, set service.DeliverySettings) *clinic {
+func startClinic(t testing.TB, set service.DeliverySettings) *clinic {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -73,7 +73,7 @@ func startClinic(t *testing.T, set service.DeliverySettings) *clinic {
 
 // issue records the demo child's doses and makes an offer through the EMR
 // API, as the clinic's EMR would.
-func (c *clinic) offer(t *testing.T) web.OfferResponse {
+func (c *clinic) offer(t testing.TB) web.OfferResponse {
 	t.Helper()
 	rec, bundle, err := service.ReadRecord(assets.DemoRecord())
 	if err != nil {
@@ -86,7 +86,7 @@ func (c *clinic) offer(t *testing.T) web.OfferResponse {
 	return c.offerFor(t, e.ID)
 }
 
-func (c *clinic) offerFor(t *testing.T, id string) web.OfferResponse {
+func (c *clinic) offerFor(t testing.TB, id string) web.OfferResponse {
 	req, _ := http.NewRequest(http.MethodPost, c.url+"/api/v1/records/"+id+"/offer", nil)
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := c.client.Do(req)
@@ -103,7 +103,7 @@ func (c *clinic) offerFor(t *testing.T, id string) web.OfferResponse {
 
 // trustFiles are what a wallet and a verifier trust for this clinic: a VCI
 // directory snapshot with its keys, and its status list.
-func (c *clinic) trustFiles(t *testing.T) (snapshot, status []byte) {
+func (c *clinic) trustFiles(t testing.TB) (snapshot, status []byte) {
 	t.Helper()
 	jwks, err := c.svc.JWKS()
 	if err != nil {
@@ -124,7 +124,7 @@ func (c *clinic) trustFiles(t *testing.T) (snapshot, status []byte) {
 	return snapshot, status
 }
 
-func newWallet(t *testing.T, now func() time.Time) (*wallet.Wallet, string) {
+func newWallet(t testing.TB, now func() time.Time) (*wallet.Wallet, string) {
 	t.Helper()
 	w, err := wallet.Create("", nil, wallet.Options{Store: store.NewMem([]byte("correct horse")), Now: now})
 	if err != nil {

@@ -14,7 +14,9 @@ import (
 	"testing"
 
 	"github.com/immunopass/immunopass/assets"
+	"github.com/immunopass/immunopass/credential/oid4vci"
 	"github.com/immunopass/immunopass/credential/trust"
+	"github.com/immunopass/immunopass/internal/ratiobench"
 	"github.com/immunopass/immunopass/issuer/service"
 	"github.com/immunopass/immunopass/verifier"
 	"github.com/immunopass/immunopass/wallet"
@@ -296,4 +298,44 @@ func TestReceiveBatchFailureKeepsNothing(t *testing.T) {
 	if creds, err := w.Credentials(""); err != nil || len(creds) != 0 {
 		t.Errorf("kept after a failed receive: %d %v", len(creds), err)
 	}
+}
+
+// BenchmarkReceiveCopies: receiving a record as wallet.DefaultCopies
+// unlinkable copies (a key made and a proof signed per copy, one request,
+// every copy verified and kept in one transaction) against receiving it as
+// one copy, over HTTPS to the clinic service on loopback, interleaved. The
+// offers are made before the clock starts.
+func BenchmarkReceiveCopies(b *testing.B) {
+	c := startClinic(b, service.DeliverySettings{})
+	w, pid := newWallet(b, c.clock.now)
+	snap, _ := c.trustFiles(b)
+	if err := w.AddTrust("clinic.json", snap); err != nil {
+		b.Fatal(err)
+	}
+	type offered struct {
+		o   *oid4vci.Offer
+		pin string
+	}
+	var offers []offered
+	for range 2*b.N + 2*ratiobench.Batch {
+		o := c.offer(b)
+		offer, err := wallet.ReadOffer([]byte(o.URI))
+		if err != nil {
+			b.Fatal(err)
+		}
+		offers = append(offers, offered{offer, o.PIN})
+	}
+	receive := func(copies int) func() error {
+		return func() error {
+			next := offers[0]
+			offers = offers[1:]
+			got, err := w.Receive(context.Background(), next.o, next.pin, pid, wallet.ReceiveOptions{Client: c.client, Copies: copies})
+			if err == nil && (len(got.Kept) != 1 || got.Kept[0].Copies != copies) {
+				err = errors.New("not kept")
+			}
+			return err
+		}
+	}
+	b.ResetTimer()
+	ratiobench.Run(b, receive(wallet.DefaultCopies), receive(1))
 }
