@@ -6,9 +6,12 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/immunopass/immunopass/credential/jose"
+	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/internal/ratiobench"
+	"github.com/immunopass/immunopass/verifier"
 )
 
 // batchWallet is a wallet trusting a test clinic, with Amira's profile, and
@@ -284,4 +287,59 @@ func BenchmarkPresentCopy(b *testing.B) {
 		}
 	}
 	ratiobench.Run(b, present(card.ID), present(old.ID))
+}
+
+// TestChallengeCopies: a verifier's challenge lists the record once and two
+// answers use two copies, each verified and bound to its own key; a copy
+// named directly presents the record.
+func TestChallengeCopies(t *testing.T) {
+	w, c, pid, items := batchWallet(t, 2)
+	card, err := w.keepBatch(items, pid, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vk, _ := jose.GenerateKey()
+	ch, err := sdjwt.NewChallenge(vk.Public(), [][]any{{"given_name"}, {"doses", nil}}, 5*time.Minute, "School", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := c.trust
+	if err := ts.LoadStatus("status", c.statusToken(t)); err != nil {
+		t.Fatal(err)
+	}
+	var used []string
+	for range 2 {
+		req, err := w.ReadChallenge("paste", []byte(ch.Format()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(req.Options) != 1 || req.Options[0].CredentialID != card.ID {
+			t.Fatalf("options %+v: want the record once", req.Options)
+		}
+		ans, err := w.AnswerChallenge(req, req.Options[0].CredentialID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vf := verifier.Verifier{Trust: ts, At: testNow, Challenge: ch.Expect()}
+		if r := vf.Verify([]verifier.Input{{Name: "answer", Data: []byte(ans.Items[0].QR)}})[0]; !r.Valid || r.Binding != sdjwt.BindingChallenge {
+			t.Fatalf("answer: %+v", r)
+		}
+		used = append(used, ans.Items[0].CredentialID)
+	}
+	if used[0] == used[1] {
+		t.Errorf("both answers used copy %s", used[0])
+	}
+	// The copy that is not the listed one, named directly (as the history
+	// names it): the record is presented.
+	other := used[0]
+	if other == card.ID {
+		other = used[1]
+	}
+	if _, err := w.Present(PresentRequest{ProfileID: pid, Credentials: []string{other}, Preset: "school", Mode: ModeLive}); err != nil {
+		t.Errorf("present by a copy's ID: %v", err)
+	}
+	var nf *NotFoundError
+	if _, err := w.Present(PresentRequest{ProfileID: pid, Credentials: []string{"nope"}, Preset: "school"}); !errors.As(err, &nf) {
+		t.Errorf("present an unknown ID: %v", err)
+	}
 }

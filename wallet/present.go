@@ -211,6 +211,13 @@ func (w *Wallet) Present(req PresentRequest) (*Presentation, error) {
 		for _, id := range req.Credentials {
 			i := slices.IndexFunc(creds, func(c Credential) bool { return c.ID == id })
 			if i < 0 {
+				// Another copy of a listed record (named by the history,
+				// say): the record, whose least-shown copy is presented.
+				if c, err := w.Credential(id); err == nil && c.ProfileID == req.ProfileID && c.Batch != "" {
+					i = slices.IndexFunc(creds, func(x Credential) bool { return x.Batch == c.Batch })
+				}
+			}
+			if i < 0 {
 				return nil, &NotFoundError{Kind: "credential", ID: id}
 			}
 			chosen = append(chosen, creds[i])
