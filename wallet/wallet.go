@@ -8,9 +8,10 @@
 //
 // Everything lives in one encrypted store (package wallet/store): profiles
 // (one per family member, each with its own P-256 holder key), the
-// credentials exactly as received, the presentation history, the trust
-// files the wallet verifies against, and settings. Nothing is kept in
-// plaintext outside it.
+// credentials exactly as received (the copies of a record received from a
+// clinic each with a P-256 key of its own, so that they cannot be linked:
+// see DefaultCopies), the presentation history, the trust files the wallet
+// verifies against, and settings. Nothing is kept in plaintext outside it.
 //
 // # What is trusted
 //
