@@ -220,6 +220,10 @@ func (u *UI) receiveScreen() fyne.CanvasObject {
 				ok := para(lang.L("Received and kept for {{.Name}}: the record was checked and {{.Clinic}} is a verified issuer.", map[string]any{"Name": prof.Name(), "Clinic": host}))
 				ok.Importance = widget.SuccessImportance
 				results.Add(ok)
+				if n := got.Kept[0].Copies; n > 1 {
+					results.Add(para(lang.N("{{.Count}} unlinkable copy", n, map[string]any{"Count": formatInt(n)}) + " · " +
+						lang.L("each code shown is a different copy, with its own key")))
+				}
 				pin.SetText("")
 				paste.SetText("")
 				offer = nil
