@@ -172,6 +172,10 @@ func TestPresentRotatesCopies(t *testing.T) {
 	if creds, _ := w.Credentials(pid); len(creds) != 2 {
 		t.Errorf("%d records listed, want 2", len(creds))
 	}
+	var ne *ProfileNotEmptyError
+	if err := w.RemoveProfile(pid, false); !errors.As(err, &ne) || ne.Credentials != 2 {
+		t.Errorf("removing the person unconfirmed: %v, want 2 records (the batch counts once)", err)
+	}
 	if err := w.RemoveProfile(pid, true); err != nil {
 		t.Fatal(err)
 	}
