@@ -141,7 +141,13 @@ func TestBodyLimit(t *testing.T) {
 // takes in all; a client that stops reading is.
 func TestWriteTimeoutFollowsProgress(t *testing.T) {
 	t.Parallel()
-	addr := start(t, httpservertest.Short) // 300 ms per 64 KiB written
+	// 1.5 s per 64 KiB written, against a reader taking about 3 s in all:
+	// twice the write timeout, with room for the reader to be descheduled
+	// for a while on a loaded machine (CI runs packages side by side; at
+	// 300 ms a steady reader was cut there).
+	o := httpservertest.Short
+	o.WriteTimeout = 1500 * time.Millisecond
+	addr := start(t, o)
 	get := func(c net.Conn) {
 		io.WriteString(c, "GET /big HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
 	}
@@ -157,7 +163,7 @@ func TestWriteTimeoutFollowsProgress(t *testing.T) {
 	n := 0
 	buf := make([]byte, 256<<10)
 	for {
-		time.Sleep(15 * time.Millisecond) // ≈ 16 MiB/s at most
+		time.Sleep(45 * time.Millisecond) // ≈ 5.5 MiB/s at most: 16 MiB take ≥ 2.9 s
 		m, err := io.ReadFull(steady, buf)
 		n += m
 		if err != nil {
@@ -168,7 +174,10 @@ func TestWriteTimeoutFollowsProgress(t *testing.T) {
 	if n < bigSize {
 		t.Fatalf("a client reading steadily got %d bytes of %d in %v", n, bigSize, took)
 	}
-	t.Logf("%d bytes in %v to a steady reader with a 300 ms write timeout", n, took)
+	if took < 2*o.WriteTimeout {
+		t.Fatalf("the steady reader took %v, not over twice the write timeout: the test proves nothing", took)
+	}
+	t.Logf("%d bytes in %v to a steady reader with a %v write timeout", n, took, o.WriteTimeout)
 
 	stalled, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -177,15 +186,15 @@ func TestWriteTimeoutFollowsProgress(t *testing.T) {
 	defer stalled.Close()
 	stalled.(*net.TCPConn).SetReadBuffer(64 << 10)
 	get(stalled)
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(3 * o.WriteTimeout)
 	stalled.SetReadDeadline(time.Now().Add(httpservertest.Within))
 	got, err := io.Copy(io.Discard, stalled)
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		t.Fatalf("a client that stopped reading for 1.5 s still had its connection open")
+		t.Fatalf("a client that stopped reading for %v still had its connection open", 3*o.WriteTimeout)
 	}
 	if got >= bigSize {
-		t.Fatalf("a client that stopped reading for 1.5 s got the whole answer (%d bytes)", got)
+		t.Fatalf("a client that stopped reading for %v got the whole answer (%d bytes)", 3*o.WriteTimeout, got)
 	}
 }
 
