@@ -68,6 +68,9 @@ func (divocFormat) check(v *Verifier, input string, decoded any) Result {
 	r.Subject = Subject{Name: c.Subject.Name, BirthDate: c.Subject.BirthDate}
 	for _, d := range c.Doses {
 		im := Immunization{Vaccine: Vaccine{Display: d.Vaccine}, Date: dateOnly(d.Date), Dose: d.Number, Lot: d.Batch, Performer: d.Facility, Country: d.Country}
+		if d.Total > 0 && d.Total >= d.Number {
+			im.series = d.Total // a dose past its series says nothing sure of either
+		}
 		if d.ICD11 != "" {
 			im.Vaccine.System, im.Vaccine.Code = "http://id.who.int/icd/release/11/mms", d.ICD11
 		}

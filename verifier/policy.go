@@ -83,7 +83,7 @@ func shownRecord(r *Result) *vax.Record {
 		}
 		rec.Immunizations = append(rec.Immunizations, vax.Immunization{
 			Vaccine: vax.Coding{System: im.Vaccine.System, Code: im.Vaccine.Code, Display: im.Vaccine.Display},
-			Date:    d, DoseNumber: im.Dose, Lot: im.Lot, Performer: im.Performer, Country: im.Country,
+			Date:    d, DoseNumber: im.Dose, SeriesDoses: im.series, Lot: im.Lot, Performer: im.Performer, Country: im.Country,
 			Status: vax.StatusCompleted,
 		})
 	}

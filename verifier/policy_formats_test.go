@@ -109,10 +109,17 @@ func TestContextDIVOC(t *testing.T) {
 
 	// traveller-eu reads the EU DCC shape of the view: Covishield is not
 	// authorised in the EU, so the EU rule on the product is the one not
-	// met (the series rules cannot tell: the report carries no series size).
+	// met.
 	v.Context, v.At = shipped(t, "traveller-eu"), time.Date(2021, 9, 1, 0, 0, 0, 0, time.UTC)
 	r = v.Verify([]verifier.Input{{Name: "covid.zip", Data: covid}})[0]
 	wantPolicy(t, "DIVOC Covishield at traveller-eu", r, policy.Fails, "TR-EU-0002")
+	// DIVOC states the series size (totalDoses): the series rules read it
+	// (dose 2 of 2: complete), rather than answer "cannot tell".
+	for _, rv := range r.Policy.Rules {
+		if rv.ID == "TR-EU-0003" && rv.Result != "pass" {
+			t.Errorf("DIVOC dose 2 of 2 at the EU series rule: %s, want pass", rv.Result)
+		}
+	}
 
 	// An invalid certificate: "cannot tell", whatever it says.
 	var m map[string]any

@@ -172,6 +172,11 @@ type Immunization struct {
 	Lot       string  `json:"lot,omitempty"`
 	Performer string  `json:"performer,omitempty"`
 	Country   string  `json:"country,omitempty"`
+
+	// series is the number of doses in the series, when the credential
+	// states it (DIVOC's totalDoses): not in the report's JSON (the
+	// contract's dose fields), read by the context policies.
+	series int
 }
 
 // Vaccine is a coded vaccine with its display name.
