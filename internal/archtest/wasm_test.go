@@ -21,6 +21,8 @@ var wasmBanned = map[string]string{
 	"net/http":                        "json-gold's HTTP document loader brought it, with crypto/tls and HTTP/2 (4.5 MB); third_party/json-gold leaves its loaders out of js builds",
 	"crypto/tls":                      "net/http's",
 	"github.com/pquerna/cachecontrol": "json-gold's caching HTTP loader (third_party/json-gold)",
+	"image/jpeg":                      "the page hands pictures as pixels (credential/qr/photo_js.go)",
+	"image/gif":                       "the page hands pictures as pixels (credential/qr/photo_js.go)",
 }
 
 // TestWASMDeps: the WebAssembly build of the verifier links none of
