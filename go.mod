@@ -101,3 +101,5 @@ require (
 	golang.org/x/xerrors v0.0.0-20231012003039-104605ab7028 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+replace github.com/piprate/json-gold => ./third_party/json-gold

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/gif"
-	"image/jpeg"
 	"image/png"
+	"io"
 )
 
 // Limits on the images Decode accepts.
@@ -208,12 +207,12 @@ func decodeImageBytes(data []byte) (img image.Image, err error) {
 	case "png":
 		cfg, err = png.DecodeConfig(bytes.NewReader(data))
 		dec = func(r *bytes.Reader) (image.Image, error) { return png.Decode(r) }
-	case "jpeg":
-		cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
-		dec = func(r *bytes.Reader) (image.Image, error) { return jpeg.Decode(r) }
-	case "gif":
-		cfg, err = gif.DecodeConfig(bytes.NewReader(data))
-		dec = func(r *bytes.Reader) (image.Image, error) { return gif.Decode(r) }
+	case "jpeg", "gif":
+		var c photoCodec
+		if c, err = photoDecoder(format); err == nil {
+			cfg, err = c.config(bytes.NewReader(data))
+			dec = func(r *bytes.Reader) (image.Image, error) { return c.decode(r) }
+		}
 	case "svg":
 		return rasteriseSVG(data)
 	default:
@@ -237,4 +236,11 @@ func decodeImageBytes(data []byte) (img image.Image, err error) {
 		return nil, err
 	}
 	return img, nil
+}
+
+// photoCodec reads a JPEG or GIF picture (photo.go; none in the js build,
+// photo_js.go).
+type photoCodec struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
 }

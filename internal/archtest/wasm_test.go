@@ -18,6 +18,12 @@ var wasmBanned = map[string]string{
 	"golang.org/x/net/html":                    "oksvg's",
 	"fyne.io/fyne/v2":                          "the desktop app's toolkit",
 	"github.com/santhosh-tekuri/jsonschema/v6": "its init compiles five drafts' metaschemas, the largest part of the page's start; credential/hcert/schema_js.go",
+	"net/http":                           "json-gold's HTTP document loader brought it, with crypto/tls and HTTP/2 (4.5 MB); third_party/json-gold leaves its loaders out of js builds",
+	"crypto/tls":                         "net/http's",
+	"github.com/pquerna/cachecontrol":    "json-gold's caching HTTP loader (third_party/json-gold)",
+	"github.com/cayleygraph/quad/nquads": "json-gold's N-Quads reader; its init registers the whole parser (third_party/json-gold)",
+	"image/jpeg":                         "the page hands pictures as pixels (credential/qr/photo_js.go)",
+	"image/gif":                          "the page hands pictures as pixels (credential/qr/photo_js.go)",
 }
 
 // TestWASMDeps: the WebAssembly build of the verifier links none of
