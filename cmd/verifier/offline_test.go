@@ -1,7 +1,10 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/base64"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +16,9 @@ import (
 )
 
 // TestOfflineCLI runs `verifier verify` of cards (a SMART Health Card, an
-// SD-JWT VC against a registry bundle, with a context's rules) in a
-// process with no network (unshare -n).
+// SD-JWT VC against a registry bundle, with a context's rules, a DIVOC
+// certificate, one with a context the verifier does not hold) in a process
+// with no network (unshare -n).
 func TestOfflineCLI(t *testing.T) {
 	offlinetest.Run(t, "TestOfflineCLIChild")
 }
@@ -51,4 +55,47 @@ func TestOfflineCLIChild(t *testing.T) {
 	if !strings.HasPrefix(out, "VALID") || !strings.Contains(out, "DOES NOT MEET THE RULES") {
 		t.Fatalf("SD-JWT VC with the bundle's rules offline:\n%s", out)
 	}
+
+	// JSON-LD credentials: the contexts are embedded, so a DIVOC
+	// certificate verifies with no network; a context the verifier does not
+	// hold is refused by name, never fetched.
+	demo := func(n string) string { return filepath.Join("..", "..", "assets", "demo", n) }
+	if out := verify("--trust", demo("divoc-trust.json"), demo("divoc-youssef.txt")); !strings.HasPrefix(out, "VALID  DIVOC") {
+		t.Fatalf("DIVOC offline:\n%s", out)
+	}
+	cert := divocJSON(t, demo("divoc-youssef.txt"))
+	cert = bytes.Replace(cert, []byte("https://cowin.gov.in/credentials/vaccination/v2"), []byte("https://vaccination.example/unknown/v9"), 1)
+	os.WriteFile(filepath.Join(dir, "certificate.json"), cert, 0o644)
+	var o, e bytes.Buffer
+	code := run([]string{"verify", "--trust", demo("divoc-trust.json"), filepath.Join(dir, "certificate.json")}, strings.NewReader(""), &o, &e)
+	if code == 0 || !strings.Contains(o.String()+e.String(), "https://vaccination.example/unknown/v9") {
+		t.Fatalf("a certificate with an unknown context, offline: exit %d\n%s%s", code, o.String(), e.String())
+	}
+}
+
+// divocJSON is the certificate.json inside a "B64:" DIVOC text file.
+func divocJSON(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(strings.TrimSpace(string(b)), "B64:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	if err != nil || len(zr.File) != 1 {
+		t.Fatalf("%s: not a one-entry ZIP: %v", path, err)
+	}
+	rc, err := zr.File[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	out, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
