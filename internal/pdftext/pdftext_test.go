@@ -1,0 +1,115 @@
+package pdftext
+
+import (
+	"bytes"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/go-pdf/fpdf"
+)
+
+// TestShape: Arabic letters take their contextual forms (the code points
+// of the Unicode Arabic Presentation Forms-B chart, written out by hand)
+// and right-to-left runs come out in display order; Latin text with
+// accents is left as it is.
+func TestShape(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		rtl  bool
+		want string
+	}{
+		{"Zoë Müller-Lefèvre", false, "Zoë Müller-Lefèvre"},
+		// أمل: alef-hamza isolated (it never joins forward), meem
+		// initial, lam final; حداد: hah initial, dal final, alef and dal
+		// isolated. Drawn left to right: the last letter first.
+		{"أمل حداد", false, "\uFEA9\uFE8D\uFEAA\uFEA3 \uFEDE\uFEE3\uFE83"},
+		// The name inside an English line: the Arabic run reversed in
+		// place, the Latin text after it.
+		{"أمل حداد   born 2016-04-12", false, "\uFEA9\uFE8D\uFEAA\uFEA3 \uFEDE\uFEE3\uFE83   born 2016-04-12"},
+		{"Issued by أمل on 2026-12-07", false, "Issued by \uFEDE\uFEE3\uFE83 on 2026-12-07"},
+		// Lam then alef is one ligature: سلام = seen initial, lam-alef
+		// final, meem isolated.
+		{"سلام", false, "\uFEE1\uFEFC\uFEB3"},
+		// A mark stays after its letter: مُنى = meem initial + damma,
+		// noon medial, alef maksura final.
+		{"مُنى", false, "\uFEF0\uFEE8\uFEE3\u064F"},
+		// Persian peh (Presentation Forms-A): پدر = peh initial, dal
+		// final, reh isolated.
+		{"پدر", false, "\uFEAD\uFEAA\uFB58"},
+		// Arabic punctuation between Arabic words, in a right-to-left
+		// paragraph: the words swap sides, the colon with them.
+		{"اسم: أمل", true, "\uFEDE\uFEE3\uFE83 :\uFEE2\uFEB3\uFE8D"},
+	} {
+		if got := Shape(tc.in, tc.rtl); got != tc.want {
+			t.Errorf("Shape(%q) = %+q, want %+q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestFontHasForms: every presentation form Shape can produce, and the
+// Latin letters of the French test name, are in the embedded font (a
+// missing one would print as a box).
+func TestFontHasForms(t *testing.T) {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	Register(pdf)
+	if err := pdf.Error(); err != nil {
+		t.Fatal(err)
+	}
+	var all []rune
+	for _, f := range letters {
+		all = append(all, f.iso, f.fin)
+		if f.dual() {
+			all = append(all, f.ini, f.med)
+		}
+	}
+	for _, f := range lamAlefs {
+		all = append(all, f.iso, f.fin)
+	}
+	all = append(all, []rune("Zoë Müller-Lefèvre ÇŒœ ĞİŞ Ωω Жж שלום")...)
+	if len(letters) < 40 {
+		t.Fatalf("only %d letters in the joining table", len(letters))
+	}
+	for _, style := range []string{"", "B"} {
+		pdf.SetFont(Family, style, 10)
+		for _, r := range all {
+			if r == ' ' {
+				continue
+			}
+			if pdf.GetStringWidth(string(r)) == 0 {
+				t.Errorf("style %q: %U %c has no glyph", style, r, r)
+			}
+		}
+	}
+}
+
+// TestRegisterOutput: a page in the embedded font with Arabic and accented
+// text is written without error.
+func TestRegisterOutput(t *testing.T) {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	Register(pdf)
+	pdf.AddPage()
+	pdf.SetFont(Family, "B", 12)
+	pdf.Cell(100, 10, Shape("أمل حداد · Zoë Müller-Lefèvre", false))
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) {
+		t.Fatal("not a PDF")
+	}
+}
+
+func FuzzShape(f *testing.F) {
+	for _, s := range []string{"أمل حداد", "سلام", "مُنى (Mona): ١٢", "Zoë", "لا", "ل\u064Fا", "\u0640\u200D"} {
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, s string, rtl bool) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		got := Shape(s, rtl)
+		if n, m := utf8.RuneCountInString(got), utf8.RuneCountInString(s); n > m {
+			t.Errorf("Shape(%q) = %q: %d runes from %d", s, got, n, m)
+		}
+	})
+}
