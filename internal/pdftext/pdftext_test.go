@@ -113,3 +113,31 @@ func FuzzShape(f *testing.F) {
 		}
 	})
 }
+
+// TestDrawn: literal strings with escapes and nested parentheses decode;
+// what is not UTF-16BE text is skipped.
+func TestDrawn(t *testing.T) {
+	content := []byte("BT /F1 9 Tf (\\000Z\\000o\\000\\353) Tj (\\376\\211\\000 \\000\\050\\000\\051) Tj (odd) Tj (\x00a\\\n\x00b) Tj ET")
+	got := Drawn(content)
+	want := []string{"Zoë", "\uFE89 ()", "ab"}
+	if len(got) != len(want) {
+		t.Fatalf("Drawn = %+q, want %+q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("Drawn[%d] = %+q, want %+q", i, got[i], want[i])
+		}
+	}
+}
+
+func FuzzDrawn(f *testing.F) {
+	f.Add([]byte("(\\000Z\\000o) Tj ((a)(b)) (\\"))
+	f.Add([]byte("(\\0"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, s := range Drawn(b) {
+			if len(s) > 3*len(b) {
+				t.Fatalf("%d bytes of text from %d", len(s), len(b))
+			}
+		}
+	})
+}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"unicode/utf16"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
@@ -66,10 +65,7 @@ func TestRecordPDFUnicodeNames(t *testing.T) {
 }
 
 // drawnText returns, per page, the strings a PDF's page content draws
-// (its Tj operands), one line each. The printers' Unicode font is
-// Identity-H encoded with character codes that are the UTF-16 code units
-// of the text (go-pdf/fpdf's UTF-8 fonts), so the operands decode as
-// UTF-16BE.
+// (pdftext.Drawn of each page's content), one line each.
 func drawnText(t *testing.T, pdf []byte) []string {
 	t.Helper()
 	conf := model.NewDefaultConfiguration()
@@ -91,77 +87,8 @@ func drawnText(t *testing.T, pdf []byte) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var lines []string
-		for _, s := range literalStrings(content) {
-			if len(s)%2 != 0 {
-				continue
-			}
-			u := make([]uint16, len(s)/2)
-			for i := range u {
-				u[i] = uint16(s[2*i])<<8 | uint16(s[2*i+1])
-			}
-			lines = append(lines, string(utf16.Decode(u)))
-		}
+		lines := pdftext.Drawn(content)
 		pages = append(pages, strings.Join(lines, "\n"))
 	}
 	return pages
-}
-
-// literalStrings returns the PDF literal strings "(…)" of a content
-// stream, unescaped.
-func literalStrings(b []byte) [][]byte {
-	var out [][]byte
-	for i := 0; i < len(b); i++ {
-		if b[i] != '(' {
-			continue
-		}
-		var s []byte
-		depth := 1
-		for i++; i < len(b) && depth > 0; i++ {
-			c := b[i]
-			switch c {
-			case '\\':
-				i++
-				if i >= len(b) {
-					break
-				}
-				switch e := b[i]; e {
-				case 'n':
-					s = append(s, '\n')
-				case 'r':
-					s = append(s, '\r')
-				case 't':
-					s = append(s, '\t')
-				case 'b':
-					s = append(s, '\b')
-				case 'f':
-					s = append(s, '\f')
-				default:
-					if e >= '0' && e <= '7' {
-						v := 0
-						for k := 0; k < 3 && i < len(b) && b[i] >= '0' && b[i] <= '7'; k++ {
-							v = v*8 + int(b[i]-'0')
-							i++
-						}
-						i--
-						s = append(s, byte(v))
-					} else {
-						s = append(s, e)
-					}
-				}
-				continue
-			case '(':
-				depth++
-			case ')':
-				depth--
-				if depth == 0 {
-					continue
-				}
-			}
-			s = append(s, c)
-		}
-		i--
-		out = append(out, s)
-	}
-	return out
 }
