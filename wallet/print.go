@@ -173,7 +173,7 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 func fitName(pdf *fpdf.Fpdf, name string, w float64) {
 	size := 9.0
 	pdf.SetFont(pdftext.Family, "B", size)
-	for size > 6 && pdf.GetStringWidth(name) > w-1 {
+	for size > 6 && pdf.GetStringWidth(name) > w-2*pdf.GetCellMargin() {
 		size -= 0.5
 		pdf.SetFontSize(size)
 	}

@@ -48,7 +48,7 @@ func TestPrintPDFUnicodeNames(t *testing.T) {
 		}
 		text := pdfText(t, pdf.Bytes())
 		name := pdftext.Shape(tc.given+" "+tc.family, false)
-		if n := strings.Count(strings.ReplaceAll(text, "\n", " "), name); n < 2 { // the card may wrap a long name
+		if n := strings.Count(text, name); n < 2 { // on one line: the card shrinks a long name
 			t.Errorf("%s %s: the name %+q is drawn %d times, want the page and the card:\n%s", tc.given, tc.family, name, n, text)
 		}
 		if !strings.Contains(text, pdftext.Shape("مستشفى النور", false)) {

@@ -203,7 +203,7 @@ func RecordPDF(e *service.Entry, issuerName string) ([]byte, error) {
 func fitName(pdf *fpdf.Fpdf, name string, w float64) {
 	size := 9.0
 	pdf.SetFont(pdftext.Family, "B", size)
-	for size > 6 && pdf.GetStringWidth(name) > w-1 {
+	for size > 6 && pdf.GetStringWidth(name) > w-2*pdf.GetCellMargin() {
 		size -= 0.5
 		pdf.SetFontSize(size)
 	}

@@ -51,7 +51,7 @@ func TestRecordPDFUnicodeNames(t *testing.T) {
 			t.Fatalf("%s: %d pages, want 2", name, len(pages))
 		}
 		for i, page := range pages {
-			if !strings.Contains(strings.ReplaceAll(page, "\n", " "), want) { // the card may wrap a long name
+			if !strings.Contains(page, want) { // on one line: the card shrinks a long name
 				t.Errorf("%s: page %d does not draw %+q; it draws:\n%s", name, i+1, want, page)
 			}
 			if strings.Contains(page, "?") {
