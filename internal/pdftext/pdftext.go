@@ -16,9 +16,11 @@ package pdftext
 
 import (
 	"slices"
+	"sync"
 	"unicode"
 
 	"github.com/go-pdf/fpdf"
+	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/unicode/bidi"
 	"golang.org/x/text/unicode/norm"
 
@@ -112,14 +114,39 @@ var (
 	lamAlefs map[rune]forms // alef variant after lam → the ligature's isolated and final forms
 )
 
+var tableOnce sync.Once
+
 // The table is read from the compatibility mappings (NFKC) of the
 // presentation forms (U+FE80–U+FEFC, then U+FB50–U+FBFF for the letters of
 // Persian and Urdu): each letter's forms follow one another in the order
 // isolated, final, initial, medial, so a run of two forms is a letter that
-// joins only on its right, a run of four one that joins on both sides.
-func init() {
+// joins only on its right, a run of four one that joins on both sides. A
+// letter whose forms the embedded font lacks (in its regular or bold style)
+// is left out: it prints as its base letter, unjoined, rather than as a box.
+func buildTable() {
 	letters = map[rune]forms{}
 	lamAlefs = map[rune]forms{}
+	var fontHas func(r rune) bool
+	{
+		var buf sfnt.Buffer
+		var faces []*sfnt.Font
+		for _, style := range []string{"", "B"} {
+			if f, err := sfnt.Parse(fonts.Sans(style)); err == nil {
+				faces = append(faces, f)
+			}
+		}
+		fontHas = func(r rune) bool {
+			if len(faces) == 0 {
+				return false
+			}
+			for _, f := range faces {
+				if g, err := f.GlyphIndex(&buf, r); err != nil || g == 0 {
+					return false
+				}
+			}
+			return true
+		}
+	}
 	groups := map[rune][]rune{}
 	var order []rune
 	add := func(lo, hi rune) {
@@ -146,11 +173,18 @@ func init() {
 	add(0xFB50, 0xFBFF)
 	for _, base := range order {
 		g := groups[base]
-		switch len(g) {
-		case 2:
+		if (len(g) != 2 && len(g) != 4) || slices.ContainsFunc(g, func(r rune) bool { return !fontHas(r) }) {
+			continue
+		}
+		if len(g) == 2 {
 			letters[base] = forms{iso: g[0], fin: g[1]}
-		case 4:
+		} else {
 			letters[base] = forms{iso: g[0], fin: g[1], ini: g[2], med: g[3]}
+		}
+	}
+	for alef, f := range lamAlefs {
+		if !fontHas(f.iso) || !fontHas(f.fin) {
+			delete(lamAlefs, alef)
 		}
 	}
 }
@@ -183,6 +217,7 @@ func joinsBefore(r rune) bool {
 // contextual presentation forms (marks between letters do not break a
 // join; lam then alef becomes one ligature).
 func joinForms(rs []rune) []rune {
+	tableOnce.Do(buildTable)
 	prev := func(i int) rune { // the letter before rs[i], marks skipped
 		for i--; i >= 0; i-- {
 			if !isMark(rs[i]) {

@@ -2,10 +2,14 @@ package pdftext
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
+	"golang.org/x/image/font/sfnt"
+
+	"github.com/immunopass/immunopass/assets/fonts"
 )
 
 // TestShape: Arabic letters take their contextual forms (the code points
@@ -36,6 +40,10 @@ func TestShape(t *testing.T) {
 		// Persian peh (Presentation Forms-A): پدر = peh initial, dal
 		// final, reh isolated.
 		{"پدر", false, "\uFEAD\uFEAA\uFB58"},
+		// Urdu heh goal: the font has no presentation forms for it, so it
+		// prints as its letter, unjoined, not as a box: ہم = heh goal,
+		// meem isolated (nothing joins it).
+		{"ہم", false, "\uFEE1\u06C1"},
 		// Arabic punctuation between Arabic words, in a right-to-left
 		// paragraph: the words swap sides, the colon with them.
 		{"اسم: أمل", true, "\uFEDE\uFEE3\uFE83 :\uFEE2\uFEB3\uFE8D"},
@@ -47,38 +55,47 @@ func TestShape(t *testing.T) {
 }
 
 // TestFontHasForms: every presentation form Shape can produce, and the
-// Latin letters of the French test name, are in the embedded font (a
-// missing one would print as a box).
+// letters of the other scripts the font is kept for, have a glyph in each
+// embedded style that prints them (a missing one would print as a box).
 func TestFontHasForms(t *testing.T) {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	Register(pdf)
-	if err := pdf.Error(); err != nil {
-		t.Fatal(err)
-	}
-	var all []rune
+	tableOnce.Do(buildTable)
+	var arabic []rune
 	for _, f := range letters {
-		all = append(all, f.iso, f.fin)
+		arabic = append(arabic, f.iso, f.fin)
 		if f.dual() {
-			all = append(all, f.ini, f.med)
+			arabic = append(arabic, f.ini, f.med)
 		}
 	}
 	for _, f := range lamAlefs {
-		all = append(all, f.iso, f.fin)
+		arabic = append(arabic, f.iso, f.fin)
 	}
-	all = append(all, []rune("Zoë Müller-Lefèvre ÇŒœ ĞİŞ Ωω Жж שלום")...)
-	if len(letters) < 40 {
-		t.Fatalf("only %d letters in the joining table", len(letters))
+	if len(letters) < 40 || len(lamAlefs) != 4 {
+		t.Fatalf("%d letters and %d lam-alef ligatures in the joining table", len(letters), len(lamAlefs))
 	}
-	for _, style := range []string{"", "B"} {
-		pdf.SetFont(Family, style, 10)
-		for _, r := range all {
+	latin := []rune("Zoë Müller-Lefèvre ÇŒœĞİŞ Ωω Жж שלום ·…–")
+	var buf sfnt.Buffer
+	for _, style := range []string{"", "B", "I"} {
+		f, err := sfnt.Parse(fonts.Sans(style))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := latin
+		if style != "I" { // DejaVu has no oblique Arabic: the printers' italics are English
+			want = append(slices.Clone(latin), arabic...)
+		}
+		for _, r := range want {
 			if r == ' ' {
 				continue
 			}
-			if pdf.GetStringWidth(string(r)) == 0 {
+			if g, err := f.GlyphIndex(&buf, r); err != nil || g == 0 {
 				t.Errorf("style %q: %U %c has no glyph", style, r, r)
 			}
 		}
+	}
+	// And the check can fail: a CJK letter is not in the subset.
+	f, _ := sfnt.Parse(fonts.Sans(""))
+	if g, _ := f.GlyphIndex(&buf, '中'); g != 0 {
+		t.Error("the subset has U+4E2D: the glyph check proves nothing")
 	}
 }
 

@@ -92,3 +92,28 @@ func drawnText(t *testing.T, pdf []byte) []string {
 	}
 	return pages
 }
+
+// BenchmarkRecordPDF: one printout (A4 page and card, the demo record's
+// SMART Health Card), as the record page and each row of a campaign ZIP
+// make it; reports the PDF's size.
+func BenchmarkRecordPDF(b *testing.B) {
+	e := newEnv(b, Options{})
+	fhir := strings.Replace(string(assets.DemoRecord()), `"family":"Haddad","given":["Amira"]`, `"family":"حداد","given":["أمل"]`, 1)
+	rec, bundle, err := service.ReadRecord([]byte(fhir))
+	if err != nil {
+		b.Fatal(err)
+	}
+	en, err := e.svc.Issue("nurse1", service.Submission{Record: rec, Bundle: bundle})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int
+	for b.Loop() {
+		pdf, err := RecordPDF(en, "مستشفى النور · Al Noor")
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(pdf)
+	}
+	b.ReportMetric(float64(size), "pdf-bytes")
+}
