@@ -71,7 +71,12 @@ func Runs(s string, rtlUI bool) []Run {
 	if rtl {
 		opt = bidi.DefaultDirection(bidi.RightToLeft)
 	}
-	if _, err := p.SetString(s, opt); err != nil {
+	rs := []rune(s)
+	text := s
+	if resolved := resolveBrackets(rs, rtl); resolved != nil {
+		text = string(resolved)
+	}
+	if _, err := p.SetString(text, opt); err != nil {
 		return nil
 	}
 	o, err := p.Order()
@@ -86,7 +91,11 @@ func Runs(s string, rtlUI bool) []Run {
 	units := make([]unit, o.NumRuns())
 	for i := range units {
 		r := o.Run(i)
-		u := unit{text: r.String(), rtl: r.Direction() == bidi.RightToLeft}
+		start, end := r.Pos()
+		if start < 0 || end >= len(rs) || start > end {
+			return nil
+		}
+		u := unit{text: string(rs[start : end+1]), rtl: r.Direction() == bidi.RightToLeft}
 		switch {
 		case u.rtl:
 			u.level = 1

@@ -49,6 +49,16 @@ func TestVisual(t *testing.T) {
 		{"ar", "الفرنسي (AZERTY)", "(AZERTY) الفرنسي"},
 		{"ar", "تخطيط لوحة مفاتيح الماسح: US (مكتشف)", "(مكتشف) US :تخطيط لوحة مفاتيح الماسح"},
 		{"ar", "محدّثة بالفعل (الإصدار 7).", ".(7 الإصدار) محدّثة بالفعل"},
+		// Brackets take the direction of what they enclose and what
+		// precedes them (UAX #9 N0), which x/text's Paragraph never
+		// applies: Latin in brackets after Latin stays with it, Latin and
+		// Arabic mixed in brackets in an Arabic sentence are one Arabic
+		// group, digits and Latin in brackets after an Arabic name in an
+		// English sentence stay on the Latin side.
+		{"ar", "المقترح: Amira Haddad (Amira).", ".Amira Haddad (Amira) :المقترح"},
+		{"ar", "شهادات EU DCC (PEM أو DER)، أو قائمة.", ".أو قائمة ،(DER أو PEM) EU DCC شهادات"},
+		{"en", "Issued to أمل (2 doses)", "Issued to أمل (2 doses)"},
+		{"en", "Issued to أمل (٢)", "Issued to (٢) أمل"},
 	} {
 		got := Visual(tc.in, tc.lang == "ar")
 		if strings.ReplaceAll(got, "\u200e", "") != tc.want {

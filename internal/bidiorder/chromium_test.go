@@ -91,9 +91,7 @@ func visualTokens(s string) []string {
 }
 
 // TestChromiumOrder: Runs puts the words, numbers and punctuation of every
-// Arabic string of the apps where Chromium puts them, except the known
-// differences listed (x/text's bidi package does not apply UAX #9's
-// bracket-pair rule N0 in those cases).
+// Arabic string of the apps where Chromium puts them.
 func TestChromiumOrder(t *testing.T) {
 	b, err := os.ReadFile(vectorsFile)
 	if err != nil {
@@ -123,15 +121,11 @@ func TestChromiumOrder(t *testing.T) {
 	t.Logf("%d of %d strings in Chromium's order (%d known differences)", len(vs)-len(bad), len(vs), len(bad))
 }
 
-// knownDifferences: brackets whose direction UAX #9 rule N0 sets from
-// what they enclose and what precedes them, which golang.org/x/text's
-// Paragraph does not do here. Latin text in brackets after Latin text in an
-// Arabic sentence, and Latin and Arabic mixed inside brackets, come out with
-// the brackets (and the Latin run around them) misplaced.
-var knownDifferences = map[string]bool{
-	"المقترح: Amira Haddad (Amira Haddad).": true,
-	"ملفات الثقة: سياسة الثقة، أو حزمة السجل، أو لقطة دليل SMART Health Cards، أو شهادات موقّعي EU DCC (PEM أو DER)، أو قائمة حالة.": true,
-}
+// knownDifferences lists the strings where Runs and Chromium disagree and
+// why; none now. (Before resolveBrackets, two did: "المقترح: Amira Haddad
+// (Amira Haddad)." and "… EU DCC (PEM أو DER)، …", x/text not applying
+// N0.)
+var knownDifferences = map[string]bool{}
 
 // TestChromiumVectors regenerates the vectors from the apps' Arabic
 // catalogues, when BIDIORDER_CHROMIUM=1.

@@ -31,6 +31,7 @@ func TestShape(t *testing.T) {
 		// place, the Latin text after it.
 		{"أمل حداد   born 2016-04-12", false, "\uFEA9\uFE8D\uFEAA\uFEA3 \uFEDE\uFEE3\uFE83   born 2016-04-12"},
 		{"Issued by أمل on 2026-12-07", false, "Issued by \uFEDE\uFEE3\uFE83 on 2026-12-07"},
+		{"Issued to أمل (2 doses)", false, "Issued to \uFEDE\uFEE3\uFE83 (2 doses)"},
 		// Lam then alef is one ligature: سلام = seen initial, lam-alef
 		// final, meem isolated.
 		{"سلام", false, "\uFEE1\uFEFC\uFEB3"},
