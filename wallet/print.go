@@ -130,7 +130,7 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 			kind = formatWords(it.cred.Format)
 			kind = strings.ToUpper(kind[:1]) + kind[1:]
 		}
-		pdf.MultiCell(75, 5, tr(kind)+"\n"+tr(display.Text(firstNonEmpty(it.cred.Issuer.Name, it.cred.Issuer.ID))), "", "L", false)
+		pdftext.MultiLine(pdf, 75, 5, kind+"\n"+display.Text(firstNonEmpty(it.cred.Issuer.Name, it.cred.Issuer.ID)))
 		pdf.SetFont(pdftext.Family, "", 9)
 		for _, d := range it.cred.Doses {
 			pdf.SetX(120)
@@ -138,7 +138,7 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 			if d.Lot != "" {
 				txt += "  lot " + display.Text(d.Lot)
 			}
-			pdf.MultiCell(75, 4.5, tr(txt), "", "L", false)
+			pdftext.MultiLine(pdf, 75, 4.5, txt)
 		}
 		pdf.SetXY(15, y+102)
 		pdf.SetFont(pdftext.Family, "I", 8)
@@ -153,29 +153,17 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 	pdf.SetDashPattern(nil, 0)
 	pdf.ImageOptions(images[0], x+36, y+3, 48, 48, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 	pdf.SetXY(x+3, y+5)
-	fitName(pdf, tr(display.Text(prof.Name())), 33)
+	pdf.SetFont(pdftext.Family, "B", 9)
+	pdftext.Fit(pdf, 33, 4.5, display.Text(prof.Name()), 9, 6) // shrinks rather than wrap
 	pdf.SetX(x + 3)
 	pdf.SetFont(pdftext.Family, "", 7)
 	if prof.BirthDate.Year != 0 {
-		pdf.MultiCell(33, 4, tr("born "+prof.BirthDate.String()), "", "L", false)
+		pdftext.MultiLine(pdf, 33, 4, "born "+prof.BirthDate.String())
 		pdf.SetX(x + 3)
 	}
-	pdf.MultiCell(33, 3.5, tr("Vaccination record. Scan the code to verify."), "", "L", false)
+	pdftext.MultiLine(pdf, 33, 3.5, "Vaccination record. Scan the code to verify.")
 	pdf.SetXY(x, y+56)
 	pdf.SetFont(pdftext.Family, "I", 7)
 	pdf.CellFormat(85.6, 4, tr("Cut along the dotted line."), "", 0, "L", false, 0, "")
 	return pdf.Output(out)
-}
-
-// fitName writes a name in bold on the card, on one line of width w: the
-// font shrinks (to 6 pt) rather than wrap, since a wrapped right-to-left
-// name would break in the wrong place; a name still too wide wraps.
-func fitName(pdf *fpdf.Fpdf, name string, w float64) {
-	size := 9.0
-	pdf.SetFont(pdftext.Family, "B", size)
-	for size > 6 && pdf.GetStringWidth(name) > w-2*pdf.GetCellMargin() {
-		size -= 0.5
-		pdf.SetFontSize(size)
-	}
-	pdf.MultiCell(w, 4.5, name, "", "L", false)
 }

@@ -101,7 +101,7 @@ func Runs(s string, rtlUI bool) []Run {
 			u.level = 1
 		case rtl:
 			u.level = 2 // Latin text or numbers inside a right-to-left paragraph
-		case i > 0 && units[i-1].rtl && !hasStrongL(u.text):
+		case i > 0 && units[i-1].rtl && !hasStrongL(u.text) && hasDigit(u.text):
 			u.level = 2 // numbers after Arabic in a left-to-right paragraph (W2, I1)
 		}
 		units[i] = u
@@ -239,6 +239,15 @@ func hasRTL(s string) bool {
 			if c := class(r); c == bidi.R || c == bidi.AL {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+func hasDigit(s string) bool {
+	for _, r := range s {
+		if c := class(r); c == bidi.EN || c == bidi.AN {
+			return true
 		}
 	}
 	return false

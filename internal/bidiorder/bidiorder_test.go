@@ -59,6 +59,10 @@ func TestVisual(t *testing.T) {
 		{"ar", "شهادات EU DCC (PEM أو DER)، أو قائمة.", ".أو قائمة ،(DER أو PEM) EU DCC شهادات"},
 		{"en", "Issued to أمل (2 doses)", "Issued to أمل (2 doses)"},
 		{"en", "Issued to أمل (٢)", "Issued to (٢) أمل"},
+		// Punctuation after an Arabic run at the end of an English line
+		// stays at the end (N2: the paragraph's direction).
+		{"en", "6 doses. مستشفى النور ·", "6 doses. مستشفى النور ·"},
+		{"en", "Issued by مستشفى النور.", "Issued by مستشفى النور."},
 	} {
 		got := Visual(tc.in, tc.lang == "ar")
 		if strings.ReplaceAll(got, "\u200e", "") != tc.want {

@@ -3,6 +3,7 @@ package pdftext
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -32,6 +33,7 @@ func TestShape(t *testing.T) {
 		{"أمل حداد   born 2016-04-12", false, "\uFEA9\uFE8D\uFEAA\uFEA3 \uFEDE\uFEE3\uFE83   born 2016-04-12"},
 		{"Issued by أمل on 2026-12-07", false, "Issued by \uFEDE\uFEE3\uFE83 on 2026-12-07"},
 		{"Issued to أمل (2 doses)", false, "Issued to \uFEDE\uFEE3\uFE83 (2 doses)"},
+		{"6 doses. أمل ·", false, "6 doses. \uFEDE\uFEE3\uFE83 ·"},
 		// Lam then alef is one ligature: سلام = seen initial, lam-alef
 		// final, meem isolated.
 		{"سلام", false, "\uFEE1\uFEFC\uFEB3"},
@@ -129,6 +131,10 @@ func FuzzShape(f *testing.F) {
 		if n, m := utf8.RuneCountInString(got), utf8.RuneCountInString(s); n > m {
 			t.Errorf("Shape(%q) = %q: %d runes from %d", s, got, n, m)
 		}
+		lines := Wrap(s, 5, func(s string) float64 { return float64(utf8.RuneCountInString(s)) })
+		if a, b := strings.Join(strings.Fields(s), ""), strings.Join(lines, ""); strings.Join(strings.Fields(b), "") != a {
+			t.Errorf("Wrap(%q) = %q: text lost or added", s, lines)
+		}
 	})
 }
 
@@ -158,4 +164,27 @@ func FuzzDrawn(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWrap: lines break at spaces in logical order, before shaping, so an
+// Arabic phrase that spans two lines keeps its first words on the first
+// line; a word too long alone is cut.
+func TestWrap(t *testing.T) {
+	runes := func(s string) float64 { return float64(utf8.RuneCountInString(s)) }
+	for _, tc := range []struct {
+		in   string
+		max  float64
+		want []string
+	}{
+		{"6 doses. Scan the code to verify.", 12, []string{"6 doses.", "Scan the", "code to", "verify."}},
+		{"مستشفى النور الجامعي للأطفال · Al Noor", 20, []string{"مستشفى النور الجامعي", "للأطفال · Al Noor"}},
+		{"Müller-Lefèvre-Dubois", 8, []string{"Müller-L", "efèvre-D", "ubois"}},
+		{"a\nb", 10, []string{"a", "b"}},
+		{"", 10, []string{""}},
+	} {
+		got := Wrap(tc.in, tc.max, runes)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("Wrap(%q, %v) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
 }

@@ -181,12 +181,13 @@ func RecordPDF(e *service.Entry, issuerName string) ([]byte, error) {
 	pdf.SetDashPattern(nil, 0)
 	pdf.ImageOptions(imgs[0], x+36, cy+3, 48, 48, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 	pdf.SetXY(x+3, cy+5)
-	fitName(pdf, txt(name), 33)
+	pdf.SetFont(pdftext.Family, "B", 9)
+	pdftext.Fit(pdf, 33, 4.5, display.Text(name), 9, 6) // shrinks rather than wrap
 	pdf.SetX(x + 3)
 	pdf.SetFont(pdftext.Family, "", 7)
-	pdf.MultiCell(33, 4, txt("born "+born), "", "L", false)
+	pdftext.MultiLine(pdf, 33, 4, display.Text("born "+born))
 	pdf.SetX(x + 3)
-	pdf.MultiCell(33, 3.5, txt(fmt.Sprintf("%d doses. %s. Scan the code to verify.", len(rec.Immunizations), issuerName)), "", "L", false)
+	pdftext.MultiLine(pdf, 33, 3.5, display.Text(fmt.Sprintf("%d doses. %s. Scan the code to verify.", len(rec.Immunizations), issuerName)))
 	pdf.SetXY(x, cy+56)
 	pdf.SetFont(pdftext.Family, "I", 7)
 	pdf.CellFormat(85.6, 4, "Cut along the dotted line.", "", 0, "L", false, 0, "")
@@ -195,19 +196,6 @@ func RecordPDF(e *service.Entry, issuerName string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// fitName writes a name in bold on the card, on one line of width w: the
-// font shrinks (to 6 pt) rather than wrap, since a wrapped right-to-left
-// name would break in the wrong place; a name still too wide wraps.
-func fitName(pdf *fpdf.Fpdf, name string, w float64) {
-	size := 9.0
-	pdf.SetFont(pdftext.Family, "B", size)
-	for size > 6 && pdf.GetStringWidth(name) > w-2*pdf.GetCellMargin() {
-		size -= 0.5
-		pdf.SetFontSize(size)
-	}
-	pdf.MultiCell(w, 4.5, name, "", "L", false)
 }
 
 // printRecord serves GET /records/{id}/print.pdf.
