@@ -152,6 +152,7 @@ shot verifier-invalid-light  en light --scan "$work/forged.png"
 shot verifier-manual-light   en light --scan "$work/karim.png" --at "$(date -u -d '+9 days' +%Y-%m-%dT%H:%M:%SZ)"
 shot verifier-trust-light    en light --screen trust
 shot verifier-settings-light en light --screen settings
+shot verifier-settings-ar    ar light --screen settings
 shot verifier-scan-dark      en dark
 shot verifier-valid-dark     en dark  --scan "$work/karim.png"
 shot verifier-invalid-dark   en dark  --scan "$work/forged.png"

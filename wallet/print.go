@@ -10,6 +10,7 @@ import (
 	"github.com/immunopass/immunopass/credential/qr"
 	"github.com/immunopass/immunopass/credential/sdjwt"
 	"github.com/immunopass/immunopass/internal/display"
+	"github.com/immunopass/immunopass/internal/pdftext"
 )
 
 // printable is one QR code to print.
@@ -76,10 +77,13 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 		return &PresentError{Problem: prof.Name() + " has no credential to print"}
 	}
 	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetTitle("Vaccination record: "+ascii(prof.Name()), true)
+	pdf.SetTitle("Vaccination record: "+display.Text(prof.Name()), true)
 	pdf.SetCreator("ImmunoPass wallet", true)
 	pdf.SetAutoPageBreak(false, 10)
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
+	// An embedded Unicode font, Arabic shaped and in display order: names
+	// and clinics in any script print as written, not as "?".
+	pdftext.Register(pdf)
+	tr := func(s string) string { return pdftext.Shape(s, false) }
 	images := make([]string, len(items))
 	for i, it := range items {
 		sym, err := qr.Encode(it.text, qr.L)
@@ -98,10 +102,10 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 	}
 	header := func() {
 		pdf.AddPage()
-		pdf.SetFont("Helvetica", "B", 18)
+		pdf.SetFont(pdftext.Family, "B", 18)
 		pdf.SetXY(15, 15)
 		pdf.CellFormat(180, 9, tr("Vaccination record"), "", 1, "L", false, 0, "")
-		pdf.SetFont("Helvetica", "", 12)
+		pdf.SetFont(pdftext.Family, "", 12)
 		pdf.SetX(15)
 		line := display.Text(prof.Name())
 		if prof.BirthDate.Year != 0 {
@@ -117,7 +121,7 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 		y := 35 + float64(i%perPage)*125
 		pdf.ImageOptions(images[i], 15, y, 100, 100, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 		pdf.SetXY(120, y)
-		pdf.SetFont("Helvetica", "B", 10)
+		pdf.SetFont(pdftext.Family, "B", 10)
 		kind := "SMART Health Card"
 		switch it.cred.Format {
 		case FormatSDJWTVC:
@@ -126,18 +130,18 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 			kind = formatWords(it.cred.Format)
 			kind = strings.ToUpper(kind[:1]) + kind[1:]
 		}
-		pdf.MultiCell(75, 5, tr(kind+"\n"+display.Text(firstNonEmpty(it.cred.Issuer.Name, it.cred.Issuer.ID))), "", "L", false)
-		pdf.SetFont("Helvetica", "", 9)
+		pdftext.MultiLine(pdf, 75, 5, kind+"\n"+display.Text(firstNonEmpty(it.cred.Issuer.Name, it.cred.Issuer.ID)))
+		pdf.SetFont(pdftext.Family, "", 9)
 		for _, d := range it.cred.Doses {
 			pdf.SetX(120)
 			txt := display.Text(d.Date) + "  " + display.Text(firstNonEmpty(d.Vaccine.Display, d.Vaccine.Code))
 			if d.Lot != "" {
 				txt += "  lot " + display.Text(d.Lot)
 			}
-			pdf.MultiCell(75, 4.5, tr(txt), "", "L", false)
+			pdftext.MultiLine(pdf, 75, 4.5, txt)
 		}
 		pdf.SetXY(15, y+102)
-		pdf.SetFont("Helvetica", "I", 8)
+		pdf.SetFont(pdftext.Family, "I", 8)
 		pdf.CellFormat(180, 4, tr("Status when printed: "+string(it.cred.Status)+". A verifier checks the QR code, not this text."), "", 0, "L", false, 0, "")
 	}
 	// The card: ISO/IEC 7810 ID-1, 85.6 × 54 mm.
@@ -149,27 +153,17 @@ func (w *Wallet) PrintPDF(profileID string, out io.Writer) error {
 	pdf.SetDashPattern(nil, 0)
 	pdf.ImageOptions(images[0], x+36, y+3, 48, 48, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 	pdf.SetXY(x+3, y+5)
-	pdf.SetFont("Helvetica", "B", 9)
-	pdf.MultiCell(33, 4.5, tr(display.Text(prof.Name())), "", "L", false)
+	pdf.SetFont(pdftext.Family, "B", 9)
+	pdftext.Fit(pdf, 33, 4.5, display.Text(prof.Name()), 9, 6) // shrinks rather than wrap
 	pdf.SetX(x + 3)
-	pdf.SetFont("Helvetica", "", 7)
+	pdf.SetFont(pdftext.Family, "", 7)
 	if prof.BirthDate.Year != 0 {
-		pdf.MultiCell(33, 4, tr("born "+prof.BirthDate.String()), "", "L", false)
+		pdftext.MultiLine(pdf, 33, 4, "born "+prof.BirthDate.String())
 		pdf.SetX(x + 3)
 	}
-	pdf.MultiCell(33, 3.5, tr("Vaccination record. Scan the code to verify."), "", "L", false)
+	pdftext.MultiLine(pdf, 33, 3.5, "Vaccination record. Scan the code to verify.")
 	pdf.SetXY(x, y+56)
-	pdf.SetFont("Helvetica", "I", 7)
+	pdf.SetFont(pdftext.Family, "I", 7)
 	pdf.CellFormat(85.6, 4, tr("Cut along the dotted line."), "", 0, "L", false, 0, "")
 	return pdf.Output(out)
-}
-
-// ascii keeps a PDF metadata string printable in every viewer.
-func ascii(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e {
-			return '?'
-		}
-		return r
-	}, s)
 }

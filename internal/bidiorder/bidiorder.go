@@ -11,7 +11,6 @@ package bidiorder
 import (
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/bidi"
 )
@@ -23,8 +22,48 @@ import (
 // character is returned as is. It is not idempotent: apply it once, to the
 // logical text.
 func Visual(s string, rtlUI bool) string {
-	if !hasRTL(s) {
+	units := Runs(s, rtlUI)
+	if units == nil {
 		return s
+	}
+	// Fyne runs the algorithm again on what it is given, with the
+	// paragraph direction of its first strong character, and lays the
+	// runs it finds out in that (logical) order. A left-to-right mark
+	// (U+200E, invisible) first and between the units makes that second
+	// pass see a left-to-right paragraph whose runs are exactly these
+	// units: the neutrals between them stay where they are put, and Arabic
+	// digits next to Arabic words do not pull spaces into a word's run.
+	var b strings.Builder
+	for _, u := range units {
+		b.WriteRune(lrm)
+		b.WriteString(u.Text)
+	}
+	return b.String()
+}
+
+// A Run is one piece of a line in display order.
+type Run struct {
+	// Text is the run's characters. A right-to-left run holds them in
+	// logical order, for a shaper to lay out right to left: only letters
+	// of right-to-left scripts, their marks and the spaces between them.
+	// Any other run holds them in display order, left to right
+	// (punctuation between Arabic words already reversed and mirrored).
+	Text string
+	RTL  bool
+}
+
+// Runs splits s into the runs it is displayed as, left to right (UAX #9
+// rule L2), with the paragraph direction Visual uses. Every piece of
+// neutral punctuation inside right-to-left text (": ", " (", ")") is a run
+// of its own: Fyne's segmenter starts a new run where the font changes,
+// and the Latin font draws ASCII punctuation while an Arabic font draws the
+// words around it, so a run of Arabic words with an ASCII colon or bracket
+// inside would be laid out as several runs in logical order. It returns
+// nil when s has no right-to-left character, or when s is one
+// right-to-left run with nothing to reorder.
+func Runs(s string, rtlUI bool) []Run {
+	if !hasRTL(s) {
+		return nil
 	}
 	rtl := rtlUI || firstStrongRTL(s)
 	var p bidi.Paragraph
@@ -32,12 +71,17 @@ func Visual(s string, rtlUI bool) string {
 	if rtl {
 		opt = bidi.DefaultDirection(bidi.RightToLeft)
 	}
-	if _, err := p.SetString(s, opt); err != nil {
-		return s
+	rs := []rune(s)
+	text := s
+	if resolved := resolveBrackets(rs, rtl); resolved != nil {
+		text = string(resolved)
+	}
+	if _, err := p.SetString(text, opt); err != nil {
+		return nil
 	}
 	o, err := p.Order()
-	if err != nil || o.NumRuns() < 2 && !rtlEdges(o) {
-		return s
+	if err != nil {
+		return nil
 	}
 	type unit struct {
 		text  string
@@ -47,16 +91,23 @@ func Visual(s string, rtlUI bool) string {
 	units := make([]unit, o.NumRuns())
 	for i := range units {
 		r := o.Run(i)
-		u := unit{text: r.String(), rtl: r.Direction() == bidi.RightToLeft}
+		start, end := r.Pos()
+		if start < 0 || end >= len(rs) || start > end {
+			return nil
+		}
+		u := unit{text: string(rs[start : end+1]), rtl: r.Direction() == bidi.RightToLeft}
 		switch {
 		case u.rtl:
 			u.level = 1
 		case rtl:
 			u.level = 2 // Latin text or numbers inside a right-to-left paragraph
-		case i > 0 && units[i-1].rtl && !hasStrongL(u.text):
+		case i > 0 && units[i-1].rtl && !hasStrongL(u.text) && hasDigit(u.text):
 			u.level = 2 // numbers after Arabic in a left-to-right paragraph (W2, I1)
 		}
 		units[i] = u
+	}
+	if len(units) == 1 && units[0].rtl && !hasNeutralPiece(units[0].text) {
+		return nil // Fyne shapes it right to left as it is
 	}
 	// L2: reverse every maximal sequence of units at level 1 or more (the
 	// units at level 2 are single runs, whose characters stay in order).
@@ -72,47 +123,89 @@ func Visual(s string, rtlUI bool) string {
 		slices.Reverse(units[i:j])
 		i = j
 	}
-	// Fyne runs the algorithm again on what it is given, with the
-	// paragraph direction of its first strong character, and lays the
-	// runs it finds out in that (logical) order. A left-to-right mark
-	// (U+200E, invisible) first and between the units makes that second
-	// pass see a left-to-right paragraph whose runs are exactly these
-	// units: the neutrals between them stay where they are put, and Arabic
-	// digits next to Arabic words do not pull spaces into a word's run.
-	var b strings.Builder
+	var out []Run
 	for _, u := range units {
-		b.WriteRune(lrm)
 		if u.rtl {
-			b.WriteString(rtlRun(u.text))
+			out = append(out, rtlPieces(u.text)...)
 		} else {
-			b.WriteString(u.text)
+			out = append(out, Run{Text: u.text})
 		}
 	}
-	return b.String()
+	return out
+}
+
+// rtlPieces splits one right-to-left run into its pieces in display
+// order: the stretches of strong right-to-left text (with the spaces and
+// marks inside them) in logical order, and the neutral pieces between
+// and around them (spaces, brackets, punctuation) reversed and mirrored.
+func rtlPieces(s string) []Run {
+	rs := []rune(s)
+	var pieces []Run
+	for i := 0; i < len(rs); {
+		j := i
+		if inWord(rs, i) {
+			for j < len(rs) && inWord(rs, j) {
+				j++
+			}
+			pieces = append(pieces, Run{Text: string(rs[i:j]), RTL: true})
+		} else {
+			for j < len(rs) && !inWord(rs, j) {
+				j++
+			}
+			pieces = append(pieces, Run{Text: mirrorReverse(rs[i:j])})
+		}
+		i = j
+	}
+	slices.Reverse(pieces)
+	return pieces
+}
+
+// inWord reports whether rs[i] belongs to a stretch of right-to-left
+// words: a strong character, or a space, mark or joiner with strong
+// characters on both sides (marks and joiners only need one before).
+func inWord(rs []rune, i int) bool {
+	switch class(rs[i]) {
+	case bidi.R, bidi.AL, bidi.AN:
+		return true
+	case bidi.NSM, bidi.BN:
+		return i > 0 && inWord(rs, i-1)
+	case bidi.WS:
+		return strongRTLNear(rs, i, -1) && strongRTLNear(rs, i, 1)
+	}
+	return false
+}
+
+// strongRTLNear reports whether the first character from rs[i] in
+// direction step that is not a space, a mark or a joiner is strongly right
+// to left.
+func strongRTLNear(rs []rune, i, step int) bool {
+	for i += step; i >= 0 && i < len(rs); i += step {
+		switch class(rs[i]) {
+		case bidi.WS, bidi.NSM, bidi.BN:
+			continue
+		case bidi.R, bidi.AL, bidi.AN:
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// hasNeutralPiece reports whether a right-to-left run has anything but
+// words: punctuation inside or at its edges.
+func hasNeutralPiece(s string) bool {
+	rs := []rune(s)
+	for i := range rs {
+		if !inWord(rs, i) {
+			return true
+		}
+	}
+	return false
 }
 
 // lrm is U+200E LEFT-TO-RIGHT MARK: a strong left-to-right character with
 // no glyph (HarfBuzz hides it).
 const lrm = '\u200e'
-
-// rtlRun prepares one right-to-left run for Fyne, which shapes its strong
-// core right to left but would lay the neutral characters at its edges
-// (spaces, brackets, punctuation) out as left-to-right text: those are put
-// in display order here, mirrored, on the other side.
-func rtlRun(s string) string {
-	rs := []rune(s)
-	i, j := 0, len(rs)
-	for i < j && !isStrong(rs[i]) {
-		i++
-	}
-	for j > i && !isStrong(rs[j-1]) {
-		j--
-	}
-	if i == j { // no strong character: all of it in display order
-		return mirrorReverse(rs)
-	}
-	return mirrorReverse(rs[j:]) + string(rs[i:j]) + mirrorReverse(rs[:i])
-}
 
 var mirrors = map[rune]rune{'(': ')', ')': '(', '[': ']', ']': '[', '{': '}', '}': '{', '<': '>', '>': '<', '«': '»', '»': '«', '‹': '›', '›': '‹'}
 
@@ -125,20 +218,6 @@ func mirrorReverse(rs []rune) string {
 		out[len(rs)-1-k] = r
 	}
 	return string(out)
-}
-
-func rtlEdges(o bidi.Ordering) bool {
-	if o.NumRuns() != 1 {
-		return false
-	}
-	r := o.Run(0)
-	if r.Direction() != bidi.RightToLeft {
-		return false
-	}
-	s := r.String()
-	first, _ := utf8.DecodeRuneInString(s)
-	last, _ := utf8.DecodeLastRuneInString(s)
-	return !isStrong(first) || !isStrong(last)
 }
 
 func class(r rune) bidi.Class {
@@ -160,6 +239,15 @@ func hasRTL(s string) bool {
 			if c := class(r); c == bidi.R || c == bidi.AL {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+func hasDigit(s string) bool {
+	for _, r := range s {
+		if c := class(r); c == bidi.EN || c == bidi.AN {
+			return true
 		}
 	}
 	return false

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
 
@@ -14,14 +15,16 @@ import (
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/vax"
 	"github.com/immunopass/immunopass/internal/display"
+	"github.com/immunopass/immunopass/internal/pdftext"
 	"github.com/immunopass/immunopass/issuer/service"
 )
 
 // The hand-over on paper: an A4 page with the patient, the doses and the
 // QR codes (the SMART Health Card and any SD-JWT VC of the entry), then a
 // credit-card-size wallet card (ISO/IEC 7810 ID-1, 85.6 × 54 mm) with the
-// card's QR code, to cut out. The text is in the PDF core fonts (Windows-1252):
-// names in other scripts print as "?", the QR codes carry them intact.
+// card's QR code, to cut out. The text is in an embedded Unicode font, with
+// Arabic shaped and in display order (internal/pdftext): "أمل حداد" and
+// "Zoë Müller-Lefèvre" print as written.
 
 // entryRecord reads back the record a ledger entry signed (its card's
 // FHIR Bundle): the clinic issued it, so it is not verified again.
@@ -72,8 +75,8 @@ func RecordPDF(e *service.Entry, issuerName string) ([]byte, error) {
 	pdf.SetTitle("Vaccination record", false)
 	pdf.SetCreator("ImmunoPass clinic", false)
 	pdf.SetAutoPageBreak(false, 10)
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	txt := func(s string) string { return tr(display.Text(s)) }
+	pdftext.Register(pdf)
+	txt := func(s string) string { return pdftext.Shape(display.Text(s), false) }
 	imgs := make([]string, len(codes))
 	for i, c := range codes {
 		var sym *qr.Symbol
@@ -97,17 +100,17 @@ func RecordPDF(e *service.Entry, issuerName string) ([]byte, error) {
 
 	// Page 1: the record.
 	pdf.AddPage()
-	pdf.SetFont("Helvetica", "B", 18)
+	pdf.SetFont(pdftext.Family, "B", 18)
 	pdf.SetXY(15, 15)
 	pdf.CellFormat(180, 9, txt("Vaccination record"), "", 1, "L", false, 0, "")
-	pdf.SetFont("Helvetica", "", 12)
+	pdf.SetFont(pdftext.Family, "", 12)
 	pdf.SetX(15)
 	pdf.CellFormat(180, 7, txt(name+"   born "+born), "", 1, "L", false, 0, "")
-	pdf.SetFont("Helvetica", "", 9)
+	pdf.SetFont(pdftext.Family, "", 9)
 	pdf.SetX(15)
 	pdf.CellFormat(180, 5, txt("Issued by "+issuerName+" on "+e.Created.UTC().Format("2006-01-02")+" - ledger "+e.ID), "", 1, "L", false, 0, "")
 	pdf.Ln(3)
-	pdf.SetFont("Helvetica", "B", 9)
+	pdf.SetFont(pdftext.Family, "B", 9)
 	pdf.SetX(15)
 	for _, h := range []struct {
 		w float64
@@ -116,7 +119,7 @@ func RecordPDF(e *service.Entry, issuerName string) ([]byte, error) {
 		pdf.CellFormat(h.w, 6, h.s, "B", 0, "L", false, 0, "")
 	}
 	pdf.Ln(-1)
-	pdf.SetFont("Helvetica", "", 9)
+	pdf.SetFont(pdftext.Family, "", 9)
 	for _, im := range rec.Immunizations {
 		pdf.SetX(15)
 		v := vax.Display(im.Vaccine.System, im.Vaccine.Code)
@@ -135,8 +138,9 @@ func RecordPDF(e *service.Entry, issuerName string) ([]byte, error) {
 			s string
 		}{{24, im.Date.String()}, {76, v}, {14, dose}, {30, im.Lot}, {36, im.Performer}} {
 			s := txt(c.s)
-			for pdf.GetStringWidth(s) > c.w-1 && len(s) > 1 {
-				s = s[:len(s)-1]
+			for pdf.GetStringWidth(s) > c.w-1 && utf8.RuneCountInString(s) > 1 {
+				_, n := utf8.DecodeLastRuneInString(s)
+				s = s[:len(s)-n]
 			}
 			pdf.CellFormat(c.w, 5.5, s, "", 0, "L", false, 0, "")
 		}
@@ -158,14 +162,14 @@ func RecordPDF(e *service.Entry, issuerName string) ([]byte, error) {
 		}
 		pdf.ImageOptions(imgs[i], x, y, size, size, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 		pdf.SetXY(x, y+size+1)
-		pdf.SetFont("Helvetica", "B", 9)
+		pdf.SetFont(pdftext.Family, "B", 9)
 		pdf.CellFormat(size, 5, c.label, "", 0, "C", false, 0, "")
 		if i%2 == 1 || i == len(codes)-1 {
 			y += size + 10
 		}
 	}
 	pdf.SetXY(15, 280)
-	pdf.SetFont("Helvetica", "I", 8)
+	pdf.SetFont(pdftext.Family, "I", 8)
 	pdf.CellFormat(180, 4, "A verifier checks the QR code, not this text. Keep this page with the family's papers.", "", 0, "L", false, 0, "")
 
 	// Page 2: the wallet card.
@@ -177,15 +181,15 @@ func RecordPDF(e *service.Entry, issuerName string) ([]byte, error) {
 	pdf.SetDashPattern(nil, 0)
 	pdf.ImageOptions(imgs[0], x+36, cy+3, 48, 48, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 	pdf.SetXY(x+3, cy+5)
-	pdf.SetFont("Helvetica", "B", 9)
-	pdf.MultiCell(33, 4.5, txt(name), "", "L", false)
+	pdf.SetFont(pdftext.Family, "B", 9)
+	pdftext.Fit(pdf, 33, 4.5, display.Text(name), 9, 6) // shrinks rather than wrap
 	pdf.SetX(x + 3)
-	pdf.SetFont("Helvetica", "", 7)
-	pdf.MultiCell(33, 4, txt("born "+born), "", "L", false)
+	pdf.SetFont(pdftext.Family, "", 7)
+	pdftext.MultiLine(pdf, 33, 4, display.Text("born "+born))
 	pdf.SetX(x + 3)
-	pdf.MultiCell(33, 3.5, txt(fmt.Sprintf("%d doses. %s. Scan the code to verify.", len(rec.Immunizations), issuerName)), "", "L", false)
+	pdftext.MultiLine(pdf, 33, 3.5, display.Text(fmt.Sprintf("%d doses. %s. Scan the code to verify.", len(rec.Immunizations), issuerName)))
 	pdf.SetXY(x, cy+56)
-	pdf.SetFont("Helvetica", "I", 7)
+	pdf.SetFont(pdftext.Family, "I", 7)
 	pdf.CellFormat(85.6, 4, "Cut along the dotted line.", "", 0, "L", false, 0, "")
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {

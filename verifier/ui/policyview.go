@@ -188,7 +188,7 @@ func (u *UI) contextSettings(form *widget.Form) {
 	form.Append(tr("Rule to check"), container.NewVBox(sel, note, missing,
 		para(tr("Each verdict also says whether the credential meets this rule, such as school entry or yellow fever for travel."))))
 
-	sound := widget.NewCheck(tr("Play a tone for each verdict (high for valid, low for not valid)"), nil)
+	sound := widget.NewCheck(visualOrder(tr("Play a tone for each verdict (high for valid, low for not valid)")), nil)
 	sound.SetChecked(u.set.Sound)
 	sound.OnChanged = func(b bool) {
 		if b != u.set.Sound {

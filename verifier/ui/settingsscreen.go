@@ -50,13 +50,13 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 
 	clearOpts := make([]string, len(station.AutoClearChoices))
 	for i, s := range station.AutoClearChoices {
-		clearOpts[i] = clearName(s)
+		clearOpts[i] = visualOrder(clearName(s)) // a Select shows its options as given
 	}
 	clearSel := widget.NewSelect(clearOpts, nil)
-	clearSel.SetSelected(clearName(u.set.AutoClear))
+	clearSel.SetSelected(visualOrder(clearName(u.set.AutoClear)))
 	clearSel.OnChanged = func(s string) {
 		for _, c := range station.AutoClearChoices {
-			if clearName(c) == s && c != u.set.AutoClear {
+			if visualOrder(clearName(c)) == s && c != u.set.AutoClear {
 				u.set.AutoClear = c
 				u.save()
 			}
@@ -67,13 +67,13 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 	layoutIDs := []string{station.LayoutAuto, "us", "fr", "de"}
 	layoutOpts := make([]string, len(layoutIDs))
 	for i, id := range layoutIDs {
-		layoutOpts[i] = layoutName(id)
+		layoutOpts[i] = visualOrder(layoutName(id))
 	}
 	layoutSel := widget.NewSelect(layoutOpts, nil)
-	layoutSel.SetSelected(layoutName(u.set.Layout))
+	layoutSel.SetSelected(visualOrder(layoutName(u.set.Layout)))
 	layoutSel.OnChanged = func(s string) {
 		for _, id := range layoutIDs {
-			if layoutName(id) == s && id != u.set.Layout {
+			if visualOrder(layoutName(id)) == s && id != u.set.Layout {
 				u.set.Layout = id
 				u.save()
 			}
@@ -82,7 +82,7 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 	form.Append(tr("Scanner keyboard layout"), container.NewVBox(layoutSel,
 		para(tr("Automatic recognises a US-layout scanner on a French or German keyboard from each code."))))
 
-	countCheck := widget.NewCheck(tr("Count verifications per day (numbers only: no names, no codes)"), nil)
+	countCheck := widget.NewCheck(visualOrder(tr("Count verifications per day (numbers only: no names, no codes)")), nil)
 	countCheck.SetChecked(u.set.Count)
 	countCheck.OnChanged = func(b bool) {
 		if b != u.set.Count {
@@ -106,7 +106,7 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 	}
 	form.Append(tr("Registry address"), reg)
 
-	kiosk := widget.NewCheck(tr("Kiosk mode: Settings and Trust need the supervisor passphrase"), nil)
+	kiosk := widget.NewCheck(visualOrder(tr("Kiosk mode: Settings and Trust need the supervisor passphrase")), nil)
 	kiosk.SetChecked(u.set.Kiosk)
 	kiosk.OnChanged = func(b bool) {
 		if b == u.set.Kiosk {

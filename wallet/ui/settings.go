@@ -89,7 +89,7 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 		if m == 0 {
 			lockNames = append(lockNames, lang.L("Never"))
 		} else {
-			lockNames = append(lockNames, lang.N("After {{.Count}} minute", m, map[string]any{"Count": digits(strconv.Itoa(m))}))
+			lockNames = append(lockNames, visualOrder(lang.N("After {{.Count}} minute", m, map[string]any{"Count": digits(strconv.Itoa(m))}))) // a Select shows its options as given
 		}
 	}
 	autoLock := widget.NewSelect(lockNames, nil)
