@@ -76,19 +76,23 @@ func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
+// An ix-person value is the doses (uvarint), then six strings (uvarint
+// length, bytes): family, given, birth date, patient id, and the two
+// lowercased forms of the name that the search matches ("given family",
+// "family given"), computed once here rather than on every search.
+const personFields = 6
+
 func encodePerson(p *person, patientID string, doses int) []byte {
-	b := binary.AppendUvarint(nil, uint64(doses))
-	for _, s := range []string{p.family, p.given, p.birth, patientID} {
+	return encodeFields(uint64(doses), [personFields]string{p.family, p.given, p.birth, patientID,
+		strings.ToLower(strings.TrimSpace(p.given + " " + p.family)), strings.ToLower(p.family + " " + p.given)})
+}
+
+func encodeFields(doses uint64, fields [personFields]string) []byte {
+	b := binary.AppendUvarint(nil, doses)
+	for _, s := range fields {
 		b = appendString(b, s)
 	}
 	return b
-}
-
-// personRow is a decoded ix-person value.
-type personRow struct {
-	person
-	patientID string
-	doses     int
 }
 
 var errCorruptIndex = errors.New("corrupt ledger index value")
@@ -102,24 +106,39 @@ func uvarint(b []byte) (uint64, int) {
 	return v, n
 }
 
-func decodePerson(b []byte) (personRow, error) {
-	var r personRow
-	d, n := uvarint(b)
-	if n <= 0 || d > 1<<20 {
-		return r, errCorruptIndex
+// splitPerson splits an ix-person value without copying it.
+func splitPerson(b []byte) (doses uint64, fields [personFields][]byte, err error) {
+	doses, n := uvarint(b)
+	if n <= 0 || doses > 1<<20 {
+		return 0, fields, errCorruptIndex
 	}
-	r.doses, b = int(d), b[n:]
-	for _, dst := range []*string{&r.family, &r.given, &r.birth, &r.patientID} {
+	b = b[n:]
+	for i := range fields {
 		l, n := uvarint(b)
 		if n <= 0 || l > uint64(len(b)-n) {
-			return r, errCorruptIndex
+			return 0, fields, errCorruptIndex
 		}
-		*dst, b = string(b[n:n+int(l)]), b[n+int(l):]
+		fields[i], b = b[n:n+int(l)], b[n+int(l):]
 	}
 	if len(b) != 0 {
-		return r, errCorruptIndex
+		return 0, fields, errCorruptIndex
 	}
-	return r, nil
+	return doses, fields, nil
+}
+
+// personRow is a decoded ix-person value.
+type personRow struct {
+	person
+	patientID string
+	doses     int
+}
+
+func decodePerson(b []byte) (personRow, error) {
+	d, f, err := splitPerson(b)
+	if err != nil {
+		return personRow{}, err
+	}
+	return personRow{person: person{family: string(f[0]), given: string(f[1]), birth: string(f[2])}, patientID: string(f[3]), doses: int(d)}, nil
 }
 
 func prefixed(prefix string, tid []byte) []byte {
@@ -326,27 +345,25 @@ type PatientHit struct {
 // SearchPatients lists the ledger entries whose clinic patient id is q
 // (any case) or whose patient's name ("given family" or "family given")
 // holds q (any case), newest first. It reads the small ix-person values,
-// not the entries.
+// not the entries, and allocates only for what it finds.
 func (s *Service) SearchPatients(q string) ([]PatientHit, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
 		return nil, nil
 	}
-	needle := strings.ToLower(q)
+	needle := []byte(strings.ToLower(q))
 	var out []PatientHit
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return walkIndex(tx.Bucket(bucketIxPerson), nil, time.Time{}, time.Time{}, func(tid, id, v []byte) (bool, error) {
-			r, err := decodePerson(v)
+			d, f, err := splitPerson(v)
 			if err != nil {
 				return false, fmt.Errorf("ledger entry %s: %w", id, err)
 			}
-			name := strings.TrimSpace(r.given + " " + r.family)
-			if !strings.EqualFold(r.patientID, q) && !strings.Contains(strings.ToLower(name), needle) &&
-				!strings.Contains(strings.ToLower(r.family+" "+r.given), needle) {
+			if !bytes.EqualFold(f[3], []byte(q)) && !bytes.Contains(f[4], needle) && !bytes.Contains(f[5], needle) {
 				return true, nil
 			}
 			out = append(out, PatientHit{EntryID: string(id), Created: time.Unix(0, int64(binary.BigEndian.Uint64(tid)^(1<<63))).UTC(),
-				PatientID: r.patientID, Doses: r.doses, Family: r.family, Given: r.given, BirthDate: r.birth})
+				PatientID: string(f[3]), Doses: int(d), Family: string(f[0]), Given: string(f[1]), BirthDate: string(f[2])})
 			return true, nil
 		})
 	})
