@@ -218,6 +218,11 @@ func (o *Outbox) load() ([]*Item, map[string][]*Item, error) {
 		}
 		path := filepath.Join(o.dir, n)
 		data, err := o.fs.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			// Removed since the listing: a flush dropped it, all its items
+			// done (a rewrite renames over it, so it never goes missing).
+			continue
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("outbox: %w", err)
 		}

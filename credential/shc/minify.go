@@ -2,13 +2,12 @@ package shc
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/immunopass/immunopass/credential/vax"
+	"github.com/immunopass/immunopass/internal/strictjson"
 )
 
 // Minify applies the spec's "health cards are small" rules to a FHIR Bundle
@@ -59,7 +58,7 @@ func minify(bundle []byte, country string) ([]byte, error) {
 					refs[rt+"/"+id] = short
 				}
 			}
-			e.set("fullUrl", &node{kind: 's', raw: mustJSON(short)})
+			e.set("fullUrl", strNode(short))
 			shorts[short] = true
 		}
 	}
@@ -84,7 +83,7 @@ func minify(bundle []byte, country string) ([]byte, error) {
 		}
 		if r := n.get("reference"); r != nil && r.kind == 's' {
 			if short, ok := refs[r.str("")]; ok {
-				n.set("reference", &node{kind: 's', raw: mustJSON(short)})
+				n.set("reference", strNode(short))
 			} else if shorts[r.str("")] && dangling == "" {
 				dangling = r.str("")
 			}
@@ -129,79 +128,44 @@ type node struct {
 	keys  []string
 	vals  []*node
 	items []*node
-	raw   json.RawMessage // for scalars
+	s     string // a string's value
+	raw   string // a number's or a boolean's literal, as received
 }
 
+// parseNode reads data with strictjson (strict RFC 8259, valid UTF-8, no
+// duplicate member names, at most 64 levels) into a tree of nodes.
 func parseNode(data []byte) (*node, error) {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	n, err := decodeNode(d, 0)
+	v, err := strictjson.ParseDoc(data, 64)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, fmt.Errorf("trailing data after the JSON value")
-	}
-	return n, nil
+	return treeOf(v), nil
 }
 
-func decodeNode(d *json.Decoder, depth int) (*node, error) {
-	if depth > 64 {
-		return nil, fmt.Errorf("nested deeper than 64 levels")
-	}
-	tok, err := d.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			n := &node{kind: '{'}
-			for d.More() {
-				kt, err := d.Token()
-				if err != nil {
-					return nil, err
-				}
-				k := kt.(string)
-				if n.get(k) != nil {
-					return nil, fmt.Errorf("duplicate member %q", k)
-				}
-				v, err := decodeNode(d, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				n.keys, n.vals = append(n.keys, k), append(n.vals, v)
-			}
-			_, err := d.Token()
-			return n, err
-		case '[':
-			n := &node{kind: '['}
-			for d.More() {
-				v, err := decodeNode(d, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				n.items = append(n.items, v)
-			}
-			_, err := d.Token()
-			return n, err
+func treeOf(v strictjson.Value) *node {
+	switch v.Kind() {
+	case strictjson.ObjectKind:
+		n := &node{kind: '{', keys: make([]string, 0, v.Len()), vals: make([]*node, 0, v.Len())}
+		for k, m := range v.Members() {
+			n.keys, n.vals = append(n.keys, k), append(n.vals, treeOf(m))
 		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	case string:
-		return &node{kind: 's', raw: mustJSON(t)}, nil
-	case nil:
-		return &node{kind: '0', raw: json.RawMessage("null")}, nil
-	default:
-		return &node{kind: 'v', raw: mustJSON(t)}, nil
+		return n
+	case strictjson.Array:
+		n := &node{kind: '[', items: make([]*node, 0, v.Len())}
+		for _, it := range v.Items() {
+			n.items = append(n.items, treeOf(it))
+		}
+		return n
+	case strictjson.String:
+		s, _ := v.Str()
+		return &node{kind: 's', s: s}
+	case strictjson.Null:
+		return &node{kind: '0'}
 	}
+	return &node{kind: 'v', raw: v.Raw()}
 }
 
-func mustJSON(v any) json.RawMessage {
-	var b bytes.Buffer
-	writeJSON(&b, v)
-	return b.Bytes()
-}
+func strNode(s string) *node { return &node{kind: 's', s: s} }
 
 func (n *node) get(k string) *node {
 	for i, key := range n.keys {
@@ -221,9 +185,7 @@ func (n *node) str(k string) string {
 	if v == nil || v.kind != 's' {
 		return ""
 	}
-	var s string
-	json.Unmarshal(v.raw, &s)
-	return s
+	return v.s
 }
 
 func (n *node) set(k string, v *node) {
@@ -292,7 +254,7 @@ func (n *node) write(b *bytes.Buffer) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			writeJSON(b, k)
+			writeString(b, k)
 			b.WriteByte(':')
 			n.vals[i].write(b)
 		}
@@ -306,7 +268,31 @@ func (n *node) write(b *bytes.Buffer) {
 			v.write(b)
 		}
 		b.WriteByte(']')
+	case 's':
+		writeString(b, n.s)
+	case '0':
+		b.WriteString("null")
 	default:
-		b.Write(n.raw)
+		b.WriteString(n.raw)
 	}
+}
+
+// writeString writes s as encoding/json does without HTML escaping (the
+// card's bytes do not depend on the parser): as it is between quotes when
+// nothing in it needs an escape, which is the rule for FHIR text.
+func writeString(b *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9) {
+			writeJSON(b, s)
+			return
+		}
+	}
+	if !utf8.ValidString(s) {
+		writeJSON(b, s)
+		return
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
 }

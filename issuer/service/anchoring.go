@@ -201,6 +201,11 @@ func anchorStateTx(tx *bolt.Tx, e *Entry) (string, map[string]uint64, error) {
 	return AnchorPending, idx, nil
 }
 
+// anchorGather is the pause after a round that anchored something, before
+// the next: it bounds how often a busy clinic calls the registry (a few
+// dozen rounds a second) at the cost of that much anchoring delay.
+const anchorGather = 25 * time.Millisecond
+
 // anchorLoop sends the outbox to the registry until ctx ends: after every
 // group commit, and otherwise every retry interval; a failure is retried
 // with exponential backoff and jitter (issuer.DefaultBackoff), and shown
@@ -219,7 +224,17 @@ func (s *Service) anchorLoop(ctx context.Context) {
 			wait = issuer.DefaultBackoff.Delay(failures)
 		case n > 0:
 			failures = 0
-			continue // more may have arrived meanwhile
+			// More arrives meanwhile: gathering it for a moment makes the
+			// next round (its registry request, the registry's log append,
+			// the anchors' commit and the audit head) serve more credentials.
+			t := time.NewTimer(anchorGather)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			continue
 		default:
 			failures = 0
 			wait = time.Minute

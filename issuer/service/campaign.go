@@ -87,8 +87,8 @@ func (s *Service) IssueMany(by, note string, first int, subs []Submission) ([]*E
 		}
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		for _, e := range out {
-			if err := putJSON(tx.Bucket(bucketLedger), e.ID, e); err != nil {
+		for i, e := range out {
+			if err := putEntry(tx, e, personOf(subs[i].Record)); err != nil {
 				return err
 			}
 			detail := fmt.Sprintf("%d doses; SMART Health Card rid %s; kid %s", e.Doses, e.RID, e.KID)

@@ -25,6 +25,7 @@ const maxGroup = 512
 // pendingIssue is one issuance waiting to be stored.
 type pendingIssue struct {
 	e       *Entry
+	person  *person // the patient, for the ledger index
 	idemKey string
 	reqHash string
 	detail  string // the audit entry's detail
@@ -80,7 +81,7 @@ func (s *Service) store(group []*pendingIssue) error {
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, p := range group {
-			if err := putJSON(tx.Bucket(bucketLedger), p.e.ID, p.e); err != nil {
+			if err := putEntry(tx, p.e, p.person); err != nil {
 				return err
 			}
 			// The status indexes are stored with the entry that uses them:

@@ -48,7 +48,7 @@ func (s *Service) storeDelivered(e *Entry, rec *vax.Record, keys []*jose.Key, no
 	}
 	e.SDJWT = append(e.SDJWT, added...)
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := putJSON(tx.Bucket(bucketLedger), e.ID, e); err != nil {
+		if err := putEntry(tx, e, nil); err != nil {
 			return err
 		}
 		for _, sd := range added {

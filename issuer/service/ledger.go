@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -310,7 +309,7 @@ func (s *Service) issue(by string, sub Submission, idemKey, reqHash string) (*En
 			e.SDJWT = append(e.SDJWT, SDJWTCred{SDJWT: sd.SDJWT, StatusURI: sd.StatusURI, Index: sd.Index})
 		}
 	}
-	p := &pendingIssue{e: e, idemKey: idemKey, reqHash: reqHash,
+	p := &pendingIssue{e: e, person: personOf(rec), idemKey: idemKey, reqHash: reqHash,
 		detail: fmt.Sprintf("%d doses; SMART Health Card rid %s; %d SD-JWT VC; kid %s", e.Doses, e.RID, len(e.SDJWT), e.KID)}
 	p.anchors = s.anchorItems(e)
 	if err := s.commit(p); err != nil {
@@ -356,37 +355,6 @@ func (s *Service) Entries(limit int) ([]Entry, error) {
 	return s.Find(Filter{Limit: limit})
 }
 
-// Find lists the ledger entries that match f, newest first. It reads the
-// whole ledger: fine for a clinic's thousands of entries, an index is the
-// next step for more.
-func (s *Service) Find(f Filter) ([]Entry, error) {
-	var out []Entry
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketLedger).ForEach(func(_, v []byte) error {
-			var e Entry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return err
-			}
-			if f.PatientID != "" && e.PatientID != f.PatientID || f.Status != "" && e.Status != f.Status ||
-				!f.Since.IsZero() && e.Created.Before(f.Since) || !f.Until.IsZero() && !e.Created.Before(f.Until) {
-				return nil
-			}
-			var err error
-			if e.Anchoring, _, err = anchorStateTx(tx, &e); err != nil {
-				return err
-			}
-			out = append(out, e)
-			return nil
-		})
-	})
-	limit := f.Limit
-	slices.SortFunc(out, func(a, b Entry) int { return b.Created.Compare(a.Created) })
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out, err
-}
-
 // ErrAlreadyRevoked reports a second revocation: revocation is final.
 var ErrAlreadyRevoked = errors.New("already revoked")
 
@@ -423,7 +391,7 @@ func (s *Service) Revoke(by, id, reason string) (*Entry, error) {
 	}
 	e.Status, e.Reason, e.Changed, e.ChangeBy = StatusRevoked, reason, now.UTC(), by
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := putJSON(tx.Bucket(bucketLedger), id, e); err != nil {
+		if err := putEntry(tx, e, nil); err != nil {
 			return err
 		}
 		if err := putStatus(tx, vals); err != nil {

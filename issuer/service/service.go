@@ -250,6 +250,10 @@ func Open(dir, passphrase string, o Options) (*Service, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := buildIndexes(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, DBFileName), err)
+	}
 	st, err := openStatus(db, dir, cfg.StatusURI)
 	if err != nil {
 		db.Close()

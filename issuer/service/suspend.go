@@ -89,7 +89,7 @@ func (s *Service) changeStatus(by, id, from, to string, value uint8, action, rea
 		detail = strings.TrimSpace(detail + " (no SD-JWT VC: the SMART Health Card has no suspension)")
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := putJSON(tx.Bucket(bucketLedger), id, e); err != nil {
+		if err := putEntry(tx, e, nil); err != nil {
 			return err
 		}
 		if err := putStatus(tx, vals); err != nil {

@@ -232,10 +232,6 @@ func (s *Server) runBatch(j *batchJob, c *issuer.Campaign) {
 			return
 		}
 		s.issued.Add(float64(len(entries)))
-		for k, e := range entries { // the patients page need not read these cards back
-			p := c.Records[first+k].Patient
-			entryPerson.Store(e.ID, personInfo{family: p.Family, given: strings.Join(p.Given, " "), birth: p.BirthDate.String()})
-		}
 		j.update(func() {
 			for _, e := range entries {
 				j.entries = append(j.entries, e.ID)

@@ -43,28 +43,6 @@ type patientsData struct {
 	Patients []patientRow
 }
 
-// entryPerson caches the name and birth date each entry's card holds (an
-// entry's card never changes).
-var entryPerson sync.Map // entry id → personInfo
-
-type personInfo struct {
-	family, given, birth string
-}
-
-func (s *Server) personOf(e *service.Entry) personInfo {
-	if v, ok := entryPerson.Load(e.ID); ok {
-		return v.(personInfo)
-	}
-	var p personInfo
-	if rec, err := entryRecord(e); err == nil {
-		p = personInfo{family: rec.Patient.Family, given: strings.Join(rec.Patient.Given, " "), birth: rec.Patient.BirthDate.String()}
-	} else {
-		s.log.Error("ledger entry unreadable", "entry", e.ID, "err", err)
-	}
-	entryPerson.Store(e.ID, p)
-	return p
-}
-
 // MaxPatientResults bounds the patients page.
 const MaxPatientResults = 50
 
@@ -73,42 +51,37 @@ func (s *Server) patientsPage(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	data := patientsData{Query: q, Searched: q != ""}
 	if q != "" {
-		entries, err := s.svc.Find(service.Filter{})
+		// The service's patient index matches the clinic id (any case) or
+		// the name, newest first.
+		hits, err := s.svc.SearchPatients(q)
 		if err != nil {
 			s.log.Error("ledger", "err", err)
 			p.Error = "The ledger could not be read."
 		}
-		needle := strings.ToLower(q)
 		by := map[string]*patientRow{}
 		var order []string
-		for i := range entries {
-			e := &entries[i]
-			per := s.personOf(e)
-			name := strings.TrimSpace(per.given + " " + per.family)
-			if !strings.EqualFold(e.PatientID, q) && !strings.Contains(strings.ToLower(name), needle) &&
-				!strings.Contains(strings.ToLower(per.family+" "+per.given), needle) {
-				continue
-			}
-			key := "id:" + e.PatientID
-			if e.PatientID == "" {
-				key = "name:" + strings.ToLower(name) + "\x00" + per.birth
+		for _, h := range hits {
+			name := strings.TrimSpace(h.Given + " " + h.Family)
+			key := "id:" + h.PatientID
+			if h.PatientID == "" {
+				key = "name:" + strings.ToLower(name) + "\x00" + h.BirthDate
 			}
 			row := by[key]
 			if row == nil {
 				if len(order) == MaxPatientResults {
 					continue
 				}
-				v := url.Values{"family": {per.family}, "given": {per.given}, "birthDate": {per.birth}}
-				if e.PatientID != "" {
-					v.Set("patient", e.PatientID)
+				v := url.Values{"family": {h.Family}, "given": {h.Given}, "birthDate": {h.BirthDate}}
+				if h.PatientID != "" {
+					v.Set("patient", h.PatientID)
 				}
-				row = &patientRow{Name: name, BirthDate: per.birth, PatientID: e.PatientID, Family: per.family, Given: per.given,
-					Last: e.Created, LastID: e.ID, NewURL: "/records/new?" + v.Encode()}
+				row = &patientRow{Name: name, BirthDate: h.BirthDate, PatientID: h.PatientID, Family: h.Family, Given: h.Given,
+					Last: h.Created, LastID: h.EntryID, NewURL: "/records/new?" + v.Encode()}
 				by[key] = row
 				order = append(order, key)
 			}
 			row.Records++
-			row.Doses += e.Doses
+			row.Doses += h.Doses
 		}
 		for _, k := range order {
 			data.Patients = append(data.Patients, *by[k])
