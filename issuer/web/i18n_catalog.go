@@ -272,6 +272,12 @@ var catalog = buildCatalog([][3]string{
 	{"compromised", "compromise", "مخترق"},
 	{"compromised since", "compromise depuis", "مخترق منذ"},
 	{"retired", "retirée", "مسحوب"},
+	// The registry sender's state on the ledger page
+	{"Registry: not configured (credentials are not anchored).", "Registre : non configuré (les attestations ne sont pas ancrées).", "السجل الوطني: غير مُعدّ (الشهادات غير مثبّتة)."},
+	{"Registry: unreachable, credentials wait in the outbox and will be sent when it answers.", "Registre : injoignable, les attestations attendent dans la file d'envoi et partiront dès qu'il répondra.", "السجل الوطني: يتعذر الوصول إليه، تنتظر الشهادات في صندوق الإرسال وستُرسل عندما يستجيب."},
+	{"waiting", "en attente", "في الانتظار"},
+	{"Registry: sending", "Registre : envoi en cours,", "السجل الوطني: جارٍ الإرسال،"},
+	{"Registry: every credential is anchored.", "Registre : toutes les attestations sont ancrées.", "السجل الوطني: كل الشهادات مثبّتة."},
 })
 
 func buildCatalog(rows [][3]string) map[string]map[string]string {

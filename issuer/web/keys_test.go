@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -344,4 +345,37 @@ func TestKeyCompromise(t *testing.T) {
 func decodeJSON(resp *http.Response, v any) error {
 	defer resp.Body.Close()
 	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// TestLedgerShowsRegistryState: the ledger page says whether credentials
+// wait for the registry — not configured, all anchored, or unreachable with
+// the number waiting and the error — so the desk knows without the API.
+func TestLedgerShowsRegistryState(t *testing.T) {
+	plain := newEnv(t, Options{})
+	b := plain.browser()
+	plain.login(b, "admin", adminPwd, http.StatusSeeOther)
+	if body, _ := plain.get(b, "/", 200); !strings.Contains(body, "Registry: not configured") {
+		t.Fatalf("ledger without a registry:\n%s", body)
+	}
+
+	e, reg, _ := newRegistryEnv(t)
+	tok, _, _ := e.svc.CreateToken("admin", "EMR", []string{service.ScopeRecordsWrite})
+	e.api("POST", "/api/v1/records", tok, "application/fhir+json", assets.DemoRecord(), http.StatusCreated)
+	if _, err := e.svc.AnchorNow(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b = e.browser()
+	e.login(b, "admin", adminPwd, http.StatusSeeOther)
+	if body, _ := e.get(b, "/", 200); !strings.Contains(body, "Registry: every credential is anchored.") {
+		t.Fatalf("ledger with everything anchored:\n%s", body)
+	}
+	reg.Stop()
+	e.api("POST", "/api/v1/records", tok, "application/fhir+json", assets.DemoRecord(), http.StatusCreated)
+	if _, err := e.svc.AnchorNow(context.Background()); err == nil {
+		t.Fatal("anchoring succeeded with the registry stopped")
+	}
+	body, _ := e.get(b, "/", 200)
+	if !strings.Contains(body, "Registry: unreachable") || !strings.Contains(body, " 1 waiting") {
+		t.Fatalf("ledger with the registry down:\n%s", body)
+	}
 }

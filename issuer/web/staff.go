@@ -190,6 +190,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 		data.Entries = entries
 	}
+	if st, err := s.svc.Anchoring(); err != nil {
+		s.log.Error("anchoring status", "err", err)
+	} else {
+		data.Anchoring = &st
+	}
 	p.Data = data
 	s.render(w, code, "home", p)
 }
@@ -197,6 +202,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 type ledgerData struct {
 	Patient, Status, Since, Until string
 	Entries                       []service.Entry
+	// Anchoring is the registry sender's state (nil if it could not be
+	// read): the desk sees when credentials wait for the registry.
+	Anchoring *service.AnchoringStatus
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
