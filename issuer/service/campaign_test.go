@@ -2,7 +2,6 @@ package service
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/immunopass/immunopass/credential/shc"
 	"github.com/immunopass/immunopass/credential/vax"
 	"github.com/immunopass/immunopass/issuer"
-	"github.com/immunopass/immunopass/issuer/fakeregistry"
 )
 
 func campaignSubs(t *testing.T, n int) []Submission {
@@ -97,22 +95,7 @@ func TestIssueMany(t *testing.T) {
 // anchoring with the ledger (pending in the answer) and every card ends up
 // anchored under the index the registry gave it.
 func TestIssueManyAnchored(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "clinic")
-	if err := Init(dir, InitOptions{Issuer: "https://clinic.example", Passphrase: testPass, WorkFactor: 10, AdminPassword: testAdminPwd}); err != nil {
-		t.Fatal(err)
-	}
-	reg := fakeregistry.New()
-	probe, err := Open(dir, testPass, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg.AddIssuer("https://clinic.example", probe.key.Key.Public())
-	probe.Close()
-	base, err := reg.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Stop()
+	dir, base, reg := accreditedClinic(t)
 	s, err := Open(dir, testPass, Options{Registry: base})
 	if err != nil {
 		t.Fatal(err)

@@ -2,13 +2,11 @@ package service
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/immunopass/immunopass/issuer"
-	"github.com/immunopass/immunopass/issuer/fakeregistry"
 )
 
 // TestDeliveryDeferredWhileAnchoring: with a registry that is down, an
@@ -17,21 +15,7 @@ import (
 // anchored, the deferred request gets the credential, and the delivered
 // credential is anchored too.
 func TestDeliveryDeferredWhileAnchoring(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "clinic")
-	if err := Init(dir, InitOptions{Issuer: "https://clinic.example", Passphrase: testPass, WorkFactor: 10, AdminPassword: testAdminPwd}); err != nil {
-		t.Fatal(err)
-	}
-	reg := fakeregistry.New()
-	probe, err := Open(dir, testPass, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg.AddIssuer("https://clinic.example", probe.key.Key.Public())
-	probe.Close()
-	base, err := reg.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, base, reg := accreditedClinic(t)
 	addr := strings.TrimPrefix(base, "http://")
 	reg.Stop() // down from the start: the entry stays pending
 	s, err := Open(dir, testPass, Options{Registry: base})

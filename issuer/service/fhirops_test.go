@@ -19,7 +19,6 @@ import (
 	"github.com/immunopass/immunopass/credential/jose"
 	"github.com/immunopass/immunopass/credential/status"
 	"github.com/immunopass/immunopass/issuer"
-	"github.com/immunopass/immunopass/issuer/fakeregistry"
 )
 
 func demoSubmission(t testing.TB, holders int) Submission {
@@ -199,23 +198,7 @@ func TestGroupCommit(t *testing.T) {
 // pending and the error is shown, and it is anchored once the registry is
 // back, after a restart too.
 func TestAnchoring(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "clinic")
-	if err := Init(dir, InitOptions{Issuer: "https://clinic.example", Passphrase: testPass, WorkFactor: 10, AdminPassword: testAdminPwd}); err != nil {
-		t.Fatal(err)
-	}
-	reg := fakeregistry.New()
-	// Accredit the clinic's key (Open decrypts it; read its public key).
-	probe, err := Open(dir, testPass, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg.AddIssuer("https://clinic.example", probe.key.Key.Public())
-	probe.Close()
-	base, err := reg.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Stop()
+	dir, base, reg := accreditedClinic(t)
 	addr := strings.TrimPrefix(base, "http://")
 
 	s, err := Open(dir, testPass, Options{Registry: base})
