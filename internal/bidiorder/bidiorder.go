@@ -225,14 +225,6 @@ func class(r rune) bidi.Class {
 	return p.Class()
 }
 
-func isStrong(r rune) bool {
-	switch class(r) {
-	case bidi.L, bidi.R, bidi.AL, bidi.EN, bidi.AN:
-		return true
-	}
-	return false
-}
-
 func hasRTL(s string) bool {
 	for _, r := range s {
 		if r >= 0x0590 {

@@ -267,8 +267,8 @@ func walkIndex(b *bolt.Bucket, prefix []byte, since, until time.Time, fn func(ti
 	if !since.IsZero() {
 		lo = append(bytes.Clone(prefix), timeKey(since)...)
 	}
-	k, v := c.Seek(seek)
-	if k == nil {
+	var k, v []byte
+	if k, _ = c.Seek(seek); k == nil {
 		k, v = c.Last()
 	} else {
 		k, v = c.Prev()
