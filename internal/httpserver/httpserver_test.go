@@ -142,7 +142,7 @@ func TestBodyLimit(t *testing.T) {
 func TestWriteTimeoutFollowsProgress(t *testing.T) {
 	t.Parallel()
 	// 1.5 s per 64 KiB written, against a reader taking about 3 s in all:
-	// twice the write timeout, with room for the reader to be descheduled
+	// past the write timeout (a fixed write deadline would cut it), with room for the reader to be descheduled
 	// for a while on a loaded machine (CI runs packages side by side; at
 	// 300 ms a steady reader was cut there).
 	o := httpservertest.Short
@@ -174,8 +174,8 @@ func TestWriteTimeoutFollowsProgress(t *testing.T) {
 	if n < bigSize {
 		t.Fatalf("a client reading steadily got %d bytes of %d in %v", n, bigSize, took)
 	}
-	if took < 2*o.WriteTimeout {
-		t.Fatalf("the steady reader took %v, not over twice the write timeout: the test proves nothing", took)
+	if took <= o.WriteTimeout {
+		t.Fatalf("the steady reader took %v, not over the write timeout: the test proves nothing", took)
 	}
 	t.Logf("%d bytes in %v to a steady reader with a %v write timeout", n, took, o.WriteTimeout)
 
