@@ -202,10 +202,10 @@ func (u *UI) firstFrame() {
 // buildNav is the bar over every screen: the trust status in words and the
 // three screens.
 func (u *UI) buildNav() *fyne.Container {
-	scanB := widget.NewButtonWithIcon(tr("Scan"), theme.SearchIcon(), func() { u.show(ScreenScan) })
-	trustB := widget.NewButtonWithIcon(tr("Trust"), theme.DocumentIcon(), func() { u.guarded(ScreenTrust) })
-	askB := widget.NewButtonWithIcon(tr("Ask"), theme.QuestionIcon(), func() { u.show(ScreenAsk) })
-	setB := widget.NewButtonWithIcon(tr("Settings"), theme.SettingsIcon(), func() { u.guarded(ScreenSettings) })
+	scanB := newButtonIcon(tr("Scan"), theme.SearchIcon(), func() { u.show(ScreenScan) })
+	trustB := newButtonIcon(tr("Trust"), theme.DocumentIcon(), func() { u.guarded(ScreenTrust) })
+	askB := newButtonIcon(tr("Ask"), theme.QuestionIcon(), func() { u.show(ScreenAsk) })
+	setB := newButtonIcon(tr("Settings"), theme.SettingsIcon(), func() { u.guarded(ScreenSettings) })
 	for _, b := range []*widget.Button{scanB, askB, trustB, setB} {
 		b.Importance = widget.LowImportance
 	}

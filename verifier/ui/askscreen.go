@@ -196,7 +196,7 @@ func (u *UI) askScreen() fyne.CanvasObject {
 	u.askProb = para("")
 	u.askProb.Importance = widget.DangerImportance
 	u.askProb.Hide()
-	show := widget.NewButtonWithIcon(tr("Show the challenge"), theme.ViewRefreshIcon(), func() {
+	show := newButtonIcon(tr("Show the challenge"), theme.ViewRefreshIcon(), func() {
 		ctx := byName[sel.Selected]
 		text := ""
 		if sel.Selected == custom {
@@ -226,8 +226,8 @@ func (u *UI) askScreen() fyne.CanvasObject {
 		asks := para(tr("Asks for:") + " " + claimWords(u.ask.claims))
 		until := para(trf("Valid until {{.Time}}.", map[string]any{"Time": digits(u.ask.ch.Expires.Local().Format("15:04"))}))
 		step := subheading(tr("The wallet scans this code, then shows its answer: scan it now."))
-		paste := widget.NewButtonWithIcon(tr("Paste"), theme.ContentPasteIcon(), u.pasteClipboard)
-		open := widget.NewButtonWithIcon(tr("Open a file…"), theme.FolderOpenIcon(), u.openAFile)
+		paste := newButtonIcon(tr("Paste"), theme.ContentPasteIcon(), u.pasteClipboard)
+		open := newButtonIcon(tr("Open a file…"), theme.FolderOpenIcon(), u.openAFile)
 		right := container.NewVBox()
 		if what != nil {
 			right.Add(what)

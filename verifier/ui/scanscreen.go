@@ -33,8 +33,8 @@ func (u *UI) scanScreen() fyne.CanvasObject {
 	u.problem.Hide()
 	u.showLayout()
 	u.showChunkState()
-	paste := widget.NewButtonWithIcon(tr("Paste"), theme.ContentPasteIcon(), u.pasteClipboard)
-	open := widget.NewButtonWithIcon(tr("Open a file…"), theme.FolderOpenIcon(), u.openAFile)
+	paste := newButtonIcon(tr("Paste"), theme.ContentPasteIcon(), u.pasteClipboard)
+	open := newButtonIcon(tr("Open a file…"), theme.FolderOpenIcon(), u.openAFile)
 	buttons := container.NewCenter(container.NewHBox(paste, open))
 	col := container.NewVBox(
 		layout.NewSpacer(),

@@ -83,7 +83,7 @@ func (u *UI) trustScreen() fyne.CanvasObject {
 		result.Refresh()
 	}
 	var update *widget.Button
-	update = widget.NewButtonWithIcon(tr("Update now"), theme.ViewRefreshIcon(), func() {
+	update = newButtonIcon(tr("Update now"), theme.ViewRefreshIcon(), func() {
 		update.Disable()
 		say(tr("Asking the registry…"), widget.MediumImportance)
 		u.updateNow(func(r station.UpdateResult, err error) {
@@ -103,7 +103,7 @@ func (u *UI) trustScreen() fyne.CanvasObject {
 	if st.Policy == nil {
 		update.Disable()
 	}
-	imp := widget.NewButtonWithIcon(tr("Load a trust file…"), theme.FolderOpenIcon(), func() {
+	imp := newButtonIcon(tr("Load a trust file…"), theme.FolderOpenIcon(), func() {
 		u.openFile(u.win, nil, func(rc fyne.URIReadCloser, err error) {
 			if err != nil || rc == nil {
 				return

@@ -213,7 +213,7 @@ func (h *harness) button(label string) *widget.Button {
 	walk = func(o fyne.CanvasObject) {
 		switch x := o.(type) {
 		case *widget.Button:
-			if x.Text == label {
+			if x.Text == label || x.Text == visualOrder(label) {
 				found = x
 			}
 		case *fyne.Container:

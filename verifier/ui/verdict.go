@@ -168,7 +168,7 @@ func (u *UI) verdictScreen(v *verdictView, r verifier.Result) fyne.CanvasObject 
 	if d := u.set.AutoClear; d > 0 {
 		hint = trn("Clears after {{.Count}} second. Scan the next code, or press Esc.", d, nil)
 	}
-	done := widget.NewButtonWithIcon(tr("Done"), theme.ConfirmIcon(), u.clearVerdict)
+	done := newButtonIcon(tr("Done"), theme.ConfirmIcon(), u.clearVerdict)
 	foot := container.NewVBox(widget.NewSeparator(), container.NewHBox(label(hint), layout.NewSpacer(), done))
 	scroll := container.NewVScroll(container.NewPadded(body))
 	return container.NewBorder(head, foot, nil, nil, scroll)

@@ -229,14 +229,14 @@ func (u *UI) buildMain() {
 	navBox := container.NewVBox()
 	for _, it := range items {
 		id := it.id
-		b := widget.NewButtonWithIcon(it.label, it.icon, func() { u.showSection(id) })
+		b := newButtonIcon(it.label, it.icon, func() { u.showSection(id) })
 		b.Alignment = widget.ButtonAlignLeading
 		u.nav[id] = b
 		navBox.Add(b)
 		u.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: it.key, Modifier: fyne.KeyModifierShortcutDefault},
 			func(fyne.Shortcut) { u.touch(); u.showSection(id) })
 	}
-	lockBtn := widget.NewButtonWithIcon(lang.L("Lock"), theme.LoginIcon(), u.lockNow)
+	lockBtn := newButtonIcon(lang.L("Lock"), theme.LoginIcon(), u.lockNow)
 	lockBtn.Alignment = widget.ButtonAlignLeading
 	u.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { u.lockNow() })

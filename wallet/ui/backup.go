@@ -21,9 +21,9 @@ func (u *UI) backupScreen() fyne.CanvasObject {
 	if t, err := u.w.LastBackup(); err == nil && !t.IsZero() {
 		last = lang.L("Last backup: {{.Date}}", map[string]any{"Date": formatDateTime(t)})
 	}
-	backup := widget.NewButtonWithIcon(lang.L("Back up now…"), theme.DocumentSaveIcon(), u.backupDialog)
+	backup := newButtonIcon(lang.L("Back up now…"), theme.DocumentSaveIcon(), u.backupDialog)
 	backup.Importance = widget.HighImportance
-	restore := widget.NewButtonWithIcon(lang.L("Restore from a backup…"), theme.FolderOpenIcon(), u.restoreFile)
+	restore := newButtonIcon(lang.L("Restore from a backup…"), theme.FolderOpenIcon(), u.restoreFile)
 	return container.NewVScroll(container.NewVBox(
 		heading(lang.L("Backup and restore")),
 		para(lang.L("A backup is one encrypted file with every person, record, key and the history. Keep it somewhere other than this device. It is protected by its own passphrase; the standard age tool can open it too.")),

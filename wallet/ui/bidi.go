@@ -33,3 +33,15 @@ func setLabel(l *widget.Label, s string) { l.SetText(visualOrder(s)) }
 // visualOrder is bidiorder.Visual for this interface's language: see
 // internal/bidiorder.
 func visualOrder(s string) string { return bidiorder.Visual(s, current == "ar") }
+
+// newButton is widget.NewButton with its label in display order ("طباعة
+// إلى PDF" with PDF on the left, where an Arabic reader ends).
+func newButton(s string, tapped func()) *widget.Button {
+	return widget.NewButton(visualOrder(s), tapped)
+}
+
+// newButtonIcon is widget.NewButtonWithIcon with its label in display
+// order.
+func newButtonIcon(s string, icon fyne.Resource, tapped func()) *widget.Button {
+	return widget.NewButtonWithIcon(visualOrder(s), icon, tapped)
+}

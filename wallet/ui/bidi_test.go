@@ -32,8 +32,10 @@ func TestVisualOrder(t *testing.T) {
 }
 
 // TestLabelsGoThroughBidi: no file but bidi.go makes a label with
-// widget.NewLabel or widget.NewLabelWithStyle, so that every label's text
-// is put in display order (use label, labelStyle and setLabel).
+// widget.NewLabel or widget.NewLabelWithStyle, or a button with
+// widget.NewButton or widget.NewButtonWithIcon, so that every label's and
+// button's text is put in display order (use label, labelStyle, setLabel,
+// newButton and newButtonIcon).
 func TestLabelsGoThroughBidi(t *testing.T) {
 	files, _ := filepath.Glob("*.go")
 	fset := token.NewFileSet()
@@ -50,8 +52,13 @@ func TestLabelsGoThroughBidi(t *testing.T) {
 			if !ok {
 				return true
 			}
-			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "widget" && (sel.Sel.Name == "NewLabel" || sel.Sel.Name == "NewLabelWithStyle") {
-				t.Errorf("%s: widget.%s: use label or labelStyle (bidi.go), which put the text in display order", fset.Position(sel.Pos()), sel.Sel.Name)
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "widget" {
+				switch sel.Sel.Name {
+				case "NewLabel", "NewLabelWithStyle":
+					t.Errorf("%s: widget.%s: use label or labelStyle (bidi.go), which put the text in display order", fset.Position(sel.Pos()), sel.Sel.Name)
+				case "NewButton", "NewButtonWithIcon":
+					t.Errorf("%s: widget.%s: use newButton or newButtonIcon (bidi.go), which put the label in display order", fset.Position(sel.Pos()), sel.Sel.Name)
+				}
 			}
 			return true
 		})

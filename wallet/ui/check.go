@@ -29,7 +29,7 @@ func (u *UI) checkView(id string) fyne.CanvasObject {
 	result := container.NewVBox()
 	pick := widget.NewSelect(titles, nil)
 	pick.PlaceHolder = lang.L("Choose a check")
-	check := widget.NewButton(lang.L("Check"), func() {
+	check := newButton(lang.L("Check"), func() {
 		u.touch()
 		result.RemoveAll()
 		name := byTitle[pick.Selected]

@@ -81,7 +81,7 @@ func (u *UI) showFirstRun() {
 	msg := label("")
 	msg.Wrapping = fyne.TextWrapWord
 	msg.Importance = widget.DangerImportance
-	create := widget.NewButtonWithIcon(lang.L("Create wallet"), theme.ConfirmIcon(), nil)
+	create := newButtonIcon(lang.L("Create wallet"), theme.ConfirmIcon(), nil)
 	create.Importance = widget.HighImportance
 	pass.OnChanged = func(s string) {
 		u.touch()
@@ -138,7 +138,7 @@ func (u *UI) showAddFirstPerson() {
 	msg := label("")
 	msg.Importance = widget.DangerImportance
 	msg.Wrapping = fyne.TextWrapWord
-	add := widget.NewButtonWithIcon(lang.L("Add person"), theme.ContentAddIcon(), nil)
+	add := newButtonIcon(lang.L("Add person"), theme.ContentAddIcon(), nil)
 	add.Importance = widget.HighImportance
 	add.OnTapped = func() {
 		p, err := get()

@@ -17,9 +17,9 @@ import (
 // first; entries can be exported (CSV, JSON) and deleted.
 func (u *UI) historyScreen() fyne.CanvasObject {
 	hs, err := u.w.History()
-	exportCSV := widget.NewButtonWithIcon(lang.L("Export CSV…"), theme.DocumentSaveIcon(), func() { u.exportHistory("csv") })
-	exportJSON := widget.NewButtonWithIcon(lang.L("Export JSON…"), theme.DocumentSaveIcon(), func() { u.exportHistory("json") })
-	clear := widget.NewButtonWithIcon(lang.L("Delete all"), theme.DeleteIcon(), func() {
+	exportCSV := newButtonIcon(lang.L("Export CSV…"), theme.DocumentSaveIcon(), func() { u.exportHistory("csv") })
+	exportJSON := newButtonIcon(lang.L("Export JSON…"), theme.DocumentSaveIcon(), func() { u.exportHistory("json") })
+	clear := newButtonIcon(lang.L("Delete all"), theme.DeleteIcon(), func() {
 		d := dialog.NewConfirm(lang.L("Delete the whole history?"), lang.L("This cannot be undone."), func(ok bool) {
 			if ok {
 				u.do(u.w.DeleteHistory(), func() { u.showSection(SectionHistory) })
@@ -64,7 +64,7 @@ func (u *UI) historyRow(h wallet.HistoryEntry) fyne.CanvasObject {
 	parts = append(parts, lang.N("{{.Count}} item withheld", h.Withheld, map[string]any{"Count": formatInt(h.Withheld)}))
 	info := para(joinDot(parts))
 	id := h.ID
-	del := widget.NewButtonWithIcon(lang.L("Delete"), theme.DeleteIcon(), func() {
+	del := newButtonIcon(lang.L("Delete"), theme.DeleteIcon(), func() {
 		u.do(u.w.DeleteHistory(id), func() { u.showSection(SectionHistory) })
 	})
 	return container.NewBorder(nil, nil, nil, del, container.NewVBox(title, info))

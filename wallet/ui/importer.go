@@ -26,14 +26,14 @@ var importExtensions = []string{".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf",
 // dropped on the window. Results appear below, one card per credential.
 func (u *UI) importScreen() fyne.CanvasObject {
 	u.importResults = container.NewVBox()
-	open := widget.NewButtonWithIcon(lang.L("Open a file…"), theme.FolderOpenIcon(), u.openImportFile)
+	open := newButtonIcon(lang.L("Open a file…"), theme.FolderOpenIcon(), u.openImportFile)
 	open.Importance = widget.HighImportance
 	paste := widget.NewMultiLineEntry()
 	paste.SetPlaceHolder(lang.L("Paste the text of a QR code here (shc:/…, an SD-JWT, HC1:…, B64:…, a VC-JWT)"))
 	paste.SetMinRowsVisible(3)
 	paste.Wrapping = fyne.TextWrapBreak
 	paste.OnChanged = func(string) { u.touch() }
-	check := widget.NewButtonWithIcon(lang.L("Check pasted text"), theme.SearchIcon(), func() {
+	check := newButtonIcon(lang.L("Check pasted text"), theme.SearchIcon(), func() {
 		if strings.TrimSpace(paste.Text) == "" {
 			return
 		}
@@ -187,7 +187,7 @@ func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 		keepLabel = lang.L("Keep anyway…")
 	}
 	var keep *widget.Button
-	keep = widget.NewButtonWithIcon(keepLabel, theme.ConfirmIcon(), func() {
+	keep = newButtonIcon(keepLabel, theme.ConfirmIcon(), func() {
 		u.touch()
 		i := sel.SelectedIndex()
 		doKeep := func(profileID string) {
@@ -230,7 +230,7 @@ func (u *UI) candidateCard(c wallet.Candidate) fyne.CanvasObject {
 		keep.Importance = widget.WarningImportance
 	}
 	var row *fyne.Container
-	skip := widget.NewButtonWithIcon(lang.L("Don't keep"), theme.CancelIcon(), func() {
+	skip := newButtonIcon(lang.L("Don't keep"), theme.CancelIcon(), func() {
 		u.touch()
 		u.importResults.Remove(row)
 	})

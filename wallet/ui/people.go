@@ -14,7 +14,7 @@ import (
 
 // peopleScreen lists the family: favourite first, then the user's order.
 func (u *UI) peopleScreen() fyne.CanvasObject {
-	add := widget.NewButtonWithIcon(lang.L("Add person"), theme.ContentAddIcon(), u.addPersonDialog)
+	add := newButtonIcon(lang.L("Add person"), theme.ContentAddIcon(), u.addPersonDialog)
 	add.Importance = widget.HighImportance
 	top := container.NewBorder(nil, nil, nil, add, heading(lang.L("People")))
 	ps, err := u.w.Profiles()
@@ -46,7 +46,7 @@ func (u *UI) personRow(p wallet.Profile, i, n int) fyne.CanvasObject {
 	info := label(joinDot(details))
 	info.Truncation = fyne.TextTruncateEllipsis
 	id := p.ID
-	open := widget.NewButtonWithIcon(lang.L("Open"), theme.NavigateNextIcon(), func() { u.touch(); u.showPerson(id, 0) })
+	open := newButtonIcon(lang.L("Open"), theme.NavigateNextIcon(), func() { u.touch(); u.showPerson(id, 0) })
 	open.Importance = widget.HighImportance
 	favIcon := theme.ContentAddIcon()
 	favLabel := lang.L("Make favourite")
@@ -54,17 +54,17 @@ func (u *UI) personRow(p wallet.Profile, i, n int) fyne.CanvasObject {
 		favIcon = theme.ConfirmIcon()
 		favLabel = lang.L("Favourite")
 	}
-	fav := widget.NewButtonWithIcon(favLabel, favIcon, func() {
+	fav := newButtonIcon(favLabel, favIcon, func() {
 		target := id
 		if p.Favourite {
 			target = ""
 		}
 		u.do(u.w.SetFavourite(target), func() { u.showSection(SectionPeople) })
 	})
-	up := widget.NewButtonWithIcon("", theme.MoveUpIcon(), func() {
+	up := newButtonIcon("", theme.MoveUpIcon(), func() {
 		u.do(u.w.MoveProfile(id, i-1), func() { u.showSection(SectionPeople) })
 	})
-	down := widget.NewButtonWithIcon("", theme.MoveDownIcon(), func() {
+	down := newButtonIcon("", theme.MoveDownIcon(), func() {
 		u.do(u.w.MoveProfile(id, i+1), func() { u.showSection(SectionPeople) })
 	})
 	if i == 0 || p.Favourite {
@@ -73,8 +73,8 @@ func (u *UI) personRow(p wallet.Profile, i, n int) fyne.CanvasObject {
 	if i == n-1 || p.Favourite {
 		down.Disable()
 	}
-	edit := widget.NewButtonWithIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { u.editPersonDialog(p) })
-	remove := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() { u.removePerson(p) })
+	edit := newButtonIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { u.editPersonDialog(p) })
+	remove := newButtonIcon(lang.L("Remove"), theme.DeleteIcon(), func() { u.removePerson(p) })
 	remove.Importance = widget.DangerImportance
 	buttons := container.NewHBox(open, fav, up, down, edit, remove)
 	star := widget.NewIcon(theme.AccountIcon())

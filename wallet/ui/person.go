@@ -33,12 +33,12 @@ func (u *UI) showPerson(id string, tab int) {
 	u.profile, u.personShown, u.personTab = id, true, tab
 	u.app.Preferences().SetString(prefLastUsed, id)
 
-	back := widget.NewButtonWithIcon(lang.L("People"), theme.NavigateBackIcon(), func() { u.showSection(SectionPeople) })
-	present := widget.NewButtonWithIcon(lang.L("Present"), theme.VisibilityIcon(), func() { u.showSection(SectionPresent) })
+	back := newButtonIcon(lang.L("People"), theme.NavigateBackIcon(), func() { u.showSection(SectionPeople) })
+	present := newButtonIcon(lang.L("Present"), theme.VisibilityIcon(), func() { u.showSection(SectionPresent) })
 	present.Importance = widget.HighImportance
-	holder := widget.NewButtonWithIcon(lang.L("Holder key"), theme.AccountIcon(), func() { u.showHolder(id) })
-	print := widget.NewButtonWithIcon(lang.L("Print to PDF"), theme.DocumentPrintIcon(), func() { u.printPDF(p) })
-	edit := widget.NewButtonWithIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { u.editPersonDialog(p) })
+	holder := newButtonIcon(lang.L("Holder key"), theme.AccountIcon(), func() { u.showHolder(id) })
+	print := newButtonIcon(lang.L("Print to PDF"), theme.DocumentPrintIcon(), func() { u.printPDF(p) })
+	edit := newButtonIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { u.editPersonDialog(p) })
 	sub := []string{}
 	if !p.BirthDate.IsZero() {
 		sub = append(sub, lang.L("born {{.Date}}", map[string]any{"Date": formatVaxDate(p.BirthDate)}))
@@ -319,7 +319,7 @@ func (u *UI) credentialsView(id string) fyne.CanvasObject {
 			trustBox.Add(para(l))
 		}
 		trustBox.Add(para(trustLine(c.TrustAsOf, c.Checked)))
-		remove := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
+		remove := newButtonIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
 			d := dialog.NewConfirm(lang.L("Remove this record?"), lang.L("It will be deleted from this device. A backup made before keeps it."), func(ok bool) {
 				if ok {
 					u.do(u.w.RemoveCredential(c.ID), u.refresh)
@@ -329,7 +329,7 @@ func (u *UI) credentialsView(id string) fyne.CanvasObject {
 			d.SetDismissText(lang.L("Cancel"))
 			d.Show()
 		})
-		move := widget.NewButtonWithIcon(lang.L("Move to…"), theme.MailForwardIcon(), func() { u.moveCredential(c) })
+		move := newButtonIcon(lang.L("Move to…"), theme.MailForwardIcon(), func() { u.moveCredential(c) })
 		box.Add(container.NewVBox(subheading(title), st, info, trustBox, container.NewHBox(move, remove)))
 		box.Add(widget.NewSeparator())
 	}
@@ -408,10 +408,10 @@ func (u *UI) showHolder(id string) {
 	text := label(did)
 	text.Wrapping = fyne.TextWrapBreak
 	text.Selectable = true
-	copyBtn := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
+	copyBtn := newButtonIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(did)
 	})
-	back := widget.NewButtonWithIcon(lang.L("Back"), theme.NavigateBackIcon(), func() { u.showPerson(id, u.personTab) })
+	back := newButtonIcon(lang.L("Back"), theme.NavigateBackIcon(), func() { u.showPerson(id, u.personTab) })
 	expl := para(lang.L("Show this code to the clinic when they issue a record, so that it is bound to {{.Name}}'s key on this device. It identifies no one by itself.", map[string]any{"Name": p.Name()}))
 	top := container.NewVBox(container.NewHBox(back), heading(lang.L("Holder key of {{.Name}}", map[string]any{"Name": p.Name()})), expl)
 	bottom := container.NewBorder(nil, nil, nil, copyBtn, text)

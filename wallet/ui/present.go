@@ -47,7 +47,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 	if err != nil {
 		return para(explain(err))
 	}
-	challenge := widget.NewButtonWithIcon(lang.L("Answer a verifier's challenge…"), theme.QuestionIcon(), u.challengeDialog)
+	challenge := newButtonIcon(lang.L("Answer a verifier's challenge…"), theme.QuestionIcon(), u.challengeDialog)
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, challenge, heading(lang.L("Present"))),
 		para(lang.L("Show only what is needed: choose the person and the context, check what to disclose, then show the QR code to the verifier.")))
 	if len(ps) == 0 {
@@ -199,7 +199,7 @@ func (u *UI) presentScreen() fyne.CanvasObject {
 	}
 	person.SetSelectedIndex(idx)
 
-	show := widget.NewButtonWithIcon(lang.L("Show QR code"), theme.VisibilityIcon(), func() {
+	show := newButtonIcon(lang.L("Show QR code"), theme.VisibilityIcon(), func() {
 		req := wallet.PresentRequest{ProfileID: u.profile, To: strings.TrimSpace(to.Text)}
 		if i := slices.Index(presetNames, preset.Selected); i >= 0 {
 			req.Preset = presets[i].ID
@@ -296,7 +296,7 @@ func (u *UI) showQR(p *wallet.Presentation) {
 		}
 	}
 	describe()
-	next := widget.NewButtonWithIcon(lang.L("Next code"), theme.NavigateNextIcon(), func() {
+	next := newButtonIcon(lang.L("Next code"), theme.NavigateNextIcon(), func() {
 		u.touch()
 		current = (current + 1) % len(codes)
 		if err := code.SetText(codes[current].text); err != nil {
@@ -307,12 +307,12 @@ func (u *UI) showQR(p *wallet.Presentation) {
 	if len(codes) < 2 {
 		next.Hide()
 	}
-	full := widget.NewButtonWithIcon(lang.L("Full screen"), theme.ViewFullScreenIcon(), func() {
+	full := newButtonIcon(lang.L("Full screen"), theme.ViewFullScreenIcon(), func() {
 		u.touch()
 		u.win.SetFullScreen(!u.win.FullScreen())
 	})
 	stop := make(chan struct{})
-	closeBtn := widget.NewButtonWithIcon(lang.L("Close"), theme.CancelIcon(), nil)
+	closeBtn := newButtonIcon(lang.L("Close"), theme.CancelIcon(), nil)
 	u.closeQR = func() {
 		close(stop)
 		u.closeQR = nil
@@ -437,7 +437,7 @@ func (u *UI) challengeDialog() {
 			u.approveChallenge(c)
 		})
 	}
-	openImg := widget.NewButtonWithIcon(lang.L("Open the challenge image…"), theme.FolderOpenIcon(), func() {
+	openImg := newButtonIcon(lang.L("Open the challenge image…"), theme.FolderOpenIcon(), func() {
 		u.openFile(u.win, []string{".png", ".jpg", ".jpeg", ".gif", ".svg", ".txt"}, func(r fyne.URIReadCloser, err error) {
 			if err != nil || r == nil {
 				return

@@ -38,7 +38,7 @@ var receiveClient *http.Client
 
 // receiveButton opens the Receive screen (it sits on the Import screen).
 func (u *UI) receiveButton() fyne.CanvasObject {
-	b := widget.NewButtonWithIcon(lang.L("Receive from clinic"), theme.DownloadIcon(), func() {
+	b := newButtonIcon(lang.L("Receive from clinic"), theme.DownloadIcon(), func() {
 		u.touch()
 		u.showReceive()
 	})
@@ -150,7 +150,7 @@ func (u *UI) receiveScreen() fyne.CanvasObject {
 			setOffer([]byte(s))
 		}
 	}
-	open := widget.NewButtonWithIcon(lang.L("Open the QR image…"), theme.FolderOpenIcon(), func() {
+	open := newButtonIcon(lang.L("Open the QR image…"), theme.FolderOpenIcon(), func() {
 		u.touch()
 		u.openFile(u.win, []string{".png", ".jpg", ".jpeg", ".gif", ".txt"}, func(r fyne.URIReadCloser, err error) {
 			if err != nil {
@@ -174,7 +174,7 @@ func (u *UI) receiveScreen() fyne.CanvasObject {
 	})
 
 	var receive *widget.Button
-	receive = widget.NewButtonWithIcon(lang.L("Receive"), theme.DownloadIcon(), func() {
+	receive = newButtonIcon(lang.L("Receive"), theme.DownloadIcon(), func() {
 		u.touch()
 		problem.Hide()
 		if offer == nil {
@@ -245,7 +245,7 @@ func (u *UI) receiveScreen() fyne.CanvasObject {
 	}
 
 	help := para(lang.L("At the clinic, the nurse shows a QR code and a PIN. Open a photo or screenshot of the QR code, or paste its text or link, then choose the person and type the PIN."))
-	back := widget.NewButtonWithIcon(lang.L("Back"), theme.NavigateBackIcon(), func() { u.showSection(SectionImport) })
+	back := newButtonIcon(lang.L("Back"), theme.NavigateBackIcon(), func() { u.showSection(SectionImport) })
 	form := container.NewVBox(heading(lang.L("Receive records from a clinic")), help, open, paste, where,
 		label(lang.L("For")), person, pin, receive, problem, widget.NewSeparator())
 	return container.NewBorder(form, back, nil, nil, container.NewVScroll(results))

@@ -88,22 +88,22 @@ func (u *UI) showReminders() {
 		switch {
 		case r.profileID != "" && (r.kind == "due" || r.kind == "overdue"):
 			id := r.profileID
-			action = widget.NewButton(lang.L("See"), func() { u.touch(); u.showPerson(id, 1) })
+			action = newButton(lang.L("See"), func() { u.touch(); u.showPerson(id, 1) })
 		case r.profileID != "":
 			id := r.profileID
-			action = widget.NewButton(lang.L("See"), func() { u.touch(); u.showPerson(id, 2) })
+			action = newButton(lang.L("See"), func() { u.touch(); u.showPerson(id, 2) })
 		case r.kind == "backup":
-			action = widget.NewButton(lang.L("Back up"), func() { u.touch(); u.showSection(SectionBackup) })
+			action = newButton(lang.L("Back up"), func() { u.touch(); u.showSection(SectionBackup) })
 		}
 		box.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), action, l))
 		if i == 0 {
 			firstAction = action
 			if b, ok := action.(*widget.Button); ok { // the same action on the one-line banner
-				firstAction = widget.NewButton(b.Text, b.OnTapped)
+				firstAction = newButton(b.Text, b.OnTapped)
 			}
 		}
 	}
-	hide := widget.NewButtonWithIcon(lang.L("Hide"), theme.CancelIcon(), func() { u.touch(); u.banner.RemoveAll() })
+	hide := newButtonIcon(lang.L("Hide"), theme.CancelIcon(), func() { u.touch(); u.banner.RemoveAll() })
 	var body fyne.CanvasObject = box
 	if len(lines) > 4 {
 		// Keep the sections usable: at most about four lines tall.
@@ -129,7 +129,7 @@ func (u *UI) showReminders() {
 		right.Add(firstAction)
 	}
 	if len(lines) > 1 {
-		right.Add(widget.NewButtonWithIcon(lang.L("Show all"), theme.MenuDropDownIcon(), func() {
+		right.Add(newButtonIcon(lang.L("Show all"), theme.MenuDropDownIcon(), func() {
 			u.touch()
 			collapsed.Hide()
 			expanded.Show()
@@ -138,13 +138,13 @@ func (u *UI) showReminders() {
 	right.Add(hide)
 	head := labelStyle(lang.L("Reminders"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	collapsed = container.NewBorder(nil, nil, container.NewHBox(head, widget.NewIcon(icon)), right, one)
-	less := widget.NewButtonWithIcon(lang.L("Show less"), theme.MenuDropUpIcon(), func() {
+	less := newButtonIcon(lang.L("Show less"), theme.MenuDropUpIcon(), func() {
 		u.touch()
 		expanded.Hide()
 		collapsed.Show()
 	})
 	title := labelStyle(lang.L("Reminders"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	expanded = container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(less, widget.NewButtonWithIcon(lang.L("Hide"), theme.CancelIcon(), func() { u.touch(); u.banner.RemoveAll() })), title), nil, nil, nil, body)
+	expanded = container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(less, newButtonIcon(lang.L("Hide"), theme.CancelIcon(), func() { u.touch(); u.banner.RemoveAll() })), title), nil, nil, nil, body)
 	expanded.Hide()
 	u.banner.Add(container.NewPadded(container.NewStack(collapsed, expanded)))
 	u.banner.Add(widget.NewSeparator())

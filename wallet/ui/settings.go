@@ -99,7 +99,7 @@ func (u *UI) settingsScreen() fyne.CanvasObject {
 		prefs.SetInt(prefAutoLock, lockMinutes[autoLock.SelectedIndex()])
 	}
 
-	change := widget.NewButton(lang.L("Change passphrase…"), u.changePassphraseDialog)
+	change := newButton(lang.L("Change passphrase…"), u.changePassphraseDialog)
 
 	form := widget.NewForm(
 		widget.NewFormItem(lang.L("Language"), container.NewVBox(language, restart)),

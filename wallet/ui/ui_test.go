@@ -101,7 +101,7 @@ func button(t *testing.T, u *UI, text string) *widget.Button {
 	t.Helper()
 	var found *widget.Button
 	for _, o := range objects(u) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
+		if b, ok := o.(*widget.Button); ok && (b.Text == text || b.Text == visualOrder(text)) {
 			found = b // the last one: overlays come last
 		}
 	}

@@ -19,7 +19,7 @@ func (u *UI) showUnlock() {
 	msg := label("")
 	msg.Wrapping = fyne.TextWrapWord
 	msg.Importance = widget.DangerImportance
-	btn := widget.NewButtonWithIcon(lang.L("Unlock"), theme.LoginIcon(), nil)
+	btn := newButtonIcon(lang.L("Unlock"), theme.LoginIcon(), nil)
 	btn.Importance = widget.HighImportance
 	submit := func() {
 		if pass.Text == "" {
