@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -104,26 +103,11 @@ func (h *harness) answer(w *wallet.Wallet) string {
 func (h *harness) selectOn(screen fyne.CanvasObject) *widget.Select {
 	h.t.Helper()
 	var found *widget.Select
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *widget.Select:
-			if found == nil {
-				found = x
-			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case *container.Scroll:
-			walk(x.Content)
-		case *widget.Form:
-			for _, it := range x.Items {
-				walk(it.Widget)
-			}
+	visit(screen, func(o fyne.CanvasObject) {
+		if x, ok := o.(*widget.Select); ok && found == nil {
+			found = x
 		}
-	}
-	walk(screen)
+	})
 	if found == nil {
 		h.t.Fatal("no select on the screen")
 	}
@@ -250,24 +234,11 @@ func TestAskCustomClaims(t *testing.T) {
 func (h *harness) claimsEntry() *widget.Entry {
 	h.t.Helper()
 	var found *widget.Entry
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *widget.Entry:
+	visit(h.u.Window().Content(), func(o fyne.CanvasObject) {
+		if x, ok := o.(*widget.Entry); ok {
 			found = x
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case *container.Scroll:
-			walk(x.Content)
-		case *widget.Form:
-			for _, it := range x.Items {
-				walk(it.Widget)
-			}
 		}
-	}
-	walk(h.u.Window().Content())
+	})
 	if found == nil {
 		h.t.Fatal("no claims entry")
 	}

@@ -206,25 +206,32 @@ func (h *harness) shows(want ...string) {
 	}
 }
 
+// visit calls fn with o and every object below it through containers,
+// scrolls and forms, in tree order.
+func visit(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	fn(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			visit(c, fn)
+		}
+	case *container.Scroll:
+		visit(x.Content, fn)
+	case *widget.Form:
+		for _, it := range x.Items {
+			visit(it.Widget, fn)
+		}
+	}
+}
+
 func (h *harness) button(label string) *widget.Button {
 	h.t.Helper()
 	var found *widget.Button
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *widget.Button:
-			if x.Text == label || x.Text == visualOrder(label) {
-				found = x
-			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case *container.Scroll:
-			walk(x.Content)
+	visit(h.u.Window().Content(), func(o fyne.CanvasObject) {
+		if x, ok := o.(*widget.Button); ok && (x.Text == label || x.Text == visualOrder(label)) {
+			found = x
 		}
-	}
-	walk(h.u.Window().Content())
+	})
 	if found == nil {
 		h.t.Fatalf("no %q button", label)
 	}
@@ -637,26 +644,14 @@ func TestSettingsSaved(t *testing.T) {
 	h.shows("Language", "Clear the verdict", "Scanner keyboard layout", "Statistics", "Kiosk mode")
 	var selects []*widget.Select
 	var checks []*widget.Check
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
+	visit(h.u.Window().Content(), func(o fyne.CanvasObject) {
 		switch x := o.(type) {
 		case *widget.Select:
 			selects = append(selects, x)
 		case *widget.Check:
 			checks = append(checks, x)
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case *container.Scroll:
-			walk(x.Content)
-		case *widget.Form:
-			for _, it := range x.Items {
-				walk(it.Widget)
-			}
 		}
-	}
-	walk(h.u.Window().Content())
+	})
 	// language, rule to check, auto-clear, layout; sound, counts, kiosk
 	if len(selects) != 4 || len(checks) != 3 {
 		t.Fatalf("%d selects, %d checks", len(selects), len(checks))
